@@ -1,0 +1,30 @@
+/*
+ * The one allocation wrapper. Every heap allocation in the engine goes through mem_*, so
+ * tests can count allocations and make the Nth one fail (mem_fail_after). Functions return
+ * NULL on failure like their libc twins; callers turn that into PDB_ERR_NO_MEMORY.
+ */
+#ifndef PDB_BASE_ALLOC_H
+#define PDB_BASE_ALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *mem_alloc(size_t size);
+void *mem_calloc(size_t count, size_t size);
+void *mem_realloc(void *pointer, size_t size);
+/* Aligned to `alignment` (a power of two >= sizeof(void*)); free with mem_free. */
+void *mem_alloc_aligned(size_t alignment, size_t size);
+char *mem_strdup(const char *text);
+char *mem_strndup(const char *text, size_t size);
+void mem_free(void *pointer);
+
+/* Grows *array (of element_size bytes each) to hold at least `needed` elements, doubling.
+ * Returns 0 on success, -1 when out of memory (the array is then unchanged). */
+int mem_grow(void **array, size_t *capacity, size_t needed, size_t element_size);
+
+/* Test hooks: after `count` more successful allocations, every allocation fails until
+ * mem_fail_after(UINT64_MAX) is called. */
+void mem_fail_after(uint64_t count);
+uint64_t mem_allocation_count(void);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * Schemas: the attributes of a database, their types and flags.
+ *
+ * Schema file syntax (documented in README.md), one attribute per line:
+ *     # comment
+ *     <name> <type> [flag ...]
+ * name: [a-z_][a-z0-9_]*, at most 64 bytes, unique, not a reserved word of the segment
+ * language; type: bool int float timestamp category text tags; flags: identifier pii indexed.
+ * Types and flags are case-insensitive; names are stored lower-case, and lookups ignore case.
+ * Errors are reported as "<source>:<line>:<column>: <reason>".
+ */
+#ifndef PDB_CATALOG_SCHEMA_H
+#define PDB_CATALOG_SCHEMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buffer.h"
+#include "base/limits.h"
+#include "profiledb/profiledb.h"
+
+struct attribute {
+    char name[PDB_ATTRIBUTE_NAME_SIZE_MAX + 1];
+    enum pdb_type type;
+    uint32_t flags; /* enum pdb_attribute_flag */
+};
+
+struct schema {
+    uint32_t attribute_count;
+    struct attribute *attributes; /* owned */
+};
+
+/* Parses schema text. On success *schema is filled (release with schema_deinit). */
+enum pdb_status schema_parse(const char *text, size_t size, const char *source_name,
+                             struct schema *schema, struct pdb_error *error);
+enum pdb_status schema_load_file(const char *path, struct schema *schema,
+                                 struct pdb_error *error);
+void schema_deinit(struct schema *schema);
+
+/* Appends the canonical schema text (parseable by schema_parse). Returns 0 or -1 (memory). */
+int schema_render(const struct schema *schema, struct buffer *out);
+
+/* Index of the attribute named name[0..size) (case-insensitive), or -1. */
+int32_t schema_find(const struct schema *schema, const char *name, size_t size);
+
+/* Name of the attribute closest to name[0..size) by edit distance, or NULL when nothing is
+ * reasonably close. For "unknown attribute 'contry' (did you mean 'country'?)". */
+const char *schema_suggest(const struct schema *schema, const char *name, size_t size);
+
+/* Parses a type name (case-insensitive). Returns 0 on success, -1 if unknown. */
+int type_parse(const char *name, size_t size, enum pdb_type *type_out);
+
+/* True if word[0..size) is a reserved word of the segment language (case-insensitive). */
+int catalog_is_reserved_word(const char *word, size_t size);
+
+/* Edit distance between two byte strings, case-insensitive, capped at `cap` (returns cap
+ * when the true distance is >= cap). Shared by every "did you mean" message. */
+uint32_t catalog_edit_distance(const char *a, size_t a_size, const char *b, size_t b_size,
+                               uint32_t cap);
+
+#endif

@@ -1,0 +1,380 @@
+/*
+ * Column life cycle, appends and validation (see column.h).
+ */
+#include "column/column.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/bitset.h"
+#include "base/status.h"
+
+int column_chunk_init(struct column_chunk *chunk, enum pdb_type type)
+{
+    memset(chunk, 0, sizeof *chunk);
+    chunk->nulls = mem_calloc(PDB_CHUNK_WORDS, sizeof(uint64_t));
+    if (chunk->nulls == NULL) return -1;
+    switch (type) {
+    case PDB_TYPE_BOOL:
+        chunk->bools = mem_calloc(PDB_CHUNK_WORDS, sizeof(uint64_t));
+        break;
+    case PDB_TYPE_INT:
+    case PDB_TYPE_TIMESTAMP:
+        chunk->ints = mem_alloc_aligned(64, PDB_CHUNK_ROWS * sizeof(int64_t));
+        break;
+    case PDB_TYPE_FLOAT:
+        chunk->floats = mem_alloc_aligned(64, PDB_CHUNK_ROWS * sizeof(double));
+        break;
+    case PDB_TYPE_CATEGORY:
+        chunk->codes = mem_alloc_aligned(64, PDB_CHUNK_ROWS * sizeof(uint32_t));
+        break;
+    case PDB_TYPE_TEXT:
+    case PDB_TYPE_TAGS:
+        chunk->offsets = mem_calloc(PDB_CHUNK_ROWS + 1, sizeof(uint32_t));
+        if (chunk->offsets == NULL) goto fail;
+        chunk->codes = NULL; /* tags: grown on demand; text uses text_bytes */
+        return 0;
+    default:
+        assert(!"unknown type");
+    }
+    if (chunk->bools == NULL) goto fail;
+    return 0;
+fail:
+    column_chunk_deinit(chunk);
+    return -1;
+}
+
+void column_chunk_deinit(struct column_chunk *chunk)
+{
+    mem_free(chunk->nulls);
+    mem_free(chunk->bools); /* the union's one pointer */
+    mem_free(chunk->offsets);
+    mem_free(chunk->text_bytes);
+    memset(chunk, 0, sizeof *chunk);
+}
+
+struct column *column_create(const struct attribute *attribute)
+{
+    struct column *column = mem_calloc(1, sizeof *column);
+    if (column == NULL) return NULL;
+    column->attribute = *attribute;
+    dictionary_init(&column->dictionary);
+    return column;
+}
+
+void column_destroy(struct column *column)
+{
+    if (column == NULL) return;
+    for (uint32_t i = 0; i < column->chunk_count; i++) column_chunk_deinit(&column->chunks[i]);
+    mem_free(column->chunks);
+    dictionary_deinit(&column->dictionary);
+    mem_free(column);
+}
+
+uint64_t column_row_count(const struct column *column)
+{
+    if (column->chunk_count == 0) return 0;
+    return (uint64_t)(column->chunk_count - 1) * PDB_CHUNK_ROWS +
+           column->chunks[column->chunk_count - 1].row_count;
+}
+
+struct column_chunk *column_add_chunk(struct column *column)
+{
+    if (column->chunk_count == PDB_CHUNKS_MAX) return NULL;
+    if (column->chunk_count == column->chunk_capacity) {
+        uint32_t capacity = column->chunk_capacity ? column->chunk_capacity * 2 : 4;
+        struct column_chunk *grown = mem_realloc(column->chunks, capacity * sizeof *grown);
+        if (grown == NULL) return NULL;
+        column->chunks = grown;
+        column->chunk_capacity = capacity;
+    }
+    struct column_chunk *chunk = &column->chunks[column->chunk_count];
+    if (column_chunk_init(chunk, column->attribute.type) != 0) return NULL;
+    column->chunk_count++;
+    return chunk;
+}
+
+/* The chunk the next row goes into, or NULL when out of memory / rows. */
+static struct column_chunk *append_target(struct column *column, struct pdb_error *error)
+{
+    if (column->chunk_count > 0) {
+        struct column_chunk *last = &column->chunks[column->chunk_count - 1];
+        if (last->row_count < PDB_CHUNK_ROWS) return last;
+    }
+    if (column_row_count(column) >= PDB_ROWS_MAX) {
+        error_set(error, PDB_ERR_LIMIT, "column '%s' holds %u rows (limit)",
+                  column->attribute.name, PDB_ROWS_MAX);
+        return NULL;
+    }
+    struct column_chunk *chunk = column_add_chunk(column);
+    if (chunk == NULL) error_set(error, PDB_ERR_NO_MEMORY, "out of memory adding a chunk");
+    return chunk;
+}
+
+/* Varying-width types: close the row's offsets entry. */
+static void finish_row(struct column *column, struct column_chunk *chunk, uint32_t end)
+{
+    if (column->attribute.type == PDB_TYPE_TEXT || column->attribute.type == PDB_TYPE_TAGS)
+        chunk->offsets[chunk->row_count + 1] = end;
+    chunk->row_count++;
+}
+
+static void widen_zone_int(struct column_chunk *chunk, int64_t value)
+{
+    if (chunk->null_count == chunk->row_count) {
+        chunk->min_int = chunk->max_int = value;
+    } else {
+        if (value < chunk->min_int) chunk->min_int = value;
+        if (value > chunk->max_int) chunk->max_int = value;
+    }
+}
+
+static void widen_zone_float(struct column_chunk *chunk, double value)
+{
+    if (chunk->null_count == chunk->row_count) {
+        chunk->min_float = chunk->max_float = value;
+    } else {
+        if (value < chunk->min_float) chunk->min_float = value;
+        if (value > chunk->max_float) chunk->max_float = value;
+    }
+}
+
+enum pdb_status column_append_null(struct column *column, struct pdb_error *error)
+{
+    struct column_chunk *chunk = append_target(column, error);
+    if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
+    uint32_t row = chunk->row_count;
+    bitset_set(chunk->nulls, row);
+    uint32_t end = 0;
+    switch (column->attribute.type) {
+    case PDB_TYPE_BOOL: break; /* bit stays 0 */
+    case PDB_TYPE_INT:
+    case PDB_TYPE_TIMESTAMP: chunk->ints[row] = 0; break;
+    case PDB_TYPE_FLOAT: chunk->floats[row] = 0.0; break;
+    case PDB_TYPE_CATEGORY: chunk->codes[row] = 0; break;
+    case PDB_TYPE_TEXT:
+    case PDB_TYPE_TAGS: end = chunk->offsets[row]; break;
+    default: assert(!"unknown type");
+    }
+    chunk->null_count++;
+    finish_row(column, chunk, end);
+    return PDB_OK;
+}
+
+enum pdb_status column_append_bool(struct column *column, bool value, struct pdb_error *error)
+{
+    assert(column->attribute.type == PDB_TYPE_BOOL);
+    struct column_chunk *chunk = append_target(column, error);
+    if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
+    if (value) bitset_set(chunk->bools, chunk->row_count);
+    finish_row(column, chunk, 0);
+    return PDB_OK;
+}
+
+enum pdb_status column_append_int(struct column *column, int64_t value, struct pdb_error *error)
+{
+    assert(column->attribute.type == PDB_TYPE_INT || column->attribute.type == PDB_TYPE_TIMESTAMP);
+    struct column_chunk *chunk = append_target(column, error);
+    if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
+    chunk->ints[chunk->row_count] = value;
+    widen_zone_int(chunk, value);
+    finish_row(column, chunk, 0);
+    return PDB_OK;
+}
+
+enum pdb_status column_append_float(struct column *column, double value, struct pdb_error *error)
+{
+    assert(column->attribute.type == PDB_TYPE_FLOAT);
+    assert(isfinite(value));
+    if (value == 0.0) value = 0.0; /* fold -0.0 into +0.0 */
+    struct column_chunk *chunk = append_target(column, error);
+    if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
+    chunk->floats[chunk->row_count] = value;
+    widen_zone_float(chunk, value);
+    finish_row(column, chunk, 0);
+    return PDB_OK;
+}
+
+enum pdb_status column_append_string(struct column *column, const char *data, size_t size,
+                                     struct pdb_error *error)
+{
+    enum pdb_type type = column->attribute.type;
+    assert(type == PDB_TYPE_CATEGORY || type == PDB_TYPE_TEXT);
+    if (size > PDB_TEXT_VALUE_SIZE_MAX) {
+        return error_set(error, PDB_ERR_LIMIT, "value of '%s' is %zu bytes (limit %u)",
+                         column->attribute.name, size, PDB_TEXT_VALUE_SIZE_MAX);
+    }
+    if (type == PDB_TYPE_CATEGORY) {
+        uint32_t code;
+        enum pdb_status status = dictionary_intern(&column->dictionary, data, size, &code, error);
+        if (status != PDB_OK) return status;
+        struct column_chunk *chunk = append_target(column, error);
+        if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
+        chunk->codes[chunk->row_count] = code;
+        finish_row(column, chunk, 0);
+        return PDB_OK;
+    }
+    struct column_chunk *chunk = append_target(column, error);
+    if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
+    if (chunk->text_bytes_size + size > PDB_CHUNK_TEXT_BYTES_MAX) {
+        return error_set(error, PDB_ERR_LIMIT, "text of '%s' in one chunk exceeds %u bytes",
+                         column->attribute.name, PDB_CHUNK_TEXT_BYTES_MAX);
+    }
+    void *bytes = chunk->text_bytes;
+    if (mem_grow(&bytes, &chunk->text_bytes_capacity, chunk->text_bytes_size + size, 1) != 0)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory appending text");
+    chunk->text_bytes = bytes;
+    if (size) memcpy(chunk->text_bytes + chunk->text_bytes_size, data, size);
+    chunk->text_bytes_size += size;
+    finish_row(column, chunk, (uint32_t)chunk->text_bytes_size);
+    return PDB_OK;
+}
+
+static int compare_codes(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+enum pdb_status column_append_tags(struct column *column, const char *const *data,
+                                   const uint32_t *sizes, uint32_t count, struct pdb_error *error)
+{
+    assert(column->attribute.type == PDB_TYPE_TAGS);
+    if (count > PDB_TAGS_PER_VALUE_MAX) {
+        return error_set(error, PDB_ERR_LIMIT, "%u tags in one value of '%s' (limit %u)", count,
+                         column->attribute.name, PDB_TAGS_PER_VALUE_MAX);
+    }
+    uint32_t codes[PDB_TAGS_PER_VALUE_MAX];
+    for (uint32_t i = 0; i < count; i++) {
+        if (sizes[i] > PDB_TEXT_VALUE_SIZE_MAX) {
+            return error_set(error, PDB_ERR_LIMIT, "tag of '%s' is %u bytes (limit %u)",
+                             column->attribute.name, sizes[i], PDB_TEXT_VALUE_SIZE_MAX);
+        }
+        enum pdb_status status =
+            dictionary_intern(&column->dictionary, data[i], sizes[i], &codes[i], error);
+        if (status != PDB_OK) return status;
+    }
+    qsort(codes, count, sizeof codes[0], compare_codes);
+    uint32_t unique = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (unique == 0 || codes[unique - 1] != codes[i]) codes[unique++] = codes[i];
+    }
+    struct column_chunk *chunk = append_target(column, error);
+    if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
+    uint32_t start = chunk->offsets[chunk->row_count];
+    if ((uint64_t)start + unique > PDB_CHUNK_TEXT_BYTES_MAX) {
+        return error_set(error, PDB_ERR_LIMIT, "too many tags of '%s' in one chunk",
+                         column->attribute.name);
+    }
+    void *grown = chunk->codes;
+    if (mem_grow(&grown, &chunk->tag_codes_capacity, (size_t)start + unique, sizeof(uint32_t)) != 0)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory appending tags");
+    chunk->codes = grown;
+    memcpy(chunk->codes + start, codes, unique * sizeof(uint32_t));
+    finish_row(column, chunk, start + unique);
+    return PDB_OK;
+}
+
+void column_chunk_refresh_summary(struct column_chunk *chunk, enum pdb_type type)
+{
+    uint32_t rows = chunk->row_count;
+    uint32_t nulls = 0;
+    bool seen = false;
+    for (uint32_t row = 0; row < rows; row++) {
+        if (column_chunk_is_null(chunk, row)) {
+            nulls++;
+            continue;
+        }
+        if (type == PDB_TYPE_INT || type == PDB_TYPE_TIMESTAMP) {
+            int64_t value = chunk->ints[row];
+            if (!seen || value < chunk->min_int) chunk->min_int = value;
+            if (!seen || value > chunk->max_int) chunk->max_int = value;
+        } else if (type == PDB_TYPE_FLOAT) {
+            double value = chunk->floats[row];
+            if (!seen || value < chunk->min_float) chunk->min_float = value;
+            if (!seen || value > chunk->max_float) chunk->max_float = value;
+        }
+        seen = true;
+    }
+    chunk->null_count = nulls;
+}
+
+uint64_t column_chunk_memory_size(const struct column_chunk *chunk, enum pdb_type type)
+{
+    uint64_t rows = chunk->row_count;
+    uint64_t null_bytes = (rows + 7) / 8;
+    switch (type) {
+    case PDB_TYPE_BOOL: return null_bytes + (rows + 7) / 8;
+    case PDB_TYPE_INT:
+    case PDB_TYPE_TIMESTAMP:
+    case PDB_TYPE_FLOAT: return null_bytes + rows * 8;
+    case PDB_TYPE_CATEGORY: return null_bytes + rows * 4;
+    case PDB_TYPE_TEXT: return null_bytes + (rows + 1) * 4 + chunk->offsets[rows];
+    case PDB_TYPE_TAGS: return null_bytes + (rows + 1) * 4 + (uint64_t)chunk->offsets[rows] * 4;
+    default: return 0;
+    }
+}
+
+int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
+                          uint32_t dictionary_entry_count)
+{
+    uint32_t rows = chunk->row_count;
+    if (rows > PDB_CHUNK_ROWS || chunk->nulls == NULL) return -1;
+    uint32_t nulls = 0;
+    for (uint32_t word = 0; word < PDB_CHUNK_WORDS; word++) {
+        uint64_t bits = chunk->nulls[word];
+        nulls += (uint32_t)__builtin_popcountll(bits);
+        for (uint32_t bit = 0; bit < 64 && bits; bit++) {
+            if (((bits >> bit) & 1u) && word * 64 + bit >= rows) return -1;
+        }
+    }
+    if (nulls != chunk->null_count) return -1;
+    switch (type) {
+    case PDB_TYPE_BOOL:
+        for (uint32_t row = rows; row < PDB_CHUNK_ROWS; row++)
+            if (bitset_test(chunk->bools, row)) return -1;
+        break;
+    case PDB_TYPE_FLOAT:
+        for (uint32_t row = 0; row < rows; row++)
+            if (!isfinite(chunk->floats[row])) return -1;
+        break;
+    case PDB_TYPE_CATEGORY:
+        for (uint32_t row = 0; row < rows; row++)
+            if (!column_chunk_is_null(chunk, row) && chunk->codes[row] >= dictionary_entry_count)
+                return -1;
+        break;
+    case PDB_TYPE_TEXT:
+    case PDB_TYPE_TAGS:
+        if (chunk->offsets[0] != 0) return -1;
+        for (uint32_t row = 0; row < rows; row++) {
+            if (chunk->offsets[row] > chunk->offsets[row + 1]) return -1;
+            if (column_chunk_is_null(chunk, row) && chunk->offsets[row] != chunk->offsets[row + 1])
+                return -1;
+            if (type == PDB_TYPE_TAGS) {
+                for (uint32_t i = chunk->offsets[row]; i < chunk->offsets[row + 1]; i++) {
+                    if (chunk->codes[i] >= dictionary_entry_count) return -1;
+                    if (i > chunk->offsets[row] && chunk->codes[i - 1] >= chunk->codes[i]) return -1;
+                }
+            }
+        }
+        if (type == PDB_TYPE_TEXT && chunk->offsets[rows] != chunk->text_bytes_size) return -1;
+        break;
+    default: break;
+    }
+    return 0;
+}
+
+int column_validate(const struct column *column)
+{
+    if (dictionary_validate(&column->dictionary) != 0) return -1;
+    for (uint32_t i = 0; i < column->chunk_count; i++) {
+        const struct column_chunk *chunk = &column->chunks[i];
+        if (i + 1 < column->chunk_count && chunk->row_count != PDB_CHUNK_ROWS) return -1;
+        if (column_chunk_validate(chunk, column->attribute.type, column->dictionary.entry_count))
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,235 @@
+/*
+ * profiledb — public API of the embedded engine.
+ *
+ * A database is a directory holding a schema, immutable checksummed chunk files and a manifest
+ * naming the live ones. Profiles are rows with dense 32-bit ids assigned in load order.
+ * Segments are boolean expressions over attributes (see docs/SEGMENTS.md); the engine answers
+ * them with counts, id lists and single profiles.
+ *
+ * Conventions, for every call below:
+ *  - Functions return enum pdb_status. PDB_OK is 0; every other value is an error, and the
+ *    caller's `struct pdb_error` (may be NULL) receives the status and a message that says
+ *    where and why ("people.csv:12:4: ...", "segment:1:9: ...").
+ *  - A failing function leaves its out-parameters untouched.
+ *  - Pointers are "owned" (the caller frees them with the named destroy/close call),
+ *    "borrowed" (valid until the named event) or "taken" (the callee frees them).
+ *  - A handle is used by one thread at a time; distinct handles may be used concurrently.
+ */
+#ifndef PROFILEDB_PROFILEDB_H
+#define PROFILEDB_PROFILEDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PDB_VERSION_STRING "0.1.0"
+
+/* ---- Status and errors ---------------------------------------------------------------- */
+
+enum pdb_status {
+    PDB_OK = 0,
+    PDB_ERR_USAGE,     /* a caller passed an invalid argument or option */
+    PDB_ERR_SCHEMA,    /* the schema file is invalid */
+    PDB_ERR_SEGMENT,   /* the segment text does not parse or does not type-check */
+    PDB_ERR_DATA,      /* input data is malformed beyond recovery (not per-row rejects) */
+    PDB_ERR_IO,        /* the operating system refused a read, write, fsync, open, ... */
+    PDB_ERR_CORRUPT,   /* a file failed its checksum or format check */
+    PDB_ERR_NO_MEMORY, /* an allocation failed */
+    PDB_ERR_LIMIT,     /* a documented limit was reached */
+    PDB_ERR_NOT_FOUND, /* the named database, attribute, profile or file does not exist */
+    PDB_ERR_EXISTS,    /* the target already exists */
+    PDB_ERR_LOCKED,    /* another process holds the database's writer lock */
+    PDB_STATUS_COUNT
+};
+
+#define PDB_ERROR_MESSAGE_SIZE 1024
+
+/* Caller-owned error report. `message` is NUL-terminated and empty when status is PDB_OK. */
+struct pdb_error {
+    enum pdb_status status;
+    char message[PDB_ERROR_MESSAGE_SIZE];
+};
+
+/* Stable lower-case name of a status ("io", "segment", ...). Never NULL. */
+const char *pdb_status_name(enum pdb_status status);
+
+/* ---- Types -------------------------------------------------------------------------- */
+
+enum pdb_type {
+    PDB_TYPE_BOOL = 0,
+    PDB_TYPE_INT,       /* 64-bit signed */
+    PDB_TYPE_FLOAT,     /* IEEE double; NaN and infinities are rejected at ingest */
+    PDB_TYPE_TIMESTAMP, /* seconds since 1970-01-01T00:00:00Z, 64-bit signed */
+    PDB_TYPE_CATEGORY,  /* dictionary-encoded string, for low-cardinality values */
+    PDB_TYPE_TEXT,      /* free string (names, emails) */
+    PDB_TYPE_TAGS,      /* a set of category strings per profile */
+    PDB_TYPE_COUNT
+};
+
+/* Lower-case type name as written in schema files ("timestamp"). Never NULL. */
+const char *pdb_type_name(enum pdb_type type);
+
+enum pdb_attribute_flag {
+    PDB_FLAG_IDENTIFIER = 1u << 0, /* values identify a profile (usable with `get --key`) */
+    PDB_FLAG_PII = 1u << 1,        /* personal data: masked for roles without the PII grant */
+    PDB_FLAG_INDEXED = 1u << 2,    /* keep a value index for fast equality/tag lookups */
+};
+
+/* Description of one attribute; `name` is borrowed until the database is closed. */
+struct pdb_attribute_info {
+    const char *name;
+    enum pdb_type type;
+    uint32_t flags; /* enum pdb_attribute_flag bits */
+};
+
+/* ---- Database ------------------------------------------------------------------------ */
+
+struct pdb_db;
+
+/* Creates a new, empty database directory at `path` with the schema read from
+ * `schema_path`. The directory must not exist or must be empty. */
+enum pdb_status pdb_db_create(const char *path, const char *schema_path, struct pdb_error *error);
+
+/* Opens an existing database. On success *db_out is owned: release it with pdb_db_close. */
+enum pdb_status pdb_db_open(const char *path, struct pdb_db **db_out, struct pdb_error *error);
+
+/* Closes a database handle and frees everything it owns. NULL is accepted. */
+void pdb_db_close(struct pdb_db *db);
+
+uint64_t pdb_db_row_count(const struct pdb_db *db);
+uint32_t pdb_db_attribute_count(const struct pdb_db *db);
+/* Fills *info for attribute `attribute_index` (0-based, schema order). */
+enum pdb_status pdb_db_attribute(const struct pdb_db *db, uint32_t attribute_index,
+                                 struct pdb_attribute_info *info);
+
+/* Renders the schema in schema-file syntax into `buffer` (NUL-terminated, truncated to
+ * `buffer_size`). Returns the length the full text needs, excluding the NUL. */
+size_t pdb_db_schema_text(const struct pdb_db *db, char *buffer, size_t buffer_size);
+
+/* Fixes the value of now() for segments evaluated on this handle (seconds since the epoch);
+ * 0 returns to the wall clock. For reproducible tests and replays. */
+void pdb_db_set_now(struct pdb_db *db, int64_t now_s);
+
+/* ---- Ingest -------------------------------------------------------------------------- */
+
+struct pdb_ingest_progress {
+    uint64_t rows_read;
+    uint64_t rows_rejected;
+    uint64_t bytes_read;
+    uint64_t bytes_total; /* 0 when unknown (a pipe) */
+    double elapsed_s;
+};
+
+/* Called from the ingesting thread about ten times a second. */
+typedef void (*pdb_progress_fn)(void *context, const struct pdb_ingest_progress *progress);
+
+struct pdb_ingest_options {
+    /* Where rejected rows go. NULL: "<db>/rejects/<input name>.<generation>.rejects.csv". */
+    const char *rejects_path;
+    pdb_progress_fn progress; /* optional */
+    void *progress_context;
+};
+
+struct pdb_ingest_result {
+    uint64_t rows_read;     /* data rows seen (header excluded) */
+    uint64_t rows_loaded;   /* rows that became profiles */
+    uint64_t rows_rejected; /* rows written to the reject file */
+    uint64_t bytes_read;
+    uint64_t first_row_id;  /* id given to the first loaded row */
+    double elapsed_s;
+    char rejects_path[4096]; /* empty when nothing was rejected */
+};
+
+/* Loads a CSV file (RFC 4180, header row naming attributes) into the database as one atomic
+ * step: either every accepted row becomes visible, or (on error) none does. Rows that do not
+ * parse or do not fit their type go to the reject file with file, line, column and reason.
+ * `options` may be NULL. `csv_path` "-" reads standard input. */
+enum pdb_status pdb_db_ingest_csv(struct pdb_db *db, const char *csv_path,
+                                  const struct pdb_ingest_options *options,
+                                  struct pdb_ingest_result *result, struct pdb_error *error);
+
+/* ---- Segments ------------------------------------------------------------------------ */
+
+/* Counts the profiles matching `segment` (docs/SEGMENTS.md). */
+enum pdb_status pdb_segment_count(struct pdb_db *db, const char *segment, uint64_t *count_out,
+                                  struct pdb_error *error);
+
+/* Receives matching row ids in ascending order; return false to stop early. */
+typedef bool (*pdb_id_fn)(void *context, uint32_t row_id);
+
+/* Streams the ids of matching profiles in ascending order, at most `limit` of them
+ * (0 = no limit). */
+enum pdb_status pdb_segment_ids(struct pdb_db *db, const char *segment, uint64_t limit,
+                                pdb_id_fn on_id, void *context, struct pdb_error *error);
+
+/* Checks a segment without running it. */
+enum pdb_status pdb_segment_check(struct pdb_db *db, const char *segment,
+                                  struct pdb_error *error);
+
+/* ---- Profiles ------------------------------------------------------------------------ */
+
+/* One attribute value of a profile. Strings are not NUL-terminated; all pointers are
+ * borrowed until the profile is destroyed. */
+struct pdb_value {
+    enum pdb_type type;
+    bool is_null;
+    bool bool_value;
+    int64_t int_value; /* INT and TIMESTAMP */
+    double float_value;
+    const char *string_data; /* CATEGORY and TEXT */
+    uint32_t string_size;
+    const char *const *tag_data; /* TAGS: tag_count strings... */
+    const uint32_t *tag_sizes;   /* ...with their sizes */
+    uint32_t tag_count;
+};
+
+struct pdb_profile;
+
+/* Reads profile `row_id`. *profile_out is owned: release it with pdb_profile_destroy. */
+enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
+                                struct pdb_profile **profile_out, struct pdb_error *error);
+
+/* Finds the profile whose identifier attribute `attribute` equals `key` exactly.
+ * PDB_ERR_NOT_FOUND if none; if several match, the lowest row id is returned. */
+enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const char *key,
+                                 uint32_t *row_id_out, struct pdb_error *error);
+
+uint32_t pdb_profile_row_id(const struct pdb_profile *profile);
+/* Fills *value for attribute `attribute_index`; borrowed until pdb_profile_destroy. */
+void pdb_profile_value(const struct pdb_profile *profile, uint32_t attribute_index,
+                       struct pdb_value *value);
+void pdb_profile_destroy(struct pdb_profile *profile);
+
+/* ---- Statistics ---------------------------------------------------------------------- */
+
+struct pdb_column_stats {
+    const char *name; /* borrowed until the database is closed */
+    enum pdb_type type;
+    uint64_t null_count;
+    uint64_t distinct_count; /* dictionary size for category/tags; 0 otherwise */
+    uint64_t bytes_on_disk;  /* encoded blocks in chunk files, plus the dictionary file */
+    uint64_t bytes_in_memory; /* size of the plain, uncompressed in-memory form */
+};
+
+struct pdb_stats {
+    uint64_t row_count;
+    uint32_t chunk_count;
+    uint32_t column_count;
+    uint64_t generation;
+    uint64_t bytes_on_disk; /* every live file, manifest included */
+    uint64_t bytes_ingested; /* source bytes of all ingested files */
+    struct pdb_column_stats *columns; /* column_count entries, owned by the stats */
+};
+
+/* Fills *stats; release with pdb_stats_deinit. Loads every column to measure it. */
+enum pdb_status pdb_db_stats(struct pdb_db *db, struct pdb_stats *stats, struct pdb_error *error);
+void pdb_stats_deinit(struct pdb_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

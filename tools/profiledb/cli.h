@@ -1,0 +1,59 @@
+/*
+ * Shared pieces of the profiledb command-line tool: exit codes, output formats, and the
+ * entry point of every sub-command (one file per command: cmd_<name>.c).
+ *
+ * Exit codes are distinct per failure class so scripts can tell them apart:
+ *   0 success, 1 internal error, 2 usage error, 3 bad segment, 4 I/O or corrupt database,
+ *   5 bad schema or input data, 6 not found.
+ */
+#ifndef PDB_TOOLS_CLI_H
+#define PDB_TOOLS_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "profiledb/profiledb.h"
+
+enum cli_exit {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_INTERNAL = 1,
+    CLI_EXIT_USAGE = 2,
+    CLI_EXIT_SEGMENT = 3,
+    CLI_EXIT_IO = 4,
+    CLI_EXIT_DATA = 5,
+    CLI_EXIT_NOT_FOUND = 6,
+};
+
+enum cli_format { CLI_FORMAT_TABLE, CLI_FORMAT_CSV, CLI_FORMAT_JSON };
+
+/* Maps an engine status to the exit code above. */
+int cli_exit_for_status(enum pdb_status status);
+
+/* Prints "profiledb <command>: <message>" to stderr and returns the exit code for it. */
+int cli_report(const char *command, const struct pdb_error *error);
+
+/* Prints "profiledb <command>: <message>\nTry 'profiledb <command> --help'." and returns
+ * CLI_EXIT_USAGE. */
+int cli_usage_error(const char *command, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Parses "table", "csv" or "json"; false when unknown. */
+bool cli_parse_format(const char *text, enum cli_format *format_out);
+
+/* Parses a non-negative decimal integer; false on junk or overflow. */
+bool cli_parse_u64(const char *text, unsigned long long *value_out);
+
+/* Monotonic clock in seconds, for --timing. */
+double cli_now_s(void);
+
+/* Sub-commands: argv[0] is the command name. Each returns an exit code. */
+int cmd_init(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_count(int argc, char **argv);
+int cmd_ids(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+#endif
