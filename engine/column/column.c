@@ -81,6 +81,12 @@ uint64_t column_row_count(const struct column *column)
            column->chunks[column->chunk_count - 1].row_count;
 }
 
+void column_clear_chunks(struct column *column)
+{
+    for (uint32_t i = 0; i < column->chunk_count; i++) column_chunk_deinit(&column->chunks[i]);
+    column->chunk_count = 0;
+}
+
 struct column_chunk *column_add_chunk(struct column *column)
 {
     if (column->chunk_count == PDB_CHUNKS_MAX) return NULL;

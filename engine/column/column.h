@@ -102,6 +102,9 @@ static inline const char *column_chunk_text(const struct column_chunk *chunk, ui
 /* Allocates the arrays of an empty chunk of `type`; 0 or -1 (out of memory). */
 int column_chunk_init(struct column_chunk *chunk, enum pdb_type type);
 void column_chunk_deinit(struct column_chunk *chunk);
+/* Frees every chunk, keeping the dictionary: the column then holds no rows. Ingest uses it
+ * after handing a full chunk to storage. */
+void column_clear_chunks(struct column *column);
 /* Adds an initialised empty chunk at the end of the column; returns it or NULL. */
 struct column_chunk *column_add_chunk(struct column *column);
 /* Recomputes the zone map and null_count from the values (after decoding). */

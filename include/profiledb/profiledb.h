@@ -132,6 +132,9 @@ struct pdb_ingest_options {
     const char *rejects_path;
     pdb_progress_fn progress; /* optional */
     void *progress_context;
+    /* false (default): a header column that names no attribute is an error. true: such
+     * columns are skipped. */
+    bool ignore_unknown_columns;
 };
 
 struct pdb_ingest_result {

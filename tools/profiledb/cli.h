@@ -10,6 +10,7 @@
 #define PDB_TOOLS_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "profiledb/profiledb.h"
@@ -45,6 +46,27 @@ bool cli_parse_u64(const char *text, unsigned long long *value_out);
 
 /* Monotonic clock in seconds, for --timing. */
 double cli_now_s(void);
+
+/* Output helpers: a JSON string literal, a CSV field (quoted only when needed), and the
+ * --timing line on stderr. */
+void cli_print_json_string(FILE *out, const char *data, size_t size);
+void cli_print_csv_field(FILE *out, const char *data, size_t size);
+void cli_print_timing(const char *what, double open_s, double query_s);
+
+/* Arguments of the segment commands (count, ids). */
+struct cli_query_args {
+    const char *db_path;
+    const char *segment;
+    enum cli_format format;
+    bool timing;
+    int64_t now_s; /* 0: wall clock */
+    unsigned long long limit;
+};
+
+/* Parses `command DB SEGMENT [--format F] [--timing] [--now TS] [--limit N]`. Returns -1 to
+ * go on, or an exit code to return at once (after --help or a usage error). */
+int cli_parse_query_args(const char *command, int argc, char **argv, bool accepts_limit,
+                         void (*usage)(FILE *out), struct cli_query_args *args);
 
 /* Sub-commands: argv[0] is the command name. Each returns an exit code. */
 int cmd_init(int argc, char **argv);

@@ -1,0 +1,277 @@
+/*
+ * pdb_db_ingest_csv: one ingest is one transaction.
+ *
+ *  1. Take the writer lock (DB/LOCK) and re-read the manifest (another process may have
+ *     committed since this handle opened it).
+ *  2. Start append columns: the dictionaries of category/tags columns, plus the rows of the
+ *     last chunk if it is partial (it will be rewritten under the new generation).
+ *  3. Stream the CSV through the loader; every full chunk is written and fsynced as
+ *     chunk-<index>-g<new generation>.pdc right away, so memory stays at one chunk.
+ *  4. Write the last partial chunk and the grown dictionaries, fsync the directory, then
+ *     replace the manifest atomically: that rename is the commit point.
+ * Any failure before the rename deletes the new files and leaves the database exactly as it
+ * was; a crash leaves only unreferenced newer-generation files, removed by the next writer.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/status.h"
+#include "db/db_internal.h"
+#include "ingest/csv_reader.h"
+#include "ingest/loader.h"
+#include "storage/dictionary_file.h"
+#include "storage/file_io.h"
+
+struct ingest_transaction {
+    struct pdb_db *db;
+    uint64_t generation;       /* being written */
+    uint32_t next_chunk_index; /* index the next sealed chunk gets */
+    uint64_t rows_before;      /* rows committed before this ingest */
+    struct manifest next;      /* the manifest to publish */
+    struct column **columns;   /* append columns, one per attribute */
+    uint32_t *dictionary_entries_before; /* per attribute, to see which dictionaries grew */
+};
+
+static double monotonic_s(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+static enum pdb_status write_chunk(struct ingest_transaction *transaction,
+                                   struct column *const *columns, struct pdb_error *error)
+{
+    struct pdb_db *db = transaction->db;
+    uint32_t index = transaction->next_chunk_index;
+    uint64_t rows_after = (uint64_t)index * PDB_CHUNK_ROWS + columns[0]->chunks[0].row_count;
+    if (rows_after > PDB_ROWS_MAX) {
+        return error_set(error, PDB_ERR_LIMIT, "the database would hold more than %u profiles",
+                         PDB_ROWS_MAX);
+    }
+    char name[CHUNK_FILE_NAME_SIZE], path[PDB_PATH_SIZE_MAX];
+    chunk_file_name(name, index, transaction->generation);
+    enum pdb_status status = path_join(path, db->path, name, error);
+    if (status != PDB_OK) return status;
+    struct chunk_directory directory;
+    status = chunk_file_write(path, index, transaction->generation,
+                              (const struct column *const *)columns, db->schema.attribute_count,
+                              0, &directory, error);
+    if (status != PDB_OK) return status;
+    if (manifest_set_chunk_count(&transaction->next, index + 1) != 0) {
+        chunk_directory_deinit(&directory);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    }
+    struct manifest_file *entry = &transaction->next.chunks[index];
+    snprintf(entry->name, sizeof entry->name, "%s", name);
+    entry->size_bytes = directory.file_size;
+    entry->checksum = directory.directory_checksum;
+    transaction->next.row_count = rows_after;
+    transaction->next_chunk_index = index + 1;
+    chunk_directory_deinit(&directory);
+    return PDB_OK;
+}
+
+static enum pdb_status on_chunk_full(void *context, struct column *const *columns,
+                                     struct pdb_error *error)
+{
+    return write_chunk(context, columns, error);
+}
+
+/* Step 2: dictionaries and the rows of a partial last chunk. */
+static enum pdb_status start_columns(struct ingest_transaction *transaction, struct pdb_error *error)
+{
+    struct pdb_db *db = transaction->db;
+    uint32_t attributes = db->schema.attribute_count;
+    transaction->columns = mem_calloc(attributes, sizeof *transaction->columns);
+    transaction->dictionary_entries_before = mem_calloc(attributes, sizeof(uint32_t));
+    if (transaction->columns == NULL || transaction->dictionary_entries_before == NULL)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    bool last_is_partial = db->manifest.row_count % PDB_CHUNK_ROWS != 0;
+    for (uint32_t a = 0; a < attributes; a++) {
+        transaction->columns[a] = column_create(&db->schema.attributes[a]);
+        if (transaction->columns[a] == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+        enum pdb_status status = db_read_dictionary(db, a, transaction->columns[a], error);
+        if (status != PDB_OK) return status;
+        transaction->dictionary_entries_before[a] = transaction->columns[a]->dictionary.entry_count;
+        if (last_is_partial) {
+            status = db_read_chunk_block(db, db->manifest.chunk_count - 1, a,
+                                         transaction->columns[a], error);
+            if (status != PDB_OK) return status;
+        }
+    }
+    transaction->next_chunk_index = (uint32_t)(db->manifest.row_count / PDB_CHUNK_ROWS);
+    return PDB_OK;
+}
+
+/* Step 4 (before the commit point): the last partial chunk and grown dictionaries. */
+static enum pdb_status finish_files(struct ingest_transaction *transaction, struct pdb_error *error)
+{
+    struct pdb_db *db = transaction->db;
+    struct column **columns = transaction->columns;
+    if (columns[0]->chunk_count > 0 && columns[0]->chunks[0].row_count > 0) {
+        enum pdb_status status = write_chunk(transaction, columns, error);
+        if (status != PDB_OK) return status;
+    }
+    for (uint32_t a = 0; a < db->schema.attribute_count; a++) {
+        enum pdb_type type = db->schema.attributes[a].type;
+        if (type != PDB_TYPE_CATEGORY && type != PDB_TYPE_TAGS) continue;
+        const struct dictionary *dictionary = &columns[a]->dictionary;
+        struct manifest_file *entry = &transaction->next.dictionaries[a];
+        /* Rewritten only when it grew; an empty dictionary needs no file. */
+        if (dictionary->entry_count == transaction->dictionary_entries_before[a]) continue;
+        char name[DICTIONARY_FILE_NAME_SIZE], path[PDB_PATH_SIZE_MAX];
+        dictionary_file_name(name, a, transaction->generation);
+        enum pdb_status status = path_join(path, db->path, name, error);
+        if (status != PDB_OK) return status;
+        status = dictionary_file_write(path, dictionary, &entry->size_bytes, &entry->checksum, error);
+        if (status != PDB_OK) return status;
+        snprintf(entry->name, sizeof entry->name, "%s", name);
+    }
+    return file_sync_directory(db->path, error);
+}
+
+static void default_rejects_path(const struct pdb_db *db, const char *csv_path,
+                                 uint64_t generation, char *out)
+{
+    const char *base = strrchr(csv_path, '/');
+    base = base ? base + 1 : csv_path;
+    if (strcmp(csv_path, "-") == 0) base = "stdin";
+    snprintf(out, PDB_PATH_SIZE_MAX, "%s/%s/%.200s.g%llu.rejects.csv", db->path,
+             DB_REJECTS_DIRECTORY, base, (unsigned long long)generation);
+}
+
+static enum pdb_status lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error)
+{
+    char path[PDB_PATH_SIZE_MAX];
+    enum pdb_status status = path_join(path, db->path, DB_LOCK_FILE, error);
+    if (status != PDB_OK) return status;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot open", path);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int saved = errno;
+        close(fd);
+        if (saved == EWOULDBLOCK) {
+            return error_set(error, PDB_ERR_LOCKED, "%s: another process is writing to this "
+                             "database", db->path);
+        }
+        return error_set_errno(error, PDB_ERR_IO, saved, "%s: cannot lock", path);
+    }
+    *fd_out = fd;
+    return PDB_OK;
+}
+
+/* Re-reads the manifest; if another writer committed, the handle moves to that generation. */
+static enum pdb_status refresh(struct pdb_db *db, struct pdb_error *error)
+{
+    struct manifest current;
+    enum pdb_status status = manifest_load(db->path, &current, error);
+    if (status != PDB_OK) return status;
+    if (current.generation == db->manifest.generation) {
+        manifest_deinit(&current);
+        return PDB_OK;
+    }
+    db_release_snapshot(db);
+    manifest_deinit(&db->manifest);
+    db->manifest = current;
+    return db_reset_snapshot(db, error);
+}
+
+static void remove_new_files(struct ingest_transaction *transaction)
+{
+    /* Everything of the new generation is unreferenced: garbage collection removes it. */
+    db_collect_garbage(transaction->db);
+}
+
+enum pdb_status pdb_db_ingest_csv(struct pdb_db *db, const char *csv_path,
+                                  const struct pdb_ingest_options *options,
+                                  struct pdb_ingest_result *result, struct pdb_error *error)
+{
+    if (db == NULL || csv_path == NULL) return error_set(error, PDB_ERR_USAGE, "database and input path are required");
+    double started_s = monotonic_s();
+    int lock_fd = -1;
+    struct csv_reader *reader = NULL;
+    struct ingest_transaction transaction = {.db = db};
+    struct loader_counts counts = {0};
+    char rejects_path[PDB_PATH_SIZE_MAX] = "";
+    enum pdb_status status = lock_writer(db, &lock_fd, error);
+    if (status != PDB_OK) return status;
+    if ((status = refresh(db, error)) != PDB_OK) goto done;
+    db_collect_garbage(db);
+    transaction.generation = db->manifest.generation + 1;
+    transaction.rows_before = db->manifest.row_count;
+    if (manifest_copy(&transaction.next, &db->manifest) != 0) {
+        status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+        goto done;
+    }
+    transaction.next.generation = transaction.generation;
+    if ((status = start_columns(&transaction, error)) != PDB_OK) goto done;
+
+    if (options != NULL && options->rejects_path != NULL) {
+        snprintf(rejects_path, sizeof rejects_path, "%s", options->rejects_path);
+    } else {
+        char directory[PDB_PATH_SIZE_MAX];
+        if ((status = path_join(directory, db->path, DB_REJECTS_DIRECTORY, error)) != PDB_OK) goto done;
+        if (mkdir(directory, 0755) != 0 && errno != EEXIST) {
+            status = error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot create", directory);
+            goto done;
+        }
+        default_rejects_path(db, csv_path, transaction.generation, rejects_path);
+    }
+    if ((status = csv_reader_open(csv_path, &reader, error)) != PDB_OK) goto done;
+    struct loader_options loader_options = {
+        .rejects_path = rejects_path,
+        .progress = options ? options->progress : NULL,
+        .progress_context = options ? options->progress_context : NULL,
+        .ignore_unknown_columns = options ? options->ignore_unknown_columns : false,
+        .chunk_full = on_chunk_full,
+        .chunk_context = &transaction,
+    };
+    status = loader_load_csv(reader, &db->schema, transaction.columns, &loader_options, &counts, error);
+    if (status != PDB_OK) goto done;
+
+    if (counts.rows_loaded > 0) {
+        if ((status = finish_files(&transaction, error)) != PDB_OK) goto done;
+        transaction.next.bytes_ingested += counts.bytes_read;
+        if ((status = manifest_store(db->path, &transaction.next, error)) != PDB_OK) goto done;
+        /* Committed. The handle moves to the new generation. */
+        manifest_deinit(&db->manifest);
+        db->manifest = transaction.next;
+        memset(&transaction.next, 0, sizeof transaction.next);
+        status = db_reset_snapshot(db, error);
+        db_collect_garbage(db);
+    }
+
+done:
+    if (status != PDB_OK && transaction.generation != 0) remove_new_files(&transaction);
+    if (status == PDB_OK && result != NULL) {
+        memset(result, 0, sizeof *result);
+        result->rows_read = counts.rows_read;
+        result->rows_loaded = counts.rows_loaded;
+        result->rows_rejected = counts.rows_rejected;
+        result->bytes_read = counts.bytes_read;
+        result->first_row_id = transaction.rows_before;
+        result->elapsed_s = monotonic_s() - started_s;
+        if (counts.rows_rejected > 0) snprintf(result->rejects_path, sizeof result->rejects_path, "%s", rejects_path);
+    }
+    if (status != PDB_OK && counts.rows_rejected > 0) {
+        error_prefix(error, "(%llu rows were rejected before the failure; see %s) ",
+                     (unsigned long long)counts.rows_rejected, rejects_path);
+    }
+    csv_reader_close(reader);
+    if (transaction.columns != NULL) {
+        for (uint32_t a = 0; a < db->schema.attribute_count; a++) column_destroy(transaction.columns[a]);
+        mem_free(transaction.columns);
+    }
+    mem_free(transaction.dictionary_entries_before);
+    manifest_deinit(&transaction.next);
+    if (lock_fd >= 0) close(lock_fd);
+    return status;
+}

@@ -1,0 +1,204 @@
+/*
+ * Single profiles: reading every attribute of one row into an owned pdb_profile, and
+ * finding a row by an identifier value (through the segment engine: `attr = 'key'`).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/buffer.h"
+#include "base/status.h"
+#include "db/db_internal.h"
+#include "ingest/value_parse.h"
+#include "query/segment.h"
+
+struct pdb_profile {
+    uint32_t row_id;
+    uint32_t attribute_count;
+    struct pdb_value *values;
+    char *strings;             /* every string and tag, back to back */
+    const char **tag_pointers; /* all tag pointers */
+    uint32_t *tag_sizes;
+};
+
+uint32_t pdb_profile_row_id(const struct pdb_profile *profile)
+{
+    return profile->row_id;
+}
+
+void pdb_profile_value(const struct pdb_profile *profile, uint32_t attribute_index,
+                       struct pdb_value *value)
+{
+    if (attribute_index >= profile->attribute_count) {
+        memset(value, 0, sizeof *value);
+        value->is_null = true;
+        return;
+    }
+    *value = profile->values[attribute_index];
+}
+
+void pdb_profile_destroy(struct pdb_profile *profile)
+{
+    if (profile == NULL) return;
+    mem_free(profile->values);
+    mem_free(profile->strings);
+    mem_free(profile->tag_pointers);
+    mem_free(profile->tag_sizes);
+    mem_free(profile);
+}
+
+enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
+                                struct pdb_profile **profile_out, struct pdb_error *error)
+{
+    if (row_id >= db->manifest.row_count) {
+        return error_set(error, PDB_ERR_NOT_FOUND, "no profile with id %u (the database holds "
+                         "%llu profiles)", row_id, (unsigned long long)db->manifest.row_count);
+    }
+    uint32_t attributes = db->schema.attribute_count;
+    uint32_t chunk_index = row_id / PDB_CHUNK_ROWS, row = row_id % PDB_CHUNK_ROWS;
+    const struct column **columns = mem_calloc(attributes, sizeof *columns);
+    if (columns == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    enum pdb_status status = PDB_OK;
+    /* First pass: load columns and size the string storage. */
+    size_t string_bytes = 0, tag_total = 0;
+    for (uint32_t a = 0; a < attributes && status == PDB_OK; a++) {
+        status = table_column(&db->table, a, &columns[a], error);
+        if (status != PDB_OK) break;
+        const struct column_chunk *chunk = &columns[a]->chunks[chunk_index];
+        if (column_chunk_is_null(chunk, row)) continue;
+        uint32_t size;
+        switch (columns[a]->attribute.type) {
+        case PDB_TYPE_TEXT: string_bytes += chunk->offsets[row + 1] - chunk->offsets[row]; break;
+        case PDB_TYPE_CATEGORY:
+            dictionary_entry(&columns[a]->dictionary, chunk->codes[row], &size);
+            string_bytes += size;
+            break;
+        case PDB_TYPE_TAGS:
+            for (uint32_t i = chunk->offsets[row]; i < chunk->offsets[row + 1]; i++) {
+                dictionary_entry(&columns[a]->dictionary, chunk->codes[i], &size);
+                string_bytes += size;
+                tag_total++;
+            }
+            break;
+        default: break;
+        }
+    }
+    struct pdb_profile *profile = NULL;
+    if (status != PDB_OK) goto done;
+    profile = mem_calloc(1, sizeof *profile);
+    if (profile == NULL) goto no_memory;
+    profile->row_id = row_id;
+    profile->attribute_count = attributes;
+    profile->values = mem_calloc(attributes, sizeof *profile->values);
+    profile->strings = mem_alloc(string_bytes + 1);
+    profile->tag_pointers = mem_alloc((tag_total + 1) * sizeof(char *));
+    profile->tag_sizes = mem_alloc((tag_total + 1) * sizeof(uint32_t));
+    if (!profile->values || !profile->strings || !profile->tag_pointers || !profile->tag_sizes)
+        goto no_memory;
+    /* Second pass: copy values. */
+    size_t string_used = 0, tags_used = 0;
+    for (uint32_t a = 0; a < attributes; a++) {
+        const struct column *column = columns[a];
+        const struct column_chunk *chunk = &column->chunks[chunk_index];
+        struct pdb_value *value = &profile->values[a];
+        value->type = column->attribute.type;
+        value->is_null = column_chunk_is_null(chunk, row);
+        if (value->is_null) continue;
+        const char *data;
+        uint32_t size;
+        switch (value->type) {
+        case PDB_TYPE_BOOL: value->bool_value = (chunk->bools[row >> 6] >> (row & 63)) & 1; break;
+        case PDB_TYPE_INT:
+        case PDB_TYPE_TIMESTAMP: value->int_value = chunk->ints[row]; break;
+        case PDB_TYPE_FLOAT: value->float_value = chunk->floats[row]; break;
+        case PDB_TYPE_TEXT:
+        case PDB_TYPE_CATEGORY:
+            data = value->type == PDB_TYPE_TEXT ? column_chunk_text(chunk, row, &size)
+                                                : dictionary_entry(&column->dictionary, chunk->codes[row], &size);
+            memcpy(profile->strings + string_used, data, size);
+            value->string_data = profile->strings + string_used;
+            value->string_size = size;
+            string_used += size;
+            break;
+        case PDB_TYPE_TAGS:
+            value->tag_data = profile->tag_pointers + tags_used;
+            value->tag_sizes = profile->tag_sizes + tags_used;
+            for (uint32_t i = chunk->offsets[row]; i < chunk->offsets[row + 1]; i++) {
+                data = dictionary_entry(&column->dictionary, chunk->codes[i], &size);
+                memcpy(profile->strings + string_used, data, size);
+                profile->tag_pointers[tags_used] = profile->strings + string_used;
+                profile->tag_sizes[tags_used] = size;
+                string_used += size;
+                tags_used++;
+                value->tag_count++;
+            }
+            break;
+        default: break;
+        }
+    }
+    *profile_out = profile;
+    profile = NULL;
+    goto done;
+no_memory:
+    status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading profile %u", row_id);
+done:
+    pdb_profile_destroy(profile);
+    mem_free(columns);
+    return status;
+}
+
+static bool remember_first(void *context, uint32_t row_id)
+{
+    *(uint32_t *)context = row_id;
+    return false;
+}
+
+enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const char *key,
+                                 uint32_t *row_id_out, struct pdb_error *error)
+{
+    if (attribute == NULL || key == NULL) return error_set(error, PDB_ERR_USAGE, "attribute and key are required");
+    int32_t index = schema_find(&db->schema, attribute, strlen(attribute));
+    if (index < 0) {
+        const char *suggestion = schema_suggest(&db->schema, attribute, strlen(attribute));
+        return error_set(error, PDB_ERR_NOT_FOUND, "unknown attribute '%s'%s%s%s", attribute,
+                         suggestion ? " (did you mean '" : "", suggestion ? suggestion : "",
+                         suggestion ? "'?)" : "");
+    }
+    const struct attribute *info = &db->schema.attributes[index];
+    struct buffer text;
+    buffer_init(&text);
+    enum pdb_status status = PDB_OK;
+    if (info->type == PDB_TYPE_INT) {
+        int64_t value;
+        const char *reason = value_parse_int(key, strlen(key), &value);
+        if (reason != NULL) {
+            buffer_deinit(&text);
+            return error_set(error, PDB_ERR_USAGE, "key '%s' for int attribute '%s': %s", key, info->name, reason);
+        }
+        if (buffer_printf(&text, "%s = %lld", info->name, (long long)value) != 0) goto no_memory;
+    } else if (info->type == PDB_TYPE_TEXT || info->type == PDB_TYPE_CATEGORY) {
+        if (buffer_printf(&text, "%s = '", info->name) != 0) goto no_memory;
+        for (const char *c = key; *c; c++) {
+            if (buffer_append(&text, c, 1) != 0 || (*c == '\'' && buffer_append(&text, "'", 1) != 0))
+                goto no_memory;
+        }
+        if (buffer_append(&text, "'", 1) != 0) goto no_memory;
+    } else {
+        buffer_deinit(&text);
+        return error_set(error, PDB_ERR_USAGE, "attribute '%s' is %s; a key must be a text, "
+                         "category or int attribute", info->name, pdb_type_name(info->type));
+    }
+    if (buffer_append(&text, "", 1) != 0) goto no_memory; /* NUL-terminate */
+    uint32_t found = UINT32_MAX;
+    status = pdb_segment_ids(db, (const char *)text.data, 1, remember_first, &found, error);
+    buffer_deinit(&text);
+    if (status != PDB_OK) return status;
+    if (found == UINT32_MAX) {
+        return error_set(error, PDB_ERR_NOT_FOUND, "no profile has %s = '%s'", info->name, key);
+    }
+    *row_id_out = found;
+    return PDB_OK;
+no_memory:
+    buffer_deinit(&text);
+    return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+}

@@ -1,0 +1,182 @@
+/*
+ * The handle's snapshot of one generation: the lazily loaded table, the chunk directory
+ * cache, reading blocks and dictionaries, and removing files no manifest needs.
+ */
+#include <dirent.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/status.h"
+#include "column/encoding.h"
+#include "db/db_internal.h"
+#include "storage/dictionary_file.h"
+#include "storage/file_io.h"
+
+static enum pdb_status load_column(struct table *table, uint32_t attribute_index,
+                                   struct pdb_error *error);
+
+void db_release_snapshot(struct pdb_db *db)
+{
+    table_deinit(&db->table);
+    if (db->directories != NULL) {
+        for (uint32_t i = 0; i < db->manifest.chunk_count; i++) chunk_directory_deinit(&db->directories[i]);
+        mem_free(db->directories);
+        db->directories = NULL;
+    }
+}
+
+enum pdb_status db_reset_snapshot(struct pdb_db *db, struct pdb_error *error)
+{
+    db_release_snapshot(db);
+    if (table_init(&db->table, &db->schema) != 0) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    db->table.row_count = db->manifest.row_count;
+    db->table.chunk_count = db->manifest.chunk_count;
+    db->table.load = load_column;
+    db->table.loader_context = db;
+    db->directories = mem_calloc(db->manifest.chunk_count ? db->manifest.chunk_count : 1,
+                                 sizeof *db->directories);
+    if (db->directories == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    return PDB_OK;
+}
+
+enum pdb_status db_chunk_directory(struct pdb_db *db, uint32_t chunk_index,
+                                   const struct chunk_directory **directory_out,
+                                   struct pdb_error *error)
+{
+    struct chunk_directory *directory = &db->directories[chunk_index];
+    if (directory->blocks == NULL) {
+        const struct manifest_file *file = &db->manifest.chunks[chunk_index];
+        char path[PDB_PATH_SIZE_MAX];
+        enum pdb_status status = path_join(path, db->path, file->name, error);
+        if (status != PDB_OK) return status;
+        struct chunk_directory read;
+        status = chunk_file_read_directory(path, &read, error);
+        if (status == PDB_ERR_NOT_FOUND) {
+            return error_set(error, PDB_ERR_CORRUPT, "%s: named by the manifest but missing", path);
+        }
+        if (status != PDB_OK) return status;
+        uint32_t expected_rows = table_chunk_row_count(&db->table, chunk_index);
+        if (read.directory_checksum != file->checksum || read.file_size != file->size_bytes ||
+            read.chunk_index != chunk_index || read.row_count != expected_rows ||
+            read.column_count != db->schema.attribute_count) {
+            chunk_directory_deinit(&read);
+            return error_set(error, PDB_ERR_CORRUPT, "%s: does not match the manifest (size, "
+                             "checksum, chunk index, rows or columns differ)", path);
+        }
+        *directory = read;
+    }
+    *directory_out = directory;
+    return PDB_OK;
+}
+
+enum pdb_status db_read_chunk_block(struct pdb_db *db, uint32_t chunk_index,
+                                    uint32_t attribute_index, struct column *column,
+                                    struct pdb_error *error)
+{
+    const struct chunk_directory *directory;
+    enum pdb_status status = db_chunk_directory(db, chunk_index, &directory, error);
+    if (status != PDB_OK) return status;
+    char path[PDB_PATH_SIZE_MAX];
+    if ((status = path_join(path, db->path, db->manifest.chunks[chunk_index].name, error)) != PDB_OK)
+        return status;
+    uint8_t *block;
+    status = chunk_file_read_block(path, directory, attribute_index, &block, error);
+    if (status != PDB_OK) return status;
+    struct column_chunk *chunk = column_add_chunk(column);
+    if (chunk == NULL) {
+        mem_free(block);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory loading %s", path);
+    }
+    status = block_decode(block, directory->blocks[attribute_index].size, column->attribute.type,
+                          column->dictionary.entry_count, chunk, error);
+    mem_free(block);
+    if (status != PDB_OK) {
+        error_prefix(error, "%s: column '%s': ", path, column->attribute.name);
+        return status;
+    }
+    return PDB_OK;
+}
+
+enum pdb_status db_read_dictionary(struct pdb_db *db, uint32_t attribute_index,
+                                   struct column *column, struct pdb_error *error)
+{
+    const struct manifest_file *file = &db->manifest.dictionaries[attribute_index];
+    if (file->name[0] == '\0') return PDB_OK;
+    char path[PDB_PATH_SIZE_MAX];
+    enum pdb_status status = path_join(path, db->path, file->name, error);
+    if (status != PDB_OK) return status;
+    status = dictionary_file_read(path, file->checksum, &column->dictionary, error);
+    if (status == PDB_ERR_NOT_FOUND)
+        return error_set(error, PDB_ERR_CORRUPT, "%s: named by the manifest but missing", path);
+    return status;
+}
+
+static enum pdb_status load_column(struct table *table, uint32_t attribute_index,
+                                   struct pdb_error *error)
+{
+    struct pdb_db *db = table->loader_context;
+    struct column *column = column_create(&db->schema.attributes[attribute_index]);
+    if (column == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    enum pdb_status status = db_read_dictionary(db, attribute_index, column, error);
+    for (uint32_t chunk = 0; status == PDB_OK && chunk < db->manifest.chunk_count; chunk++)
+        status = db_read_chunk_block(db, chunk, attribute_index, column, error);
+    if (status != PDB_OK) {
+        column_destroy(column);
+        return status;
+    }
+    table->columns[attribute_index] = column;
+    return PDB_OK;
+}
+
+/* ---- Garbage collection -------------------------------------------------------------- */
+
+static bool named_by_manifest(const struct manifest *manifest, const char *name)
+{
+    for (uint32_t i = 0; i < manifest->chunk_count; i++)
+        if (strcmp(manifest->chunks[i].name, name) == 0) return true;
+    for (uint32_t i = 0; i < manifest->attribute_count; i++)
+        if (strcmp(manifest->dictionaries[i].name, name) == 0) return true;
+    return false;
+}
+
+/* Generation in "chunk-XXXXXXXX-gN.pdc" / "dict-XXXX-gN.pdd", or 0 if not such a name. */
+static uint64_t data_file_generation(const char *name)
+{
+    bool is_chunk = strncmp(name, "chunk-", 6) == 0;
+    bool is_dictionary = strncmp(name, "dict-", 5) == 0;
+    if (!is_chunk && !is_dictionary) return 0;
+    const char *marker = strstr(name, "-g");
+    if (marker == NULL) return 0;
+    uint64_t generation = 0;
+    const char *cursor = marker + 2;
+    while (*cursor >= '0' && *cursor <= '9') generation = generation * 10 + (uint64_t)(*cursor++ - '0');
+    const char *suffix = is_chunk ? ".pdc" : ".pdd";
+    if (strcmp(cursor, suffix) != 0 && strcmp(cursor, is_chunk ? ".pdc.tmp" : ".pdd.tmp") != 0) return 0;
+    return generation;
+}
+
+void db_collect_garbage(struct pdb_db *db)
+{
+    /* Older generations may still be read by other handles: delete them only while no
+     * other handle holds READERS (our own shared lock is converted and converted back). */
+    bool exclusive = db->readers_fd >= 0 && flock(db->readers_fd, LOCK_EX | LOCK_NB) == 0;
+    DIR *directory = opendir(db->path);
+    if (directory != NULL) {
+        struct dirent *entry;
+        while ((entry = readdir(directory)) != NULL) {
+            uint64_t generation = data_file_generation(entry->d_name);
+            if (generation == 0 || named_by_manifest(&db->manifest, entry->d_name)) continue;
+            if (generation > db->manifest.generation || exclusive) {
+                char path[PDB_PATH_SIZE_MAX];
+                if (path_join(path, db->path, entry->d_name, NULL) == PDB_OK) unlink(path);
+            }
+        }
+        closedir(directory);
+    }
+    /* A failed conversion may have dropped the shared lock (flock(2)): always retake it. */
+    if (db->readers_fd >= 0) flock(db->readers_fd, LOCK_SH);
+}

@@ -1,0 +1,290 @@
+/*
+ * Manifest rendering, strict parsing, and atomic storage (see manifest.h).
+ */
+#include "storage/manifest.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/checksum.h"
+#include "base/limits.h"
+#include "base/status.h"
+#include "storage/file_io.h"
+
+#define MANIFEST_FILE_NAME "MANIFEST"
+
+int manifest_init(struct manifest *manifest, uint32_t attribute_count, uint64_t schema_checksum)
+{
+    memset(manifest, 0, sizeof *manifest);
+    manifest->attribute_count = attribute_count;
+    manifest->schema_checksum = schema_checksum;
+    manifest->dictionaries = mem_calloc(attribute_count, sizeof *manifest->dictionaries);
+    return manifest->dictionaries == NULL ? -1 : 0;
+}
+
+void manifest_deinit(struct manifest *manifest)
+{
+    mem_free(manifest->chunks);
+    mem_free(manifest->dictionaries);
+    memset(manifest, 0, sizeof *manifest);
+}
+
+int manifest_set_chunk_count(struct manifest *manifest, uint32_t chunk_count)
+{
+    struct manifest_file *chunks =
+        mem_realloc(manifest->chunks, (chunk_count ? chunk_count : 1) * sizeof *chunks);
+    if (chunks == NULL) return -1;
+    for (uint32_t i = manifest->chunk_count; i < chunk_count; i++) memset(&chunks[i], 0, sizeof *chunks);
+    manifest->chunks = chunks;
+    manifest->chunk_count = chunk_count;
+    return 0;
+}
+
+int manifest_copy(struct manifest *destination, const struct manifest *source)
+{
+    struct manifest copy = *source;
+    copy.chunks = NULL;
+    copy.dictionaries = mem_alloc(source->attribute_count * sizeof *copy.dictionaries);
+    if (copy.dictionaries == NULL) return -1;
+    memcpy(copy.dictionaries, source->dictionaries, source->attribute_count * sizeof *copy.dictionaries);
+    copy.chunk_count = 0;
+    if (manifest_set_chunk_count(&copy, source->chunk_count) != 0) {
+        manifest_deinit(&copy);
+        return -1;
+    }
+    if (source->chunk_count) memcpy(copy.chunks, source->chunks, source->chunk_count * sizeof *copy.chunks);
+    *destination = copy;
+    return 0;
+}
+
+int manifest_render(const struct manifest *manifest, struct buffer *out)
+{
+    size_t start = out->size;
+    if (buffer_printf(out,
+                      "profiledb-manifest 1\ngeneration %" PRIu64 "\nrows %" PRIu64
+                      "\nattributes %" PRIu32 "\nschema %016" PRIx64 "\nbytes_ingested %" PRIu64 "\n",
+                      manifest->generation, manifest->row_count, manifest->attribute_count,
+                      manifest->schema_checksum, manifest->bytes_ingested) != 0)
+        return -1;
+    for (uint32_t i = 0; i < manifest->chunk_count; i++) {
+        const struct manifest_file *file = &manifest->chunks[i];
+        if (buffer_printf(out, "chunk %" PRIu32 " %s %" PRIu64 " %016" PRIx64 "\n", i, file->name,
+                          file->size_bytes, file->checksum) != 0)
+            return -1;
+    }
+    for (uint32_t i = 0; i < manifest->attribute_count; i++) {
+        const struct manifest_file *file = &manifest->dictionaries[i];
+        if (file->name[0] == '\0') continue;
+        if (buffer_printf(out, "dictionary %" PRIu32 " %s %" PRIu64 " %016" PRIx64 "\n", i,
+                          file->name, file->size_bytes, file->checksum) != 0)
+            return -1;
+    }
+    uint64_t checksum = checksum_bytes(out->data + start, out->size - start);
+    return buffer_printf(out, "checksum %016" PRIx64 "\n", checksum);
+}
+
+/* ---- Parsing ------------------------------------------------------------------------ */
+
+struct cursor {
+    const char *text;
+    size_t size;
+    size_t position;
+    unsigned line;
+    const char *path;
+    struct pdb_error *error;
+};
+
+/* Next line into [*start, *end); false at end of text. */
+static bool next_line(struct cursor *cursor, const char **start, size_t *length)
+{
+    if (cursor->position >= cursor->size) return false;
+    const char *begin = cursor->text + cursor->position;
+    const char *newline = memchr(begin, '\n', cursor->size - cursor->position);
+    if (newline == NULL) return false; /* every line ends with \n; a torn tail is corrupt */
+    *start = begin;
+    *length = (size_t)(newline - begin);
+    cursor->position += *length + 1;
+    cursor->line++;
+    return true;
+}
+
+static enum pdb_status corrupt(struct cursor *cursor, const char *what)
+{
+    return error_set(cursor->error, PDB_ERR_CORRUPT, "%s:%u: %s", cursor->path, cursor->line, what);
+}
+
+static bool parse_u64(const char *text, int base, uint64_t *value)
+{
+    if (*text == '\0' || *text == '-' || *text == '+' || *text == ' ') return false;
+    char *end;
+    errno = 0;
+    unsigned long long parsed = strtoull(text, &end, base);
+    if (errno != 0 || *end != '\0') return false;
+    *value = parsed;
+    return true;
+}
+
+/* Splits a line copy into at most `max` space-separated words. */
+static size_t split_words(char *line, char **words, size_t max)
+{
+    size_t count = 0;
+    char *save = NULL;
+    for (char *word = strtok_r(line, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
+        if (count == max) return max + 1;
+        words[count++] = word;
+    }
+    return count;
+}
+
+static bool valid_file_name(const char *name)
+{
+    size_t length = strlen(name);
+    if (length == 0 || length >= MANIFEST_NAME_SIZE) return false;
+    for (size_t i = 0; i < length; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return false;
+    }
+    return name[0] != '.';
+}
+
+enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
+                               struct manifest *manifest, struct pdb_error *error)
+{
+    struct cursor cursor = {text, size, 0, 0, path, error};
+    struct manifest parsed;
+    memset(&parsed, 0, sizeof parsed);
+    enum pdb_status status = PDB_OK;
+    const char *line;
+    size_t length;
+    char copy[512];
+    char *words[8];
+    static const char *const header_keys[] = {"generation", "rows", "attributes", "schema", "bytes_ingested"};
+    uint64_t header_values[5];
+
+    if (!next_line(&cursor, &line, &length) || length != 20 || memcmp(line, "profiledb-manifest 1", 20) != 0) {
+        status = corrupt(&cursor, "not a profiledb manifest (expected 'profiledb-manifest 1')");
+        goto fail;
+    }
+    for (int k = 0; k < 5; k++) {
+        if (!next_line(&cursor, &line, &length) || length >= sizeof copy) {
+            status = corrupt(&cursor, "truncated header");
+            goto fail;
+        }
+        memcpy(copy, line, length);
+        copy[length] = '\0';
+        size_t count = split_words(copy, words, 8);
+        if (count != 2 || strcmp(words[0], header_keys[k]) != 0 ||
+            !parse_u64(words[1], k == 3 ? 16 : 10, &header_values[k])) {
+            char what[128];
+            snprintf(what, sizeof what, "expected '%s <number>'", header_keys[k]);
+            status = corrupt(&cursor, what);
+            goto fail;
+        }
+    }
+    if (header_values[2] == 0 || header_values[2] > PDB_ATTRIBUTES_MAX || header_values[1] > PDB_ROWS_MAX) {
+        status = corrupt(&cursor, "attribute or row count out of range");
+        goto fail;
+    }
+    if (manifest_init(&parsed, (uint32_t)header_values[2], header_values[3]) != 0) goto no_memory;
+    parsed.generation = header_values[0];
+    parsed.row_count = header_values[1];
+    parsed.bytes_ingested = header_values[4];
+    uint32_t expected_chunks = (uint32_t)((parsed.row_count + PDB_CHUNK_ROWS - 1) / PDB_CHUNK_ROWS);
+    if (manifest_set_chunk_count(&parsed, expected_chunks) != 0) goto no_memory;
+
+    uint32_t chunks_seen = 0;
+    for (;;) {
+        size_t line_start = cursor.position;
+        if (!next_line(&cursor, &line, &length) || length >= sizeof copy) {
+            status = corrupt(&cursor, "missing checksum line (torn manifest?)");
+            goto fail;
+        }
+        memcpy(copy, line, length);
+        copy[length] = '\0';
+        size_t count = split_words(copy, words, 8);
+        if (count == 2 && strcmp(words[0], "checksum") == 0) {
+            uint64_t checksum;
+            if (!parse_u64(words[1], 16, &checksum) || checksum_bytes(text, line_start) != checksum) {
+                status = corrupt(&cursor, "manifest fails its checksum");
+                goto fail;
+            }
+            if (cursor.position != size) {
+                status = corrupt(&cursor, "bytes after the checksum line");
+                goto fail;
+            }
+            break;
+        }
+        uint64_t index, file_size, checksum;
+        if (count != 5 || !parse_u64(words[1], 10, &index) || !valid_file_name(words[2]) ||
+            !parse_u64(words[3], 10, &file_size) || !parse_u64(words[4], 16, &checksum)) {
+            status = corrupt(&cursor, "expected 'chunk|dictionary <index> <file> <size> <checksum>'");
+            goto fail;
+        }
+        struct manifest_file *file;
+        if (strcmp(words[0], "chunk") == 0) {
+            if (index != chunks_seen || index >= expected_chunks) {
+                status = corrupt(&cursor, "chunk out of order or beyond the row count");
+                goto fail;
+            }
+            file = &parsed.chunks[chunks_seen++];
+        } else if (strcmp(words[0], "dictionary") == 0) {
+            if (index >= parsed.attribute_count || parsed.dictionaries[index].name[0] != '\0') {
+                status = corrupt(&cursor, "dictionary index out of range or repeated");
+                goto fail;
+            }
+            file = &parsed.dictionaries[index];
+        } else {
+            status = corrupt(&cursor, "unknown entry");
+            goto fail;
+        }
+        snprintf(file->name, sizeof file->name, "%s", words[2]);
+        file->size_bytes = file_size;
+        file->checksum = checksum;
+    }
+    if (chunks_seen != expected_chunks) {
+        status = corrupt(&cursor, "fewer chunk lines than the row count needs");
+        goto fail;
+    }
+    *manifest = parsed;
+    return PDB_OK;
+no_memory:
+    status = error_set(error, PDB_ERR_NO_MEMORY, "%s: out of memory", path);
+fail:
+    manifest_deinit(&parsed);
+    return status;
+}
+
+enum pdb_status manifest_load(const char *db_path, struct manifest *manifest, struct pdb_error *error)
+{
+    char path[PDB_PATH_SIZE_MAX];
+    enum pdb_status status = path_join(path, db_path, MANIFEST_FILE_NAME, error);
+    if (status != PDB_OK) return status;
+    uint8_t *data;
+    size_t size;
+    status = file_read_all(path, PDB_MANIFEST_SIZE_MAX, &data, &size, error);
+    if (status != PDB_OK) return status;
+    status = manifest_parse((const char *)data, size, path, manifest, error);
+    mem_free(data);
+    return status;
+}
+
+enum pdb_status manifest_store(const char *db_path, const struct manifest *manifest,
+                               struct pdb_error *error)
+{
+    char path[PDB_PATH_SIZE_MAX];
+    enum pdb_status status = path_join(path, db_path, MANIFEST_FILE_NAME, error);
+    if (status != PDB_OK) return status;
+    struct buffer text;
+    buffer_init(&text);
+    if (manifest_render(manifest, &text) != 0) {
+        buffer_deinit(&text);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory rendering the manifest");
+    }
+    status = file_replace_atomic(path, text.data, text.size, error);
+    buffer_deinit(&text);
+    return status;
+}

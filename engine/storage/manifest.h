@@ -1,0 +1,62 @@
+/*
+ * The manifest: the one file that says which files make up the database now.
+ *
+ * DB/MANIFEST is a small text file, replaced atomically (storage/file_io.h) on every commit,
+ * so a reader always sees one complete generation. Format, one item per line:
+ *     profiledb-manifest 1
+ *     generation <n>            increases by one per commit
+ *     rows <n>                  profiles, ids 0..rows-1
+ *     attributes <n>            must equal the schema's attribute count
+ *     schema <xxh3 hex>         checksum of DB/schema
+ *     bytes_ingested <n>        source bytes of every ingested file (for statistics)
+ *     chunk <index> <file> <size> <directory xxh3 hex>          one per chunk, in order
+ *     dictionary <attribute> <file> <size> <file xxh3 hex>      category/tags columns
+ *     checksum <xxh3 hex>       of every byte before this line
+ * Anything else, a missing line, or a checksum mismatch is PDB_ERR_CORRUPT with the line.
+ */
+#ifndef PDB_STORAGE_MANIFEST_H
+#define PDB_STORAGE_MANIFEST_H
+
+#include <stdint.h>
+
+#include "base/buffer.h"
+#include "profiledb/profiledb.h"
+
+#define MANIFEST_NAME_SIZE 64u
+
+struct manifest_file {
+    char name[MANIFEST_NAME_SIZE]; /* empty: none */
+    uint64_t size_bytes;
+    uint64_t checksum;
+};
+
+struct manifest {
+    uint64_t generation;
+    uint64_t row_count;
+    uint32_t attribute_count;
+    uint32_t chunk_count;
+    uint64_t schema_checksum;
+    uint64_t bytes_ingested;
+    struct manifest_file *chunks;       /* chunk_count entries, owned */
+    struct manifest_file *dictionaries; /* attribute_count entries, owned */
+};
+
+/* An empty generation-0 manifest for `attribute_count` attributes. 0 or -1 (memory). */
+int manifest_init(struct manifest *manifest, uint32_t attribute_count, uint64_t schema_checksum);
+void manifest_deinit(struct manifest *manifest);
+/* Deep copy; 0 or -1. */
+int manifest_copy(struct manifest *destination, const struct manifest *source);
+/* Makes room for chunk_count chunks (new entries empty); 0 or -1. */
+int manifest_set_chunk_count(struct manifest *manifest, uint32_t chunk_count);
+
+int manifest_render(const struct manifest *manifest, struct buffer *out);
+enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
+                               struct manifest *manifest, struct pdb_error *error);
+
+/* DB/MANIFEST: read and parse; write atomically. */
+enum pdb_status manifest_load(const char *db_path, struct manifest *manifest,
+                              struct pdb_error *error);
+enum pdb_status manifest_store(const char *db_path, const struct manifest *manifest,
+                               struct pdb_error *error);
+
+#endif

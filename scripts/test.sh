@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Every test: installs what is missing, builds, runs all Criterion programs and the CLI
+# end-to-end script, then builds again with AddressSanitizer + UBSan and runs them all again.
+# Exits non-zero if anything fails. (.ci/run calls exactly this.)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh || exit 1
+
+failures=0
+run_suite() { # BUILD_DIR LABEL
+    local build_dir=$1 label=$2 program
+    for program in "$build_dir"/test_*; do
+        [ -x "$program" ] || continue
+        echo "---- $label: $(basename "$program")"
+        if ! "$program" --jobs 2; then
+            echo "FAILED: $label $(basename "$program")"
+            failures=$((failures + 1))
+        fi
+    done
+    echo "---- $label: tests/e2e/cli_test.sh"
+    if ! PROFILEDB="$build_dir/profiledb" bash tests/e2e/cli_test.sh; then
+        echo "FAILED: $label cli_test.sh"
+        failures=$((failures + 1))
+    fi
+}
+
+echo "==== build (RelWithDebInfo)"
+scripts/build.sh build || exit 1
+run_suite build plain
+
+echo "==== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+scripts/build.sh build-asan -DPDB_SANITIZE=ON || exit 1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export PROFILEDB_TEST_SANITIZER=1
+run_suite build-asan sanitizers
+
+if [ "$failures" -ne 0 ]; then
+    echo "test.sh: $failures test program(s) failed"
+    exit 1
+fi
+echo "test.sh: all test programs passed (plain and sanitizer builds)"

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# End-to-end tests of the profiledb CLI: every command's --help, exit codes per failure
+# class, output formats, ingest with rejects, appending, reopening, get by id and key,
+# stats, corruption detection, and counts cross-checked with the sqlite3 shell.
+#   PROFILEDB=build/profiledb bash tests/e2e/cli_test.sh
+# Prints "N passed, N failed" last; exits non-zero on any failure.
+set -uo pipefail
+pdb=${PROFILEDB:-build/profiledb}
+[ -x "$pdb" ] || { echo "cli_test: $pdb is not built"; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# expect_exit CODE DESCRIPTION -- command...
+expect_exit() {
+    local code=$1 what=$2; shift 3
+    "$@" >"$work/out" 2>"$work/err"
+    local got=$?
+    if [ "$got" -eq "$code" ]; then ok; else fail "$what: exit $got, expected $code"; sed 's/^/    /' "$work/err" | head -5; fi
+}
+# expect_output EXPECTED DESCRIPTION -- command...
+expect_output() {
+    local expected=$1 what=$2; shift 3
+    local got
+    got=$("$@" 2>"$work/err")
+    if [ "$got" == "$expected" ]; then ok; else fail "$what: got '$got', expected '$expected'"; sed 's/^/    /' "$work/err" | head -5; fi
+}
+expect_grep() { # PATTERN FILE DESCRIPTION
+    if grep -q -- "$1" "$2"; then ok; else fail "$3: '$1' not in $(head -c 300 "$2")"; fi
+}
+
+# ---- help and usage -------------------------------------------------------------------
+expect_exit 0 "profiledb --help" -- "$pdb" --help
+for command in gen init schema ingest count ids get stats; do
+    expect_exit 0 "$command --help" -- "$pdb" "$command" --help
+    expect_grep "Usage: profiledb $command" "$work/out" "$command --help text"
+done
+expect_exit 2 "unknown command" -- "$pdb" frobnicate
+expect_exit 2 "count without arguments" -- "$pdb" count
+expect_exit 2 "bad --format" -- "$pdb" count "$work/db" "true" --format xml
+expect_exit 2 "bad --limit" -- "$pdb" ids "$work/db" "true" --limit -3
+
+# ---- schema errors --------------------------------------------------------------------
+printf 'name text\nage integer\n' >"$work/bad.schema"
+expect_exit 5 "unknown type" -- "$pdb" init "$work/bad" --schema "$work/bad.schema"
+expect_grep "bad.schema:2:5: unknown type 'integer'" "$work/err" "unknown type position"
+printf 'name text\nName int\n' >"$work/dup.schema"
+expect_exit 5 "duplicate attribute" -- "$pdb" init "$work/bad" --schema "$work/dup.schema"
+expect_grep "duplicate attribute" "$work/err" "duplicate message"
+printf 'name text pi\n' >"$work/flag.schema"
+expect_exit 5 "bad flag" -- "$pdb" init "$work/bad" --schema "$work/flag.schema"
+expect_grep "1:11: unknown flag 'pi'" "$work/err" "bad flag position"
+expect_exit 6 "missing schema file" -- "$pdb" init "$work/bad" --schema "$work/nope.schema"
+
+# ---- a small database -----------------------------------------------------------------
+cat >"$work/people.schema" <<'SCHEMA'
+# people
+customer_id text identifier
+email       text identifier pii
+country     category indexed
+age         int
+spend       float
+joined      timestamp
+vip         bool
+interests   tags indexed
+SCHEMA
+expect_exit 0 "init" -- "$pdb" init "$work/db" --schema "$work/people.schema"
+expect_exit 4 "init over a non-empty directory" -- "$pdb" init "$work/db" --schema "$work/people.schema"
+expect_exit 0 "schema" -- "$pdb" schema "$work/db"
+expect_grep "interests                tags      indexed" "$work/out" "schema text"
+expect_exit 0 "schema json" -- "$pdb" schema "$work/db" --format json
+expect_grep '"name": "email", "type": "text", "flags": \["identifier", "pii"\]' "$work/out" "schema json"
+
+printf 'Email,customer_id,country,age,spend,joined,vip,interests\r\n' >"$work/a.csv"
+printf 'ana@x.com,C1,US,34,120.5,2024-01-02,true,running|yoga\r\n' >>"$work/a.csv"
+printf '"bo@x.com",C2,"DE",,"9.99",2023-05-06T07:08:09Z,no,""\r\n' >>"$work/a.csv"
+printf 'cy@x.com,C3,US,abc,1,2022-01-01,1,cooking\r\n' >>"$work/a.csv"            # bad int -> reject
+printf '"di, the ""great""@x.com",C4,FR,51,0,2021-02-03,f,\r\n' >>"$work/a.csv"
+printf 'ed@x.com,C5,US,29\r\n' >>"$work/a.csv"                                    # too few fields -> reject
+printf 'fa@x.com,C6,"multi\nline",40,3.5,1700000000,y,running\r\n' >>"$work/a.csv"
+expect_exit 0 "ingest with rejects" -- "$pdb" ingest "$work/db" "$work/a.csv"
+expect_grep "loaded 4 rows" "$work/out" "ingest summary"
+expect_grep "2 rejected" "$work/out" "ingest reject count"
+rejects=$(ls "$work"/db/rejects/*.csv)
+expect_grep "a.csv,4,21,age,int value 'abc': not an integer" "$rejects" "reject of a bad int names line, column, attribute"
+expect_grep "expected 8 fields (as in the header), found 4" "$rejects" "reject of a short row"
+expect_output "4" "count all" -- "$pdb" count "$work/db" "true"
+expect_output "2" "count US" -- "$pdb" count "$work/db" "country = 'US'"
+expect_output "1" "count null age" -- "$pdb" count "$work/db" "age IS NULL"
+expect_output "$(printf '0\n3')" "ids running" -- "$pdb" ids "$work/db" "interests HAS 'running'"
+expect_output "1" "text with quotes and comma" -- "$pdb" count "$work/db" "email CONTAINS 'the \"great\"'"
+expect_output "1" "multi-line category" -- "$pdb" count "$work/db" "country = 'multi
+line'"
+expect_output '{"ids": [0, 1], "count": 2}' "ids json limit" -- "$pdb" ids "$work/db" "true" --format json --limit 2
+expect_output "$(printf 'segment,count\nvip,3')" "count csv" -- "$pdb" count "$work/db" "vip" --format csv
+
+# ---- bad segments -----------------------------------------------------------------------
+expect_exit 3 "unknown attribute" -- "$pdb" count "$work/db" "contry = 'US'"
+expect_grep "segment:1:1: unknown attribute 'contry' (did you mean 'country'?)" "$work/err" "did-you-mean"
+expect_exit 3 "type mismatch" -- "$pdb" count "$work/db" "age = 'old'"
+expect_exit 3 "syntax error" -- "$pdb" count "$work/db" "age > 3 AND"
+expect_exit 3 "ids with a bad segment" -- "$pdb" ids "$work/db" "age >"
+[ -s "$work/out" ] && fail "ids printed output for a bad segment" || ok
+
+# ---- get --------------------------------------------------------------------------------
+expect_exit 0 "get by id" -- "$pdb" get "$work/db" --id 1
+expect_grep "country                  DE" "$work/out" "get table"
+expect_grep "age                      NULL" "$work/out" "get null"
+expect_exit 0 "get by key json" -- "$pdb" get "$work/db" --key customer_id=C4 --format json
+expect_grep '"email": "di, the \\"great\\"@x.com"' "$work/out" "get json escaping"
+expect_grep '"interests": \[\]' "$work/out" "get empty tags json"
+expect_exit 6 "get missing key" -- "$pdb" get "$work/db" --key customer_id=C404
+expect_exit 6 "get missing id" -- "$pdb" get "$work/db" --id 99
+expect_exit 2 "get without id or key" -- "$pdb" get "$work/db"
+
+# ---- appending and reopening ----------------------------------------------------------
+printf 'customer_id,age\nC7,70\nC8,80\n' >"$work/b.csv"
+expect_exit 0 "second ingest appends" -- "$pdb" ingest "$work/db" "$work/b.csv" --format json
+expect_grep '"rows_loaded": 2' "$work/out" "second ingest json"
+expect_output "6" "count after append" -- "$pdb" count "$work/db" "true"
+expect_output "$(printf '4\n5')" "appended ids" -- "$pdb" ids "$work/db" "age >= 70"
+printf 'customer_id,shoe_size\nC9,44\n' >"$work/c.csv"
+expect_exit 5 "unknown column" -- "$pdb" ingest "$work/db" "$work/c.csv"
+expect_grep "c.csv:1:13: unknown column 'shoe_size'" "$work/err" "unknown column position"
+expect_exit 0 "unknown column ignored on request" -- "$pdb" ingest "$work/db" "$work/c.csv" --ignore-unknown-columns
+expect_output "7" "count after third ingest" -- "$pdb" count "$work/db" "true"
+expect_exit 6 "ingest missing file" -- "$pdb" ingest "$work/db" "$work/nope.csv"
+expect_output "7" "failed ingest changed nothing" -- "$pdb" count "$work/db" "true"
+printf 'customer_id,age\nC10,1\n' | "$pdb" ingest "$work/db" - >/dev/null 2>&1 && ok || fail "ingest from stdin"
+expect_output "8" "count after stdin ingest" -- "$pdb" count "$work/db" "true"
+expect_exit 0 "stats" -- "$pdb" stats "$work/db"
+expect_grep "^rows            8" "$work/out" "stats rows"
+expect_exit 0 "stats json" -- "$pdb" stats "$work/db" --format json
+expect_grep '"rows": 8' "$work/out" "stats json rows"
+
+# ---- corruption is detected, not used ----------------------------------------------------
+cp -r "$work/db" "$work/broken"
+chunk=$(ls "$work"/broken/chunk-*.pdc | head -1)
+printf '\xff' | dd of="$chunk" bs=1 seek=40 conv=notrunc status=none
+expect_exit 4 "flipped byte in a chunk file" -- "$pdb" count "$work/broken" "age > 0"
+expect_grep "fails its checksum" "$work/err" "checksum message"
+printf 'garbage' >>"$work/broken/MANIFEST"
+expect_exit 4 "torn manifest" -- "$pdb" count "$work/broken" "true"
+expect_exit 6 "not a database" -- "$pdb" count "$work/nowhere" "true"
+
+# ---- generated data, two chunks, cross-checked with sqlite3 --------------------------------
+if "$pdb" gen --profiles 70000 --seed 7 --out "$work/gen" >/dev/null 2>"$work/err"; then
+    ok
+    expect_exit 0 "init generated" -- "$pdb" init "$work/gdb" --schema "$work/gen/retail.schema"
+    expect_exit 0 "ingest generated" -- "$pdb" ingest "$work/gdb" "$work/gen/profiles.csv"
+    expect_grep "loaded 70000 rows" "$work/out" "all generated rows load"
+    if command -v sqlite3 >/dev/null; then
+        sqlite3 "$work/gen.sqlite" ".mode csv" ".import $work/gen/profiles.csv p" 2>/dev/null
+        check_sql() { # SEGMENT SQL
+            local expected got
+            expected=$(sqlite3 "$work/gen.sqlite" "SELECT count(*) FROM p WHERE $2")
+            got=$("$pdb" count "$work/gdb" "$1" 2>&1)
+            if [ "$got" == "$expected" ]; then ok; else fail "sqlite3 cross-check '$1': profiledb $got, sqlite3 $expected"; fi
+        }
+        check_sql "country = 'US'" "country = 'US'"
+        check_sql "age BETWEEN 25 AND 40" "age <> '' AND CAST(age AS INTEGER) BETWEEN 25 AND 40"
+        check_sql "phone IS NULL" "phone = ''"
+        check_sql "total_spend > 100.5" "total_spend <> '' AND CAST(total_spend AS REAL) > 100.5"
+        check_sql "interests HAS 'running'" "'|' || interests || '|' LIKE '%|running|%'"
+        check_sql "NOT (loyalty_tier IN ('gold', 'platinum'))" "loyalty_tier <> '' AND loyalty_tier NOT IN ('gold', 'platinum')"
+    fi
+else
+    fail "profiledb gen: $(head -3 "$work/err")"
+fi
+
+echo "cli_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

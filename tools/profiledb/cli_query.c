@@ -1,0 +1,48 @@
+/*
+ * Argument parsing shared by the segment commands (count, ids): DB, the segment text, and
+ * --format, --timing, --now, --limit.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "base/timestamp.h"
+#include "cli.h"
+
+int cli_parse_query_args(const char *command, int argc, char **argv, bool accepts_limit,
+                         void (*usage)(FILE *out), struct cli_query_args *args)
+{
+    static const struct option options[] = {
+        {"format", required_argument, NULL, 'f'}, {"timing", no_argument, NULL, 't'},
+        {"now", required_argument, NULL, 'n'},    {"limit", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0}};
+    memset(args, 0, sizeof *args);
+    args->format = CLI_FORMAT_TABLE;
+    int option;
+    optind = 1;
+    while ((option = getopt_long(argc, argv, "f:tn:l:h", options, NULL)) != -1) {
+        switch (option) {
+        case 'f':
+            if (!cli_parse_format(optarg, &args->format))
+                return cli_usage_error(command, "unknown format '%s' (expected table, csv or json)", optarg);
+            break;
+        case 't': args->timing = true; break;
+        case 'n': {
+            const char *problem = timestamp_parse(optarg, strlen(optarg), &args->now_s);
+            if (problem != NULL) return cli_usage_error(command, "--now '%s': %s", optarg, problem);
+            if (args->now_s == 0) args->now_s = 1; /* 0 means "wall clock" to the engine */
+            break;
+        }
+        case 'l':
+            if (!accepts_limit) return cli_usage_error(command, "--limit is not an option of %s", command);
+            if (!cli_parse_u64(optarg, &args->limit))
+                return cli_usage_error(command, "--limit takes a non-negative integer, not '%s'", optarg);
+            break;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error(command, "invalid option");
+        }
+    }
+    if (argc - optind != 2) return cli_usage_error(command, "expected a database path and one segment");
+    args->db_path = argv[optind];
+    args->segment = argv[optind + 1];
+    return -1;
+}

@@ -1,0 +1,134 @@
+/*
+ * profiledb ingest DB FILE...: loads CSV files, each as one atomic step, showing progress
+ * on a terminal and a summary per file.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: profiledb ingest DB FILE.csv [FILE.csv ...] [options]\n\n"
+            "Loads CSV files (RFC 4180, with a header row naming attributes; '-' reads standard\n"
+            "input) into database DB. Each file is one atomic step: after an error nothing of\n"
+            "that file is visible. Rows that do not parse or do not fit their type are written\n"
+            "to a reject file (file, line, column, attribute, reason, record) and counted.\n\n"
+            "Options:\n"
+            "  --rejects PATH             reject file (default DB/rejects/<file>.g<generation>.rejects.csv)\n"
+            "  --ignore-unknown-columns   skip header columns that name no attribute (default: error)\n"
+            "  --format F                 summary as table (default), csv or json\n"
+            "  --quiet                    no progress display\n"
+            "  --timing                   print the elapsed time\n"
+            "  -h, --help                 show this help\n");
+}
+
+struct progress_state {
+    bool enabled;
+    bool printed;
+};
+
+static void show_progress(void *context, const struct pdb_ingest_progress *progress)
+{
+    struct progress_state *state = context;
+    if (!state->enabled || progress->elapsed_s <= 0) return;
+    double rows_per_s = (double)progress->rows_read / progress->elapsed_s;
+    double megabytes_per_s = (double)progress->bytes_read / progress->elapsed_s / 1e6;
+    char eta[32] = "";
+    if (progress->bytes_total > 0 && progress->bytes_read > 0) {
+        double left_s = progress->elapsed_s * ((double)progress->bytes_total / (double)progress->bytes_read - 1.0);
+        snprintf(eta, sizeof eta, "  ETA %d:%02d", (int)(left_s / 60), (int)left_s % 60);
+    }
+    fprintf(stderr, "\r  %12llu rows  %9.0f rows/s  %7.1f MB/s  %llu rejected%s   ",
+            (unsigned long long)progress->rows_read, rows_per_s, megabytes_per_s,
+            (unsigned long long)progress->rows_rejected, eta);
+    state->printed = true;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"rejects", required_argument, NULL, 'r'},
+        {"ignore-unknown-columns", no_argument, NULL, 'i'},
+        {"format", required_argument, NULL, 'f'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"timing", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0}};
+    struct pdb_ingest_options ingest_options = {0};
+    enum cli_format format = CLI_FORMAT_TABLE;
+    bool quiet = false, timing = false;
+    int option;
+    optind = 1;
+    while ((option = getopt_long(argc, argv, "r:if:qth", options, NULL)) != -1) {
+        switch (option) {
+        case 'r': ingest_options.rejects_path = optarg; break;
+        case 'i': ingest_options.ignore_unknown_columns = true; break;
+        case 'f':
+            if (!cli_parse_format(optarg, &format)) return cli_usage_error("ingest", "unknown format '%s'", optarg);
+            break;
+        case 'q': quiet = true; break;
+        case 't': timing = true; break;
+        case 'h': usage(stdout); return CLI_EXIT_OK;
+        default: return cli_usage_error("ingest", "invalid option");
+        }
+    }
+    if (argc - optind < 2) return cli_usage_error("ingest", "expected a database path and at least one CSV file");
+    if (ingest_options.rejects_path != NULL && argc - optind > 2)
+        return cli_usage_error("ingest", "--rejects names one file; give one CSV file with it");
+    struct progress_state progress = {.enabled = !quiet && isatty(STDERR_FILENO)};
+    ingest_options.progress = show_progress;
+    ingest_options.progress_context = &progress;
+
+    struct pdb_error error = {0};
+    struct pdb_db *db;
+    double started_s = cli_now_s();
+    if (pdb_db_open(argv[optind], &db, &error) != PDB_OK) return cli_report("ingest", &error);
+    int exit_code = CLI_EXIT_OK;
+    if (format == CLI_FORMAT_CSV) printf("file,rows_read,rows_loaded,rows_rejected,bytes,seconds,rejects\n");
+    if (format == CLI_FORMAT_JSON) printf("[");
+    for (int i = optind + 1; i < argc; i++) {
+        struct pdb_ingest_result result;
+        progress.printed = false;
+        enum pdb_status status = pdb_db_ingest_csv(db, argv[i], &ingest_options, &result, &error);
+        if (progress.printed) fprintf(stderr, "\n");
+        if (status != PDB_OK) {
+            exit_code = cli_report("ingest", &error);
+            break;
+        }
+        double rate = result.elapsed_s > 0 ? (double)result.rows_read / result.elapsed_s : 0;
+        if (format == CLI_FORMAT_TABLE) {
+            printf("%s: loaded %llu rows (ids %llu..) in %.2f s, %.0f rows/s, %.1f MB/s",
+                   argv[i], (unsigned long long)result.rows_loaded,
+                   (unsigned long long)result.first_row_id, result.elapsed_s, rate,
+                   result.elapsed_s > 0 ? (double)result.bytes_read / result.elapsed_s / 1e6 : 0);
+            if (result.rows_rejected > 0)
+                printf("; %llu rejected, see %s", (unsigned long long)result.rows_rejected, result.rejects_path);
+            printf("\n");
+        } else if (format == CLI_FORMAT_CSV) {
+            cli_print_csv_field(stdout, argv[i], strlen(argv[i]));
+            printf(",%llu,%llu,%llu,%llu,%.3f,", (unsigned long long)result.rows_read,
+                   (unsigned long long)result.rows_loaded, (unsigned long long)result.rows_rejected,
+                   (unsigned long long)result.bytes_read, result.elapsed_s);
+            cli_print_csv_field(stdout, result.rejects_path, strlen(result.rejects_path));
+            printf("\n");
+        } else {
+            printf("%s\n  {\"file\": ", i > optind + 1 ? "," : "");
+            cli_print_json_string(stdout, argv[i], strlen(argv[i]));
+            printf(", \"rows_read\": %llu, \"rows_loaded\": %llu, \"rows_rejected\": %llu, "
+                   "\"bytes\": %llu, \"seconds\": %.3f, \"rejects\": ",
+                   (unsigned long long)result.rows_read, (unsigned long long)result.rows_loaded,
+                   (unsigned long long)result.rows_rejected, (unsigned long long)result.bytes_read,
+                   result.elapsed_s);
+            cli_print_json_string(stdout, result.rejects_path, strlen(result.rejects_path));
+            printf("}");
+        }
+    }
+    if (format == CLI_FORMAT_JSON) printf("\n]\n");
+    if (timing) fprintf(stderr, "time: ingest %.3f s\n", cli_now_s() - started_s);
+    pdb_db_close(db);
+    return exit_code;
+}

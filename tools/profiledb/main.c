@@ -1,0 +1,59 @@
+/*
+ * profiledb: the command-line tool. Dispatches to one sub-command per file (cmd_*.c);
+ * `profiledb --help` lists them, `profiledb <command> --help` explains one.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"gen", cmd_gen, "generate realistic retail profiles as CSV, with their schema"},
+    {"init", cmd_init, "create an empty database from a schema file"},
+    {"schema", cmd_schema, "print a database's schema"},
+    {"ingest", cmd_ingest, "load CSV files into a database"},
+    {"count", cmd_count, "count the profiles in a segment"},
+    {"ids", cmd_ids, "list the ids of the profiles in a segment"},
+    {"get", cmd_get, "show one profile, by id or by an identifier"},
+    {"stats", cmd_stats, "rows, chunks, and bytes per column"},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "profiledb %s — a columnar customer-profile database\n\n"
+                 "Usage: profiledb <command> [options]\n\nCommands:\n", PDB_VERSION_STRING);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'profiledb <command> --help' for a command's options.\n"
+                 "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad segment, 4 I/O or corrupt "
+                 "database, 5 bad schema or data, 6 not found.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        print_help(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0) {
+        printf("profiledb %s\n", PDB_VERSION_STRING);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(name, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "profiledb: unknown command '%s'\n", name);
+    print_help(stderr);
+    return CLI_EXIT_USAGE;
+}
