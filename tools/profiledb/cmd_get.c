@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/timestamp.h"
@@ -28,7 +29,13 @@ static void scalar_text(const struct pdb_value *value, char *buffer, size_t size
     switch (value->type) {
     case PDB_TYPE_BOOL: snprintf(buffer, size, "%s", value->bool_value ? "true" : "false"); break;
     case PDB_TYPE_INT: snprintf(buffer, size, "%" PRId64, value->int_value); break;
-    case PDB_TYPE_FLOAT: snprintf(buffer, size, "%.17g", value->float_value); break;
+    case PDB_TYPE_FLOAT:
+        /* The shortest of %.15g..%.17g that reads back as the same double. */
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(buffer, size, "%.*g", digits, value->float_value);
+            if (strtod(buffer, NULL) == value->float_value) break;
+        }
+        break;
     case PDB_TYPE_TIMESTAMP: timestamp_format(value->int_value, buffer); break;
     default: buffer[0] = '\0';
     }
