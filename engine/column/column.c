@@ -279,7 +279,8 @@ enum pdb_status column_append_tags(struct column *column, const char *const *dat
     if (mem_grow(&grown, &chunk->tag_codes_capacity, (size_t)start + unique, sizeof(uint32_t)) != 0)
         return error_set(error, PDB_ERR_NO_MEMORY, "out of memory appending tags");
     chunk->codes = grown;
-    memcpy(chunk->codes + start, codes, unique * sizeof(uint32_t));
+    /* An empty set may leave chunk->codes NULL: memcpy must not see it. */
+    if (unique > 0) memcpy(chunk->codes + start, codes, unique * sizeof(uint32_t));
     finish_row(column, chunk, start + unique);
     return PDB_OK;
 }

@@ -21,6 +21,10 @@ struct codec {
                                  struct column_chunk *chunk);
 };
 
+/* The one decode_values reason that is not corruption: block_decode maps it to
+ * PDB_ERR_NO_MEMORY (compared by pointer). */
+static const char decode_out_of_memory[] = "out of memory decoding a string block";
+
 static uint32_t words_for(uint32_t row_count)
 {
     return (row_count + 63u) / 64u;
@@ -94,7 +98,7 @@ static const char *plain_decode(const uint8_t *payload, size_t size, enum pdb_ty
         if (size - offsets_size != values_size) return "string block has the wrong size";
         if (values_size > 0) {
             void *values = mem_alloc(values_size);
-            if (values == NULL) return "out of memory decoding a string block";
+            if (values == NULL) return decode_out_of_memory;
             memcpy(values, payload + offsets_size, values_size);
             if (type == PDB_TYPE_TEXT) {
                 chunk->text_bytes = values;
@@ -199,6 +203,7 @@ enum pdb_status block_decode(const uint8_t *block, size_t size, enum pdb_type ty
         payload_size -= null_size;
     }
     const char *problem = codec->decode_values(payload, payload_size, type, chunk);
+    if (problem == decode_out_of_memory) return error_set(error, PDB_ERR_NO_MEMORY, "%s", problem);
     if (problem != NULL) return error_set(error, PDB_ERR_CORRUPT, "%s", problem);
     uint32_t counted = (uint32_t)bitset_count(chunk->nulls);
     column_chunk_refresh_summary(chunk, type);

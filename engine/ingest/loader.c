@@ -174,6 +174,7 @@ static const char *stage_field(const struct attribute *attribute,
         size_t bad = 0;
         const char *reason = value_check_string(data, size, &bad);
         if (reason != NULL) {
+            if (size > PDB_TEXT_VALUE_SIZE_MAX) return reason; /* no bad byte to point at */
             snprintf(detail, detail_size, "%s at byte %zu of the value", reason, bad + 1);
             return detail;
         }

@@ -136,6 +136,11 @@ enum pdb_status chunk_file_read_directory(const char *path, struct chunk_directo
                            "not a chunk file)", path, (unsigned long long)(footer_offset + 32));
         goto done;
     }
+    if (load_u32(footer + 28) != 0) {
+        status = error_set(error, PDB_ERR_CORRUPT, "%s: reserved footer field at offset %llu is "
+                           "not 0", path, (unsigned long long)(footer_offset + 28));
+        goto done;
+    }
     if (memcmp(header, header_magic, 8) != 0 || checksum_bytes(header, sizeof header) != load_u64(footer + 16)) {
         status = error_set(error, PDB_ERR_CORRUPT, "%s: header at offset 0 fails its checksum", path);
         goto done;
@@ -149,7 +154,8 @@ enum pdb_status chunk_file_read_directory(const char *path, struct chunk_directo
     uint64_t directory_offset = load_u64(footer);
     uint64_t directory_size = (uint64_t)column_count * CHUNK_FILE_ENTRY_SIZE;
     if (column_count != load_u32(footer + 24) || column_count > PDB_ATTRIBUTES_MAX ||
-        directory_offset < CHUNK_FILE_HEADER_SIZE || directory_offset + directory_size != footer_offset) {
+        directory_offset < CHUNK_FILE_HEADER_SIZE || directory_offset > footer_offset ||
+        footer_offset - directory_offset != directory_size) {
         status = error_set(error, PDB_ERR_CORRUPT, "%s: directory at offset %llu is malformed",
                            path, (unsigned long long)directory_offset);
         goto done;

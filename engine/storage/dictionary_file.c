@@ -79,8 +79,9 @@ enum pdb_status dictionary_file_read(const char *path, uint64_t expected_checksu
     }
     uint32_t count = load_u32(data + 12);
     uint64_t bytes_size = load_u64(data + 16);
+    /* bytes_size <= size keeps the sum below from wrapping (count is bounded too). */
     if (load_u32(data + 8) != DICTIONARY_FILE_VERSION || count > PDB_DICTIONARY_ENTRIES_MAX ||
-        24 + 8 * ((uint64_t)count + 1) + bytes_size + 8 != size) {
+        bytes_size > size || 24 + 8 * ((uint64_t)count + 1) + bytes_size + 8 != size) {
         status = error_set(error, PDB_ERR_CORRUPT, "%s: header sizes do not match the file", path);
         goto done;
     }

@@ -120,6 +120,10 @@ static enum pdb_status corrupt(struct cursor *cursor, const char *what)
 static bool parse_u64(const char *text, int base, uint64_t *value)
 {
     if (*text == '\0' || *text == '-' || *text == '+' || *text == ' ') return false;
+    /* Hex fields are written as exactly 16 lower-case digits; accept no other spelling, so a
+     * damaged checksum line (a flipped case bit, a leading '0' turned into a space that the
+     * word split swallows) cannot read back as the original value. */
+    if (base == 16 && (strlen(text) != 16 || strspn(text, "0123456789abcdef") != 16)) return false;
     char *end;
     errno = 0;
     unsigned long long parsed = strtoull(text, &end, base);

@@ -1,0 +1,750 @@
+/*
+ * Tests for ingest/loader.c: CSV text (csv_reader_open_memory) -> typed rows in columns made
+ * with column_create, with a chunk_full sink that counts and validates the chunks it gets.
+ * Covers header mapping (any order and case, missing columns as NULL, unknown and duplicate
+ * columns, --ignore-unknown-columns), empty input, per-row rejects with exact line:column,
+ * attribute and reason, the reject file's exact CSV, quoted-empty vs empty values, line
+ * numbers after multi-line fields, and the chunk hand-off at exactly 65,536 rows. Reject
+ * files go to a mkdtemp directory under /tmp, removed at the end of each test.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/bitset.h"
+#include "base/buffer.h"
+#include "base/limits.h"
+#include "base/status.h"
+#include "ingest/csv_reader.h"
+#include "ingest/loader.h"
+
+/* ---- Harness ------------------------------------------------------------------------------ */
+
+#define ALL_TYPES_SCHEMA                                                                           \
+    "id int identifier\nname text\ncountry category\nscore float\nactive bool\nseen timestamp\n"   \
+    "tags tags\n"
+
+enum { ID, NAME, COUNTRY, SCORE, ACTIVE, SEEN, TAGS };
+
+struct harness {
+    struct schema schema;
+    struct column **columns;
+    char directory[64];
+    char rejects_path[PDB_PATH_SIZE_MAX];
+    struct loader_options options;
+    struct loader_counts counts;
+    struct pdb_error error;
+    /* Sink bookkeeping. */
+    uint32_t chunk_calls;
+    int64_t next_id; /* expected id of the next row handed to the sink (column 0, int) */
+    bool check_ids;
+    enum pdb_status sink_status; /* what the sink returns */
+    uint32_t progress_calls;
+    struct pdb_ingest_progress last_progress;
+};
+
+static enum pdb_status on_chunk_full(void *context, struct column *const *columns,
+                                     struct pdb_error *error)
+{
+    struct harness *h = context;
+    h->chunk_calls++;
+    for (uint32_t a = 0; a < h->schema.attribute_count; a++) {
+        cr_assert_eq(columns[a], h->columns[a], "the sink gets the loader's columns");
+        cr_assert_eq(columns[a]->chunk_count, 1u, "one chunk per column");
+        cr_assert_eq(columns[a]->chunks[0].row_count, PDB_CHUNK_ROWS, "a full chunk");
+        cr_assert_eq(column_validate(columns[a]), 0);
+    }
+    if (h->check_ids) {
+        const struct column_chunk *chunk = &columns[0]->chunks[0];
+        for (uint32_t row = 0; row < PDB_CHUNK_ROWS; row++) {
+            if (chunk->ints[row] != h->next_id)
+                cr_assert_fail("row %u holds id %lld, expected %lld", row,
+                               (long long)chunk->ints[row], (long long)h->next_id);
+            h->next_id++;
+        }
+    }
+    if (h->sink_status != PDB_OK) return error_set(error, h->sink_status, "sink refused the chunk");
+    return PDB_OK;
+}
+
+static void on_progress(void *context, const struct pdb_ingest_progress *progress)
+{
+    struct harness *h = context;
+    h->progress_calls++;
+    h->last_progress = *progress;
+}
+
+static void harness_init(struct harness *h, const char *schema_text)
+{
+    memset(h, 0, sizeof *h);
+    struct pdb_error error = {0};
+    cr_assert_eq(schema_parse(schema_text, strlen(schema_text), "test.schema", &h->schema, &error),
+                 PDB_OK, "%s", error.message);
+    h->columns = calloc(h->schema.attribute_count, sizeof *h->columns);
+    for (uint32_t a = 0; a < h->schema.attribute_count; a++) {
+        h->columns[a] = column_create(&h->schema.attributes[a]);
+        cr_assert_not_null(h->columns[a]);
+    }
+    strcpy(h->directory, "/tmp/pdb-loader-XXXXXX");
+    cr_assert_not_null(mkdtemp(h->directory));
+    snprintf(h->rejects_path, sizeof h->rejects_path, "%s/people.rejects.csv", h->directory);
+    h->options.rejects_path = h->rejects_path;
+    h->options.chunk_full = on_chunk_full;
+    h->options.chunk_context = h;
+    h->options.progress = on_progress;
+    h->options.progress_context = h;
+}
+
+static void harness_deinit(struct harness *h)
+{
+    for (uint32_t a = 0; a < h->schema.attribute_count; a++)
+        column_destroy(h->columns[a]);
+    free(h->columns);
+    unlink(h->rejects_path);
+    cr_assert_eq(rmdir(h->directory), 0, "%s: %s", h->directory, strerror(errno));
+    schema_deinit(&h->schema);
+}
+
+static enum pdb_status load(struct harness *h, const char *csv, size_t size)
+{
+    struct csv_reader *reader = NULL;
+    cr_assert_eq(csv_reader_open_memory(csv, size, "people.csv", &reader, NULL), PDB_OK);
+    memset(&h->error, 0, sizeof h->error);
+    enum pdb_status status =
+        loader_load_csv(reader, &h->schema, h->columns, &h->options, &h->counts, &h->error);
+    csv_reader_close(reader);
+    for (uint32_t a = 0; a < h->schema.attribute_count; a++)
+        cr_assert_eq(column_validate(h->columns[a]), 0, "column %u", a);
+    return status;
+}
+
+#define LOAD(h, literal) load((h), (literal), sizeof(literal) - 1)
+
+static void load_ok(struct harness *h, const char *csv, size_t size)
+{
+    enum pdb_status status = load(h, csv, size);
+    cr_assert_eq(status, PDB_OK, "load failed: %s", h->error.message);
+}
+
+#define LOAD_OK(h, literal) load_ok((h), (literal), sizeof(literal) - 1)
+
+/* Loads expecting a whole-file error whose message starts with `prefix`. */
+static void load_fails(struct harness *h, const char *csv, size_t size, enum pdb_status expected,
+                       const char *prefix)
+{
+    enum pdb_status status = load(h, csv, size);
+    cr_assert_eq(status, expected, "status %d: %s", status, h->error.message);
+    cr_assert(strncmp(h->error.message, prefix, strlen(prefix)) == 0,
+              "'%s' does not start with '%s'", h->error.message, prefix);
+    cr_assert_eq(h->counts.rows_loaded, 0u);
+    for (uint32_t a = 0; a < h->schema.attribute_count; a++)
+        cr_assert_eq(column_row_count(h->columns[a]), 0u);
+}
+
+#define LOAD_FAILS(h, literal, status, prefix)                                                     \
+    load_fails((h), (literal), sizeof(literal) - 1, (status), (prefix))
+
+/* The reject file's contents (malloc'd), or NULL when it does not exist. */
+static char *read_rejects(const struct harness *h)
+{
+    FILE *file = fopen(h->rejects_path, "rb");
+    if (file == NULL) return NULL;
+    struct buffer text;
+    buffer_init(&text);
+    char chunk[4096];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
+        cr_assert_eq(buffer_append(&text, chunk, got), 0);
+    fclose(file);
+    cr_assert_eq(buffer_append(&text, "", 1), 0);
+    char *copy = strdup((const char *)text.data);
+    buffer_deinit(&text);
+    return copy;
+}
+
+static void assert_rejects(const struct harness *h, const char *expected_lines)
+{
+    char *rejects = read_rejects(h);
+    cr_assert_not_null(rejects, "no reject file");
+    char expected[8192];
+    snprintf(expected, sizeof expected, "file,line,column,attribute,reason,record\n%s",
+             expected_lines);
+    cr_assert_str_eq(rejects, expected);
+    free(rejects);
+}
+
+/* ---- Reading values back (rows of the columns' current chunk) ----------------------------- */
+
+static const struct column_chunk *chunk_of(const struct harness *h, uint32_t attribute)
+{
+    const struct column *column = h->columns[attribute];
+    cr_assert_eq(column->chunk_count, 1u);
+    return &column->chunks[0];
+}
+
+static bool is_null(const struct harness *h, uint32_t attribute, uint32_t row)
+{
+    return column_chunk_is_null(chunk_of(h, attribute), row);
+}
+
+static int64_t int_at(const struct harness *h, uint32_t attribute, uint32_t row)
+{
+    cr_assert_not(is_null(h, attribute, row), "attribute %u row %u is NULL", attribute, row);
+    return chunk_of(h, attribute)->ints[row];
+}
+
+/* Text or category value as a NUL-terminated string in `out`. */
+static const char *string_at(const struct harness *h, uint32_t attribute, uint32_t row, char *out,
+                             size_t out_size)
+{
+    cr_assert_not(is_null(h, attribute, row), "attribute %u row %u is NULL", attribute, row);
+    const struct column *column = h->columns[attribute];
+    const struct column_chunk *chunk = chunk_of(h, attribute);
+    uint32_t size;
+    const char *bytes;
+    if (column->attribute.type == PDB_TYPE_TEXT) {
+        bytes = column_chunk_text(chunk, row, &size);
+    } else {
+        bytes = dictionary_entry(&column->dictionary, chunk->codes[row], &size);
+    }
+    cr_assert_lt(size, out_size);
+    memcpy(out, bytes, size);
+    out[size] = '\0';
+    return out;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Tag set rendered sorted and '|'-joined. */
+static const char *tags_at(const struct harness *h, uint32_t attribute, uint32_t row, char *out,
+                           size_t out_size)
+{
+    cr_assert_not(is_null(h, attribute, row), "attribute %u row %u is NULL", attribute, row);
+    const struct column *column = h->columns[attribute];
+    const struct column_chunk *chunk = chunk_of(h, attribute);
+    char copies[16][32];
+    const char *sorted[16];
+    uint32_t count = chunk->offsets[row + 1] - chunk->offsets[row];
+    cr_assert_leq(count, 16u);
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t size;
+        const char *bytes =
+            dictionary_entry(&column->dictionary, chunk->codes[chunk->offsets[row] + i], &size);
+        cr_assert_lt(size, 32u);
+        memcpy(copies[i], bytes, size);
+        copies[i][size] = '\0';
+        sorted[i] = copies[i];
+    }
+    qsort(sorted, count, sizeof sorted[0], compare_strings);
+    size_t used = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; i < count; i++)
+        used += (size_t)snprintf(out + used, out_size - used, "%s%s", i ? "|" : "", sorted[i]);
+    return out;
+}
+
+/* ---- Header ------------------------------------------------------------------------------- */
+
+Test(loader, maps_header_in_any_order_and_case)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_OK(&h, " Tags ,NAME,id,\tCountry\n"
+                "a|b|a,Ada,1,fr\n"
+                "vip,Bob,2,de\n");
+    cr_assert_eq(h.counts.rows_read, 2u);
+    cr_assert_eq(h.counts.rows_loaded, 2u);
+    cr_assert_eq(h.counts.rows_rejected, 0u);
+    char text[64];
+    cr_assert_eq(int_at(&h, ID, 0), 1);
+    cr_assert_eq(int_at(&h, ID, 1), 2);
+    cr_assert_str_eq(string_at(&h, NAME, 0, text, sizeof text), "Ada");
+    cr_assert_str_eq(string_at(&h, NAME, 1, text, sizeof text), "Bob");
+    cr_assert_str_eq(string_at(&h, COUNTRY, 0, text, sizeof text), "fr");
+    cr_assert_str_eq(string_at(&h, COUNTRY, 1, text, sizeof text), "de");
+    cr_assert_str_eq(tags_at(&h, TAGS, 0, text, sizeof text), "a|b", "duplicates collapse");
+    cr_assert_str_eq(tags_at(&h, TAGS, 1, text, sizeof text), "vip");
+    /* Attributes missing from the header load as NULL. */
+    for (uint32_t row = 0; row < 2; row++) {
+        cr_assert(is_null(&h, SCORE, row));
+        cr_assert(is_null(&h, ACTIVE, row));
+        cr_assert(is_null(&h, SEEN, row));
+    }
+    cr_assert_eq(h.chunk_calls, 0u);
+    cr_assert_null(read_rejects(&h), "no reject file without rejects");
+    harness_deinit(&h);
+}
+
+Test(loader, loads_every_type_with_trimming)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_OK(&h, "id,name,country,score,active,seen,tags\n"
+                " 42 , Ada Lovelace ,UK, -0.0 ,\tYes\t, 2024-01-15T10:30:00Z , x | y \n"
+                "-9223372036854775808,\"O'Brien, \"\"Pat\"\"\",IE,1e-3,n,1705276800,\"a, b|c\"\n"
+                "9223372036854775807,\xc3\x89mile,fr,12,0,2024-01-15,\n");
+    char text[64];
+    cr_assert_eq(int_at(&h, ID, 0), 42);
+    cr_assert_str_eq(string_at(&h, NAME, 0, text, sizeof text), " Ada Lovelace ",
+                     "text is byte for byte");
+    cr_assert_eq(chunk_of(&h, SCORE)->floats[0], 0.0);
+    cr_assert_not(signbit(chunk_of(&h, SCORE)->floats[0]));
+    cr_assert(bitset_test(chunk_of(&h, ACTIVE)->bools, 0));
+    cr_assert_eq(int_at(&h, SEEN, 0), 1705314600);
+    cr_assert_str_eq(tags_at(&h, TAGS, 0, text, sizeof text), "x|y");
+    cr_assert_eq(int_at(&h, ID, 1), INT64_MIN);
+    cr_assert_str_eq(string_at(&h, NAME, 1, text, sizeof text), "O'Brien, \"Pat\"");
+    cr_assert_eq(chunk_of(&h, SCORE)->floats[1], 1e-3);
+    cr_assert_not(bitset_test(chunk_of(&h, ACTIVE)->bools, 1));
+    cr_assert_not(is_null(&h, ACTIVE, 1));
+    cr_assert_eq(int_at(&h, SEEN, 1), 1705276800);
+    cr_assert_str_eq(tags_at(&h, TAGS, 1, text, sizeof text), "a, b|c");
+    cr_assert_eq(int_at(&h, ID, 2), INT64_MAX);
+    cr_assert_str_eq(string_at(&h, NAME, 2, text, sizeof text), "\xc3\x89mile");
+    cr_assert_eq(int_at(&h, SEEN, 2), 1705276800);
+    cr_assert(is_null(&h, TAGS, 2));
+    cr_assert_eq(chunk_of(&h, SCORE)->min_float, 0.0);
+    cr_assert_eq(chunk_of(&h, SCORE)->max_float, 12.0);
+    harness_deinit(&h);
+}
+
+Test(loader, unknown_column_is_an_error_with_did_you_mean)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_FAILS(
+        &h, "id,contry\n1,fr\n", PDB_ERR_DATA,
+        "people.csv:1:4: unknown column 'contry' (did you mean 'country'?) (not in the schema; "
+        "use --ignore-unknown-columns to skip it)");
+    LOAD_FAILS(&h, "id, Nmae \n1,x\n", PDB_ERR_DATA,
+               "people.csv:1:4: unknown column 'Nmae' (did you mean 'name'?)");
+    LOAD_FAILS(&h, "id,zzzzzz\n1,x\n", PDB_ERR_DATA,
+               "people.csv:1:4: unknown column 'zzzzzz' (not in the schema");
+    cr_assert_eq(h.chunk_calls, 0u);
+    cr_assert_null(read_rejects(&h));
+    harness_deinit(&h);
+}
+
+Test(loader, ignore_unknown_columns_skips_them)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    h.options.ignore_unknown_columns = true;
+    LOAD_OK(&h, "extra,id,NAME,more\n"
+                "anything,1,Ada,not-an-int\n"
+                ",2,Bob,\n"
+                "x,3,Cy\n");
+    cr_assert_eq(h.counts.rows_loaded, 2u);
+    cr_assert_eq(h.counts.rows_rejected, 1u, "the field count still includes ignored columns");
+    char text[64];
+    cr_assert_str_eq(string_at(&h, NAME, 1, text, sizeof text), "Bob");
+    cr_assert_eq(int_at(&h, ID, 1), 2);
+    assert_rejects(
+        &h, "people.csv,4,5,,\"expected 4 fields (as in the header), found 3\",\"x,3,Cy\"\n");
+    harness_deinit(&h);
+}
+
+Test(loader, duplicate_header_column_is_an_error)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_FAILS(&h, "id,name,NAME\n1,a,b\n", PDB_ERR_DATA,
+               "people.csv:1:9: column 'NAME' appears twice in the header (first as column 2)");
+    h.options.ignore_unknown_columns = true;
+    LOAD_FAILS(&h, "x,id,x, ID \n", PDB_ERR_DATA, "people.csv:1:8: column 'ID' appears twice");
+    /* Repeated unknown columns are fine when ignored. */
+    LOAD_OK(&h, "x,id,x\n1,2,3\n");
+    cr_assert_eq(int_at(&h, ID, 0), 2);
+    harness_deinit(&h);
+}
+
+Test(loader, header_problems_are_errors)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_FAILS(&h, "id,,name\n", PDB_ERR_DATA, "people.csv:1:4: header column 2 has no name");
+    LOAD_FAILS(&h, "id,name,  \n", PDB_ERR_DATA, "people.csv:1:9: header column 3 has no name");
+    LOAD_FAILS(&h, "id,na\"me\n", PDB_ERR_DATA,
+               "people.csv:1:6: header row is malformed: bare quote");
+    harness_deinit(&h);
+}
+
+Test(loader, empty_file_is_an_error)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_FAILS(&h, "", PDB_ERR_DATA, "people.csv: the file is empty");
+    LOAD_FAILS(&h, "\n\r\n\n", PDB_ERR_DATA, "people.csv: the file is empty");
+    LOAD_FAILS(&h, "\xef\xbb\xbf", PDB_ERR_DATA, "people.csv: the file is empty");
+    harness_deinit(&h);
+}
+
+Test(loader, header_only_file_loads_nothing)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_OK(&h, "id,name\n");
+    cr_assert_eq(h.counts.rows_read, 0u);
+    cr_assert_eq(h.counts.rows_loaded, 0u);
+    cr_assert_eq(column_row_count(h.columns[ID]), 0u);
+    cr_assert_eq(h.counts.bytes_read, 8u);
+    harness_deinit(&h);
+}
+
+Test(loader, bom_and_crlf_input)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_OK(&h, "\xef\xbb\xbfid,name\r\n1,Ada\r\n\r\nx,Bob\r\n3,Cy\r\n");
+    cr_assert_eq(h.counts.rows_loaded, 2u);
+    cr_assert_eq(int_at(&h, ID, 1), 3);
+    /* Line 3 is the empty line; the bad row is on line 4, column 1, and its record has no CR. */
+    assert_rejects(&h, "people.csv,4,1,id,int value 'x': not an integer,\"x,Bob\"\n");
+    cr_assert_eq(h.counts.bytes_read, 34u);
+    harness_deinit(&h);
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_FAILS(&h, "\xef\xbb\xbfid,nme\n", PDB_ERR_DATA, "people.csv:1:4: unknown column 'nme'");
+    harness_deinit(&h);
+}
+
+/* ---- Rejects ------------------------------------------------------------------------------ */
+
+Test(loader, wrong_field_count_is_rejected_with_line_and_column)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_OK(&h, "id,name,country\n"
+                "1,Ada,fr\n"
+                "2,Bob\n"
+                "3,Cy,de,extra\n"
+                "4,Di,it\n"
+                "5\n");
+    cr_assert_eq(h.counts.rows_read, 5u);
+    cr_assert_eq(h.counts.rows_loaded, 2u);
+    cr_assert_eq(h.counts.rows_rejected, 3u);
+    cr_assert_eq(int_at(&h, ID, 1), 4, "rows after a bad row still load");
+    assert_rejects(
+        &h, "people.csv,3,3,,\"expected 3 fields (as in the header), found 2\",\"2,Bob\"\n"
+            "people.csv,4,9,,\"expected 3 fields (as in the header), found 4\",\"3,Cy,de,extra\"\n"
+            "people.csv,6,1,,\"expected 3 fields (as in the header), found 1\",5\n");
+    harness_deinit(&h);
+}
+
+Test(loader, bad_values_are_rejected_with_attribute_reason_and_position)
+{
+    struct harness h;
+    harness_init(&h, ALL_TYPES_SCHEMA);
+    LOAD_OK(&h, "id,score,active,seen,name\n"
+                "1,1.5,yes,2024-01-15,Ada\n"
+                "2, 1.0x ,no,,Bob\n"
+                "3,,maybe,,Cy\n"
+                "4,,,2024-13-01,Di\n"
+                "5,,,,\"bad \xff\"\n"
+                "6,1e309,,,Ed\n"
+                "1.0,,,,Fay\n"
+                "9223372036854775808,,,,Gus\n"
+                "7,nan,,,Hal\n"
+                "8,,,, Eve \n");
+    cr_assert_eq(h.counts.rows_read, 10u);
+    cr_assert_eq(h.counts.rows_loaded, 2u);
+    cr_assert_eq(h.counts.rows_rejected, 8u);
+    cr_assert_eq(int_at(&h, ID, 0), 1);
+    cr_assert_eq(int_at(&h, ID, 1), 8);
+    char text[32];
+    cr_assert_str_eq(string_at(&h, NAME, 1, text, sizeof text), " Eve ");
+    assert_rejects(
+        &h, "people.csv,3,3,score,float value '1.0x': not a number,\"2, 1.0x ,no,,Bob\"\n"
+            "people.csv,4,4,active,\"bool value 'maybe': not a bool (expected true/false, t/f, "
+            "yes/no, y/n or 1/0)\",\"3,,maybe,,Cy\"\n"
+            "people.csv,5,5,seen,timestamp value '2024-13-01': month out of range (01..12),"
+            "\"4,,,2024-13-01,Di\"\n"
+            "people.csv,6,6,name,invalid UTF-8 at byte 5 of the value,\"5,,,,\"\"bad \xff\"\"\"\n"
+            "people.csv,7,3,score,float value '1e309': number out of range (not finite),"
+            "\"6,1e309,,,Ed\"\n"
+            "people.csv,8,1,id,int value '1.0': not an integer,\"1.0,,,,Fay\"\n"
+            "people.csv,9,1,id,int value '9223372036854775808': integer out of int64 range,"
+            "\"9223372036854775808,,,,Gus\"\n"
+            "people.csv,10,3,score,float value 'nan': not a number,\"7,nan,,,Hal\"\n");
+    harness_deinit(&h);
+}
+
+Test(loader, reject_file_quotes_every_field_properly)
+{
+    struct harness h;
+    harness_init(&h, "id int\nname text\nage int\n");
+    LOAD_OK(&h, "id,name,age\n"
+                "1,Ada,36\n"
+                "2,\"Bob, Jr.\",abc\n"
+                "3,\"multi\n"
+                "line\",40\n"
+                "4,Eve\n"
+                "5,\"She said \"\"hi\"\"\",x1\n"
+                "6,\"two\r\nlines\",bad\n"
+                "7,Zed,50\n");
+    cr_assert_eq(h.counts.rows_loaded, 3u);
+    cr_assert_eq(h.counts.rows_rejected, 4u);
+    char text[32];
+    cr_assert_str_eq(string_at(&h, NAME, 1, text, sizeof text), "multi\nline");
+    cr_assert_eq(int_at(&h, 2, 2), 50);
+    assert_rejects(
+        &h, "people.csv,3,14,age,int value 'abc': not an integer,\"2,\"\"Bob, Jr.\"\",abc\"\n"
+            "people.csv,6,3,,\"expected 3 fields (as in the header), found 2\",\"4,Eve\"\n"
+            "people.csv,7,21,age,int value 'x1': not an integer,"
+            "\"5,\"\"She said \"\"\"\"hi\"\"\"\"\"\",x1\"\n"
+            "people.csv,9,8,age,int value 'bad': not an integer,\"6,\"\"two\r\nlines\"\",bad\"\n");
+
+    /* The reject file is itself valid CSV whose last field is the original record. */
+    char *rejects = read_rejects(&h);
+    struct csv_reader *reader = NULL;
+    cr_assert_eq(csv_reader_open_memory(rejects, strlen(rejects), "rejects", &reader, NULL),
+                 PDB_OK);
+    const char *originals[] = {"2,\"Bob, Jr.\",abc", "4,Eve", "5,\"She said \"\"hi\"\"\",x1",
+                               "6,\"two\r\nlines\",bad"};
+    struct csv_record record;
+    bool has_record;
+    cr_assert_eq(csv_reader_next(reader, &record, &has_record, NULL), PDB_OK);
+    cr_assert_eq(record.field_count, 6u);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(csv_reader_next(reader, &record, &has_record, NULL), PDB_OK);
+        cr_assert(has_record);
+        cr_assert_null(record.problem);
+        cr_assert_eq(record.field_count, 6u, "reject %d", i);
+        cr_assert_eq(record.fields[5].size, strlen(originals[i]));
+        cr_assert(memcmp(record.fields[5].data, originals[i], strlen(originals[i])) == 0,
+                  "reject %d", i);
+    }
+    cr_assert_eq(csv_reader_next(reader, &record, &has_record, NULL), PDB_OK);
+    cr_assert_not(has_record);
+    csv_reader_close(reader);
+    free(rejects);
+    harness_deinit(&h);
+}
+
+Test(loader, malformed_records_are_rejected_and_loading_continues)
+{
+    struct harness h;
+    harness_init(&h, "id int\nname text\n");
+    LOAD_OK(&h, "id,name\n"
+                "1,ok\n"
+                "2,b\"ad\n"
+                "3,\"x\"y\n"
+                "4,fine\n");
+    cr_assert_eq(h.counts.rows_loaded, 2u);
+    cr_assert_eq(h.counts.rows_rejected, 2u);
+    cr_assert_eq(int_at(&h, ID, 1), 4);
+    assert_rejects(&h,
+                   "people.csv,3,4,,bare quote in unquoted field,\"2,b\"\"ad\"\n"
+                   "people.csv,4,6,,unexpected character after closing quote,\"3,\"\"x\"\"y\"\n");
+    harness_deinit(&h);
+}
+
+Test(loader, unterminated_quote_at_the_end_is_rejected)
+{
+    struct harness h;
+    harness_init(&h, "id int\nname text\n");
+    LOAD_OK(&h, "id,name\n1,ok\n2,\"never closed\n3,x\n");
+    cr_assert_eq(h.counts.rows_loaded, 1u);
+    cr_assert_eq(h.counts.rows_rejected, 1u);
+    char *rejects = read_rejects(&h);
+    cr_assert(strstr(rejects, "people.csv,3,3,,unterminated quoted field,") != NULL, "%s", rejects);
+    free(rejects);
+    harness_deinit(&h);
+}
+
+Test(loader, quoted_empty_differs_from_empty_for_strings_only)
+{
+    struct harness h;
+    harness_init(&h, "id int\nname text\ncountry category\ntags tags\nn int\nscore float\n");
+    LOAD_OK(&h, "id,name,country,tags,n,score\n"
+                "1,,,,,\n"
+                "2,\"\",\"\",\"\",\"\",\"\"\n"
+                "3,\" \",\" \",\" \",\" \",\" \"\n"
+                "4,\"Ann\",\"fr\",\"a|b\",\"5\",\" 2.5 \"\n");
+    cr_assert_eq(h.counts.rows_loaded, 4u);
+    char text[32];
+    /* Row 1: empty unquoted is NULL everywhere. */
+    for (uint32_t a = 1; a < 6; a++)
+        cr_assert(is_null(&h, a, 0), "attribute %u", a);
+    /* Row 2: "" is the empty string / empty set for text, category, tags; NULL otherwise. */
+    cr_assert_str_eq(string_at(&h, 1, 1, text, sizeof text), "");
+    cr_assert_str_eq(string_at(&h, 2, 1, text, sizeof text), "");
+    cr_assert_str_eq(tags_at(&h, 3, 1, text, sizeof text), "");
+    cr_assert(is_null(&h, 4, 1));
+    cr_assert(is_null(&h, 5, 1));
+    /* Row 3: a quoted space is a space for strings, an empty set for tags, NULL for numbers. */
+    cr_assert_str_eq(string_at(&h, 1, 2, text, sizeof text), " ");
+    cr_assert_str_eq(string_at(&h, 2, 2, text, sizeof text), " ");
+    cr_assert_str_eq(tags_at(&h, 3, 2, text, sizeof text), "");
+    cr_assert(is_null(&h, 4, 2));
+    cr_assert(is_null(&h, 5, 2));
+    /* Row 4: quoting does not change non-empty values. */
+    cr_assert_str_eq(string_at(&h, 1, 3, text, sizeof text), "Ann");
+    cr_assert_str_eq(tags_at(&h, 3, 3, text, sizeof text), "a|b");
+    cr_assert_eq(int_at(&h, 4, 3), 5);
+    cr_assert_eq(chunk_of(&h, 5)->floats[3], 2.5);
+    /* The category dictionary holds "", " ", "fr": the empty string is a real value. */
+    cr_assert_eq(h.columns[2]->dictionary.entry_count, 3u);
+    harness_deinit(&h);
+}
+
+Test(loader, multi_line_values_keep_line_numbers_for_later_rows)
+{
+    struct harness h;
+    harness_init(&h, "id int\nname text\nn int\n");
+    LOAD_OK(&h, "id,name,n\n"                    /* line 1 */
+                "1,\"two\nlines\",1\n"           /* lines 2-3 */
+                "2,\"three\r\nline\nvalue\",2\n" /* lines 4-6 */
+                "x,Bad,3\n"                      /* line 7 */
+                "\n"                             /* line 8 */
+                "4,\"a\nb\",zz\n"                /* lines 9-10: n starts on line 10, column 4 */
+                "5,ok,5\n");                     /* line 11 */
+    cr_assert_eq(h.counts.rows_loaded, 3u);
+    char text[32];
+    cr_assert_str_eq(string_at(&h, NAME, 0, text, sizeof text), "two\nlines");
+    cr_assert_str_eq(string_at(&h, NAME, 1, text, sizeof text), "three\r\nline\nvalue");
+    cr_assert_eq(int_at(&h, ID, 2), 5);
+    assert_rejects(&h, "people.csv,7,1,id,int value 'x': not an integer,\"x,Bad,3\"\n"
+                       "people.csv,10,4,n,int value 'zz': not an integer,\"4,\"\"a\nb\"\",zz\"\n");
+    harness_deinit(&h);
+}
+
+Test(loader, long_bad_values_are_shortened_in_the_reason)
+{
+    struct harness h;
+    harness_init(&h, "id int\n");
+    LOAD_OK(&h, "id\nx12345678901234567890123456789012345678901234567890\n");
+    char *rejects = read_rejects(&h);
+    cr_assert(
+        strstr(rejects,
+               ",id,int value 'x123456789012345678901234567890123456789...': not an integer,") !=
+            NULL,
+        "%s", rejects);
+    free(rejects);
+    harness_deinit(&h);
+}
+
+Test(loader, text_over_the_size_limit_is_rejected)
+{
+    struct harness h;
+    harness_init(&h, "id int\nname text\n");
+    size_t value_size = PDB_TEXT_VALUE_SIZE_MAX + 1;
+    struct buffer csv;
+    buffer_init(&csv);
+    cr_assert_eq(buffer_printf(&csv, "id,name\n1,"), 0);
+    cr_assert_eq(buffer_reserve(&csv, value_size), 0);
+    memset(csv.data + csv.size, 'a', value_size);
+    csv.size += value_size;
+    cr_assert_eq(buffer_printf(&csv, "\n2,b\n"), 0);
+    load_ok(&h, (const char *)csv.data, csv.size);
+    cr_assert_eq(h.counts.rows_loaded, 1u);
+    cr_assert_eq(h.counts.rows_rejected, 1u);
+    char *rejects = read_rejects(&h);
+    /* The reason names the limit; there is no bad byte to point at. */
+    cr_assert(strncmp(rejects + 41, "people.csv,2,3,name,value is longer than 1 MiB,", 47) == 0,
+              "%.120s", rejects);
+    free(rejects);
+    buffer_deinit(&csv);
+    harness_deinit(&h);
+}
+
+Test(loader, reject_file_that_cannot_be_created_is_an_io_error)
+{
+    struct harness h;
+    harness_init(&h, "id int\n");
+    char bad[PDB_PATH_SIZE_MAX];
+    snprintf(bad, sizeof bad, "%s/missing/rejects.csv", h.directory);
+    h.options.rejects_path = bad;
+    enum pdb_status status = LOAD(&h, "id\n1\nx\n2\n");
+    cr_assert_eq(status, PDB_ERR_IO);
+    cr_assert(strstr(h.error.message, bad) != NULL, "%s", h.error.message);
+    harness_deinit(&h);
+}
+
+/* ---- Chunks ------------------------------------------------------------------------------- */
+
+/* "id,name,tags" rows with ids first_id.., and a bad row after every 10,000th good row. */
+static void make_rows(struct buffer *csv, uint32_t good_rows, uint32_t *bad_rows_out)
+{
+    buffer_init(csv);
+    cr_assert_eq(buffer_printf(csv, "id,name,tags\n"), 0);
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < good_rows; i++) {
+        cr_assert_eq(buffer_printf(csv, "%u,n%u,t%u|all\n", i, i % 100, i % 3), 0);
+        if (i % 10000 == 9999) {
+            cr_assert_eq(buffer_printf(csv, "bad%u,x,\n", i), 0);
+            bad++;
+        }
+    }
+    *bad_rows_out = bad;
+}
+
+static void check_rollover(uint32_t good_rows, uint32_t expected_calls)
+{
+    struct harness h;
+    harness_init(&h, "id int\nname text\ntags tags\n");
+    h.check_ids = true;
+    struct buffer csv;
+    uint32_t bad_rows;
+    make_rows(&csv, good_rows, &bad_rows);
+    load_ok(&h, (const char *)csv.data, csv.size);
+    cr_assert_eq(h.chunk_calls, expected_calls, "%u rows", good_rows);
+    cr_assert_eq(h.counts.rows_loaded, good_rows);
+    cr_assert_eq(h.counts.rows_rejected, bad_rows);
+    cr_assert_eq(h.counts.rows_read, (uint64_t)good_rows + bad_rows);
+    cr_assert_eq(h.counts.bytes_read, csv.size);
+    uint64_t left = good_rows - (uint64_t)expected_calls * PDB_CHUNK_ROWS;
+    for (uint32_t a = 0; a < 3; a++)
+        cr_assert_eq(column_row_count(h.columns[a]), left, "attribute %u", a);
+    if (left > 0) {
+        /* The partial chunk continues the ids where the sink stopped. */
+        const struct column_chunk *ids = chunk_of(&h, 0);
+        for (uint32_t row = 0; row < left; row++)
+            cr_assert_eq(ids->ints[row], h.next_id + row);
+        char text[32], expected[32];
+        snprintf(expected, sizeof expected, "all|t%u", (good_rows - 1) % 3);
+        cr_assert_str_eq(tags_at(&h, 2, (uint32_t)left - 1, text, sizeof text), expected);
+    }
+    cr_assert_geq(h.progress_calls, 1u, "progress is reported at least at the end");
+    cr_assert_eq(h.last_progress.rows_read, h.counts.rows_read);
+    buffer_deinit(&csv);
+    harness_deinit(&h);
+}
+
+Test(loader, hands_off_exactly_one_chunk_at_65536_plus_n_rows)
+{
+    check_rollover(PDB_CHUNK_ROWS + 3, 1);
+}
+
+Test(loader, hands_off_a_chunk_at_exactly_65536_rows)
+{
+    check_rollover(PDB_CHUNK_ROWS, 1);
+}
+
+Test(loader, keeps_65535_rows_in_memory)
+{
+    check_rollover(PDB_CHUNK_ROWS - 1, 0);
+}
+
+Test(loader, a_failing_sink_stops_the_load)
+{
+    struct harness h;
+    harness_init(&h, "id int\nname text\ntags tags\n");
+    h.sink_status = PDB_ERR_IO;
+    struct buffer csv;
+    uint32_t bad_rows;
+    make_rows(&csv, PDB_CHUNK_ROWS + 100, &bad_rows);
+    enum pdb_status status = load(&h, (const char *)csv.data, csv.size);
+    cr_assert_eq(status, PDB_ERR_IO);
+    cr_assert_str_eq(h.error.message, "sink refused the chunk");
+    cr_assert_eq(h.chunk_calls, 1u);
+    cr_assert_eq(h.counts.rows_loaded, PDB_CHUNK_ROWS, "nothing is read after the failure");
+    buffer_deinit(&csv);
+    harness_deinit(&h);
+}
