@@ -241,6 +241,11 @@ enum pdb_status schema_parse(const char *text, size_t size, const char *source_n
         while (end < size && text[end] != '\n') end++;
         size_t line_size = end - start;
         if (line_size > 0 && text[start + line_size - 1] == '\r') line_size--;
+        if (line_size > PDB_SCHEMA_LINE_SIZE_MAX) {
+            schema_deinit(&parsed);
+            return error_set(error, PDB_ERR_LIMIT, "%s:%u: line is %zu bytes long (limit %u)",
+                             source, line_number, line_size, PDB_SCHEMA_LINE_SIZE_MAX);
+        }
         if (memchr(text + start, '\0', line_size) != NULL) {
             schema_deinit(&parsed);
             return error_set(error, PDB_ERR_SCHEMA, "%s:%u: NUL byte in schema", source,

@@ -47,7 +47,8 @@ enum pdb_status table_column(struct table *table, uint32_t attribute_index,
                              const struct column **column_out, struct pdb_error *error);
 
 /* Builds a fully loaded in-memory table from columns the caller filled (tests, ingest).
- * Takes ownership of every columns[i] (all non-NULL, equal row counts). */
+ * On success takes ownership of every columns[i] (all non-NULL, equal row counts); on
+ * failure (PDB_ERR_USAGE) the caller still owns them. */
 enum pdb_status table_adopt_columns(struct table *table, struct column **columns,
                                     struct pdb_error *error);
 

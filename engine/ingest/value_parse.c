@@ -54,10 +54,11 @@ const char *value_parse_int(const char *data, size_t size, int64_t *value_out)
         i = 1;
     }
     if (i == size) return "not an integer";
+    for (size_t k = i; k < size; k++)
+        if (data[k] < '0' || data[k] > '9') return "not an integer";
     uint64_t magnitude = 0;
     const uint64_t limit = negative ? (uint64_t)INT64_MAX + 1u : (uint64_t)INT64_MAX;
     for (; i < size; i++) {
-        if (data[i] < '0' || data[i] > '9') return "not an integer";
         uint64_t digit = (uint64_t)(data[i] - '0');
         if (magnitude > (limit - digit) / 10u) return "integer out of int64 range";
         magnitude = magnitude * 10u + digit;

@@ -61,6 +61,8 @@ enum pdb_status dictionary_file_read(const char *path, uint64_t expected_checksu
     size_t size;
     enum pdb_status status = file_read_all(path, DICTIONARY_FILE_SIZE_MAX, &data, &size, error);
     if (status != PDB_OK) return status;
+    struct dictionary loaded; /* moved into *dictionary only on success */
+    dictionary_init(&loaded);
     if (size < 40 || memcmp(data, dictionary_magic, 8) != 0) {
         status = error_set(error, PDB_ERR_CORRUPT, "%s: not a dictionary file (bad magic or %zu "
                            "bytes)", path, size);
@@ -96,7 +98,7 @@ enum pdb_status dictionary_file_read(const char *path, uint64_t expected_checksu
             goto done;
         }
         uint32_t code;
-        status = dictionary_intern(dictionary, bytes + start, end - start, &code, error);
+        status = dictionary_intern(&loaded, bytes + start, end - start, &code, error);
         if (status != PDB_OK) goto done;
         if (code != i) {
             status = error_set(error, PDB_ERR_CORRUPT, "%s: entry %u repeats entry %u", path, i, code);
@@ -105,7 +107,13 @@ enum pdb_status dictionary_file_read(const char *path, uint64_t expected_checksu
         previous = end;
     }
     if (previous != bytes_size) status = error_set(error, PDB_ERR_CORRUPT, "%s: trailing string bytes", path);
+    if (status == PDB_OK) {
+        dictionary_deinit(dictionary);
+        *dictionary = loaded;
+        dictionary_init(&loaded);
+    }
 done:
+    dictionary_deinit(&loaded);
     mem_free(data);
     return status;
 }

@@ -531,3 +531,14 @@ Test(schema, edit_distance_counts_edits_and_caps)
                  "names longer than 64 bytes are never close");
     cr_assert_eq(catalog_edit_distance(long_name, 64, long_name, 64, 4), 0u);
 }
+
+Test(schema, rejects_lines_over_the_line_limit)
+{
+    size_t size = PDB_SCHEMA_LINE_SIZE_MAX + 10;
+    char *text = malloc(size + 1);
+    memset(text, ' ', size);
+    memcpy(text, "name text", 9);
+    text[size] = '\0';
+    parse_fails(text, size, PDB_ERR_LIMIT, "s.schema:1: line is");
+    free(text);
+}

@@ -406,3 +406,9 @@ Test(value_parse, tags_respect_the_capacity_exactly)
         value_split_tags(text, size, many, many_sizes, PDB_TAGS_PER_VALUE_MAX, &count));
     free(text);
 }
+
+Test(value_parse, int_junk_after_many_digits_is_not_an_integer)
+{
+    int_fails("123456789012345678901234x", "not an integer");
+    int_fails("-99999999999999999999999.5", "not an integer");
+}
