@@ -138,14 +138,18 @@ static enum pdb_status finish_files(struct ingest_transaction *transaction, stru
     return file_sync_directory(db->path, error);
 }
 
-static void default_rejects_path(const struct pdb_db *db, const char *csv_path,
-                                 uint64_t generation, char *out)
+static enum pdb_status default_rejects_path(const struct pdb_db *db, const char *csv_path,
+                                            uint64_t generation, char *out,
+                                            struct pdb_error *error)
 {
     const char *base = strrchr(csv_path, '/');
     base = base ? base + 1 : csv_path;
     if (strcmp(csv_path, "-") == 0) base = "stdin";
-    snprintf(out, PDB_PATH_SIZE_MAX, "%s/%s/%.200s.g%llu.rejects.csv", db->path,
-             DB_REJECTS_DIRECTORY, base, (unsigned long long)generation);
+    int used = snprintf(out, PDB_PATH_SIZE_MAX, "%s/%s/%.200s.g%llu.rejects.csv", db->path,
+                        DB_REJECTS_DIRECTORY, base, (unsigned long long)generation);
+    if (used < 0 || used >= (int)PDB_PATH_SIZE_MAX)
+        return error_set(error, PDB_ERR_LIMIT, "%s: reject file path is too long", db->path);
+    return PDB_OK;
 }
 
 static enum pdb_status lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error)
@@ -178,10 +182,16 @@ static enum pdb_status refresh(struct pdb_db *db, struct pdb_error *error)
         manifest_deinit(&current);
         return PDB_OK;
     }
-    db_release_snapshot(db);
+    struct db_snapshot snapshot;
+    status = db_snapshot_create(db, &current, &snapshot, error);
+    if (status != PDB_OK) {
+        manifest_deinit(&current);
+        return status;
+    }
     manifest_deinit(&db->manifest);
     db->manifest = current;
-    return db_reset_snapshot(db, error);
+    db_snapshot_install(db, &snapshot);
+    return PDB_OK;
 }
 
 static void remove_new_files(struct ingest_transaction *transaction)
@@ -223,7 +233,8 @@ enum pdb_status pdb_db_ingest_csv(struct pdb_db *db, const char *csv_path,
             status = error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot create", directory);
             goto done;
         }
-        default_rejects_path(db, csv_path, transaction.generation, rejects_path);
+        status = default_rejects_path(db, csv_path, transaction.generation, rejects_path, error);
+        if (status != PDB_OK) goto done;
     }
     if ((status = csv_reader_open(csv_path, &reader, error)) != PDB_OK) goto done;
     struct loader_options loader_options = {
@@ -240,12 +251,18 @@ enum pdb_status pdb_db_ingest_csv(struct pdb_db *db, const char *csv_path,
     if (counts.rows_loaded > 0) {
         if ((status = finish_files(&transaction, error)) != PDB_OK) goto done;
         transaction.next.bytes_ingested += counts.bytes_read;
-        if ((status = manifest_store(db->path, &transaction.next, error)) != PDB_OK) goto done;
-        /* Committed. The handle moves to the new generation. */
+        /* Everything the handle needs after the commit is allocated before it. */
+        struct db_snapshot snapshot;
+        if ((status = db_snapshot_create(db, &transaction.next, &snapshot, error)) != PDB_OK) goto done;
+        if ((status = manifest_store(db->path, &transaction.next, error)) != PDB_OK) {
+            db_snapshot_deinit(&snapshot);
+            goto done;
+        }
+        /* Committed. The handle moves to the new generation; nothing below can fail. */
         manifest_deinit(&db->manifest);
         db->manifest = transaction.next;
         memset(&transaction.next, 0, sizeof transaction.next);
-        status = db_reset_snapshot(db, error);
+        db_snapshot_install(db, &snapshot);
         db_collect_garbage(db);
     }
 

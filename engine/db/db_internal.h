@@ -1,5 +1,5 @@
 /*
- * The database handle behind the public API, shared by the db/*.c files.
+ * The database handle behind the public API, shared by the files of engine/db.
  *
  * A database directory holds:
  *   schema        the canonical schema text (its checksum is in the manifest)
@@ -32,9 +32,25 @@ struct pdb_db {
     struct manifest manifest;
     struct table table;
     struct chunk_directory *directories; /* per chunk; blocks == NULL until read */
+    uint32_t directory_count;            /* entries of directories (the snapshot's chunks) */
     int readers_fd;                      /* holds a shared flock for the handle's life */
     int64_t now_s;                       /* 0: wall clock */
 };
+
+/* A snapshot's in-memory state: the lazily loaded table and the chunk directory cache. */
+struct db_snapshot {
+    struct table table;
+    struct chunk_directory *directories;
+    uint32_t directory_count;
+};
+
+/* Allocates an empty snapshot for `manifest` (nothing loaded yet). */
+enum pdb_status db_snapshot_create(struct pdb_db *db, const struct manifest *manifest,
+                                   struct db_snapshot *snapshot, struct pdb_error *error);
+void db_snapshot_deinit(struct db_snapshot *snapshot);
+/* Replaces the handle's snapshot with `snapshot` (taken) without allocating: used after a
+ * commit point, where failing is no longer an option. */
+void db_snapshot_install(struct pdb_db *db, struct db_snapshot *snapshot);
 
 /* (Re)builds table and directory cache for db->manifest, dropping loaded columns. */
 enum pdb_status db_reset_snapshot(struct pdb_db *db, struct pdb_error *error);

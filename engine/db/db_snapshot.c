@@ -19,27 +19,61 @@
 static enum pdb_status load_column(struct table *table, uint32_t attribute_index,
                                    struct pdb_error *error);
 
+void db_snapshot_deinit(struct db_snapshot *snapshot)
+{
+    table_deinit(&snapshot->table);
+    if (snapshot->directories != NULL) {
+        for (uint32_t i = 0; i < snapshot->directory_count; i++)
+            chunk_directory_deinit(&snapshot->directories[i]);
+        mem_free(snapshot->directories);
+    }
+    snapshot->directories = NULL;
+    snapshot->directory_count = 0;
+}
+
+enum pdb_status db_snapshot_create(struct pdb_db *db, const struct manifest *manifest,
+                                   struct db_snapshot *snapshot, struct pdb_error *error)
+{
+    memset(snapshot, 0, sizeof *snapshot);
+    if (table_init(&snapshot->table, &db->schema) != 0) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    snapshot->table.row_count = manifest->row_count;
+    snapshot->table.chunk_count = manifest->chunk_count;
+    snapshot->table.load = load_column;
+    snapshot->table.loader_context = db;
+    snapshot->directories = mem_calloc(manifest->chunk_count ? manifest->chunk_count : 1,
+                                       sizeof *snapshot->directories);
+    if (snapshot->directories == NULL) {
+        db_snapshot_deinit(snapshot);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    }
+    snapshot->directory_count = manifest->chunk_count;
+    return PDB_OK;
+}
+
+void db_snapshot_install(struct pdb_db *db, struct db_snapshot *snapshot)
+{
+    db_release_snapshot(db);
+    db->table = snapshot->table;
+    db->directories = snapshot->directories;
+    db->directory_count = snapshot->directory_count;
+    memset(snapshot, 0, sizeof *snapshot);
+}
+
 void db_release_snapshot(struct pdb_db *db)
 {
-    table_deinit(&db->table);
-    if (db->directories != NULL) {
-        for (uint32_t i = 0; i < db->manifest.chunk_count; i++) chunk_directory_deinit(&db->directories[i]);
-        mem_free(db->directories);
-        db->directories = NULL;
-    }
+    struct db_snapshot current = {db->table, db->directories, db->directory_count};
+    db_snapshot_deinit(&current);
+    memset(&db->table, 0, sizeof db->table);
+    db->directories = NULL;
+    db->directory_count = 0;
 }
 
 enum pdb_status db_reset_snapshot(struct pdb_db *db, struct pdb_error *error)
 {
-    db_release_snapshot(db);
-    if (table_init(&db->table, &db->schema) != 0) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
-    db->table.row_count = db->manifest.row_count;
-    db->table.chunk_count = db->manifest.chunk_count;
-    db->table.load = load_column;
-    db->table.loader_context = db;
-    db->directories = mem_calloc(db->manifest.chunk_count ? db->manifest.chunk_count : 1,
-                                 sizeof *db->directories);
-    if (db->directories == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    struct db_snapshot snapshot;
+    enum pdb_status status = db_snapshot_create(db, &db->manifest, &snapshot, error);
+    if (status != PDB_OK) return status;
+    db_snapshot_install(db, &snapshot);
     return PDB_OK;
 }
 
