@@ -1,0 +1,241 @@
+/*
+ * Chunk-at-a-time evaluation of a prepared segment (the three-valued encoding is described
+ * in query_internal.h: T = TRUE rows, U = not-FALSE rows).
+ *
+ * Each node writes its T (and U, unless it reports that the chunk cannot be UNKNOWN there)
+ * into the two bitsets its parent hands it. An AND or OR evaluates its first child into its
+ * own bitsets and every further child into the next buffer level, then combines word by
+ * word; an AND stops as soon as U (hence T) is empty, an OR as soon as T holds every row.
+ * Leaves read one column chunk: the type-specific part (predicate_*.c) reports which rows
+ * match, and this file masks NULLs, applies negation and IN-with-NULL.
+ * Nothing here allocates; a scratch holds every buffer and is owned by one thread.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/bitset.h"
+#include "query/query_internal.h"
+
+void query_bitset_clear_tail(uint64_t *words, uint32_t row_count)
+{
+    uint32_t used = (row_count + 63u) / 64u;
+    if (used < PDB_CHUNK_WORDS) memset(words + used, 0, (PDB_CHUNK_WORDS - used) * sizeof words[0]);
+}
+
+/* ---- Scratch -------------------------------------------------------------------------- */
+
+struct segment_scratch *segment_scratch_create(const struct segment *segment)
+{
+    struct segment_scratch *scratch = mem_calloc(1, sizeof *scratch);
+    if (scratch == NULL) return NULL;
+    scratch->level_count = segment->level_count;
+    size_t bitsets = 2u * (size_t)scratch->level_count + 2u;
+    scratch->words = mem_alloc_aligned(64, bitsets * PDB_CHUNK_WORDS * sizeof(uint64_t));
+    if (scratch->words == NULL) goto fail;
+    if (segment->fold_capacity > 0) {
+        scratch->fold_buffer = mem_alloc(segment->fold_capacity * sizeof(int32_t));
+        if (scratch->fold_buffer == NULL) goto fail;
+        scratch->fold_capacity = segment->fold_capacity;
+    }
+    return scratch;
+fail:
+    segment_scratch_destroy(scratch);
+    return NULL;
+}
+
+void segment_scratch_destroy(struct segment_scratch *scratch)
+{
+    if (scratch == NULL) return;
+    mem_free(scratch->fold_buffer);
+    mem_free(scratch->words);
+    mem_free(scratch);
+}
+
+/* ---- Leaves --------------------------------------------------------------------------- */
+
+/* T and U of a leaf for one chunk; returns whether U was written (else U == T). */
+static bool eval_leaf(const struct leaf *leaf, const struct table *table, uint32_t chunk_index,
+                      uint32_t rows, struct segment_scratch *scratch, uint64_t *t, uint64_t *u)
+{
+    const struct column *column = table->columns[leaf->attribute_index];
+    const struct column_chunk *chunk = &column->chunks[chunk_index];
+    const uint64_t *nulls = chunk->nulls;
+    if (leaf->kind == LEAF_IS_NULL) {
+        bitset_copy(t, nulls);
+        if (leaf->negated) bitset_not_inplace(t, rows);
+        return false;
+    }
+    if (chunk->null_count == rows) { /* every row NULL: every row UNKNOWN */
+        bitset_zero(t);
+        bitset_fill(u, rows);
+        return true;
+    }
+    enum leaf_match match;
+    switch (leaf->kind) {
+    case LEAF_CONSTANT:
+        match = leaf->constant_matches ? LEAF_MATCH_ALL : LEAF_MATCH_NONE;
+        break;
+    case LEAF_BOOL:
+        match = predicate_bool_match(leaf, chunk, t);
+        break;
+    case LEAF_INT_RANGE:
+    case LEAF_INT_IN:
+    case LEAF_FLOAT_RANGE:
+    case LEAF_FLOAT_IN:
+        match = predicate_numeric_match(leaf, chunk, t);
+        break;
+    case LEAF_STRING:
+        match = predicate_string_match(leaf, chunk, scratch, t);
+        break;
+    case LEAF_TAGS:
+        match = predicate_tags_match(leaf, chunk, t);
+        break;
+    default:
+        assert(!"unknown leaf kind");
+        match = LEAF_MATCH_NONE;
+        break;
+    }
+    if (match == LEAF_MATCH_NONE) bitset_zero(t);
+    if (match == LEAF_MATCH_ALL) bitset_fill(t, rows);
+    if (!leaf->null_in_list) {
+        if (leaf->negated) bitset_not_inplace(t, rows);
+        if (chunk->null_count == 0) return false;
+        for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
+            u[i] = t[i] | nulls[i];
+            t[i] &= ~nulls[i];
+        }
+        return true;
+    }
+    /* IN list with NULL: matching non-null rows are TRUE, every other row UNKNOWN. */
+    bitset_andnot_inplace(t, nulls);
+    if (!leaf->negated) {
+        bitset_fill(u, rows);
+    } else { /* NOT: no row TRUE; matching rows FALSE; the rest UNKNOWN */
+        bitset_copy(u, t);
+        bitset_not_inplace(u, rows);
+        bitset_zero(t);
+    }
+    return true;
+}
+
+/* ---- Tree ----------------------------------------------------------------------------- */
+
+struct evaluation {
+    const struct table *table;
+    uint32_t chunk_index;
+    uint32_t rows;
+    struct segment_scratch *scratch;
+};
+
+static bool is_full(const uint64_t *words, uint32_t rows)
+{
+    return bitset_count(words) == rows;
+}
+
+/* Evaluates `node` into (t, u); `level` is the first free buffer level for its children
+ * beyond the first. Returns whether u was written. */
+static bool eval_node(const struct evaluation *evaluation, const struct bound_node *node,
+                      uint32_t level, uint64_t *t, uint64_t *u)
+{
+    uint32_t rows = evaluation->rows;
+    switch (node->kind) {
+    case BOUND_TRUE:
+        bitset_fill(t, rows);
+        return false;
+    case BOUND_FALSE:
+        bitset_zero(t);
+        return false;
+    case BOUND_UNKNOWN:
+        bitset_zero(t);
+        bitset_fill(u, rows);
+        return true;
+    case BOUND_LEAF:
+        return eval_leaf(node->leaf, evaluation->table, evaluation->chunk_index, rows,
+                         evaluation->scratch, t, u);
+    case BOUND_NOT: {
+        bool has_u = eval_node(evaluation, node->children[0], level, t, u);
+        if (!has_u) {
+            bitset_not_inplace(t, rows);
+            return false;
+        }
+        /* (T, U) -> (rows & ~U, rows & ~T) */
+        for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
+            uint64_t old_t = t[i];
+            t[i] = ~u[i];
+            u[i] = ~old_t;
+        }
+        query_bitset_clear_tail(t, rows);
+        query_bitset_clear_tail(u, rows);
+        if (rows % 64u) {
+            uint64_t mask = (1ull << (rows % 64u)) - 1u;
+            t[rows / 64u] &= mask;
+            u[rows / 64u] &= mask;
+        }
+        return true;
+    }
+    default:
+        break;
+    }
+    bool is_and = node->kind == BOUND_AND;
+    uint64_t *child_t = scratch_t(evaluation->scratch, level);
+    uint64_t *child_u = scratch_u(evaluation->scratch, level);
+    bool has_u = eval_node(evaluation, node->children[0], level, t, u);
+    for (uint32_t c = 1; c < node->child_count; c++) {
+        if (is_and ? bitset_is_empty(has_u ? u : t) : is_full(t, rows)) break;
+        bool child_has_u = eval_node(evaluation, node->children[c], level + 1, child_t, child_u);
+        if (is_and) {
+            if (has_u && child_has_u) {
+                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
+                    t[i] &= child_t[i];
+                    u[i] &= child_u[i];
+                }
+            } else if (has_u) { /* child U == child T */
+                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
+                    t[i] &= child_t[i];
+                    u[i] &= child_t[i];
+                }
+            } else if (child_has_u) { /* our U == our T */
+                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
+                    u[i] = t[i] & child_u[i];
+                    t[i] &= child_t[i];
+                }
+            } else {
+                bitset_and_inplace(t, child_t);
+            }
+        } else {
+            if (has_u && child_has_u) {
+                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
+                    t[i] |= child_t[i];
+                    u[i] |= child_u[i];
+                }
+            } else if (has_u) {
+                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
+                    t[i] |= child_t[i];
+                    u[i] |= child_t[i];
+                }
+            } else if (child_has_u) {
+                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
+                    u[i] = t[i] | child_u[i];
+                    t[i] |= child_t[i];
+                }
+            } else {
+                bitset_or_inplace(t, child_t);
+            }
+        }
+        has_u = has_u || child_has_u;
+    }
+    return has_u;
+}
+
+void segment_eval_chunk(const struct segment *segment, const struct table *table,
+                        uint32_t chunk_index, struct segment_scratch *scratch,
+                        uint64_t *result_words)
+{
+    assert(table == segment->prepared_table && chunk_index < table->chunk_count);
+    assert(scratch->level_count >= segment->level_count);
+    assert(scratch->fold_capacity >= segment->fold_capacity);
+    struct evaluation evaluation = {table, chunk_index, table_chunk_row_count(table, chunk_index),
+                                    scratch};
+    eval_node(&evaluation, segment->root, 0, result_words, scratch_root_u(scratch));
+}

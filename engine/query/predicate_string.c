@@ -1,0 +1,182 @@
+/*
+ * String leaves: comparisons, BETWEEN, IN and STARTS/ENDS/CONTAINS (and their case-
+ * insensitive forms) on text and category columns.
+ *
+ * Text is tested row by row on the chunk's offsets/bytes (an equality test compares sizes
+ * first; case-insensitive tests fold each value into the scratch's buffer, never
+ * allocating). Category is tested once per dictionary entry by segment_prepare into a
+ * per-code match table; the chunk scan is then one lookup per row code (or one compare when
+ * exactly one code matches), and a table with no or every code set decides the chunk at once.
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/status.h"
+#include "query/casefold.h"
+#include "query/kernels.h"
+#include "query/query_internal.h"
+
+/* Builds match_words from PREDICATE for rows [0, rows), with value/size bound per row. */
+#define TEXT_ROWS(chunk, match_words, PREDICATE)                                                   \
+    do {                                                                                           \
+        const char *base_ = (chunk)->text_bytes ? (chunk)->text_bytes : "";                        \
+        const uint32_t *offsets_ = (chunk)->offsets;                                               \
+        uint32_t rows_ = (chunk)->row_count;                                                       \
+        for (uint32_t word_ = 0; word_ * 64u < rows_; word_++) {                                   \
+            uint32_t end_ = word_ * 64u + 64u < rows_ ? word_ * 64u + 64u : rows_;                 \
+            uint64_t bits_ = 0;                                                                    \
+            for (uint32_t row_ = word_ * 64u; row_ < end_; row_++) {                               \
+                const char *value = base_ + offsets_[row_];                                        \
+                uint32_t size = offsets_[row_ + 1] - offsets_[row_];                               \
+                bits_ |= (uint64_t)(PREDICATE) << (row_ & 63u);                                    \
+            }                                                                                      \
+            (match_words)[word_] = bits_;                                                          \
+        }                                                                                          \
+    } while (0)
+
+static bool is_equality(const struct string_test *test)
+{
+    return test->kind == STRING_TEST_RANGE && test->has_low && test->has_high &&
+           test->low_inclusive && test->high_inclusive && test->low.size == test->high.size &&
+           (test->low.size == 0 || memcmp(test->low.data, test->high.data, test->low.size) == 0);
+}
+
+static bool equals(const char *value, uint32_t size, const char *wanted, uint32_t wanted_size)
+{
+    return size == wanted_size && (size == 0 || memcmp(value, wanted, size) == 0);
+}
+
+static enum leaf_match text_match(const struct leaf *leaf, const struct column_chunk *chunk,
+                                  struct segment_scratch *scratch, uint64_t *match_words)
+{
+    const struct string_test *test = &leaf->string;
+    if (is_equality(test)) {
+        const char *wanted = test->low.data;
+        uint32_t wanted_size = test->low.size;
+        TEXT_ROWS(chunk, match_words, equals(value, size, wanted, wanted_size));
+    } else {
+        assert(!test->case_insensitive || scratch->fold_capacity >= leaf->prepared.fold_capacity);
+        int32_t *fold_buffer = scratch->fold_buffer;
+        size_t fold_capacity = scratch->fold_capacity;
+        TEXT_ROWS(chunk, match_words,
+                  string_test_match(test, value, size, fold_buffer, fold_capacity));
+    }
+    query_bitset_clear_tail(match_words, chunk->row_count);
+    return LEAF_MATCH_BITS;
+}
+
+static enum leaf_match category_match(const struct leaf *leaf, const struct column_chunk *chunk,
+                                      uint64_t *match_words)
+{
+    const struct leaf_prepared *prepared = &leaf->prepared;
+    switch (prepared->summary) {
+    case CODE_TABLE_NONE:
+        return LEAF_MATCH_NONE;
+    case CODE_TABLE_ALL:
+        return LEAF_MATCH_ALL;
+    case CODE_TABLE_ONE:
+        kernel_eq_u32(chunk->codes, chunk->row_count, prepared->single_code, match_words);
+        break;
+    case CODE_TABLE_SOME:
+        kernel_lookup_u32(chunk->codes, chunk->row_count, prepared->code_table, match_words);
+        break;
+    }
+    query_bitset_clear_tail(match_words, chunk->row_count);
+    return LEAF_MATCH_BITS;
+}
+
+enum leaf_match predicate_string_match(const struct leaf *leaf, const struct column_chunk *chunk,
+                                       struct segment_scratch *scratch, uint64_t *match_words)
+{
+    if (leaf->type == PDB_TYPE_CATEGORY) return category_match(leaf, chunk, match_words);
+    return text_match(leaf, chunk, scratch, match_words);
+}
+
+void leaf_prepared_release(struct leaf *leaf)
+{
+    mem_free(leaf->prepared.code_table);
+    memset(&leaf->prepared, 0, sizeof leaf->prepared);
+}
+
+/* Sets the summary from the table's contents. */
+static void summarise(struct leaf_prepared *prepared)
+{
+    uint32_t matching = 0;
+    for (uint32_t code = 0; code < prepared->code_count; code++) {
+        if (prepared->code_table[code]) {
+            if (matching == 0) prepared->single_code = code;
+            matching++;
+        }
+    }
+    prepared->summary = matching == 0                      ? CODE_TABLE_NONE
+                        : matching == prepared->code_count ? CODE_TABLE_ALL
+                        : matching == 1                    ? CODE_TABLE_ONE
+                                                           : CODE_TABLE_SOME;
+}
+
+static size_t longest_text_value(const struct column *column)
+{
+    uint32_t longest = 0;
+    for (uint32_t i = 0; i < column->chunk_count; i++) {
+        const struct column_chunk *chunk = &column->chunks[i];
+        for (uint32_t row = 0; row < chunk->row_count; row++) {
+            uint32_t size = chunk->offsets[row + 1] - chunk->offsets[row];
+            longest = size > longest ? size : longest;
+        }
+    }
+    return longest;
+}
+
+enum pdb_status predicate_string_prepare(struct leaf *leaf, const struct column *column,
+                                         struct pdb_error *error)
+{
+    leaf_prepared_release(leaf);
+    struct leaf_prepared *prepared = &leaf->prepared;
+    const struct string_test *test = &leaf->string;
+    if (leaf->type == PDB_TYPE_TEXT) {
+        if (test->case_insensitive)
+            prepared->fold_capacity = casefold_capacity(longest_text_value(column));
+        return PDB_OK;
+    }
+    const struct dictionary *dictionary = &column->dictionary;
+    uint32_t entries = dictionary->entry_count;
+    prepared->code_table = mem_calloc(entries ? entries : 1, 1);
+    if (prepared->code_table == NULL) goto no_memory;
+    prepared->code_count = entries;
+    if (is_equality(test) || test->kind == STRING_TEST_IN) {
+        const struct bytes_view *values = test->kind == STRING_TEST_IN ? test->values : &test->low;
+        uint32_t count = test->kind == STRING_TEST_IN ? test->value_count : 1;
+        for (uint32_t i = 0; i < count; i++) {
+            uint32_t code = dictionary_find(dictionary, values[i].data, values[i].size);
+            if (code != DICTIONARY_NO_CODE) prepared->code_table[code] = 1;
+        }
+    } else {
+        int32_t *fold_buffer = NULL;
+        size_t fold_capacity = 0;
+        if (test->case_insensitive) {
+            size_t longest = 0;
+            for (uint32_t code = 0; code < entries; code++) {
+                size_t size = dictionary->offsets[code + 1] - dictionary->offsets[code];
+                longest = size > longest ? size : longest;
+            }
+            fold_capacity = casefold_capacity(longest);
+            fold_buffer = mem_alloc(fold_capacity * sizeof fold_buffer[0]);
+            if (fold_buffer == NULL) goto no_memory;
+        }
+        for (uint32_t code = 0; code < entries; code++) {
+            uint32_t size = (uint32_t)(dictionary->offsets[code + 1] - dictionary->offsets[code]);
+            const char *entry =
+                dictionary->bytes ? dictionary->bytes + dictionary->offsets[code] : "";
+            prepared->code_table[code] =
+                string_test_match(test, entry, size, fold_buffer, fold_capacity);
+        }
+        mem_free(fold_buffer);
+    }
+    summarise(prepared);
+    return PDB_OK;
+no_memory:
+    leaf_prepared_release(leaf);
+    return error_set(error, PDB_ERR_NO_MEMORY, "out of memory preparing a segment on '%s'",
+                     leaf->attribute_name);
+}

@@ -1,0 +1,228 @@
+/*
+ * What the files of engine/query share: the bound tree, its leaves, the compiled segment
+ * and the per-thread scratch. Nothing here is visible outside the module.
+ *
+ * The bound tree is the folded, type-checked form of a segment: AND/OR (n-ary, flattened),
+ * NOT, the constants TRUE/FALSE/UNKNOWN and typed leaves, each leaf reading one column.
+ * A leaf states which non-null values match (`match`), whether the result is negated, and
+ * whether its IN list held NULL; the executor turns that into the chunk's two bitsets:
+ *   T = rows where the node is TRUE,  U = rows where it is not FALSE (TRUE or UNKNOWN),
+ * so UNKNOWN = U & ~T and FALSE = rows & ~U. With that encoding AND is (T1&T2, U1&U2),
+ * OR is (T1|T2, U1|U2) and NOT is (rows&~U, rows&~T). A node whose chunk cannot be UNKNOWN
+ * (no NULLs in the column chunk, IS NULL, constants) leaves U unwritten and reports U == T.
+ */
+#ifndef PDB_QUERY_QUERY_INTERNAL_H
+#define PDB_QUERY_QUERY_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog/schema.h"
+#include "column/column.h"
+#include "column/table.h"
+#include "query/arena.h"
+#include "query/segment.h"
+
+/* ---- Bound tree --------------------------------------------------------------------- */
+
+enum bound_kind {
+    BOUND_TRUE,
+    BOUND_FALSE,
+    BOUND_UNKNOWN, /* UNKNOWN for every row (x = NULL) */
+    BOUND_AND,
+    BOUND_OR,
+    BOUND_NOT,
+    BOUND_LEAF
+};
+
+enum leaf_kind {
+    LEAF_IS_NULL,     /* T = NULL rows (negated: non-NULL rows); never UNKNOWN */
+    LEAF_CONSTANT,    /* every non-null value matches (constant_matches) or none does */
+    LEAF_BOOL,        /* value == bool_value */
+    LEAF_INT_RANGE,   /* int_low <= value <= int_high (int and timestamp), low <= high */
+    LEAF_INT_IN,      /* value in int_values (sorted, unique, >= 2 values) */
+    LEAF_FLOAT_RANGE, /* float_low <= value <= float_high (bounds may be infinite) */
+    LEAF_FLOAT_IN,    /* value in float_values (sorted, unique, >= 2 values) */
+    LEAF_STRING,      /* string test: per row on text, per dictionary code on category */
+    LEAF_TAGS,        /* HAS ANY / HAS ALL over the row's tag set */
+    LEAF_KIND_COUNT
+};
+
+struct bytes_view {
+    const char *data; /* never NULL (arena or dictionary) */
+    uint32_t size;
+};
+
+enum string_test_kind {
+    STRING_TEST_RANGE, /* bytewise (memcmp, shorter prefix first) bounds */
+    STRING_TEST_IN,    /* one of values (sorted bytewise, unique) */
+    STRING_TEST_STARTS,
+    STRING_TEST_ENDS,
+    STRING_TEST_CONTAINS
+};
+
+struct string_test {
+    enum string_test_kind kind;
+    bool case_insensitive; /* STARTS/ENDS/CONTAINS on case-folded values; pattern pre-folded */
+    bool has_low, low_inclusive, has_high, high_inclusive;
+    struct bytes_view low, high;
+    struct bytes_view *values;
+    uint32_t value_count;
+    struct bytes_view pattern;
+};
+
+enum code_table_summary {
+    CODE_TABLE_NONE, /* no dictionary entry matches */
+    CODE_TABLE_ONE,  /* exactly single_code matches */
+    CODE_TABLE_SOME,
+    CODE_TABLE_ALL
+};
+
+/* Per-query state built by segment_prepare. */
+struct leaf_prepared {
+    uint8_t *code_table; /* category/tags: 1 per matching code; >= 1 entry; mem_* owned */
+    uint32_t code_count; /* dictionary entries when prepared */
+    enum code_table_summary summary;
+    uint32_t single_code;
+    uint32_t tags_needed; /* HAS ALL: listed tags (all present), or UINT32_MAX if one is absent */
+    size_t fold_capacity; /* text, case-insensitive: int32 units to fold the longest value */
+};
+
+struct leaf {
+    enum leaf_kind kind;
+    uint32_t attribute_index;
+    enum pdb_type type;
+    const char *attribute_name; /* arena copy */
+    bool negated;
+    bool null_in_list; /* IN list held NULL: rows that do not match are UNKNOWN, not FALSE */
+    bool constant_matches;
+    bool bool_value;
+    bool tags_all; /* TAGS: HAS ALL (else HAS ANY / HAS) */
+    int64_t int_low, int_high;
+    double float_low, float_high;
+    int64_t *int_values;
+    double *float_values;
+    uint32_t value_count;
+    struct string_test string;
+    struct bytes_view *tags; /* TAGS: unique */
+    uint32_t tag_count;
+    struct leaf_prepared prepared;
+};
+
+struct bound_node {
+    enum bound_kind kind;
+    uint32_t child_count; /* AND, OR: >= 2; NOT: 1 */
+    struct bound_node **children;
+    struct leaf *leaf; /* BOUND_LEAF */
+};
+
+/* ---- Segment and scratch ------------------------------------------------------------ */
+
+struct segment {
+    struct query_arena arena; /* AST, bound tree, leaves, literals */
+    struct bound_node *root;
+    uint32_t level_count; /* bitset pairs a scratch needs */
+    struct leaf **leaves; /* every leaf of the folded tree */
+    uint32_t leaf_count;
+    uint32_t *attributes; /* distinct attribute indexes read, ascending */
+    uint32_t attribute_count;
+    /* segment_prepare */
+    const struct table *prepared_table; /* the table evaluation must use */
+    size_t fold_capacity;               /* max over text case-insensitive leaves */
+};
+
+struct segment_scratch {
+    uint32_t level_count;
+    uint64_t *words;      /* (2 * level_count + 2) bitsets of PDB_CHUNK_WORDS */
+    int32_t *fold_buffer; /* case folding of text values */
+    size_t fold_capacity; /* int32 units */
+};
+
+/* Layout of scratch->words: level_count (T, U) pairs for the children of AND/OR nodes
+ * beyond the first, then the root's U, then a result bitset for segment_count/ids. */
+static inline uint64_t *scratch_t(struct segment_scratch *scratch, uint32_t level)
+{
+    return scratch->words + (size_t)(2u * level) * PDB_CHUNK_WORDS;
+}
+static inline uint64_t *scratch_u(struct segment_scratch *scratch, uint32_t level)
+{
+    return scratch->words + (size_t)(2u * level + 1u) * PDB_CHUNK_WORDS;
+}
+static inline uint64_t *scratch_root_u(struct segment_scratch *scratch)
+{
+    return scratch->words + (size_t)(2u * scratch->level_count) * PDB_CHUNK_WORDS;
+}
+static inline uint64_t *scratch_result(struct segment_scratch *scratch)
+{
+    return scratch->words + (size_t)(2u * scratch->level_count + 1u) * PDB_CHUNK_WORDS;
+}
+
+/* ---- Binder and folding (binder.c, fold.c, literal_bounds.c) ------------------------- */
+
+struct ast;
+enum pdb_status binder_bind(const struct ast *ast, const struct schema *schema,
+                            struct query_arena *arena, struct bound_node **root_out,
+                            struct pdb_error *error);
+
+/* Node constructors that fold as they build (NULL only when out of memory). */
+struct bound_node *fold_constant(struct query_arena *arena, enum bound_kind kind);
+/* Wraps a leaf, normalising it: negation folded into bounds/values where exact, empty or
+ * full ranges become LEAF_CONSTANT, constant IN-with-NULL becomes UNKNOWN, ... */
+struct bound_node *fold_leaf(struct query_arena *arena, struct leaf *leaf);
+struct bound_node *fold_not(struct query_arena *arena, struct bound_node *child);
+/* AND/OR of `count` children: flattens nested same-kind nodes, drops identities, stops at
+ * absorbing constants, keeps one UNKNOWN, returns the single child when one is left. */
+struct bound_node *fold_junction(struct query_arena *arena, enum bound_kind kind,
+                                 struct bound_node **children, uint32_t count);
+
+/* Exact ranges for `x op literal` on int64 values (int, timestamp) and doubles (float).
+ * op is one of = < <= > >= (callers negate = for !=). A range is [low, high], inclusive;
+ * *is_empty reports that no value satisfies the comparison. */
+void bounds_int_from_integer(int op, int64_t value, int64_t *low, int64_t *high, bool *is_empty);
+void bounds_int_from_double(int op, double value, int64_t *low, int64_t *high, bool *is_empty);
+void bounds_float_from_double(int op, double value, double *low, double *high, bool *is_empty);
+void bounds_float_from_integer(int op, int64_t value, double *low, double *high, bool *is_empty);
+/* Exact conversions for IN lists; false when the value has no exact twin. */
+bool bounds_double_to_int64(double value, int64_t *out);
+bool bounds_int64_to_double(int64_t value, double *out);
+
+/* ---- Strings (string_match.c) --------------------------------------------------------- */
+
+/* memcmp order with a proper prefix first (SQLite's BINARY collation). */
+int query_bytes_compare(const char *a, uint32_t a_size, const char *b, uint32_t b_size);
+
+/* Whether value[0..size) satisfies the test; case-insensitive tests fold the value into
+ * fold_buffer (capacity >= casefold_capacity(size)). Never allocates. */
+bool string_test_match(const struct string_test *test, const char *value, uint32_t size,
+                       int32_t *fold_buffer, size_t fold_capacity);
+
+/* ---- Evaluation (executor.c, predicate_*.c) ------------------------------------------ */
+
+/* What the type-specific part of a leaf found for one chunk. */
+enum leaf_match {
+    LEAF_MATCH_NONE, /* no non-null row matches (match words not written) */
+    LEAF_MATCH_ALL,  /* every non-null row matches (match words not written) */
+    LEAF_MATCH_BITS  /* match words hold one bit per row, 0 at and beyond row_count */
+};
+
+enum leaf_match predicate_bool_match(const struct leaf *leaf, const struct column_chunk *chunk,
+                                     uint64_t *match_words);
+enum leaf_match predicate_numeric_match(const struct leaf *leaf, const struct column_chunk *chunk,
+                                        uint64_t *match_words);
+enum leaf_match predicate_string_match(const struct leaf *leaf, const struct column_chunk *chunk,
+                                       struct segment_scratch *scratch, uint64_t *match_words);
+enum leaf_match predicate_tags_match(const struct leaf *leaf, const struct column_chunk *chunk,
+                                     uint64_t *match_words);
+
+/* segment_prepare's per-leaf work; the previous state is released first. */
+enum pdb_status predicate_string_prepare(struct leaf *leaf, const struct column *column,
+                                         struct pdb_error *error);
+enum pdb_status predicate_tags_prepare(struct leaf *leaf, const struct column *column,
+                                       struct pdb_error *error);
+void leaf_prepared_release(struct leaf *leaf);
+
+/* Zeroes the words of a bitset from the one holding bit row_count (rounded up) onward. */
+void query_bitset_clear_tail(uint64_t *words, uint32_t row_count);
+
+#endif

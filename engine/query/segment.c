@@ -1,0 +1,280 @@
+/*
+ * Segment life cycle: compile (parse, bind, fold, collect the leaves), prepare against a
+ * table (load columns, build per-leaf lookup state), and the whole-table conveniences
+ * segment_count and segment_ids, which loop segment_eval_chunk over every chunk.
+ *
+ * A compiled segment owns one query arena (AST + bound tree) and the heap tables built by
+ * prepare. segment_prepare rebuilds the leaf state on every call (it costs one pass over
+ * each referenced dictionary, plus one over the value sizes of text columns under a
+ * case-insensitive test), so it can never describe an older table than the one given.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/bitset.h"
+#include "base/status.h"
+#include "query/ast.h"
+#include "query/query_internal.h"
+
+/* ---- Compile -------------------------------------------------------------------------- */
+
+static void walk(const struct bound_node *node, uint32_t depth, uint32_t *depth_max,
+                 struct leaf **leaves, uint32_t *leaf_count)
+{
+    if (depth > *depth_max) *depth_max = depth;
+    if (node->kind == BOUND_LEAF) {
+        if (leaves != NULL) leaves[*leaf_count] = node->leaf;
+        (*leaf_count)++;
+        return;
+    }
+    for (uint32_t i = 0; i < node->child_count; i++)
+        walk(node->children[i], depth + 1, depth_max, leaves, leaf_count);
+}
+
+static int compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static enum pdb_status collect(struct segment *segment, struct pdb_error *error)
+{
+    uint32_t depth_max = 0, count = 0;
+    walk(segment->root, 0, &depth_max, NULL, &count);
+    segment->level_count = depth_max + 1;
+    segment->leaves =
+        query_arena_alloc(&segment->arena, (count ? count : 1) * sizeof(struct leaf *));
+    segment->attributes =
+        query_arena_alloc(&segment->arena, (count ? count : 1) * sizeof(uint32_t));
+    if (segment->leaves == NULL || segment->attributes == NULL)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory compiling a segment");
+    segment->leaf_count = 0;
+    walk(segment->root, 0, &depth_max, segment->leaves, &segment->leaf_count);
+    for (uint32_t i = 0; i < count; i++)
+        segment->attributes[i] = segment->leaves[i]->attribute_index;
+    qsort(segment->attributes, count, sizeof(uint32_t), compare_u32);
+    uint32_t unique = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (unique == 0 || segment->attributes[unique - 1] != segment->attributes[i])
+            segment->attributes[unique++] = segment->attributes[i];
+    }
+    segment->attribute_count = unique;
+    return PDB_OK;
+}
+
+enum pdb_status segment_compile(const char *text, size_t size, const struct schema *schema,
+                                int64_t now_s, struct segment **segment_out,
+                                struct pdb_error *error)
+{
+    struct segment *segment = mem_calloc(1, sizeof *segment);
+    if (segment == NULL)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory compiling a segment");
+    query_arena_init(&segment->arena);
+    struct ast ast;
+    enum pdb_status status = parser_parse(text, size, now_s, &segment->arena, &ast, error);
+    if (status == PDB_OK)
+        status = binder_bind(&ast, schema, &segment->arena, &segment->root, error);
+    if (status == PDB_OK) status = collect(segment, error);
+    if (status != PDB_OK) {
+        segment_destroy(segment);
+        return status;
+    }
+    *segment_out = segment;
+    return PDB_OK;
+}
+
+void segment_destroy(struct segment *segment)
+{
+    if (segment == NULL) return;
+    for (uint32_t i = 0; i < segment->leaf_count; i++)
+        leaf_prepared_release(segment->leaves[i]);
+    query_arena_deinit(&segment->arena);
+    mem_free(segment);
+}
+
+uint32_t segment_attribute_count(const struct segment *segment)
+{
+    return segment->attribute_count;
+}
+
+uint32_t segment_attribute_index(const struct segment *segment, uint32_t position)
+{
+    assert(position < segment->attribute_count);
+    return segment->attributes[position];
+}
+
+/* ---- Validation ----------------------------------------------------------------------- */
+
+static int validate_leaf(const struct leaf *leaf)
+{
+    if (leaf->kind >= LEAF_KIND_COUNT || leaf->attribute_name == NULL) return -1;
+    switch (leaf->kind) {
+    case LEAF_INT_RANGE:
+        return leaf->int_low <= leaf->int_high ? 0 : -1;
+    case LEAF_FLOAT_RANGE:
+        return leaf->float_low <= leaf->float_high ? 0 : -1;
+    case LEAF_INT_IN:
+        if (leaf->value_count < 2) return -1;
+        for (uint32_t i = 1; i < leaf->value_count; i++)
+            if (leaf->int_values[i - 1] >= leaf->int_values[i]) return -1;
+        return 0;
+    case LEAF_FLOAT_IN:
+        if (leaf->value_count < 2) return -1;
+        for (uint32_t i = 1; i < leaf->value_count; i++)
+            if (!(leaf->float_values[i - 1] < leaf->float_values[i])) return -1;
+        return 0;
+    case LEAF_STRING:
+        if (leaf->type != PDB_TYPE_TEXT && leaf->type != PDB_TYPE_CATEGORY) return -1;
+        if (leaf->string.kind == STRING_TEST_IN) {
+            const struct bytes_view *values = leaf->string.values;
+            if (leaf->string.value_count < 2) return -1;
+            for (uint32_t i = 1; i < leaf->string.value_count; i++)
+                if (query_bytes_compare(values[i - 1].data, values[i - 1].size, values[i].data,
+                                        values[i].size) >= 0)
+                    return -1;
+        }
+        return 0;
+    case LEAF_TAGS:
+        if (leaf->type != PDB_TYPE_TAGS || leaf->tag_count == 0) return -1;
+        for (uint32_t i = 1; i < leaf->tag_count; i++)
+            if (query_bytes_compare(leaf->tags[i - 1].data, leaf->tags[i - 1].size,
+                                    leaf->tags[i].data, leaf->tags[i].size) >= 0)
+                return -1;
+        return 0;
+    case LEAF_BOOL:
+        return leaf->type == PDB_TYPE_BOOL ? 0 : -1;
+    default:
+        return 0;
+    }
+}
+
+static int validate_node(const struct bound_node *node, uint32_t depth, uint32_t level_count)
+{
+    if (depth >= level_count) return -1;
+    switch (node->kind) {
+    case BOUND_TRUE:
+    case BOUND_FALSE:
+    case BOUND_UNKNOWN:
+        return node->child_count == 0 ? 0 : -1;
+    case BOUND_LEAF:
+        return node->leaf != NULL ? validate_leaf(node->leaf) : -1;
+    case BOUND_NOT:
+        if (node->child_count != 1) return -1;
+        break;
+    case BOUND_AND:
+    case BOUND_OR:
+        if (node->child_count < 2) return -1;
+        break;
+    default:
+        return -1;
+    }
+    for (uint32_t i = 0; i < node->child_count; i++) {
+        const struct bound_node *child = node->children[i];
+        if (child->kind == node->kind && node->kind != BOUND_NOT) return -1; /* not flattened */
+        if (node->kind != BOUND_NOT && (child->kind == BOUND_TRUE || child->kind == BOUND_FALSE))
+            return -1; /* not folded */
+        if (validate_node(child, depth + 1, level_count) != 0) return -1;
+    }
+    return 0;
+}
+
+int segment_validate(const struct segment *segment)
+{
+    if (segment->root == NULL || segment->level_count == 0) return -1;
+    for (uint32_t i = 1; i < segment->attribute_count; i++)
+        if (segment->attributes[i - 1] >= segment->attributes[i]) return -1;
+    return validate_node(segment->root, 0, segment->level_count);
+}
+
+/* ---- Prepare -------------------------------------------------------------------------- */
+
+enum pdb_status segment_prepare(struct segment *segment, struct table *table,
+                                struct pdb_error *error)
+{
+    for (uint32_t i = 0; i < segment->attribute_count; i++) {
+        const struct column *column;
+        enum pdb_status status = table_column(table, segment->attributes[i], &column, error);
+        if (status != PDB_OK) return status;
+        if (column->chunk_count != table->chunk_count) {
+            return error_set(error, PDB_ERR_USAGE, "column '%s' has %u chunks, the table %u",
+                             column->attribute.name, column->chunk_count, table->chunk_count);
+        }
+    }
+    size_t fold_capacity = 0;
+    for (uint32_t i = 0; i < segment->leaf_count; i++) {
+        struct leaf *leaf = segment->leaves[i];
+        const struct column *column = table->columns[leaf->attribute_index];
+        if (column->attribute.type != leaf->type) {
+            segment->prepared_table = NULL;
+            return error_set(error, PDB_ERR_USAGE,
+                             "column '%s' is %s but the segment was compiled for %s",
+                             column->attribute.name, pdb_type_name(column->attribute.type),
+                             pdb_type_name(leaf->type));
+        }
+        enum pdb_status status = PDB_OK;
+        if (leaf->kind == LEAF_STRING) status = predicate_string_prepare(leaf, column, error);
+        if (leaf->kind == LEAF_TAGS) status = predicate_tags_prepare(leaf, column, error);
+        if (status != PDB_OK) {
+            segment->prepared_table = NULL;
+            return status;
+        }
+        if (leaf->prepared.fold_capacity > fold_capacity)
+            fold_capacity = leaf->prepared.fold_capacity;
+    }
+    segment->fold_capacity = fold_capacity;
+    segment->prepared_table = table;
+    return PDB_OK;
+}
+
+/* ---- Whole-table results -------------------------------------------------------------- */
+
+enum pdb_status segment_count(struct segment *segment, struct table *table, uint64_t *count_out,
+                              struct pdb_error *error)
+{
+    enum pdb_status status = segment_prepare(segment, table, error);
+    if (status != PDB_OK) return status;
+    struct segment_scratch *scratch = segment_scratch_create(segment);
+    if (scratch == NULL)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory counting a segment");
+    uint64_t total = 0;
+    uint64_t *words = scratch_result(scratch);
+    for (uint32_t chunk = 0; chunk < table->chunk_count; chunk++) {
+        segment_eval_chunk(segment, table, chunk, scratch, words);
+        total += bitset_count(words);
+    }
+    segment_scratch_destroy(scratch);
+    *count_out = total;
+    return PDB_OK;
+}
+
+enum pdb_status segment_ids(struct segment *segment, struct table *table, uint64_t limit,
+                            pdb_id_fn on_id, void *context, struct pdb_error *error)
+{
+    enum pdb_status status = segment_prepare(segment, table, error);
+    if (status != PDB_OK) return status;
+    struct segment_scratch *scratch = segment_scratch_create(segment);
+    if (scratch == NULL)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory listing a segment");
+    uint64_t *words = scratch_result(scratch);
+    uint64_t delivered = 0;
+    bool stop = false;
+    for (uint32_t chunk = 0; chunk < table->chunk_count && !stop; chunk++) {
+        segment_eval_chunk(segment, table, chunk, scratch, words);
+        uint32_t base = chunk * PDB_CHUNK_ROWS;
+        for (uint32_t w = 0; w < PDB_CHUNK_WORDS && !stop; w++) {
+            uint64_t bits = words[w];
+            while (bits != 0) {
+                uint32_t bit = (uint32_t)__builtin_ctzll(bits);
+                bits &= bits - 1;
+                if (!on_id(context, base + w * 64u + bit) || (limit && ++delivered == limit)) {
+                    stop = true;
+                    break;
+                }
+            }
+        }
+    }
+    segment_scratch_destroy(scratch);
+    return PDB_OK;
+}

@@ -1,0 +1,89 @@
+/*
+ * Segments: the module API of the segment language (docs/SEGMENTS.md is the user's manual).
+ *
+ * A segment is compiled once (lexer -> parser -> AST -> binder with constant folding, all in
+ * one arena owned by the segment), prepared against a table (columns loaded, dictionary match
+ * tables built), then evaluated chunk by chunk into 1024-word bitsets, possibly from several
+ * threads, each with its own segment_scratch. Results: bit r of a chunk's bitset is set iff
+ * row (chunk_index * PDB_CHUNK_ROWS + r) satisfies the segment (evaluates to TRUE under SQL
+ * three-valued logic).
+ *
+ * Ownership: a segment is owned by the caller (segment_destroy); it borrows the schema given
+ * to segment_compile only while compiling, and the table given to segment_prepare until it is
+ * prepared again or destroyed. Errors are "segment:<line>:<column>: <reason>".
+ */
+#ifndef PDB_QUERY_SEGMENT_H
+#define PDB_QUERY_SEGMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buffer.h"
+#include "catalog/schema.h"
+#include "column/table.h"
+#include "profiledb/profiledb.h"
+
+/* A parsed, type-checked segment: immutable after compile (apart from segment_prepare's
+ * lookup state) and shareable across threads for evaluation. */
+struct segment;
+
+/* Parses and binds text[0..size) against schema; now_s is the value of now(). On success
+ * *segment_out is owned (segment_destroy). Errors: PDB_ERR_SEGMENT (syntax, unknown attribute
+ * with did-you-mean, type mismatch, literal out of range), PDB_ERR_LIMIT (text size, nesting
+ * depth, node count, IN list length), PDB_ERR_NO_MEMORY. */
+enum pdb_status segment_compile(const char *text, size_t size, const struct schema *schema,
+                                int64_t now_s, struct segment **segment_out,
+                                struct pdb_error *error);
+void segment_destroy(struct segment *segment); /* NULL is accepted */
+
+/* Loads (via table_column) every column the segment references and builds the per-query
+ * lookup state (dictionary match tables, case-folding buffer sizes). Must be called before
+ * segment_scratch_create and evaluation, and again whenever the table changed (a new
+ * snapshot, appended rows); calling it again is harmless: it rebuilds the state from the
+ * table it is given. Evaluation must use that same table, which stays borrowed until the
+ * next prepare or segment_destroy. Scratches created before a prepare must be re-created. Errors:
+ * whatever the table's loader reports, PDB_ERR_USAGE when the table's columns do not have the types
+ * the segment was compiled for, PDB_ERR_NO_MEMORY. */
+enum pdb_status segment_prepare(struct segment *segment, struct table *table,
+                                struct pdb_error *error);
+
+/* Per-thread working memory for segment_eval_chunk: two bitsets per level of the bound tree
+ * and, when the segment has case-insensitive tests on text, a folding buffer sized by the
+ * longest value seen by segment_prepare. Create it after segment_prepare. NULL on OOM. */
+struct segment_scratch;
+struct segment_scratch *segment_scratch_create(const struct segment *segment);
+void segment_scratch_destroy(struct segment_scratch *scratch); /* NULL is accepted */
+
+/* Evaluates chunk `chunk_index` (< table->chunk_count) of the prepared table: writes
+ * PDB_CHUNK_WORDS words, bit r set iff row chunk_index * 65536 + r is TRUE; bits at or
+ * beyond the chunk's row count are 0. Never allocates; thread-safe for distinct scratch. */
+void segment_eval_chunk(const struct segment *segment, const struct table *table,
+                        uint32_t chunk_index, struct segment_scratch *scratch,
+                        uint64_t *result_words);
+
+/* Prepares, then counts the matching rows over all chunks (popcount; no id list built). */
+enum pdb_status segment_count(struct segment *segment, struct table *table, uint64_t *count_out,
+                              struct pdb_error *error);
+
+/* Prepares, then calls on_id for matching rows in ascending order, at most `limit` of them
+ * (0 = all); stops early when on_id returns false. */
+enum pdb_status segment_ids(struct segment *segment, struct table *table, uint64_t limit,
+                            pdb_id_fn on_id, void *context, struct pdb_error *error);
+
+/* Appends the bound, folded tree as indented text, one node per line (attribute, operator,
+ * literal), e.g. "AND\n  country IN ('CA', 'US')\n  age BETWEEN 25 AND 40\n".
+ * PDB_ERR_NO_MEMORY when the buffer cannot grow. */
+enum pdb_status segment_explain(const struct segment *segment, struct buffer *out);
+
+/* ---- Introspection (the db layer and tests) ------------------------------------------- */
+
+/* Distinct attributes the folded segment reads, in ascending index order. */
+uint32_t segment_attribute_count(const struct segment *segment);
+uint32_t segment_attribute_index(const struct segment *segment, uint32_t position);
+
+/* Checks the invariants of the bound tree (junction arity, leaf ranges and sorted unique
+ * lists, buffer levels); returns 0 when they hold. For tests and debug builds. */
+int segment_validate(const struct segment *segment);
+
+#endif
