@@ -17,11 +17,14 @@ run_suite() { # BUILD_DIR LABEL
             failures=$((failures + 1))
         fi
     done
-    echo "---- $label: tests/e2e/cli_test.sh"
-    if ! PROFILEDB="$build_dir/profiledb" bash tests/e2e/cli_test.sh; then
-        echo "FAILED: $label cli_test.sh"
-        failures=$((failures + 1))
-    fi
+    local script
+    for script in tests/e2e/*_test.sh; do
+        echo "---- $label: $script"
+        if ! PROFILEDB="$build_dir/profiledb" bash "$script"; then
+            echo "FAILED: $label $script"
+            failures=$((failures + 1))
+        fi
+    done
 }
 
 echo "==== build (RelWithDebInfo)"
