@@ -152,6 +152,7 @@ Test(db, failed_ingest_changes_nothing)
     cr_assert(strstr(error.message, "unknown column 'nonsense'") != NULL, "%s", error.message);
     cr_assert_eq(pdb_db_row_count(db), 100);
     cr_assert_eq(count(db, "true"), 100);
+    pdb_db_close(db);
 }
 
 Test(db, allocation_failures_leave_the_database_intact, .timeout = 120)

@@ -44,8 +44,10 @@ int cmd_stats(int argc, char **argv)
     if (pdb_db_open(argv[optind], &db, &error) != PDB_OK) return cli_report("stats", &error);
     struct pdb_stats stats;
     enum pdb_status status = pdb_db_stats(db, &stats, &error);
-    pdb_db_close(db);
-    if (status != PDB_OK) return cli_report("stats", &error);
+    if (status != PDB_OK) {
+        pdb_db_close(db);
+        return cli_report("stats", &error);
+    }
     uint64_t memory_total = 0;
     for (uint32_t c = 0; c < stats.column_count; c++) memory_total += stats.columns[c].bytes_in_memory;
     if (format == CLI_FORMAT_TABLE) {
@@ -92,5 +94,6 @@ int cmd_stats(int argc, char **argv)
         printf("\n]}\n");
     }
     pdb_stats_deinit(&stats);
+    pdb_db_close(db); /* column names are borrowed from the handle until here */
     return CLI_EXIT_OK;
 }
