@@ -3,8 +3,10 @@
 # Used by scripts/demo.sh and scripts/test.sh; safe to run again. Needs root (or sudo).
 set -euo pipefail
 
+# nettle-dev: MD5 for tests/conformance (sqllogictest states large results as MD5 hashes).
 packages=(build-essential cmake pkg-config liburing-dev liblz4-dev libroaring-dev
-          libcriterion-dev libbenchmark-dev libxxhash-dev libutf8proc-dev libsqlite3-dev sqlite3)
+          libcriterion-dev libbenchmark-dev libxxhash-dev libutf8proc-dev libsqlite3-dev sqlite3
+          nettle-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
