@@ -8,7 +8,9 @@
  * word; an AND stops as soon as U (hence T) is empty, an OR as soon as T holds every row.
  * Leaves read one column chunk: the type-specific part (predicate_*.c) reports which rows
  * match, and this file masks NULLs, applies negation and IN-with-NULL.
- * Nothing here allocates; a scratch holds every buffer and is owned by one thread.
+ * Bitsets are combined and counted by the active SIMD kernels (simd/simd.h), fetched once
+ * per chunk evaluation. Nothing here allocates; a scratch holds every buffer and is owned by
+ * one thread.
  */
 #include <assert.h>
 #include <string.h>
@@ -16,6 +18,9 @@
 #include "base/alloc.h"
 #include "base/bitset.h"
 #include "query/query_internal.h"
+#include "simd/simd.h"
+
+static_assert(PDB_CHUNK_WORDS <= SIMD_BITSET_WORDS_MAX, "a chunk bitset is one kernel call");
 
 void query_bitset_clear_tail(uint64_t *words, uint32_t row_count)
 {
@@ -52,12 +57,25 @@ void segment_scratch_destroy(struct segment_scratch *scratch)
     mem_free(scratch);
 }
 
+/* What every node of one chunk's evaluation reads. */
+struct evaluation {
+    const struct table *table;
+    uint32_t chunk_index;
+    uint32_t rows;
+    struct segment_scratch *scratch;
+    const struct simd_kernels *simd;
+};
+
 /* ---- Leaves --------------------------------------------------------------------------- */
 
 /* T and U of a leaf for one chunk; returns whether U was written (else U == T). */
-static bool eval_leaf(const struct leaf *leaf, const struct table *table, uint32_t chunk_index,
-                      uint32_t rows, struct segment_scratch *scratch, uint64_t *t, uint64_t *u)
+static bool eval_leaf(const struct evaluation *evaluation, const struct leaf *leaf, uint64_t *t,
+                      uint64_t *u)
 {
+    const struct table *table = evaluation->table;
+    uint32_t chunk_index = evaluation->chunk_index;
+    uint32_t rows = evaluation->rows;
+    const struct simd_kernels *simd = evaluation->simd;
     const struct column *column = table->columns[leaf->attribute_index];
     const struct column_chunk *chunk = &column->chunks[chunk_index];
     const uint64_t *nulls = chunk->nulls;
@@ -86,7 +104,7 @@ static bool eval_leaf(const struct leaf *leaf, const struct table *table, uint32
         match = predicate_numeric_match(leaf, chunk, t);
         break;
     case LEAF_STRING:
-        match = predicate_string_match(leaf, chunk, scratch, t);
+        match = predicate_string_match(leaf, chunk, evaluation->scratch, t);
         break;
     case LEAF_TAGS:
         match = predicate_tags_match(leaf, chunk, t);
@@ -101,14 +119,13 @@ static bool eval_leaf(const struct leaf *leaf, const struct table *table, uint32
     if (!leaf->null_in_list) {
         if (leaf->negated) bitset_not_inplace(t, rows);
         if (chunk->null_count == 0) return false;
-        for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
-            u[i] = t[i] | nulls[i];
-            t[i] &= ~nulls[i];
-        }
+        bitset_copy(u, t); /* U = T | NULL, T = T & ~NULL */
+        simd->bitset_or(u, nulls, PDB_CHUNK_WORDS);
+        simd->bitset_andnot(t, nulls, PDB_CHUNK_WORDS);
         return true;
     }
     /* IN list with NULL: matching non-null rows are TRUE, every other row UNKNOWN. */
-    bitset_andnot_inplace(t, nulls);
+    simd->bitset_andnot(t, nulls, PDB_CHUNK_WORDS);
     if (!leaf->negated) {
         bitset_fill(u, rows);
     } else { /* NOT: no row TRUE; matching rows FALSE; the rest UNKNOWN */
@@ -121,16 +138,12 @@ static bool eval_leaf(const struct leaf *leaf, const struct table *table, uint32
 
 /* ---- Tree ----------------------------------------------------------------------------- */
 
-struct evaluation {
-    const struct table *table;
-    uint32_t chunk_index;
-    uint32_t rows;
-    struct segment_scratch *scratch;
-};
+/* A SIMD kernel that combines `other` into `target`: bitset_and or bitset_or. */
+typedef void (*bitset_combine_fn)(uint64_t *target, const uint64_t *other, uint32_t words);
 
-static bool is_full(const uint64_t *words, uint32_t rows)
+static bool is_full(const struct evaluation *evaluation, const uint64_t *words)
 {
-    return bitset_count(words) == rows;
+    return evaluation->simd->bitset_count(words, PDB_CHUNK_WORDS) == evaluation->rows;
 }
 
 /* Evaluates `node` into (t, u); `level` is the first free buffer level for its children
@@ -151,8 +164,7 @@ static bool eval_node(const struct evaluation *evaluation, const struct bound_no
         bitset_fill(u, rows);
         return true;
     case BOUND_LEAF:
-        return eval_leaf(node->leaf, evaluation->table, evaluation->chunk_index, rows,
-                         evaluation->scratch, t, u);
+        return eval_leaf(evaluation, node->leaf, t, u);
     case BOUND_NOT: {
         bool has_u = eval_node(evaluation, node->children[0], level, t, u);
         if (!has_u) {
@@ -178,51 +190,19 @@ static bool eval_node(const struct evaluation *evaluation, const struct bound_no
         break;
     }
     bool is_and = node->kind == BOUND_AND;
+    bitset_combine_fn combine = is_and ? evaluation->simd->bitset_and : evaluation->simd->bitset_or;
     uint64_t *child_t = scratch_t(evaluation->scratch, level);
     uint64_t *child_u = scratch_u(evaluation->scratch, level);
     bool has_u = eval_node(evaluation, node->children[0], level, t, u);
     for (uint32_t c = 1; c < node->child_count; c++) {
-        if (is_and ? bitset_is_empty(has_u ? u : t) : is_full(t, rows)) break;
+        if (is_and ? bitset_is_empty(has_u ? u : t) : is_full(evaluation, t)) break;
         bool child_has_u = eval_node(evaluation, node->children[c], level + 1, child_t, child_u);
-        if (is_and) {
-            if (has_u && child_has_u) {
-                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
-                    t[i] &= child_t[i];
-                    u[i] &= child_u[i];
-                }
-            } else if (has_u) { /* child U == child T */
-                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
-                    t[i] &= child_t[i];
-                    u[i] &= child_t[i];
-                }
-            } else if (child_has_u) { /* our U == our T */
-                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
-                    u[i] = t[i] & child_u[i];
-                    t[i] &= child_t[i];
-                }
-            } else {
-                bitset_and_inplace(t, child_t);
-            }
-        } else {
-            if (has_u && child_has_u) {
-                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
-                    t[i] |= child_t[i];
-                    u[i] |= child_u[i];
-                }
-            } else if (has_u) {
-                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
-                    t[i] |= child_t[i];
-                    u[i] |= child_t[i];
-                }
-            } else if (child_has_u) {
-                for (uint32_t i = 0; i < PDB_CHUNK_WORDS; i++) {
-                    u[i] = t[i] | child_u[i];
-                    t[i] |= child_t[i];
-                }
-            } else {
-                bitset_or_inplace(t, child_t);
-            }
+        /* U op= child U and T op= child T, where a U not written equals its T. */
+        if (has_u || child_has_u) {
+            if (!has_u) bitset_copy(u, t);
+            combine(u, child_has_u ? child_u : child_t, PDB_CHUNK_WORDS);
         }
+        combine(t, child_t, PDB_CHUNK_WORDS);
         has_u = has_u || child_has_u;
     }
     return has_u;
@@ -236,6 +216,6 @@ void segment_eval_chunk(const struct segment *segment, const struct table *table
     assert(scratch->level_count >= segment->level_count);
     assert(scratch->fold_capacity >= segment->fold_capacity);
     struct evaluation evaluation = {table, chunk_index, table_chunk_row_count(table, chunk_index),
-                                    scratch};
+                                    scratch, simd_kernels()};
     eval_node(&evaluation, segment->root, 0, result_words, scratch_root_u(scratch));
 }

@@ -7,6 +7,8 @@
  * allocating). Category is tested once per dictionary entry by segment_prepare into a
  * per-code match table; the chunk scan is then one lookup per row code (or one compare when
  * exactly one code matches), and a table with no or every code set decides the chunk at once.
+ * Both scans are SIMD kernels (simd/simd.h); the table is allocated with the
+ * SIMD_LOOKUP_TABLE_PADDING bytes their gathers read past the last entry.
  */
 #include <assert.h>
 #include <string.h>
@@ -14,8 +16,8 @@
 #include "base/alloc.h"
 #include "base/status.h"
 #include "query/casefold.h"
-#include "query/kernels.h"
 #include "query/query_internal.h"
+#include "simd/simd.h"
 
 /* Builds match_words from PREDICATE for rows [0, rows), with value/size bound per row. */
 #define TEXT_ROWS(chunk, match_words, PREDICATE)                                                   \
@@ -76,10 +78,12 @@ static enum leaf_match category_match(const struct leaf *leaf, const struct colu
     case CODE_TABLE_ALL:
         return LEAF_MATCH_ALL;
     case CODE_TABLE_ONE:
-        kernel_eq_u32(chunk->codes, chunk->row_count, prepared->single_code, match_words);
+        simd_kernels()->range_u32(chunk->codes, chunk->row_count, prepared->single_code,
+                                  prepared->single_code, match_words);
         break;
     case CODE_TABLE_SOME:
-        kernel_lookup_u32(chunk->codes, chunk->row_count, prepared->code_table, match_words);
+        simd_kernels()->lookup_u32(chunk->codes, chunk->row_count, prepared->code_table,
+                                   match_words);
         break;
     }
     query_bitset_clear_tail(match_words, chunk->row_count);
@@ -141,7 +145,8 @@ enum pdb_status predicate_string_prepare(struct leaf *leaf, const struct column 
     }
     const struct dictionary *dictionary = &column->dictionary;
     uint32_t entries = dictionary->entry_count;
-    prepared->code_table = mem_calloc(entries ? entries : 1, 1);
+    static_assert(PDB_DICTIONARY_ENTRIES_MAX <= INT32_MAX, "codes index lookup tables");
+    prepared->code_table = mem_calloc((entries ? entries : 1) + SIMD_LOOKUP_TABLE_PADDING, 1);
     if (prepared->code_table == NULL) goto no_memory;
     prepared->code_count = entries;
     if (is_equality(test) || test->kind == STRING_TEST_IN) {
