@@ -1,5 +1,6 @@
 /*
- * Tests for engine/query/kernels_scalar.c against per-value loops: exact word counts (the
+ * Tests for the query leaf kernels (engine/query/kernels.h, dispatching to engine/simd at the
+ * active level) against per-value loops: exact word counts (the
  * word after the last is never written), zero bits past `count`, extreme bounds.
  */
 #include <criterion/criterion.h>
