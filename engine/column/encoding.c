@@ -1,152 +1,127 @@
 /*
- * Column block encode/decode (see encoding.h). The codec table maps an encoding id to its
- * functions; block_encode picks the codec (today always PLAIN) and writes the header.
+ * Column blocks (see encoding.h): the codec table, the header, and the choice of codec.
+ *
+ * block_encode encodes the chunk with every codec that applies to its type, each into a
+ * scratch buffer, and keeps the smallest payload; the table is ordered by decode speed so
+ * that a tie goes to the cheaper decoder. block_decode checks the header, dispatches on the
+ * encoding id and re-checks the decoded chunk (null count, zone map, invariants), so a codec
+ * can never hand the executor a chunk that breaks column.h.
  */
 #include "column/encoding.h"
 
-#include <math.h>
+#include <assert.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/bitset.h"
 #include "base/status.h"
+#include "column/codec_common.h"
 
-struct codec {
-    enum block_encoding id;
-    const char *name;
-    int (*encode_values)(const struct column_chunk *chunk, enum pdb_type type,
-                         struct buffer *out);
-    /* Decodes values from payload[0..size); returns NULL or a static reason. */
-    const char *(*decode_values)(const uint8_t *payload, size_t size, enum pdb_type type,
-                                 struct column_chunk *chunk);
+/* Decode speed order: on equal sizes the earlier codec wins. */
+static const struct codec *const codecs[] = {
+    &codec_plain,   &codec_constant,     &codec_for_bitpack, &codec_dict_bitpack,
+    &codec_decimal, &codec_tags_bitpack, &codec_text_lz4,    &codec_lz4,
 };
-
-/* The one decode_values reason that is not corruption: block_decode maps it to
- * PDB_ERR_NO_MEMORY (compared by pointer). */
-static const char decode_out_of_memory[] = "out of memory decoding a string block";
-
-static uint32_t words_for(uint32_t row_count)
-{
-    return (row_count + 63u) / 64u;
-}
-
-/* ---- PLAIN codec --------------------------------------------------------------------- */
-
-static int plain_encode(const struct column_chunk *chunk, enum pdb_type type, struct buffer *out)
-{
-    uint32_t rows = chunk->row_count;
-    switch (type) {
-    case PDB_TYPE_BOOL:
-        return buffer_append(out, chunk->bools, words_for(rows) * sizeof(uint64_t));
-    case PDB_TYPE_INT:
-    case PDB_TYPE_TIMESTAMP:
-        return buffer_append(out, chunk->ints, (size_t)rows * sizeof(int64_t));
-    case PDB_TYPE_FLOAT:
-        return buffer_append(out, chunk->floats, (size_t)rows * sizeof(double));
-    case PDB_TYPE_CATEGORY:
-        return buffer_append(out, chunk->codes, (size_t)rows * sizeof(uint32_t));
-    case PDB_TYPE_TEXT:
-        if (buffer_append(out, chunk->offsets, ((size_t)rows + 1) * sizeof(uint32_t)) != 0)
-            return -1;
-        return buffer_append(out, chunk->text_bytes, chunk->offsets[rows]);
-    case PDB_TYPE_TAGS:
-        if (buffer_append(out, chunk->offsets, ((size_t)rows + 1) * sizeof(uint32_t)) != 0)
-            return -1;
-        return buffer_append(out, chunk->codes, (size_t)chunk->offsets[rows] * sizeof(uint32_t));
-    default: return -1;
-    }
-}
-
-static const char *plain_decode(const uint8_t *payload, size_t size, enum pdb_type type,
-                                struct column_chunk *chunk)
-{
-    uint32_t rows = chunk->row_count;
-    size_t fixed;
-    switch (type) {
-    case PDB_TYPE_BOOL:
-        fixed = words_for(rows) * sizeof(uint64_t);
-        if (size != fixed) return "bool block has the wrong size";
-        memcpy(chunk->bools, payload, fixed);
-        if (rows % 64u && (chunk->bools[rows / 64u] >> (rows % 64u)) != 0)
-            return "bool block has bits set beyond its rows";
-        return NULL;
-    case PDB_TYPE_INT:
-    case PDB_TYPE_TIMESTAMP:
-        if (size != (size_t)rows * 8u) return "integer block has the wrong size";
-        memcpy(chunk->ints, payload, size);
-        return NULL;
-    case PDB_TYPE_FLOAT:
-        if (size != (size_t)rows * 8u) return "float block has the wrong size";
-        memcpy(chunk->floats, payload, size);
-        for (uint32_t row = 0; row < rows; row++)
-            if (!isfinite(chunk->floats[row])) return "float block holds NaN or infinity";
-        return NULL;
-    case PDB_TYPE_CATEGORY:
-        if (size != (size_t)rows * 4u) return "category block has the wrong size";
-        memcpy(chunk->codes, payload, size);
-        return NULL;
-    case PDB_TYPE_TEXT:
-    case PDB_TYPE_TAGS: {
-        size_t offsets_size = ((size_t)rows + 1) * sizeof(uint32_t);
-        if (size < offsets_size) return "string block is shorter than its offsets";
-        memcpy(chunk->offsets, payload, offsets_size);
-        if (chunk->offsets[0] != 0) return "string block offsets do not start at 0";
-        for (uint32_t row = 0; row < rows; row++)
-            if (chunk->offsets[row] > chunk->offsets[row + 1]) return "string block offsets decrease";
-        size_t element = type == PDB_TYPE_TEXT ? 1u : sizeof(uint32_t);
-        size_t values_size = (size_t)chunk->offsets[rows] * element;
-        if (size - offsets_size != values_size) return "string block has the wrong size";
-        if (values_size > 0) {
-            void *values = mem_alloc(values_size);
-            if (values == NULL) return decode_out_of_memory;
-            memcpy(values, payload + offsets_size, values_size);
-            if (type == PDB_TYPE_TEXT) {
-                chunk->text_bytes = values;
-                chunk->text_bytes_size = values_size;
-                chunk->text_bytes_capacity = values_size;
-            } else {
-                chunk->codes = values;
-                chunk->tag_codes_capacity = chunk->offsets[rows];
-            }
-        }
-        return NULL;
-    }
-    default: return "unknown type";
-    }
-}
-
-static const struct codec codecs[] = {
-    {BLOCK_ENCODING_PLAIN, "plain", plain_encode, plain_decode},
-};
+#define CODEC_COUNT (sizeof codecs / sizeof codecs[0])
 
 static const struct codec *codec_find(uint32_t id)
 {
-    for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
-        if (codecs[i].id == id) return &codecs[i];
+    for (size_t i = 0; i < CODEC_COUNT; i++)
+        if ((uint32_t)codecs[i]->id == id) return codecs[i];
     return NULL;
 }
 
-/* ---- Blocks -------------------------------------------------------------------------- */
+static bool codec_applies(const struct codec *codec, enum pdb_type type)
+{
+    return (codec->type_mask & CODEC_TYPE_BIT(type)) != 0;
+}
+
+const char *block_encoding_name(uint32_t encoding)
+{
+    const struct codec *codec = codec_find(encoding);
+    return codec ? codec->name : "unknown";
+}
+
+/* ---- Encoding -------------------------------------------------------------------------- */
+
+/* Appends the header and `payload` to `out` (unchanged on failure). */
+static enum pdb_status append_block(const struct column_chunk *chunk, enum pdb_type type,
+                                    const struct codec *codec, const struct buffer *payload,
+                                    struct buffer *out, struct pdb_error *error)
+{
+    size_t start = out->size;
+    if (buffer_reserve(out, BLOCK_HEADER_SIZE + payload->size) != 0 ||
+        buffer_append_u32(out, (uint32_t)type) != 0 || buffer_append_u32(out, codec->id) != 0 ||
+        buffer_append_u32(out, chunk->row_count) != 0 ||
+        buffer_append_u32(out, chunk->null_count) != 0 ||
+        buffer_append_u64(out, payload->size) != 0 ||
+        buffer_append(out, payload->data, payload->size) != 0) {
+        out->size = start;
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory encoding a column block");
+    }
+    return PDB_OK;
+}
 
 enum pdb_status block_encode(const struct column_chunk *chunk, enum pdb_type type,
                              struct buffer *out, struct pdb_error *error)
 {
-    const struct codec *codec = codec_find(BLOCK_ENCODING_PLAIN);
-    size_t start = out->size;
-    if (buffer_append_u32(out, (uint32_t)type) != 0 || buffer_append_u32(out, codec->id) != 0 ||
-        buffer_append_u32(out, chunk->row_count) != 0 ||
-        buffer_append_u32(out, chunk->null_count) != 0 || buffer_append_u64(out, 0) != 0)
-        goto no_memory;
-    if (chunk->null_count > 0 &&
-        buffer_append(out, chunk->nulls, words_for(chunk->row_count) * sizeof(uint64_t)) != 0)
-        goto no_memory;
-    if (codec->encode_values(chunk, type, out) != 0) goto no_memory;
-    store_u64(out->data + start + 16, out->size - start - BLOCK_HEADER_SIZE);
-    return PDB_OK;
-no_memory:
-    out->size = start;
-    return error_set(error, PDB_ERR_NO_MEMORY, "out of memory encoding a column block");
+    struct buffer best, candidate;
+    buffer_init(&best);
+    buffer_init(&candidate);
+    const struct codec *chosen = NULL;
+    enum pdb_status status = PDB_OK;
+    for (size_t i = 0; i < CODEC_COUNT; i++) {
+        if (!codec_applies(codecs[i], type)) continue;
+        buffer_reset(&candidate);
+        enum codec_encode_result result = codecs[i]->encode(chunk, type, &candidate);
+        if (result == CODEC_NO_MEMORY) {
+            status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory encoding a column "
+                               "block (%s)", codecs[i]->name);
+            goto done;
+        }
+        if (result != CODEC_ENCODED) continue;
+        if (chosen == NULL || candidate.size < best.size) {
+            struct buffer swap = best;
+            best = candidate;
+            candidate = swap;
+            chosen = codecs[i];
+        }
+    }
+    assert(chosen != NULL); /* PLAIN applies to every type and chunk */
+    status = append_block(chunk, type, chosen, &best, out, error);
+done:
+    buffer_deinit(&candidate);
+    buffer_deinit(&best);
+    return status;
 }
+
+enum pdb_status block_encode_as(const struct column_chunk *chunk, enum pdb_type type,
+                                enum block_encoding encoding, struct buffer *out,
+                                struct pdb_error *error)
+{
+    const struct codec *codec = codec_find(encoding);
+    if (codec == NULL || !codec_applies(codec, type)) {
+        return error_set(error, PDB_ERR_USAGE, "encoding %u does not apply to %s values",
+                         (unsigned)encoding, pdb_type_name(type));
+    }
+    struct buffer payload;
+    buffer_init(&payload);
+    enum pdb_status status = PDB_OK;
+    switch (codec->encode(chunk, type, &payload)) {
+    case CODEC_ENCODED: status = append_block(chunk, type, codec, &payload, out, error); break;
+    case CODEC_NOT_APPLICABLE:
+        status = error_set(error, PDB_ERR_USAGE, "encoding %s cannot represent this %s chunk",
+                           codec->name, pdb_type_name(type));
+        break;
+    case CODEC_NO_MEMORY:
+        status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory encoding a column block");
+        break;
+    }
+    buffer_deinit(&payload);
+    return status;
+}
+
+/* ---- Decoding -------------------------------------------------------------------------- */
 
 enum pdb_status block_peek(const uint8_t *block, size_t size, enum pdb_type *type_out,
                            uint32_t *row_count_out, uint32_t *null_count_out,
@@ -175,6 +150,46 @@ enum pdb_status block_peek(const uint8_t *block, size_t size, enum pdb_type *typ
     return PDB_OK;
 }
 
+/* Only on the failure path: finds the first value column_chunk_validate objects to and
+ * says which (the success path runs the one validation pass and nothing else). */
+static enum pdb_status describe_invalid(const struct column_chunk *chunk, enum pdb_type type,
+                                        uint32_t dictionary_entry_count, const char *codec_name,
+                                        struct pdb_error *error)
+{
+    uint32_t rows = chunk->row_count;
+    for (uint32_t row = 0; row < rows; row++) {
+        bool is_null = column_chunk_is_null(chunk, row);
+        if (type == PDB_TYPE_CATEGORY && !is_null && chunk->codes[row] >= dictionary_entry_count) {
+            return error_set(error, PDB_ERR_CORRUPT, "column block (%s): category code %u at row "
+                             "%u is beyond the %u-entry dictionary", codec_name,
+                             chunk->codes[row], row, dictionary_entry_count);
+        }
+        if (type != PDB_TYPE_TEXT && type != PDB_TYPE_TAGS) continue;
+        uint32_t start = chunk->offsets[row], end = chunk->offsets[row + 1];
+        if (start > end) {
+            return error_set(error, PDB_ERR_CORRUPT, "column block (%s): offsets decrease at row "
+                             "%u", codec_name, row);
+        }
+        if (is_null && start != end) {
+            return error_set(error, PDB_ERR_CORRUPT, "column block (%s): NULL row %u has a value",
+                             codec_name, row);
+        }
+        for (uint32_t i = start; type == PDB_TYPE_TAGS && i < end; i++) {
+            if (chunk->codes[i] >= dictionary_entry_count) {
+                return error_set(error, PDB_ERR_CORRUPT, "column block (%s): tag code %u at row %u "
+                                 "is beyond the %u-entry dictionary", codec_name, chunk->codes[i],
+                                 row, dictionary_entry_count);
+            }
+            if (i > start && chunk->codes[i - 1] >= chunk->codes[i]) {
+                return error_set(error, PDB_ERR_CORRUPT, "column block (%s): tag codes of row %u "
+                                 "are out of order or repeated", codec_name, row);
+            }
+        }
+    }
+    return error_set(error, PDB_ERR_CORRUPT, "column block (%s) values are inconsistent (bits "
+                     "beyond the rows, offsets not starting at 0, or NaN/infinity)", codec_name);
+}
+
 enum pdb_status block_decode(const uint8_t *block, size_t size, enum pdb_type type,
                              uint32_t dictionary_entry_count, struct column_chunk *chunk,
                              struct pdb_error *error)
@@ -187,33 +202,33 @@ enum pdb_status block_decode(const uint8_t *block, size_t size, enum pdb_type ty
         return error_set(error, PDB_ERR_CORRUPT, "column block holds %s values, schema says %s",
                          pdb_type_name(block_type), pdb_type_name(type));
     }
-    const struct codec *codec = codec_find(load_u32(block + 4));
+    uint32_t encoding = load_u32(block + 4);
+    const struct codec *codec = codec_find(encoding);
     if (codec == NULL) {
-        return error_set(error, PDB_ERR_CORRUPT, "column block has unknown encoding %u",
-                         load_u32(block + 4));
+        return error_set(error, PDB_ERR_CORRUPT, "column block has unknown encoding %u", encoding);
     }
-    const uint8_t *payload = block + BLOCK_HEADER_SIZE;
-    size_t payload_size = size - BLOCK_HEADER_SIZE;
+    if (!codec_applies(codec, type)) {
+        return error_set(error, PDB_ERR_CORRUPT, "column block of %s values has encoding %s, "
+                         "which does not apply to them", pdb_type_name(type), codec->name);
+    }
+    struct codec_block header = {
+        .type = type, .row_count = rows, .null_count = nulls,
+        .dictionary_entry_count = dictionary_entry_count,
+    };
     chunk->row_count = rows;
-    if (nulls > 0) {
-        size_t null_size = words_for(rows) * sizeof(uint64_t);
-        if (payload_size < null_size) return error_set(error, PDB_ERR_CORRUPT, "column block is too short for its null bitset");
-        memcpy(chunk->nulls, payload, null_size);
-        payload += null_size;
-        payload_size -= null_size;
+    status = codec->decode(block + BLOCK_HEADER_SIZE, size - BLOCK_HEADER_SIZE, &header, chunk,
+                           error);
+    if (status != PDB_OK) {
+        error_prefix(error, "column block (%s): ", codec->name);
+        return status;
     }
-    const char *problem = codec->decode_values(payload, payload_size, type, chunk);
-    if (problem == decode_out_of_memory) return error_set(error, PDB_ERR_NO_MEMORY, "%s", problem);
-    if (problem != NULL) return error_set(error, PDB_ERR_CORRUPT, "%s", problem);
     uint32_t counted = (uint32_t)bitset_count(chunk->nulls);
     column_chunk_refresh_summary(chunk, type);
     if (counted != nulls || chunk->null_count != nulls) {
-        return error_set(error, PDB_ERR_CORRUPT, "column block null bitset holds %u nulls, header "
-                         "says %u", counted, nulls);
+        return error_set(error, PDB_ERR_CORRUPT, "column block (%s) null bitset holds %u nulls, "
+                         "header says %u", codec->name, counted, nulls);
     }
-    if (column_chunk_validate(chunk, type, dictionary_entry_count) != 0) {
-        return error_set(error, PDB_ERR_CORRUPT, "column block values are inconsistent (bad "
-                         "dictionary code, null row with a value, or bits beyond the rows)");
-    }
+    if (column_chunk_validate(chunk, type, dictionary_entry_count) != 0)
+        return describe_invalid(chunk, type, dictionary_entry_count, codec->name, error);
     return PDB_OK;
 }

@@ -1,9 +1,11 @@
 /*
  * Tests for column/encoding.c: block_encode -> block_decode round trips for every type, with
  * and without NULLs, at the row counts around word and chunk boundaries (0, 1, 63, 64, 65,
- * 65,536); the header layout; and decoding of hostile blocks: every truncation, header bit
- * flips, hand-made inconsistent payloads and random byte flips must give PDB_ERR_CORRUPT (or
- * a valid chunk) and never read out of bounds (run under ASan to be sure).
+ * 65,536); the header layout and the documented payload layouts; the choice of codec; PLAIN
+ * blocks as written before codecs existed; and decoding of hostile blocks: every truncation,
+ * header bit flips, hand-made inconsistent payloads and random byte flips must give
+ * PDB_ERR_CORRUPT (or a valid chunk) and never read out of bounds (run under ASan to be
+ * sure). Per-codec tests are in test_codec_*.c.
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -15,6 +17,7 @@
 #include "base/bitset.h"
 #include "base/buffer.h"
 #include "column/encoding.h"
+#include "test_codec_support.h"
 
 enum null_mode { NULLS_NONE, NULLS_SOME, NULLS_ALL };
 
@@ -192,7 +195,8 @@ Test(encoding, round_trips_every_type_row_count_and_null_mode)
                 /* Header. */
                 cr_assert_geq(block.size, BLOCK_HEADER_SIZE);
                 cr_assert_eq(load_u32(block.data), (uint32_t)type, "%s", label);
-                cr_assert_eq(load_u32(block.data + 4), (uint32_t)BLOCK_ENCODING_PLAIN, "%s", label);
+                cr_assert_str_neq(block_encoding_name(load_u32(block.data + 4)), "unknown", "%s",
+                                  label);
                 cr_assert_eq(load_u32(block.data + 8), row_counts[r], "%s", label);
                 cr_assert_eq(load_u32(block.data + 12), column->chunks[0].null_count, "%s", label);
                 cr_assert_eq(load_u64(block.data + 16), block.size - BLOCK_HEADER_SIZE, "%s",
@@ -232,38 +236,185 @@ Test(encoding, round_trips_every_type_row_count_and_null_mode)
     }
 }
 
-Test(encoding, block_sizes_follow_the_documented_layout)
+static void encode_plain(const struct column *column, struct buffer *out)
+{
+    buffer_init(out);
+    cr_assert_eq(block_encode_as(&column->chunks[0], column->attribute.type, BLOCK_ENCODING_PLAIN,
+                                 out, NULL),
+                 PDB_OK);
+}
+
+Test(encoding, plain_block_sizes_follow_the_documented_layout)
 {
     struct column *column = build_column(PDB_TYPE_INT, 65, NULLS_NONE);
     struct buffer block;
-    encode(column, &block);
+    encode_plain(column, &block);
     cr_assert_eq(block.size, 24u + 65u * 8u, "no null bitset when there are no nulls");
     buffer_deinit(&block);
     column_destroy(column);
 
     column = build_column(PDB_TYPE_INT, 65, NULLS_SOME);
-    encode(column, &block);
+    encode_plain(column, &block);
     cr_assert_eq(block.size, 24u + 2u * 8u + 65u * 8u, "two bitset words for 65 rows");
     buffer_deinit(&block);
     column_destroy(column);
 
     column = build_column(PDB_TYPE_BOOL, 64, NULLS_NONE);
-    encode(column, &block);
+    encode_plain(column, &block);
     cr_assert_eq(block.size, 24u + 8u);
     buffer_deinit(&block);
     column_destroy(column);
 
     column = build_column(PDB_TYPE_CATEGORY, 3, NULLS_NONE);
-    encode(column, &block);
+    encode_plain(column, &block);
     cr_assert_eq(block.size, 24u + 12u);
     buffer_deinit(&block);
     column_destroy(column);
 
     column = build_column(PDB_TYPE_TEXT, 3, NULLS_NONE); /* sizes 0, 1, 2 */
-    encode(column, &block);
+    encode_plain(column, &block);
     cr_assert_eq(block.size, 24u + 16u + 3u);
     buffer_deinit(&block);
     column_destroy(column);
+}
+
+/* A small int column with values 10 + row: FOR_BITPACK at width 7, byte by byte. */
+Test(encoding, for_bitpack_block_follows_the_documented_layout)
+{
+    struct attribute attribute = {.name = "n", .type = PDB_TYPE_INT};
+    struct column *column = column_create(&attribute);
+    for (int64_t row = 0; row < 65; row++) cr_assert_eq(column_append_int(column, 10 + row, NULL), PDB_OK);
+    struct buffer block;
+    encode(column, &block);
+    cr_assert_eq(load_u32(block.data + 4), (uint32_t)BLOCK_ENCODING_FOR_BITPACK);
+    /* payload: u64 base 10, u32 width 7 (64 = max - min), ceil(65 * 7 / 64) = 8 words */
+    cr_assert_eq(block.size, 24u + 8u + 4u + 8u * 8u);
+    cr_assert_eq(load_u64(block.data + 24), 10u);
+    cr_assert_eq(load_u32(block.data + 32), 7u);
+    const uint8_t *packed = block.data + 36;
+    cr_assert_eq(load_u64(packed) & 0x7f, 0u, "row 0: 10 - 10");
+    cr_assert_eq((load_u64(packed) >> 7) & 0x7f, 1u, "row 1 LSB-first after row 0");
+    cr_assert_eq((load_u64(packed) >> 63) | ((load_u64(packed + 8) & 0x3f) << 1), 9u,
+                 "row 9 straddles words 0 and 1");
+    buffer_deinit(&block);
+
+    /* NULL every 1000th row of 65,536: the null section lists the 66 NULL rows (u16 each). */
+    column_clear_chunks(column);
+    for (uint32_t row = 0; row < PDB_CHUNK_ROWS; row++) {
+        if (row % 1000 == 0)
+            cr_assert_eq(column_append_null(column, NULL), PDB_OK);
+        else
+            cr_assert_eq(column_append_int(column, 5, NULL), PDB_OK);
+    }
+    cr_assert_eq(block_encode_as(&column->chunks[0], PDB_TYPE_INT, BLOCK_ENCODING_FOR_BITPACK,
+                                 &block, NULL),
+                 PDB_OK);
+    cr_assert_eq(block.size, 24u + 4u + 66u * 2u + 12u, "null rows, then a width-0 frame");
+    cr_assert_eq(load_u32(block.data + 24), 1u, "form 1: NULL rows");
+    cr_assert_eq(load_u32(block.data + 28) & 0xffff, 0u);
+    cr_assert_eq(load_u32(block.data + 28) >> 16, 1000u);
+    buffer_deinit(&block);
+    column_destroy(column);
+}
+
+/* One value repeated, or nothing but NULLs: a few bytes whatever the row count. */
+Test(encoding, constant_chunks_cost_a_few_bytes)
+{
+    static const enum pdb_type types[] = {PDB_TYPE_BOOL, PDB_TYPE_INT, PDB_TYPE_TIMESTAMP,
+                                          PDB_TYPE_FLOAT, PDB_TYPE_CATEGORY, PDB_TYPE_TEXT,
+                                          PDB_TYPE_TAGS};
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        for (int all_null = 0; all_null <= 1; all_null++) {
+            struct attribute attribute = {.name = "c", .type = types[t]};
+            struct column *column = column_create(&attribute);
+            const char *tag = "vip";
+            uint32_t tag_size = 3;
+            for (uint32_t row = 0; row < PDB_CHUNK_ROWS; row++) {
+                enum pdb_status status = PDB_OK;
+                if (all_null) {
+                    status = column_append_null(column, NULL);
+                } else {
+                    switch (types[t]) {
+                    case PDB_TYPE_BOOL: status = column_append_bool(column, true, NULL); break;
+                    case PDB_TYPE_INT:
+                    case PDB_TYPE_TIMESTAMP: status = column_append_int(column, 1700000000, NULL); break;
+                    case PDB_TYPE_FLOAT: status = column_append_float(column, 3.14159, NULL); break;
+                    case PDB_TYPE_CATEGORY:
+                    case PDB_TYPE_TEXT: status = column_append_string(column, "gold", 4, NULL); break;
+                    case PDB_TYPE_TAGS: status = column_append_tags(column, &tag, &tag_size, 1, NULL); break;
+                    default: break;
+                    }
+                }
+                cr_assert_eq(status, PDB_OK);
+            }
+            struct buffer block;
+            encode(column, &block);
+            /* Fixed-width types: header + 8 bytes; text and tags carry their frames (and
+             * text the LZ4 of "gold" * 65,536). */
+            size_t limit = types[t] == PDB_TYPE_TEXT ? 24u + 1200u : types[t] == PDB_TYPE_TAGS ? 24u + 24u : 24u + 8u;
+            cr_assert_leq(block.size, limit, "%s%s: %zu bytes (%s)", pdb_type_name(types[t]),
+                          all_null ? ", all NULL" : "", block.size,
+                          block_encoding_name(load_u32(block.data + 4)));
+            struct column_chunk chunk;
+            cr_assert_eq(decode(block.data, block.size, types[t], column->dictionary.entry_count, &chunk, NULL), PDB_OK);
+            assert_chunks_equal(&column->chunks[0], &chunk, types[t], pdb_type_name(types[t]));
+            column_chunk_deinit(&chunk);
+            buffer_deinit(&block);
+            column_destroy(column);
+        }
+    }
+}
+
+/* Blocks written before codecs existed are PLAIN blocks: they still decode, whatever the
+ * chooser would pick today. */
+Test(encoding, plain_blocks_still_decode)
+{
+    for (int type = 0; type < PDB_TYPE_COUNT; type++) {
+        for (int mode = NULLS_NONE; mode <= NULLS_ALL; mode++) {
+            struct column *column = build_column((enum pdb_type)type, 200, (enum null_mode)mode);
+            struct buffer block;
+            encode_plain(column, &block);
+            cr_assert_eq(load_u32(block.data + 4), 1u);
+            struct column_chunk chunk;
+            struct pdb_error error = {0};
+            cr_assert_eq(decode(block.data, block.size, (enum pdb_type)type,
+                                column->dictionary.entry_count, &chunk, &error),
+                         PDB_OK, "%s", error.message);
+            assert_chunks_equal(&column->chunks[0], &chunk, (enum pdb_type)type, "plain");
+            column_chunk_deinit(&chunk);
+            buffer_deinit(&block);
+            column_destroy(column);
+        }
+    }
+}
+
+Test(encoding, encode_as_refuses_encodings_that_do_not_apply)
+{
+    struct column *column = build_column(PDB_TYPE_TEXT, 5, NULLS_NONE);
+    struct buffer block;
+    buffer_init(&block);
+    struct pdb_error error = {0};
+    cr_assert_eq(block_encode_as(&column->chunks[0], PDB_TYPE_TEXT, BLOCK_ENCODING_FOR_BITPACK,
+                                 &block, &error),
+                 PDB_ERR_USAGE);
+    cr_assert_eq(block_encode_as(&column->chunks[0], PDB_TYPE_TEXT, (enum block_encoding)99,
+                                 &block, &error),
+                 PDB_ERR_USAGE);
+    cr_assert_eq(block.size, 0u);
+    column_destroy(column);
+
+    column = build_column(PDB_TYPE_FLOAT, 5, NULLS_NONE); /* row 2 is 4.9e-324: not decimal */
+    cr_assert_eq(block_encode_as(&column->chunks[0], PDB_TYPE_FLOAT, BLOCK_ENCODING_DECIMAL,
+                                 &block, &error),
+                 PDB_ERR_USAGE);
+    cr_assert_eq(block_encode_as(&column->chunks[0], PDB_TYPE_FLOAT, BLOCK_ENCODING_CONSTANT,
+                                 &block, &error),
+                 PDB_ERR_USAGE);
+    cr_assert_eq(block.size, 0u);
+    buffer_deinit(&block);
+    column_destroy(column);
+    cr_assert_str_eq(block_encoding_name(BLOCK_ENCODING_FOR_BITPACK), "for_bitpack");
+    cr_assert_str_eq(block_encoding_name(0), "unknown");
 }
 
 Test(encoding, appends_after_existing_bytes)
@@ -309,21 +460,40 @@ Test(encoding, encode_out_of_memory_leaves_the_buffer_unchanged)
     column_destroy(column);
 }
 
+/* Every encoding that allocates while decoding (text bytes, tag codes, the LZ4 scratch)
+ * reports a failed allocation as PDB_ERR_NO_MEMORY, never as corruption. */
 Test(encoding, decode_out_of_memory_is_not_reported_as_corruption)
 {
-    struct column *column = build_column(PDB_TYPE_TEXT, 20, NULLS_NONE);
-    struct buffer block;
-    encode(column, &block);
-    struct column_chunk chunk;
-    cr_assert_eq(column_chunk_init(&chunk, PDB_TYPE_TEXT), 0);
-    struct pdb_error error = {0};
-    mem_fail_after(0);
-    enum pdb_status status = block_decode(block.data, block.size, PDB_TYPE_TEXT, 0, &chunk, &error);
-    mem_fail_after(UINT64_MAX);
-    cr_assert_eq(status, PDB_ERR_NO_MEMORY, "status %d: %s", status, error.message);
-    column_chunk_deinit(&chunk);
-    buffer_deinit(&block);
-    column_destroy(column);
+    static const struct {
+        enum pdb_type type;
+        enum block_encoding encoding;
+    } cases[] = {
+        {PDB_TYPE_TEXT, BLOCK_ENCODING_PLAIN},     {PDB_TYPE_TEXT, BLOCK_ENCODING_TEXT_LZ4},
+        {PDB_TYPE_TEXT, BLOCK_ENCODING_LZ4},       {PDB_TYPE_TAGS, BLOCK_ENCODING_PLAIN},
+        {PDB_TYPE_TAGS, BLOCK_ENCODING_TAGS_BITPACK}, {PDB_TYPE_TAGS, BLOCK_ENCODING_LZ4},
+        {PDB_TYPE_INT, BLOCK_ENCODING_LZ4},        {PDB_TYPE_FLOAT, BLOCK_ENCODING_LZ4},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct column *column = build_column(cases[i].type, 20, NULLS_NONE);
+        struct buffer block;
+        buffer_init(&block);
+        cr_assert_eq(block_encode_as(&column->chunks[0], cases[i].type, cases[i].encoding, &block,
+                                     NULL),
+                     PDB_OK);
+        struct column_chunk chunk;
+        cr_assert_eq(column_chunk_init(&chunk, cases[i].type), 0);
+        struct pdb_error error = {0};
+        mem_fail_after(0);
+        enum pdb_status status = block_decode(block.data, block.size, cases[i].type,
+                                              column->dictionary.entry_count, &chunk, &error);
+        mem_fail_after(UINT64_MAX);
+        cr_assert_eq(status, PDB_ERR_NO_MEMORY, "%s/%s: status %d: %s",
+                     pdb_type_name(cases[i].type), block_encoding_name(cases[i].encoding), status,
+                     error.message);
+        column_chunk_deinit(&chunk);
+        buffer_deinit(&block);
+        column_destroy(column);
+    }
 }
 
 /* ---- Hostile blocks ------------------------------------------------------------------------ */
@@ -377,46 +547,54 @@ Test(encoding, every_truncation_and_extension_is_corrupt)
     }
 }
 
-/* Every bit of the header fields: type, encoding, row count, null count, payload size. A
- * flip must be reported as corrupt — with one exception the format cannot see: a bool
- * block's row count may move within its last 64-bit word (same payload size, no spare bits
- * set), which only the chunk file's block checksum detects. */
+/* Every bit of the header fields, for blocks of every encoding: type, encoding, row count,
+ * null count, payload size. A flip must be reported as corrupt, with one exception the
+ * format cannot always see: a row or null count that moves without changing the payload's
+ * size (a bool block's last bitset word, a bit-packed frame's last word, a NULL list that
+ * still parses) may decode to a chunk that passes validation. Only the chunk file's block
+ * checksum detects that; the test checks the decoded chunk is valid. */
 Test(encoding, header_bit_flips_are_corrupt)
 {
     uint32_t rows_list[] = {5, 100};
+    int valid_flips = 0, flips = 0;
     for (int type = 0; type < PDB_TYPE_COUNT; type++) {
         for (size_t r = 0; r < 2; r++) {
             for (int mode = NULLS_NONE; mode <= NULLS_SOME; mode++) {
                 struct column *column =
                     build_column((enum pdb_type)type, rows_list[r], (enum null_mode)mode);
-                struct buffer block;
-                encode(column, &block);
-                for (uint32_t bit = 0; bit < BLOCK_HEADER_SIZE * 8; bit++) {
-                    uint8_t *copy = malloc(block.size);
-                    memcpy(copy, block.data, block.size);
-                    copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-                    struct column_chunk chunk;
-                    struct pdb_error error = {0};
-                    enum pdb_status status = decode(copy, block.size, (enum pdb_type)type,
-                                                    column->dictionary.entry_count, &chunk, &error);
-                    bool bool_row_count = type == PDB_TYPE_BOOL && bit / 8 >= 8 && bit / 8 < 12;
-                    if (bool_row_count && status == PDB_OK) {
-                        uint32_t flipped_rows = load_u32(copy + 8);
-                        cr_assert_eq((flipped_rows + 63) / 64, (rows_list[r] + 63) / 64);
-                        cr_assert_eq(column_chunk_validate(&chunk, PDB_TYPE_BOOL, 0), 0);
-                    } else {
-                        cr_assert_eq(status, PDB_ERR_CORRUPT,
-                                     "%s, %u rows, mode %d: header bit %u flipped",
-                                     pdb_type_name((enum pdb_type)type), rows_list[r], mode, bit);
+                for (uint32_t encoding = 1; encoding <= BLOCK_ENCODING_ID_MAX; encoding++) {
+                    struct buffer block;
+                    buffer_init(&block);
+                    if (block_encode_as(&column->chunks[0], (enum pdb_type)type,
+                                        (enum block_encoding)encoding, &block, NULL) != PDB_OK) {
+                        buffer_deinit(&block);
+                        continue;
                     }
-                    column_chunk_deinit(&chunk);
-                    free(copy);
+                    for (uint32_t bit = 0; bit < BLOCK_HEADER_SIZE * 8; bit++) {
+                        block.data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+                        struct pdb_error error = {0};
+                        enum pdb_status status =
+                            codec_test_decode_copy(block.data, block.size, (enum pdb_type)type,
+                                                   column->dictionary.entry_count, &error);
+                        block.data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+                        flips++;
+                        bool counts = bit / 8 >= 8 && bit / 8 < 16;
+                        if (status == PDB_OK && counts) {
+                            valid_flips++;
+                            continue;
+                        }
+                        cr_assert_eq(status, PDB_ERR_CORRUPT, "%s, %u rows, mode %d, %s: header "
+                                     "bit %u flipped", pdb_type_name((enum pdb_type)type),
+                                     rows_list[r], mode, block_encoding_name(encoding), bit);
+                    }
+                    buffer_deinit(&block);
                 }
-                buffer_deinit(&block);
                 column_destroy(column);
             }
         }
     }
+    cr_log_info("header flips: %d, decoded to a valid chunk: %d", flips, valid_flips);
+    cr_assert_lt(valid_flips * 20, flips, "count flips that decode stay rare");
 }
 
 /* Random single- and multi-byte corruption anywhere: decode either fails with CORRUPT or
@@ -581,8 +759,12 @@ Test(encoding, rejects_inconsistent_payloads)
     expect_corrupt(&block, PDB_TYPE_INT, 0, "unknown type");
     buffer_deinit(&block);
     make_block(&block, PDB_TYPE_INT, 0, 0, NULL, 0);
-    store_u32(block.data + 4, 2);
+    store_u32(block.data + 4, 0);
+    expect_corrupt(&block, PDB_TYPE_INT, 0, "encoding 0");
+    store_u32(block.data + 4, BLOCK_ENCODING_ID_MAX + 1);
     expect_corrupt(&block, PDB_TYPE_INT, 0, "unknown encoding");
+    store_u32(block.data + 4, BLOCK_ENCODING_TEXT_LZ4);
+    expect_corrupt(&block, PDB_TYPE_INT, 0, "an encoding of another type");
     buffer_deinit(&block);
     make_block(&block, PDB_TYPE_INT, 0, 0, NULL, 0);
     store_u64(block.data + 16, UINT64_MAX);
