@@ -289,24 +289,54 @@ void column_chunk_refresh_summary(struct column_chunk *chunk, enum pdb_type type
 {
     uint32_t rows = chunk->row_count;
     uint32_t nulls = 0;
-    bool seen = false;
-    for (uint32_t row = 0; row < rows; row++) {
-        if (column_chunk_is_null(chunk, row)) {
-            nulls++;
+    bool is_int = type == PDB_TYPE_INT || type == PDB_TYPE_TIMESTAMP;
+    bool is_float = type == PDB_TYPE_FLOAT;
+    int64_t min_int = INT64_MAX, max_int = INT64_MIN;
+    double min_float = INFINITY, max_float = -INFINITY;
+    for (uint32_t word = 0; word * 64u < rows; word++) {
+        uint64_t null_bits = chunk->nulls[word];
+        nulls += (uint32_t)__builtin_popcountll(null_bits);
+        if (!is_int && !is_float) continue;
+        uint32_t start = word * 64u;
+        uint32_t end = rows - start < 64u ? rows - start : 64u;
+        if (null_bits == 0) {
+            /* The common case: a branch-free min/max the compiler vectorises. */
+            for (uint32_t i = 0; i < end; i++) {
+                if (is_int) {
+                    int64_t value = chunk->ints[start + i];
+                    min_int = value < min_int ? value : min_int;
+                    max_int = value > max_int ? value : max_int;
+                } else {
+                    double value = chunk->floats[start + i];
+                    min_float = value < min_float ? value : min_float;
+                    max_float = value > max_float ? value : max_float;
+                }
+            }
             continue;
         }
-        if (type == PDB_TYPE_INT || type == PDB_TYPE_TIMESTAMP) {
-            int64_t value = chunk->ints[row];
-            if (!seen || value < chunk->min_int) chunk->min_int = value;
-            if (!seen || value > chunk->max_int) chunk->max_int = value;
-        } else if (type == PDB_TYPE_FLOAT) {
-            double value = chunk->floats[row];
-            if (!seen || value < chunk->min_float) chunk->min_float = value;
-            if (!seen || value > chunk->max_float) chunk->max_float = value;
+        for (uint32_t i = 0; i < end; i++) {
+            if ((null_bits >> i) & 1u) continue;
+            if (is_int) {
+                int64_t value = chunk->ints[start + i];
+                min_int = value < min_int ? value : min_int;
+                max_int = value > max_int ? value : max_int;
+            } else {
+                double value = chunk->floats[start + i];
+                min_float = value < min_float ? value : min_float;
+                max_float = value > max_float ? value : max_float;
+            }
         }
-        seen = true;
     }
     chunk->null_count = nulls;
+    if (nulls < rows) {
+        if (is_int) {
+            chunk->min_int = min_int;
+            chunk->max_int = max_int;
+        } else if (is_float) {
+            chunk->min_float = min_float;
+            chunk->max_float = max_float;
+        }
+    }
 }
 
 uint64_t column_chunk_memory_size(const struct column_chunk *chunk, enum pdb_type type)
@@ -334,9 +364,10 @@ int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
     for (uint32_t word = 0; word < PDB_CHUNK_WORDS; word++) {
         uint64_t bits = chunk->nulls[word];
         nulls += (uint32_t)__builtin_popcountll(bits);
-        for (uint32_t bit = 0; bit < 64 && bits; bit++) {
-            if (((bits >> bit) & 1u) && word * 64 + bit >= rows) return -1;
-        }
+        /* Bits at or beyond row_count must be clear. */
+        uint32_t start = word * 64u;
+        uint64_t valid = start >= rows ? 0 : rows - start >= 64u ? ~0ull : (1ull << (rows - start)) - 1u;
+        if (bits & ~valid) return -1;
     }
     if (nulls != chunk->null_count) return -1;
     switch (type) {
