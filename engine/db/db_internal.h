@@ -11,11 +11,17 @@
  *                 only while it can take it exclusively, so no reader loses a file it needs
  *   rejects/      reject files of past ingests
  * A handle sees the generation it opened (or last wrote) until it writes again.
+ *
+ * Threads: a handle is used by one thread at a time, but it owns a pool (db_thread_pool) that
+ * segment evaluation and column loading spread their chunks over; those parallel steps touch
+ * only per-chunk state (a chunk slot of the column being loaded, that chunk's entry of the
+ * directory cache) and per-worker state.
  */
 #ifndef PDB_DB_INTERNAL_H
 #define PDB_DB_INTERNAL_H
 
 #include "base/limits.h"
+#include "base/thread_pool.h"
 #include "catalog/schema.h"
 #include "column/table.h"
 #include "storage/chunk_file.h"
@@ -35,6 +41,10 @@ struct pdb_db {
     uint32_t directory_count;            /* entries of directories (the snapshot's chunks) */
     int readers_fd;                      /* holds a shared flock for the handle's life */
     int64_t now_s;                       /* 0: wall clock */
+    uint32_t thread_count;               /* threads a query or column load uses, >= 1 */
+    struct thread_pool *pool;            /* thread_count threads once created; NULL until the
+                                            first parallel step, and for thread_count 1 */
+    struct pdb_query_timing query_timing; /* of the last segment count or ids */
 };
 
 /* A snapshot's in-memory state: the lazily loaded table and the chunk directory cache. */
@@ -76,5 +86,11 @@ void db_collect_garbage(struct pdb_db *db);
 
 /* The value of now() for the next query. */
 int64_t db_now(const struct pdb_db *db);
+
+/* The handle's pool, created on first use with db->thread_count threads (fewer if the system
+ * refuses some). NULL when thread_count is 1 or the pool cannot be created (out of memory):
+ * callers then work on the calling thread alone. Borrowed until the handle is closed or its
+ * thread count changes. */
+struct thread_pool *db_thread_pool(struct pdb_db *db);
 
 #endif

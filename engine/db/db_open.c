@@ -1,9 +1,11 @@
 /*
- * Creating, opening and closing databases; schema and attribute accessors.
+ * Creating, opening and closing databases; schema and attribute accessors; the handle's
+ * settings (now(), thread count) and its lazily created thread pool.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -13,6 +15,7 @@
 #include "base/buffer.h"
 #include "base/checksum.h"
 #include "base/status.h"
+#include "base/thread_pool.h"
 #include "base/timestamp.h"
 #include "db/db_internal.h"
 #include "storage/file_io.h"
@@ -77,6 +80,19 @@ done:
     return status;
 }
 
+/* PROFILEDB_THREADS when it holds a number (0 = processors), else the processors. */
+static uint32_t default_thread_count(void)
+{
+    const char *text = getenv("PROFILEDB_THREADS");
+    if (text != NULL && text[0] >= '0' && text[0] <= '9') {
+        char *end;
+        unsigned long long value = strtoull(text, &end, 10);
+        if (*end == '\0' && value > 0)
+            return value > PDB_THREADS_MAX ? PDB_THREADS_MAX : (uint32_t)value;
+    }
+    return thread_pool_cpu_count();
+}
+
 enum pdb_status pdb_db_open(const char *path, struct pdb_db **db_out, struct pdb_error *error)
 {
     if (path == NULL || strlen(path) + 64 >= PDB_PATH_SIZE_MAX)
@@ -84,6 +100,7 @@ enum pdb_status pdb_db_open(const char *path, struct pdb_db **db_out, struct pdb
     struct pdb_db *db = mem_calloc(1, sizeof *db);
     if (db == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
     db->readers_fd = -1;
+    db->thread_count = default_thread_count();
     memcpy(db->path, path, strlen(path) + 1);
     uint8_t *schema_text = NULL;
     size_t schema_size = 0;
@@ -129,6 +146,7 @@ fail:
 void pdb_db_close(struct pdb_db *db)
 {
     if (db == NULL) return;
+    thread_pool_destroy(db->pool);
     db_release_snapshot(db);
     manifest_deinit(&db->manifest);
     schema_deinit(&db->schema);
@@ -184,4 +202,26 @@ void pdb_db_set_now(struct pdb_db *db, int64_t now_s)
 int64_t db_now(const struct pdb_db *db)
 {
     return db->now_s != 0 ? db->now_s : timestamp_now();
+}
+
+void pdb_db_set_threads(struct pdb_db *db, uint32_t thread_count)
+{
+    if (thread_count == 0) thread_count = thread_pool_cpu_count();
+    if (thread_count > PDB_THREADS_MAX) thread_count = PDB_THREADS_MAX;
+    if (thread_count == db->thread_count) return;
+    thread_pool_destroy(db->pool);
+    db->pool = NULL;
+    db->thread_count = thread_count;
+}
+
+uint32_t pdb_db_thread_count(const struct pdb_db *db)
+{
+    return db->thread_count;
+}
+
+struct thread_pool *db_thread_pool(struct pdb_db *db)
+{
+    if (db->thread_count <= 1) return NULL;
+    if (db->pool == NULL) db->pool = thread_pool_create(db->thread_count);
+    return db->pool;
 }

@@ -1,9 +1,16 @@
 /*
  * The handle's snapshot of one generation: the lazily loaded table, the chunk directory
  * cache, reading blocks and dictionaries, and removing files no manifest needs.
+ *
+ * Loading a column reads its dictionary, then decodes the column's block of every chunk
+ * file over the handle's thread pool, one task per chunk, into chunk slots allocated up
+ * front. A task touches only its own slot and its own chunk's entry of the directory cache
+ * (filled on first use), so neither needs a lock; failures are kept per worker and the one
+ * of the lowest chunk is reported, as a sequential load would.
  */
 #include <dirent.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -107,9 +114,12 @@ enum pdb_status db_chunk_directory(struct pdb_db *db, uint32_t chunk_index,
     return PDB_OK;
 }
 
-enum pdb_status db_read_chunk_block(struct pdb_db *db, uint32_t chunk_index,
-                                    uint32_t attribute_index, struct column *column,
-                                    struct pdb_error *error)
+/* Reads and decodes column `attribute_index` of chunk `chunk_index` into `chunk`, freshly
+ * initialised for the column's type. Touches only `chunk` and the chunk's directory entry,
+ * so calls for distinct chunks may run at the same time. */
+static enum pdb_status decode_chunk_block(struct pdb_db *db, uint32_t chunk_index,
+                                          uint32_t attribute_index, const struct column *column,
+                                          struct column_chunk *chunk, struct pdb_error *error)
 {
     const struct chunk_directory *directory;
     enum pdb_status status = db_chunk_directory(db, chunk_index, &directory, error);
@@ -120,11 +130,6 @@ enum pdb_status db_read_chunk_block(struct pdb_db *db, uint32_t chunk_index,
     uint8_t *block;
     status = chunk_file_read_block(path, directory, attribute_index, &block, error);
     if (status != PDB_OK) return status;
-    struct column_chunk *chunk = column_add_chunk(column);
-    if (chunk == NULL) {
-        mem_free(block);
-        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory loading %s", path);
-    }
     status = block_decode(block, directory->blocks[attribute_index].size, column->attribute.type,
                           column->dictionary.entry_count, chunk, error);
     mem_free(block);
@@ -133,6 +138,18 @@ enum pdb_status db_read_chunk_block(struct pdb_db *db, uint32_t chunk_index,
         return status;
     }
     return PDB_OK;
+}
+
+enum pdb_status db_read_chunk_block(struct pdb_db *db, uint32_t chunk_index,
+                                    uint32_t attribute_index, struct column *column,
+                                    struct pdb_error *error)
+{
+    struct column_chunk *chunk = column_add_chunk(column);
+    if (chunk == NULL) {
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory loading chunk %u of column '%s'",
+                         chunk_index, column->attribute.name);
+    }
+    return decode_chunk_block(db, chunk_index, attribute_index, column, chunk, error);
 }
 
 enum pdb_status db_read_dictionary(struct pdb_db *db, uint32_t attribute_index,
@@ -149,21 +166,103 @@ enum pdb_status db_read_dictionary(struct pdb_db *db, uint32_t attribute_index,
     return status;
 }
 
+/* ---- Loading a column over the thread pool -------------------------------------------- */
+
+/* The first failure one worker met (workers claim chunks in ascending order). */
+struct load_failure {
+    uint32_t chunk_index; /* UINT32_MAX: none */
+    struct pdb_error error;
+};
+
+struct load_run {
+    struct pdb_db *db;
+    uint32_t attribute_index;
+    struct column *column;         /* chunks[] sized up front, one slot per chunk */
+    _Atomic uint32_t failed_chunk; /* lowest failed chunk so far, UINT32_MAX: none */
+    struct load_failure *failures; /* one per worker */
+};
+
+static void load_chunk(void *context, uint32_t chunk_index, uint32_t worker_index)
+{
+    struct load_run *run = context;
+    /* A lower chunk failed: its error is the one reported, this chunk is not needed. */
+    if (chunk_index > atomic_load_explicit(&run->failed_chunk, memory_order_relaxed)) return;
+    struct column_chunk *chunk = &run->column->chunks[chunk_index];
+    struct pdb_error error;
+    enum pdb_status status;
+    if (column_chunk_init(chunk, run->column->attribute.type) != 0) {
+        status = error_set(&error, PDB_ERR_NO_MEMORY,
+                           "out of memory loading chunk %u of column '%s'", chunk_index,
+                           run->column->attribute.name);
+    } else {
+        status = decode_chunk_block(run->db, chunk_index, run->attribute_index, run->column,
+                                    chunk, &error);
+    }
+    if (status == PDB_OK) return;
+    column_chunk_deinit(chunk); /* back to zeroes: column_destroy frees the rest */
+    struct load_failure *failure = &run->failures[worker_index];
+    if (chunk_index < failure->chunk_index) {
+        failure->chunk_index = chunk_index;
+        failure->error = error;
+    }
+    uint32_t lowest = atomic_load_explicit(&run->failed_chunk, memory_order_relaxed);
+    while (chunk_index < lowest &&
+           !atomic_compare_exchange_weak_explicit(&run->failed_chunk, &lowest, chunk_index,
+                                                  memory_order_relaxed, memory_order_relaxed)) {
+    }
+}
+
+/* The table's loader: the dictionary first (decoding needs its size), then every chunk's
+ * block over the handle's pool, each into its own pre-allocated slot. On failure the error of
+ * the lowest failing chunk is reported, whatever the thread count (the one a sequential load
+ * meets first), after every started chunk has finished; nothing is kept. */
 static enum pdb_status load_column(struct table *table, uint32_t attribute_index,
                                    struct pdb_error *error)
 {
     struct pdb_db *db = table->loader_context;
+    uint32_t chunk_count = db->manifest.chunk_count;
+    struct thread_pool *pool = chunk_count > 1 ? db_thread_pool(db) : NULL;
+    uint32_t workers = pool != NULL ? thread_pool_thread_count(pool) : 1u;
+    struct load_failure *failures = NULL;
     struct column *column = column_create(&db->schema.attributes[attribute_index]);
     if (column == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
     enum pdb_status status = db_read_dictionary(db, attribute_index, column, error);
-    for (uint32_t chunk = 0; status == PDB_OK && chunk < db->manifest.chunk_count; chunk++)
-        status = db_read_chunk_block(db, chunk, attribute_index, column, error);
-    if (status != PDB_OK) {
-        column_destroy(column);
-        return status;
+    if (status != PDB_OK) goto fail;
+    column->chunks = mem_calloc(chunk_count, sizeof *column->chunks);
+    failures = mem_alloc(workers * sizeof *failures);
+    if (column->chunks == NULL || failures == NULL) {
+        status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory loading column '%s'",
+                           column->attribute.name);
+        goto fail;
     }
+    column->chunk_capacity = chunk_count;
+    column->chunk_count = chunk_count; /* zeroed slots: column_destroy accepts them */
+    for (uint32_t i = 0; i < workers; i++) failures[i].chunk_index = UINT32_MAX;
+    struct load_run run = {.db = db, .attribute_index = attribute_index, .column = column,
+                           .failures = failures};
+    atomic_init(&run.failed_chunk, UINT32_MAX);
+    if (pool != NULL) {
+        thread_pool_run(pool, chunk_count, load_chunk, &run);
+    } else {
+        for (uint32_t chunk = 0; chunk < chunk_count; chunk++) load_chunk(&run, chunk, 0);
+    }
+    const struct load_failure *first = NULL;
+    for (uint32_t i = 0; i < workers; i++) {
+        if (failures[i].chunk_index != UINT32_MAX &&
+            (first == NULL || failures[i].chunk_index < first->chunk_index))
+            first = &failures[i];
+    }
+    if (first != NULL) {
+        status = error_set(error, first->error.status, "%s", first->error.message);
+        goto fail;
+    }
+    mem_free(failures);
     table->columns[attribute_index] = column;
     return PDB_OK;
+fail:
+    mem_free(failures);
+    column_destroy(column);
+    return status;
 }
 
 /* ---- Garbage collection -------------------------------------------------------------- */

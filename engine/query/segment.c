@@ -1,7 +1,9 @@
 /*
  * Segment life cycle: compile (parse, bind, fold, collect the leaves), prepare against a
- * table (load columns, build per-leaf lookup state), and the whole-table conveniences
- * segment_count and segment_ids, which loop segment_eval_chunk over every chunk.
+ * table (load columns, build per-leaf lookup state), and the whole-table loops segment_count
+ * and segment_ids, which run segment_eval_chunk over every chunk, one chunk per task of an
+ * optional thread pool (each thread with its own scratch; ids are delivered in order on the
+ * calling thread, batch by batch).
  *
  * A compiled segment owns one query arena (AST + bound tree) and the heap tables built by
  * prepare. segment_prepare rebuilds the leaf state on every call (it costs one pass over
@@ -15,6 +17,7 @@
 #include "base/alloc.h"
 #include "base/bitset.h"
 #include "base/status.h"
+#include "base/thread_pool.h"
 #include "query/ast.h"
 #include "query/query_internal.h"
 
@@ -230,51 +233,172 @@ enum pdb_status segment_prepare(struct segment *segment, struct table *table,
 
 /* ---- Whole-table results -------------------------------------------------------------- */
 
+/* Per-thread state of a whole-table loop, one cache line apart so that the running totals of
+ * two threads never share a line. */
+struct worker_slot {
+    _Alignas(64) uint64_t total;
+    struct segment_scratch *scratch;
+};
+
+static uint32_t exec_thread_count(const struct segment_exec *exec)
+{
+    return exec != NULL && exec->pool != NULL ? thread_pool_thread_count(exec->pool) : 1u;
+}
+
+/* Prepares unless the caller did; then one scratch for each of the first `slot_count`
+ * threads. On failure nothing is left allocated. */
+static enum pdb_status start_loop(struct segment *segment, struct table *table,
+                                  const struct segment_exec *exec, uint32_t slot_count,
+                                  struct worker_slot **slots_out, struct pdb_error *error)
+{
+    if (exec != NULL && exec->is_prepared) {
+        assert(segment->prepared_table == table);
+    } else {
+        enum pdb_status status = segment_prepare(segment, table, error);
+        if (status != PDB_OK) return status;
+    }
+    struct worker_slot *slots = mem_alloc_aligned(64, (size_t)slot_count * sizeof *slots);
+    if (slots == NULL)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory evaluating a segment");
+    memset(slots, 0, (size_t)slot_count * sizeof *slots);
+    for (uint32_t i = 0; i < slot_count; i++) {
+        slots[i].scratch = segment_scratch_create(segment);
+        if (slots[i].scratch == NULL) {
+            for (uint32_t j = 0; j < i; j++) segment_scratch_destroy(slots[j].scratch);
+            mem_free(slots);
+            return error_set(error, PDB_ERR_NO_MEMORY, "out of memory evaluating a segment");
+        }
+    }
+    *slots_out = slots;
+    return PDB_OK;
+}
+
+static void finish_loop(struct worker_slot *slots, uint32_t slot_count)
+{
+    for (uint32_t i = 0; i < slot_count; i++) segment_scratch_destroy(slots[i].scratch);
+    mem_free(slots);
+}
+
+/* Runs `task_count` tasks over the pool, or inline in order without one. */
+static void run_tasks(const struct segment_exec *exec, uint32_t task_count,
+                      thread_pool_task_fn task, void *context)
+{
+    if (exec != NULL && exec->pool != NULL) {
+        thread_pool_run(exec->pool, task_count, task, context);
+        return;
+    }
+    for (uint32_t i = 0; i < task_count; i++) task(context, i, 0);
+}
+
+struct count_run {
+    const struct segment *segment;
+    const struct table *table;
+    struct worker_slot *slots;
+};
+
+static void count_chunk(void *context, uint32_t chunk_index, uint32_t worker_index)
+{
+    struct count_run *run = context;
+    struct worker_slot *slot = &run->slots[worker_index];
+    uint64_t *words = scratch_result(slot->scratch);
+    segment_eval_chunk(run->segment, run->table, chunk_index, slot->scratch, words);
+    slot->total += bitset_count(words);
+}
+
+enum pdb_status segment_count_parallel(struct segment *segment, struct table *table,
+                                       const struct segment_exec *exec, uint64_t *count_out,
+                                       struct pdb_error *error)
+{
+    uint32_t threads = exec_thread_count(exec);
+    uint32_t slot_count = table->chunk_count < threads ? table->chunk_count : threads;
+    if (slot_count == 0) slot_count = 1;
+    struct worker_slot *slots;
+    enum pdb_status status = start_loop(segment, table, exec, slot_count, &slots, error);
+    if (status != PDB_OK) return status;
+    struct count_run run = {segment, table, slots};
+    run_tasks(exec, table->chunk_count, count_chunk, &run);
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < slot_count; i++) total += slots[i].total;
+    finish_loop(slots, slot_count);
+    *count_out = total;
+    return PDB_OK;
+}
+
+struct ids_run {
+    const struct segment *segment;
+    const struct table *table;
+    struct worker_slot *slots;
+    uint64_t *results;    /* batch bitsets of PDB_CHUNK_WORDS words, one per chunk */
+    uint32_t first_chunk; /* of the current batch */
+};
+
+static void ids_chunk(void *context, uint32_t task_index, uint32_t worker_index)
+{
+    struct ids_run *run = context;
+    segment_eval_chunk(run->segment, run->table, run->first_chunk + task_index,
+                       run->slots[worker_index].scratch,
+                       run->results + (size_t)task_index * PDB_CHUNK_WORDS);
+}
+
+enum pdb_status segment_ids_parallel(struct segment *segment, struct table *table,
+                                     const struct segment_exec *exec, uint64_t limit,
+                                     pdb_id_fn on_id, void *context, struct pdb_error *error)
+{
+    uint32_t threads = exec_thread_count(exec);
+    /* Batches start at one chunk per thread (a small limit is met soon) and double up to
+     * SEGMENT_IDS_BATCH_PER_THREAD chunks per thread. */
+    uint32_t batch_max = threads * SEGMENT_IDS_BATCH_PER_THREAD;
+    if (threads == 1) batch_max = 1;
+    if (batch_max > table->chunk_count) batch_max = table->chunk_count ? table->chunk_count : 1u;
+    uint32_t batch = threads < batch_max ? threads : batch_max;
+    uint32_t slot_count = batch;
+    struct worker_slot *slots;
+    enum pdb_status status = start_loop(segment, table, exec, slot_count, &slots, error);
+    if (status != PDB_OK) return status;
+    uint64_t *results =
+        mem_alloc_aligned(64, (size_t)batch_max * PDB_CHUNK_WORDS * sizeof(uint64_t));
+    if (results == NULL) {
+        finish_loop(slots, slot_count);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory listing a segment");
+    }
+    struct ids_run run = {segment, table, slots, results, 0};
+    uint64_t delivered = 0;
+    bool stop = false;
+    while (run.first_chunk < table->chunk_count && !stop) {
+        uint32_t left = table->chunk_count - run.first_chunk;
+        uint32_t chunks = left < batch ? left : batch;
+        run_tasks(exec, chunks, ids_chunk, &run);
+        for (uint32_t c = 0; c < chunks && !stop; c++) {
+            const uint64_t *words = results + (size_t)c * PDB_CHUNK_WORDS;
+            uint32_t base = (run.first_chunk + c) * PDB_CHUNK_ROWS;
+            for (uint32_t w = 0; w < PDB_CHUNK_WORDS && !stop; w++) {
+                uint64_t bits = words[w];
+                while (bits != 0) {
+                    uint32_t bit = (uint32_t)__builtin_ctzll(bits);
+                    bits &= bits - 1;
+                    if (!on_id(context, base + w * 64u + bit) || (limit && ++delivered == limit)) {
+                        stop = true;
+                        break;
+                    }
+                }
+            }
+        }
+        run.first_chunk += chunks;
+        batch = batch * 2 < batch_max ? batch * 2 : batch_max;
+    }
+    mem_free(results);
+    finish_loop(slots, slot_count);
+    return PDB_OK;
+}
+
 enum pdb_status segment_count(struct segment *segment, struct table *table, uint64_t *count_out,
                               struct pdb_error *error)
 {
-    enum pdb_status status = segment_prepare(segment, table, error);
-    if (status != PDB_OK) return status;
-    struct segment_scratch *scratch = segment_scratch_create(segment);
-    if (scratch == NULL)
-        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory counting a segment");
-    uint64_t total = 0;
-    uint64_t *words = scratch_result(scratch);
-    for (uint32_t chunk = 0; chunk < table->chunk_count; chunk++) {
-        segment_eval_chunk(segment, table, chunk, scratch, words);
-        total += bitset_count(words);
-    }
-    segment_scratch_destroy(scratch);
-    *count_out = total;
-    return PDB_OK;
+    return segment_count_parallel(segment, table, NULL, count_out, error);
 }
 
 enum pdb_status segment_ids(struct segment *segment, struct table *table, uint64_t limit,
                             pdb_id_fn on_id, void *context, struct pdb_error *error)
 {
-    enum pdb_status status = segment_prepare(segment, table, error);
-    if (status != PDB_OK) return status;
-    struct segment_scratch *scratch = segment_scratch_create(segment);
-    if (scratch == NULL)
-        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory listing a segment");
-    uint64_t *words = scratch_result(scratch);
-    uint64_t delivered = 0;
-    bool stop = false;
-    for (uint32_t chunk = 0; chunk < table->chunk_count && !stop; chunk++) {
-        segment_eval_chunk(segment, table, chunk, scratch, words);
-        uint32_t base = chunk * PDB_CHUNK_ROWS;
-        for (uint32_t w = 0; w < PDB_CHUNK_WORDS && !stop; w++) {
-            uint64_t bits = words[w];
-            while (bits != 0) {
-                uint32_t bit = (uint32_t)__builtin_ctzll(bits);
-                bits &= bits - 1;
-                if (!on_id(context, base + w * 64u + bit) || (limit && ++delivered == limit)) {
-                    stop = true;
-                    break;
-                }
-            }
-        }
-    }
-    segment_scratch_destroy(scratch);
-    return PDB_OK;
+    return segment_ids_parallel(segment, table, NULL, limit, on_id, context, error);
 }

@@ -8,6 +8,9 @@
  * row (chunk_index * PDB_CHUNK_ROWS + r) satisfies the segment (evaluates to TRUE under SQL
  * three-valued logic).
  *
+ * segment_count_parallel and segment_ids_parallel spread the chunks of one query over a
+ * thread pool (base/thread_pool.h); their results equal the one-thread loops for any pool.
+ *
  * Ownership: a segment is owned by the caller (segment_destroy); it borrows the schema given
  * to segment_compile only while compiling, and the table given to segment_prepare until it is
  * prepared again or destroyed. Errors are "segment:<line>:<column>: <reason>".
@@ -62,14 +65,51 @@ void segment_eval_chunk(const struct segment *segment, const struct table *table
                         uint32_t chunk_index, struct segment_scratch *scratch,
                         uint64_t *result_words);
 
-/* Prepares, then counts the matching rows over all chunks (popcount; no id list built). */
+/* Prepares, then counts the matching rows over all chunks (popcount; no id list built), on
+ * the calling thread. */
 enum pdb_status segment_count(struct segment *segment, struct table *table, uint64_t *count_out,
                               struct pdb_error *error);
 
 /* Prepares, then calls on_id for matching rows in ascending order, at most `limit` of them
- * (0 = all); stops early when on_id returns false. */
+ * (0 = all); stops early when on_id returns false. On the calling thread. */
 enum pdb_status segment_ids(struct segment *segment, struct table *table, uint64_t limit,
                             pdb_id_fn on_id, void *context, struct pdb_error *error);
+
+/* ---- Whole-table results over several threads ----------------------------------------
+ * The same results as segment_count and segment_ids, for any pool size: chunks are
+ * evaluated by the pool's threads, each with its own scratch. */
+
+struct thread_pool;
+
+/* segment_ids_parallel evaluates up to this many chunks per thread before delivering their
+ * ids: enough to keep every thread busy between deliveries, and it bounds the memory of a
+ * listing to 4 * threads * 8 KiB (8 MiB at PDB_THREADS_MAX). */
+#define SEGMENT_IDS_BATCH_PER_THREAD 4u
+
+/* How a whole-table loop runs (the caller's memory, read during the call only). */
+struct segment_exec {
+    struct thread_pool *pool; /* borrowed; NULL (or a pool of 1): the calling thread alone */
+    /* The caller has just called segment_prepare(segment, table) (to time the column
+     * loading apart, say): the loop does not prepare again. */
+    bool is_prepared;
+};
+
+/* segment_count over the pool: every thread evaluates whole chunks into its own bitset and
+ * sums popcounts into its own cache-line; the totals are added at the end. Allocates one
+ * scratch per thread used. Errors: those of segment_prepare, PDB_ERR_NO_MEMORY. */
+enum pdb_status segment_count_parallel(struct segment *segment, struct table *table,
+                                       const struct segment_exec *exec, uint64_t *count_out,
+                                       struct pdb_error *error);
+
+/* segment_ids over the pool: chunks are evaluated in batches into one 8 KiB bitset each,
+ * then on_id is called on the calling thread only, in ascending id order; no further batch
+ * starts once `limit` ids were delivered or on_id returned false. The first batch holds one
+ * chunk per thread, the next ones twice as many as the one before, up to
+ * SEGMENT_IDS_BATCH_PER_THREAD per thread (one thread: one chunk at a time, as segment_ids).
+ * Errors: as segment_count_parallel. */
+enum pdb_status segment_ids_parallel(struct segment *segment, struct table *table,
+                                     const struct segment_exec *exec, uint64_t limit,
+                                     pdb_id_fn on_id, void *context, struct pdb_error *error);
 
 /* Appends the bound, folded tree as indented text, one node per line (attribute, operator,
  * literal), e.g. "AND\n  country IN ('CA', 'US')\n  age BETWEEN 25 AND 40\n".

@@ -114,6 +114,19 @@ size_t pdb_db_schema_text(const struct pdb_db *db, char *buffer, size_t buffer_s
  * 0 returns to the wall clock. For reproducible tests and replays. */
 void pdb_db_set_now(struct pdb_db *db, int64_t now_s);
 
+/* Sets how many threads this handle's queries (pdb_segment_count, pdb_segment_ids) and column
+ * loads use: 0 = the number of online processors (sysconf(_SC_NPROCESSORS_ONLN)); values
+ * above 256 are taken as 256. Results are identical for every thread count: ids are still
+ * delivered in ascending order, on the calling thread. The default is the number of
+ * processors, or the environment variable PROFILEDB_THREADS when it holds a number (read at
+ * pdb_db_open; 0 = processors). The threads are started on the first query that can use them
+ * and stopped by pdb_db_close or by the next pdb_db_set_threads that changes the count; if
+ * the system refuses to start some, the handle works with those it got. */
+void pdb_db_set_threads(struct pdb_db *db, uint32_t thread_count);
+
+/* The thread count set by pdb_db_set_threads (or the default), >= 1. */
+uint32_t pdb_db_thread_count(const struct pdb_db *db);
+
 /* ---- Ingest -------------------------------------------------------------------------- */
 
 struct pdb_ingest_progress {
@@ -172,6 +185,17 @@ enum pdb_status pdb_segment_ids(struct pdb_db *db, const char *segment, uint64_t
 /* Checks a segment without running it. */
 enum pdb_status pdb_segment_check(struct pdb_db *db, const char *segment,
                                   struct pdb_error *error);
+
+/* Where the time of the last successful pdb_segment_count or pdb_segment_ids on a handle went
+ * (for `--timing`). All zero before the first one. */
+struct pdb_query_timing {
+    double compile_s;  /* parsing and type-checking the segment */
+    double load_s;     /* reading and decoding the columns it needs (0 when already loaded
+                          by an earlier query) and building its lookup tables */
+    double evaluate_s; /* evaluating the chunks; for ids, delivering them too */
+};
+
+void pdb_db_query_timing(const struct pdb_db *db, struct pdb_query_timing *timing);
 
 /* ---- Profiles ------------------------------------------------------------------------ */
 

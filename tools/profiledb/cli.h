@@ -61,12 +61,26 @@ struct cli_query_args {
     bool timing;
     int64_t now_s; /* 0: wall clock */
     unsigned long long limit;
+    bool has_threads; /* --threads given: call pdb_db_set_threads(db, threads) */
+    uint32_t threads;
 };
 
-/* Parses `command DB SEGMENT [--format F] [--timing] [--now TS] [--limit N]`. Returns -1 to
- * go on, or an exit code to return at once (after --help or a usage error). */
+/* Parses `command DB SEGMENT [--format F] [--timing] [--now TS] [--limit N] [--threads N]`.
+ * Returns -1 to go on, or an exit code to return at once (after --help or a usage error). */
 int cli_parse_query_args(const char *command, int argc, char **argv, bool accepts_limit,
                          void (*usage)(FILE *out), struct cli_query_args *args);
+
+/* The --threads option of count, ids, get and stats: N threads, 0 = one per processor. */
+#define CLI_THREADS_HELP "  --threads N   use N threads (default: one per processor; 0 = the same)\n"
+
+/* Parses the value of --threads (0..PDB_THREADS_MAX, 256); false on junk or a larger value. */
+bool cli_parse_threads(const char *text, uint32_t *threads_out);
+
+/* The --timing line of a segment command, on stderr:
+ * "time: <what> Q ms (open O ms, load L ms, evaluate E ms, N threads)", with the split of the
+ * query time Q from pdb_db_query_timing (the rest of Q is compiling the segment). */
+void cli_print_query_timing(const char *what, double open_s, double query_s,
+                            const struct pdb_db *db);
 
 /* Sub-commands: argv[0] is the command name. Each returns an exit code. */
 int cmd_init(int argc, char **argv);

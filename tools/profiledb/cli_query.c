@@ -1,6 +1,7 @@
 /*
  * Argument parsing shared by the segment commands (count, ids): DB, the segment text, and
- * --format, --timing, --now, --limit.
+ * --format, --timing, --now, --limit, --threads; the --threads value (also used by get and
+ * stats) and the --timing line of the segment commands.
  */
 #include <getopt.h>
 #include <string.h>
@@ -14,12 +15,13 @@ int cli_parse_query_args(const char *command, int argc, char **argv, bool accept
     static const struct option options[] = {
         {"format", required_argument, NULL, 'f'}, {"timing", no_argument, NULL, 't'},
         {"now", required_argument, NULL, 'n'},    {"limit", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0}};
+        {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0}};
     memset(args, 0, sizeof *args);
     args->format = CLI_FORMAT_TABLE;
     int option;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "f:tn:l:h", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "f:tn:l:j:h", options, NULL)) != -1) {
         switch (option) {
         case 'f':
             if (!cli_parse_format(optarg, &args->format))
@@ -37,6 +39,11 @@ int cli_parse_query_args(const char *command, int argc, char **argv, bool accept
             if (!cli_parse_u64(optarg, &args->limit))
                 return cli_usage_error(command, "--limit takes a non-negative integer, not '%s'", optarg);
             break;
+        case 'j':
+            if (!cli_parse_threads(optarg, &args->threads))
+                return cli_usage_error(command, "--threads takes 0..256 (0 = one per processor), not '%s'", optarg);
+            args->has_threads = true;
+            break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(command, "invalid option");
         }
@@ -45,4 +52,23 @@ int cli_parse_query_args(const char *command, int argc, char **argv, bool accept
     args->db_path = argv[optind];
     args->segment = argv[optind + 1];
     return -1;
+}
+
+bool cli_parse_threads(const char *text, uint32_t *threads_out)
+{
+    unsigned long long value;
+    if (!cli_parse_u64(text, &value) || value > 256) return false;
+    *threads_out = (uint32_t)value;
+    return true;
+}
+
+void cli_print_query_timing(const char *what, double open_s, double query_s,
+                            const struct pdb_db *db)
+{
+    struct pdb_query_timing timing;
+    pdb_db_query_timing(db, &timing);
+    uint32_t threads = pdb_db_thread_count(db);
+    fprintf(stderr, "time: %s %.3f ms (open %.3f ms, load %.3f ms, evaluate %.3f ms, %u thread%s)\n",
+            what, query_s * 1e3, open_s * 1e3, timing.load_s * 1e3, timing.evaluate_s * 1e3, threads,
+            threads == 1 ? "" : "s");
 }

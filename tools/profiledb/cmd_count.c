@@ -14,8 +14,10 @@ static void usage(FILE *out)
                  "  profiledb count shop \"country IN ('US','CA') AND age BETWEEN 25 AND 40\"\n\n"
                  "Options:\n"
                  "  --format F    table (default: the number alone), csv or json\n"
-                 "  --timing      print the query time (and the time to open the database) on stderr\n"
+                 "  --timing      print on stderr the query time, split into loading the columns and\n"
+                 "                evaluating the segment, and the time to open the database\n"
                  "  --now TS      evaluate now() as TS (e.g. 2026-11-01T00:00:00Z) instead of the clock\n"
+                 CLI_THREADS_HELP
                  "  -h, --help    show this help\n");
 }
 
@@ -29,12 +31,15 @@ int cmd_count(int argc, char **argv)
     double started_s = cli_now_s();
     if (pdb_db_open(args.db_path, &db, &error) != PDB_OK) return cli_report("count", &error);
     if (args.now_s) pdb_db_set_now(db, args.now_s);
+    if (args.has_threads) pdb_db_set_threads(db, args.threads);
     double opened_s = cli_now_s();
     uint64_t count;
     enum pdb_status status = pdb_segment_count(db, args.segment, &count, &error);
     double done_s = cli_now_s();
-    pdb_db_close(db);
-    if (status != PDB_OK) return cli_report("count", &error);
+    if (status != PDB_OK) {
+        pdb_db_close(db);
+        return cli_report("count", &error);
+    }
     switch (args.format) {
     case CLI_FORMAT_TABLE: printf("%llu\n", (unsigned long long)count); break;
     case CLI_FORMAT_CSV:
@@ -48,6 +53,7 @@ int cmd_count(int argc, char **argv)
         printf(", \"count\": %llu, \"query_ms\": %.3f}\n", (unsigned long long)count, (done_s - opened_s) * 1e3);
         break;
     }
-    if (args.timing) cli_print_timing("count", opened_s - started_s, done_s - opened_s);
+    if (args.timing) cli_print_query_timing("count", opened_s - started_s, done_s - opened_s, db);
+    pdb_db_close(db);
     return CLI_EXIT_OK;
 }

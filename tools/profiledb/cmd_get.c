@@ -20,6 +20,8 @@ static void usage(FILE *out)
                  "  --key A=V       the profile whose attribute A equals V exactly\n"
                  "  --format F      table (default), csv or json\n"
                  "  --timing        print the lookup time on stderr\n"
+                 "  --threads N     use N threads to load columns and to find --key (default: one\n"
+                 "                  per processor; 0 = the same)\n"
                  "  -h, --help      show this help\n");
 }
 
@@ -98,14 +100,15 @@ int cmd_get(int argc, char **argv)
     static const struct option options[] = {
         {"id", required_argument, NULL, 'i'}, {"key", required_argument, NULL, 'k'},
         {"format", required_argument, NULL, 'f'}, {"timing", no_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+        {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
     const char *key = NULL;
     unsigned long long id = 0;
-    bool has_id = false, timing = false;
+    bool has_id = false, timing = false, has_threads = false;
+    uint32_t threads = 0;
     enum cli_format format = CLI_FORMAT_TABLE;
     int option;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "i:k:f:th", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "i:k:f:tj:h", options, NULL)) != -1) {
         switch (option) {
         case 'i':
             if (!cli_parse_u64(optarg, &id) || id > UINT32_MAX)
@@ -117,6 +120,11 @@ int cmd_get(int argc, char **argv)
             if (!cli_parse_format(optarg, &format)) return cli_usage_error("get", "unknown format '%s'", optarg);
             break;
         case 't': timing = true; break;
+        case 'j':
+            if (!cli_parse_threads(optarg, &threads))
+                return cli_usage_error("get", "--threads takes 0..256 (0 = one per processor), not '%s'", optarg);
+            has_threads = true;
+            break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("get", "invalid option");
         }
@@ -137,6 +145,7 @@ int cmd_get(int argc, char **argv)
     struct pdb_db *db;
     double started_s = cli_now_s();
     if (pdb_db_open(argv[optind], &db, &error) != PDB_OK) return cli_report("get", &error);
+    if (has_threads) pdb_db_set_threads(db, threads);
     double opened_s = cli_now_s();
     uint32_t row_id = (uint32_t)id;
     struct pdb_profile *profile = NULL;

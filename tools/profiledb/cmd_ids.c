@@ -14,8 +14,9 @@ static void usage(FILE *out)
                  "Options:\n"
                  "  --limit N     at most N ids (default: all)\n"
                  "  --format F    table (default: one id per line), csv or json\n"
-                 "  --timing      print the query time on stderr\n"
+                 "  --timing      print the query time on stderr (load, evaluate and deliver)\n"
                  "  --now TS      evaluate now() as TS instead of the clock\n"
+                 CLI_THREADS_HELP
                  "  -h, --help    show this help\n");
 }
 
@@ -43,6 +44,7 @@ int cmd_ids(int argc, char **argv)
     double started_s = cli_now_s();
     if (pdb_db_open(args.db_path, &db, &error) != PDB_OK) return cli_report("ids", &error);
     if (args.now_s) pdb_db_set_now(db, args.now_s);
+    if (args.has_threads) pdb_db_set_threads(db, args.threads);
     double opened_s = cli_now_s();
     /* Check the segment first so a bad one prints nothing on stdout. */
     if (pdb_segment_check(db, args.segment, &error) != PDB_OK) {
@@ -54,9 +56,12 @@ int cmd_ids(int argc, char **argv)
     if (args.format == CLI_FORMAT_JSON) printf("{\"ids\": [");
     enum pdb_status status = pdb_segment_ids(db, args.segment, args.limit, print_id, &printer, &error);
     double done_s = cli_now_s();
-    pdb_db_close(db);
     if (args.format == CLI_FORMAT_JSON) printf("], \"count\": %llu}\n", (unsigned long long)printer.printed);
-    if (status != PDB_OK) return cli_report("ids", &error);
-    if (args.timing) cli_print_timing("ids", opened_s - started_s, done_s - opened_s);
+    if (status != PDB_OK) {
+        pdb_db_close(db);
+        return cli_report("ids", &error);
+    }
+    if (args.timing) cli_print_query_timing("ids", opened_s - started_s, done_s - opened_s, db);
+    pdb_db_close(db);
     return CLI_EXIT_OK;
 }

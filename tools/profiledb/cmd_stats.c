@@ -8,13 +8,15 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: profiledb stats DB [--format table|csv|json]\n\n"
+    fprintf(out, "Usage: profiledb stats DB [--format table|csv|json] [--threads N]\n\n"
                  "Prints rows, chunks and generation of DB, then per column: nulls, distinct values\n"
                  "(category/tags), bytes on disk, bytes of the plain in-memory form, and their\n"
                  "ratio; and the ratio of the whole database to the CSV bytes ingested.\n\n"
                  "Options:\n"
-                 "  --format F   table (default), csv or json\n"
-                 "  -h, --help   show this help\n");
+                 "  --format F    table (default), csv or json\n"
+                 "  --threads N   threads decoding the columns (default: one per processor; 0 = the\n"
+                 "                same)\n"
+                 "  -h, --help    show this help\n");
 }
 
 static double ratio(uint64_t numerator, uint64_t denominator)
@@ -25,14 +27,22 @@ static double ratio(uint64_t numerator, uint64_t denominator)
 int cmd_stats(int argc, char **argv)
 {
     static const struct option options[] = {
-        {"format", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+        {"format", required_argument, NULL, 'f'}, {"threads", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0}};
     enum cli_format format = CLI_FORMAT_TABLE;
+    bool has_threads = false;
+    uint32_t threads = 0;
     int option;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "f:h", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "f:j:h", options, NULL)) != -1) {
         switch (option) {
         case 'f':
             if (!cli_parse_format(optarg, &format)) return cli_usage_error("stats", "unknown format '%s'", optarg);
+            break;
+        case 'j':
+            if (!cli_parse_threads(optarg, &threads))
+                return cli_usage_error("stats", "--threads takes 0..256 (0 = one per processor), not '%s'", optarg);
+            has_threads = true;
             break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("stats", "invalid option");
@@ -42,6 +52,7 @@ int cmd_stats(int argc, char **argv)
     struct pdb_error error = {0};
     struct pdb_db *db;
     if (pdb_db_open(argv[optind], &db, &error) != PDB_OK) return cli_report("stats", &error);
+    if (has_threads) pdb_db_set_threads(db, threads);
     struct pdb_stats stats;
     enum pdb_status status = pdb_db_stats(db, &stats, &error);
     if (status != PDB_OK) {
