@@ -20,6 +20,7 @@
 #include "base/thread_pool.h"
 #include "query/ast.h"
 #include "query/query_internal.h"
+#include "simd/simd.h"
 
 /* ---- Compile -------------------------------------------------------------------------- */
 
@@ -302,7 +303,7 @@ static void count_chunk(void *context, uint32_t chunk_index, uint32_t worker_ind
     struct worker_slot *slot = &run->slots[worker_index];
     uint64_t *words = scratch_result(slot->scratch);
     segment_eval_chunk(run->segment, run->table, chunk_index, slot->scratch, words);
-    slot->total += bitset_count(words);
+    slot->total += simd_kernels()->bitset_count(words, PDB_CHUNK_WORDS);
 }
 
 enum pdb_status segment_count_parallel(struct segment *segment, struct table *table,
