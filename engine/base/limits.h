@@ -35,6 +35,11 @@
 #define PDB_CSV_RECORD_SIZE_MAX (64u << 20) /* one record, all fields, bytes */
 #define PDB_CSV_READ_SIZE (1u << 20)        /* bytes per read from the input */
 
+/* Reading input files (ingest/input_stream.c, base/io_ring.c). */
+#define PDB_IO_RING_DEPTH_MAX 64u           /* reads one io_uring ring may hold in flight */
+#define PDB_INPUT_BLOCK_SIZE (2u << 20)     /* bytes per read of an input file or pipe */
+#define PDB_INPUT_READS_IN_FLIGHT 4u        /* reads of a regular file queued ahead of parsing */
+
 /* Segments. */
 #define PDB_SEGMENT_TEXT_SIZE_MAX (1u << 20)
 #define PDB_SEGMENT_DEPTH_MAX 128u /* nesting of parentheses and NOT */
@@ -51,5 +56,7 @@ static_assert(PDB_CHUNK_ROWS == 65536u, "a chunk is exactly one roaring containe
 static_assert(PDB_ATTRIBUTE_NAME_SIZE_MAX < PDB_SCHEMA_LINE_SIZE_MAX, "names fit in a line");
 static_assert(PDB_TEXT_VALUE_SIZE_MAX <= PDB_CSV_RECORD_SIZE_MAX, "a value fits in a record");
 static_assert(PDB_CSV_READ_SIZE <= PDB_CSV_RECORD_SIZE_MAX, "reads are smaller than records");
+static_assert(PDB_INPUT_READS_IN_FLIGHT <= PDB_IO_RING_DEPTH_MAX, "read-ahead fits one ring");
+static_assert(PDB_INPUT_BLOCK_SIZE <= INT32_MAX, "a read's result fits the completion's int32");
 
 #endif

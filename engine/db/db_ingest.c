@@ -277,6 +277,9 @@ done:
         result->first_row_id = transaction.rows_before;
         result->elapsed_s = monotonic_s() - started_s;
         if (counts.rows_rejected > 0) snprintf(result->rejects_path, sizeof result->rejects_path, "%s", rejects_path);
+        snprintf(result->input_method, sizeof result->input_method, "%s", csv_reader_input_method(reader));
+        const char *warning = csv_reader_input_warning(reader);
+        if (warning != NULL) snprintf(result->input_warning, sizeof result->input_warning, "%s", warning);
     }
     if (status != PDB_OK && counts.rows_rejected > 0) {
         error_prefix(error, "(%llu rows were rejected before the failure; see %s) ",

@@ -2,7 +2,8 @@
  * Streaming RFC 4180 CSV record reader (see csv_reader.h for the dialect and the contract).
  *
  * Buffering: `data[position, data_size)` holds the bytes not yet consumed. A file or pipe is
- * read with read(2) in blocks of `read_size` (PDB_CSV_READ_SIZE) into `buffer`; memory input
+ * read through an input_stream (io_uring with reads queued ahead, or read(2); see
+ * input_stream.h) in blocks of `read_size` (PDB_CSV_READ_SIZE) into `buffer`; memory input
  * is parsed in place. A record is parsed by record_parse(), a pure function of the window
  * [position, position + min(available, record_size_max + 2)) and of whether more bytes can
  * follow. When the window ends inside the record it answers "need more": the unconsumed tail
@@ -28,6 +29,7 @@
 #include "base/limits.h"
 #include "base/status.h"
 #include "ingest/csv_scan.h"
+#include "ingest/input_stream.h"
 
 /* Fields slots allocated up front; they grow by doubling up to PDB_CSV_FIELDS_MAX. */
 #define CSV_FIELDS_INITIAL 64u
@@ -43,6 +45,7 @@ static const char csv_bom[3] = {'\xef', '\xbb', '\xbf'};
 struct csv_reader {
     char *source;   /* owned copy of the path or source name */
     int fd;         /* -1 for memory input */
+    struct input_stream *input; /* reads fd; NULL for memory input */
     bool owns_fd;   /* false for standard input */
     bool is_streamed; /* bytes pass through `buffer` (always for fd input) */
     bool is_eof;      /* no bytes will arrive beyond data_size */
@@ -129,6 +132,11 @@ enum pdb_status csv_reader_open(const char *path, struct csv_reader **reader_out
     reader->fd = fd;
     reader->owns_fd = !is_stdin;
     reader->is_streamed = true;
+    status = input_stream_create(fd, path, &reader->input, error);
+    if (status != PDB_OK) {
+        reader->owns_fd = false; /* closed below */
+        goto fail;
+    }
     if (S_ISREG(file_stat.st_mode)) {
         reader->size_bytes = (uint64_t)file_stat.st_size;
         (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -165,6 +173,7 @@ enum pdb_status csv_reader_open_memory(const char *data, size_t size, const char
 void csv_reader_close(struct csv_reader *reader)
 {
     if (reader == NULL) return;
+    input_stream_destroy(reader->input); /* before the fd it reads is closed */
     if (reader->owns_fd) close(reader->fd);
     mem_free(reader->unescaped);
     mem_free(reader->fields);
@@ -186,6 +195,17 @@ uint64_t csv_reader_size_bytes(const struct csv_reader *reader)
 const char *csv_reader_source(const struct csv_reader *reader)
 {
     return reader->source;
+}
+
+const char *csv_reader_input_method(const struct csv_reader *reader)
+{
+    return reader->input != NULL ? input_method_name(input_stream_method(reader->input))
+                                 : "memory";
+}
+
+const char *csv_reader_input_warning(const struct csv_reader *reader)
+{
+    return reader->input != NULL ? input_stream_fallback_reason(reader->input) : NULL;
 }
 
 void csv_reader_set_read_size(struct csv_reader *reader, size_t read_size)
@@ -693,17 +713,10 @@ static enum pdb_status reader_read_once(struct csv_reader *reader, struct pdb_er
     }
     char *destination = reader->buffer + reader->data_size;
     size_t got;
-    if (reader->fd >= 0) {
-        ssize_t result;
-        do {
-            result = read(reader->fd, destination, reader->read_size);
-        } while (result < 0 && errno == EINTR);
-        if (result < 0) {
-            return error_set_errno(error, PDB_ERR_IO, errno, "%s: read failed after %llu bytes",
-                                   reader->source,
-                                   (unsigned long long)reader->consumed_bytes);
-        }
-        got = (size_t)result;
+    if (reader->input != NULL) {
+        enum pdb_status status =
+            input_stream_read(reader->input, destination, reader->read_size, &got, error);
+        if (status != PDB_OK) return status;
     } else {
         size_t left = reader->memory_size - reader->memory_offset;
         got = left < reader->read_size ? left : reader->read_size;

@@ -99,6 +99,11 @@ uint64_t csv_reader_bytes_read(const struct csv_reader *reader);
 uint64_t csv_reader_size_bytes(const struct csv_reader *reader);
 /* The path or source name given at open; borrowed until close. */
 const char *csv_reader_source(const struct csv_reader *reader);
+/* How the input is read: "io_uring", "read" or "memory". Static string. */
+const char *csv_reader_input_method(const struct csv_reader *reader);
+/* Why io_uring was wanted but not used ("io_uring unavailable: Operation not permitted"), or
+ * NULL: the caller prints it as one warning line. Borrowed until close. */
+const char *csv_reader_input_warning(const struct csv_reader *reader);
 /* Closes the file (unless standard input) and frees everything. NULL is accepted. */
 void csv_reader_close(struct csv_reader *reader);
 

@@ -158,6 +158,10 @@ struct pdb_ingest_result {
     uint64_t first_row_id;  /* id given to the first loaded row */
     double elapsed_s;
     char rejects_path[4096]; /* empty when nothing was rejected */
+    char input_method[16];   /* how the file was read: "io_uring", or "read" (read(2)) */
+    /* Empty, or why io_uring was wanted but not available ("io_uring unavailable: Operation
+     * not permitted"): the file was then read with read(2). Print it as a warning. */
+    char input_warning[256];
 };
 
 /* Loads a CSV file (RFC 4180, header row naming attributes) into the database as one atomic

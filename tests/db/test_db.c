@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
 #include "profiledb/profiledb.h"
+#include "support/io_uring_refusal.h"
 
 static char directory[256];
 static char db_path[300];
@@ -304,5 +307,64 @@ Test(db, profiles_by_key_and_statistics)
     cr_assert_eq(stats.columns[4].distinct_count, 2);
     cr_assert_gt(stats.bytes_on_disk, 0);
     pdb_stats_deinit(&stats);
+    pdb_db_close(db);
+}
+
+/* ---- How input files are read (io_uring, or read(2) when io_uring is refused) ---------- */
+
+Test(db, ingest_reads_files_through_io_uring)
+{
+    struct pdb_db *db = create_and_open();
+    char csv[400];
+    snprintf(csv, sizeof csv, "%s/a.csv", directory);
+    write_rows(csv, 0, 70000);
+    struct pdb_ingest_result result;
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_db_ingest_csv(db, csv, NULL, &result, &error), PDB_OK, "%s", error.message);
+    cr_assert_str_eq(result.input_method, "io_uring");
+    cr_assert_str_empty(result.input_warning);
+    pdb_db_close(db);
+}
+
+/* In a child whose io_uring_setup is refused (as under a restrictive seccomp profile): the
+ * ingest must still load every row, through read(2), and report why. */
+static int child_ingests_without_io_uring(void)
+{
+    if (io_uring_refusal_install(EPERM) != 0) return 10;
+    struct pdb_db *db = NULL;
+    if (pdb_db_open(db_path, &db, NULL) != PDB_OK) return 11;
+    char csv[400];
+    snprintf(csv, sizeof csv, "%s/b.csv", directory);
+    struct pdb_ingest_result result;
+    if (pdb_db_ingest_csv(db, csv, NULL, &result, NULL) != PDB_OK) return 12;
+    if (result.rows_loaded != 70000 || strcmp(result.input_method, "read") != 0) return 13;
+    if (strcmp(result.input_warning, "io_uring unavailable: Operation not permitted") != 0) return 14;
+    uint64_t total = 0;
+    if (pdb_segment_count(db, "n >= 0 OR n IS NULL", &total, NULL) != PDB_OK || total != 140000) return 15;
+    pdb_db_close(db);
+    return 0;
+}
+
+Test(db, ingest_falls_back_to_read_when_io_uring_is_refused)
+{
+    struct pdb_db *db = create_and_open();
+    char csv[400];
+    snprintf(csv, sizeof csv, "%s/a.csv", directory);
+    write_rows(csv, 0, 70000);
+    ingest(db, csv, 70000);
+    pdb_db_close(db);
+    snprintf(csv, sizeof csv, "%s/b.csv", directory);
+    write_rows(csv, 70000, 70000);
+    pid_t child = fork();
+    cr_assert(child >= 0);
+    if (child == 0) _exit(child_ingests_without_io_uring());
+    int status;
+    cr_assert(waitpid(child, &status, 0) == child);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d",
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(count(db, "n >= 0 OR n IS NULL"), 140000);
+    cr_assert_eq(count(db, "id = 'K139999'"), 1);
     pdb_db_close(db);
 }

@@ -174,5 +174,16 @@ else
     fail "profiledb gen: $(head -3 "$work/err")"
 fi
 
+# ---- how input files are read: io_uring, or read(2) when asked (same rows either way) ----
+"$pdb" init "$work/io" --schema "$work/people.schema" >/dev/null 2>&1
+export PROFILEDB_IO=read
+expect_exit 0 "ingest with read(2)" -- "$pdb" ingest "$work/io" "$work/a.csv" --format json
+unset PROFILEDB_IO
+expect_grep '"input_method": "read"' "$work/out" "ingest reports read(2)"
+expect_exit 0 "ingest with io_uring" -- "$pdb" ingest "$work/io" "$work/a.csv" --format json
+expect_grep '"input_method": "io_uring"' "$work/out" "ingest reports io_uring"
+expect_output "8" "both reads load the same rows" -- "$pdb" count "$work/io" "true"
+expect_output "2" "and the same values" -- "$pdb" count "$work/io" "country = 'US'"
+
 echo "cli_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -88,6 +88,7 @@ int cmd_ingest(int argc, char **argv)
     double started_s = cli_now_s();
     if (pdb_db_open(argv[optind], &db, &error) != PDB_OK) return cli_report("ingest", &error);
     int exit_code = CLI_EXIT_OK;
+    bool warned = false;
     if (format == CLI_FORMAT_CSV) printf("file,rows_read,rows_loaded,rows_rejected,bytes,seconds,rejects\n");
     if (format == CLI_FORMAT_JSON) printf("[");
     for (int i = optind + 1; i < argc; i++) {
@@ -98,6 +99,11 @@ int cmd_ingest(int argc, char **argv)
         if (status != PDB_OK) {
             exit_code = cli_report("ingest", &error);
             break;
+        }
+        if (result.input_warning[0] != '\0' && !warned) { /* one line per process */
+            fprintf(stderr, "profiledb: warning: %s: %s; reading with read(2)\n", argv[i],
+                    result.input_warning);
+            warned = true;
         }
         double rate = result.elapsed_s > 0 ? (double)result.rows_read / result.elapsed_s : 0;
         if (format == CLI_FORMAT_TABLE) {
@@ -124,6 +130,8 @@ int cmd_ingest(int argc, char **argv)
                    (unsigned long long)result.rows_rejected, (unsigned long long)result.bytes_read,
                    result.elapsed_s);
             cli_print_json_string(stdout, result.rejects_path, strlen(result.rejects_path));
+            printf(", \"input_method\": ");
+            cli_print_json_string(stdout, result.input_method, strlen(result.input_method));
             printf("}");
         }
     }
