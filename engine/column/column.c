@@ -87,6 +87,18 @@ void column_clear_chunks(struct column *column)
     column->chunk_count = 0;
 }
 
+void column_move_chunks(struct column *to, struct column *from)
+{
+    assert(to->chunk_count == 0 && to->attribute.type == from->attribute.type);
+    mem_free(to->chunks);
+    to->chunks = from->chunks;
+    to->chunk_count = from->chunk_count;
+    to->chunk_capacity = from->chunk_capacity;
+    from->chunks = NULL;
+    from->chunk_count = 0;
+    from->chunk_capacity = 0;
+}
+
 struct column_chunk *column_add_chunk(struct column *column)
 {
     if (column->chunk_count == PDB_CHUNKS_MAX) return NULL;

@@ -105,6 +105,10 @@ void column_chunk_deinit(struct column_chunk *chunk);
 /* Frees every chunk, keeping the dictionary: the column then holds no rows. Ingest uses it
  * after handing a full chunk to storage. */
 void column_clear_chunks(struct column *column);
+/* Moves every chunk of `from` into `to` (an empty column of the same type) without copying a
+ * value; `from` keeps its dictionary and holds no rows afterwards. The ingest loader uses it
+ * to hand a full chunk to a writer thread while it appends on. */
+void column_move_chunks(struct column *to, struct column *from);
 /* Adds an initialised empty chunk at the end of the column; returns it or NULL. */
 struct column_chunk *column_add_chunk(struct column *column);
 /* Recomputes the zone map and null_count from the values (after decoding). */

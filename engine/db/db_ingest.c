@@ -5,8 +5,9 @@
  *     committed since this handle opened it).
  *  2. Start append columns: the dictionaries of category/tags columns, plus the rows of the
  *     last chunk if it is partial (it will be rewritten under the new generation).
- *  3. Stream the CSV through the loader; every full chunk is written and fsynced as
- *     chunk-<index>-g<new generation>.pdc right away, so memory stays at one chunk.
+ *  3. Stream the CSV through the loader (on the handle's thread pool); every full chunk is
+ *     written and fsynced as chunk-<index>-g<new generation>.pdc right away (several at once
+ *     on different threads), so memory stays at a few chunks.
  *  4. Write the last partial chunk and the grown dictionaries, fsync the directory, then
  *     replace the manifest atomically: that rename is the commit point.
  * Any failure before the rename deletes the new files and leaves the database exactly as it
@@ -32,7 +33,8 @@
 struct ingest_transaction {
     struct pdb_db *db;
     uint64_t generation;       /* being written */
-    uint32_t next_chunk_index; /* index the next sealed chunk gets */
+    uint32_t first_chunk_index; /* index of the first chunk this ingest writes */
+    uint32_t next_chunk_index;  /* index the next recorded chunk gets */
     uint64_t rows_before;      /* rows committed before this ingest */
     struct manifest next;      /* the manifest to publish */
     struct column **columns;   /* append columns, one per attribute */
@@ -46,11 +48,14 @@ static double monotonic_s(void)
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
 }
 
-static enum pdb_status write_chunk(struct ingest_transaction *transaction,
-                                   struct column *const *columns, struct pdb_error *error)
+/* Encodes and writes chunk `index` (the columns' one chunk) as a chunk file of the new
+ * generation, fsynced; touches nothing shared, so chunk writes run in parallel. */
+static enum pdb_status write_chunk_file(const struct ingest_transaction *transaction,
+                                        uint32_t index, struct column *const *columns,
+                                        struct loader_chunk_receipt *receipt,
+                                        struct pdb_error *error)
 {
-    struct pdb_db *db = transaction->db;
-    uint32_t index = transaction->next_chunk_index;
+    const struct pdb_db *db = transaction->db;
     uint64_t rows_after = (uint64_t)index * PDB_CHUNK_ROWS + columns[0]->chunks[0].row_count;
     if (rows_after > PDB_ROWS_MAX) {
         return error_set(error, PDB_ERR_LIMIT, "the database would hold more than %u profiles",
@@ -65,24 +70,47 @@ static enum pdb_status write_chunk(struct ingest_transaction *transaction,
                               (const struct column *const *)columns, db->schema.attribute_count,
                               0, &directory, error);
     if (status != PDB_OK) return status;
-    if (manifest_set_chunk_count(&transaction->next, index + 1) != 0) {
-        chunk_directory_deinit(&directory);
-        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
-    }
-    struct manifest_file *entry = &transaction->next.chunks[index];
-    snprintf(entry->name, sizeof entry->name, "%s", name);
-    entry->size_bytes = directory.file_size;
-    entry->checksum = directory.directory_checksum;
-    transaction->next.row_count = rows_after;
-    transaction->next_chunk_index = index + 1;
+    receipt->size_bytes = directory.file_size;
+    receipt->checksum = directory.directory_checksum;
     chunk_directory_deinit(&directory);
     return PDB_OK;
 }
 
-static enum pdb_status on_chunk_full(void *context, struct column *const *columns,
-                                     struct pdb_error *error)
+/* Names a written chunk file in the manifest to publish (in chunk order). */
+static enum pdb_status record_chunk(struct ingest_transaction *transaction, uint32_t index,
+                                    uint32_t row_count, const struct loader_chunk_receipt *receipt,
+                                    struct pdb_error *error)
 {
-    return write_chunk(context, columns, error);
+    if (manifest_set_chunk_count(&transaction->next, index + 1) != 0)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    struct manifest_file *entry = &transaction->next.chunks[index];
+    char name[CHUNK_FILE_NAME_SIZE];
+    chunk_file_name(name, index, transaction->generation);
+    snprintf(entry->name, sizeof entry->name, "%s", name);
+    entry->size_bytes = receipt->size_bytes;
+    entry->checksum = receipt->checksum;
+    transaction->next.row_count = (uint64_t)index * PDB_CHUNK_ROWS + row_count;
+    transaction->next_chunk_index = index + 1;
+    return PDB_OK;
+}
+
+/* The loader's sink: full chunks, `ordinal` counted from the first chunk this ingest fills. */
+static enum pdb_status on_chunk_write(void *context, uint32_t ordinal,
+                                      struct column *const *columns,
+                                      struct loader_chunk_receipt *receipt, struct pdb_error *error)
+{
+    const struct ingest_transaction *transaction = context;
+    return write_chunk_file(transaction, transaction->first_chunk_index + ordinal, columns,
+                            receipt, error);
+}
+
+static enum pdb_status on_chunk_commit(void *context, uint32_t ordinal,
+                                       const struct loader_chunk_receipt *receipt,
+                                       struct pdb_error *error)
+{
+    struct ingest_transaction *transaction = context;
+    return record_chunk(transaction, transaction->first_chunk_index + ordinal, PDB_CHUNK_ROWS,
+                        receipt, error);
 }
 
 /* Step 2: dictionaries and the rows of a partial last chunk. */
@@ -108,6 +136,7 @@ static enum pdb_status start_columns(struct ingest_transaction *transaction, str
         }
     }
     transaction->next_chunk_index = (uint32_t)(db->manifest.row_count / PDB_CHUNK_ROWS);
+    transaction->first_chunk_index = transaction->next_chunk_index;
     return PDB_OK;
 }
 
@@ -117,7 +146,11 @@ static enum pdb_status finish_files(struct ingest_transaction *transaction, stru
     struct pdb_db *db = transaction->db;
     struct column **columns = transaction->columns;
     if (columns[0]->chunk_count > 0 && columns[0]->chunks[0].row_count > 0) {
-        enum pdb_status status = write_chunk(transaction, columns, error);
+        uint32_t index = transaction->next_chunk_index;
+        struct loader_chunk_receipt receipt;
+        enum pdb_status status = write_chunk_file(transaction, index, columns, &receipt, error);
+        if (status == PDB_OK)
+            status = record_chunk(transaction, index, columns[0]->chunks[0].row_count, &receipt, error);
         if (status != PDB_OK) return status;
     }
     for (uint32_t a = 0; a < db->schema.attribute_count; a++) {
@@ -242,8 +275,10 @@ enum pdb_status pdb_db_ingest_csv(struct pdb_db *db, const char *csv_path,
         .progress = options ? options->progress : NULL,
         .progress_context = options ? options->progress_context : NULL,
         .ignore_unknown_columns = options ? options->ignore_unknown_columns : false,
-        .chunk_full = on_chunk_full,
+        .chunk_write = on_chunk_write,
+        .chunk_commit = on_chunk_commit,
         .chunk_context = &transaction,
+        .pool = db_thread_pool(db),
     };
     status = loader_load_csv(reader, &db->schema, transaction.columns, &loader_options, &counts, error);
     if (status != PDB_OK) goto done;

@@ -310,6 +310,7 @@ enum pdb_status csv_reader_next(struct csv_reader *reader, struct csv_record *re
         .problem = result.problem,
         .problem_line = result.problem_line,
         .problem_column = result.problem_column,
+        .line_end_size = (uint32_t)(result.consumed_size - result.raw_size),
     };
     if (result.raw_size > reader->record_size_max) {
         /* Complete but too large (it fit the window, which allows for the line end). */

@@ -57,6 +57,9 @@ struct csv_record {
                             next csv_reader_next; for reject files */
     size_t raw_size;
     bool is_raw_truncated; /* raw holds only the first CSV_OVERSIZED_RAW_SIZE_MAX bytes */
+    uint32_t line_end_size; /* well-formed records: bytes of the line end after raw (LF: 1,
+                               CRLF: 2, end of input: 0), so raw[0, raw_size + line_end_size)
+                               are the record's exact bytes */
     /* Malformed record: problem != NULL (one of CSV_PROBLEM_*), problem_line/problem_column
      * give the exact position (1-based); field_count is then 0. The reader has already
      * resynchronised: the next call continues after this record. */

@@ -1,6 +1,14 @@
 /*
- * CSV loader (see loader.h): header mapping, per-row staging and validation, the reject
- * file, progress reports and chunk hand-off.
+ * CSV loader (see loader.h): the header mapping and the pipeline that drives the steps of
+ * loader_internal.h over a thread pool.
+ *
+ * Rounds: the loader keeps LOADER_SETS sets of batches; in round r, set r is read, set r-1
+ * staged (a task per batch), set r-2 appended and the chunks set r-3 detached are written
+ * (a task per chunk), all as tasks of one thread_pool_run, longest first. Each task touches
+ * its own set, so the steps overlap without locks; the run's end is the only hand-off. Then,
+ * on the calling thread: errors are taken in file order (write, append, stage, read), set
+ * r-3's chunks are committed in order and the set is recycled for round r+1's read, and
+ * progress is reported. Without a pool the same tasks run inline, in the same order.
  */
 #include "ingest/loader.h"
 
@@ -10,93 +18,22 @@
 #include <time.h>
 
 #include "base/alloc.h"
-#include "base/buffer.h"
 #include "base/status.h"
+#include "base/thread_pool.h"
+#include "ingest/loader_internal.h"
 #include "ingest/value_parse.h"
 
-#define LOADER_PROGRESS_ROWS 8192u /* rows between clock checks */
 #define LOADER_PROGRESS_INTERVAL_S 0.1
-#define LOADER_REASON_VALUE_SIZE_MAX 40 /* bytes of the bad value quoted in a reason */
-
-enum staged_kind { STAGED_NULL, STAGED_BOOL, STAGED_INT, STAGED_FLOAT, STAGED_STRING, STAGED_TAGS };
-
-struct staged_value {
-    enum staged_kind kind;
-    bool bool_value;
-    int64_t int_value;
-    double float_value;
-    const char *data;
-    uint32_t size;
-    uint32_t tag_count;
-    const char **tags; /* this attribute's slice of the tag scratch */
-    uint32_t *tag_sizes;
-};
-
-struct loader {
-    struct csv_reader *reader;
-    const struct schema *schema;
-    struct column *const *columns;
-    const struct loader_options *options;
-    struct loader_counts *counts;
-    int32_t *field_attribute; /* per header field: attribute index or -1 (ignored) */
-    uint32_t field_count;
-    struct staged_value *staged; /* per attribute */
-    const char **tag_scratch;
-    uint32_t *tag_size_scratch;
-    FILE *rejects;
-    struct buffer line;
-    double started_s;
-    double last_progress_s;
-};
+/* Tasks of one round: the read and append steps, a stage task per batch, a write task per
+ * chunk (a set's rows fill at most this many chunks, plus the one a partial start completes). */
+#define LOADER_SET_CHUNKS_MAX (LOADER_SET_BATCHES_MAX * LOADER_BATCH_RECORDS / PDB_CHUNK_ROWS + 1u)
+#define LOADER_ROUND_TASKS_MAX (2u + LOADER_SET_BATCHES_MAX + LOADER_SET_CHUNKS_MAX)
 
 static double monotonic_s(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-}
-
-/* ---- Reject file ----------------------------------------------------------------------- */
-
-static int append_csv_field(struct buffer *line, const char *data, size_t size)
-{
-    bool needs_quotes = memchr(data, ',', size) || memchr(data, '"', size) ||
-                        memchr(data, '\n', size) || memchr(data, '\r', size);
-    if (!needs_quotes) return buffer_append(line, data, size);
-    if (buffer_append(line, "\"", 1) != 0) return -1;
-    for (size_t i = 0; i < size; i++) {
-        if (data[i] == '"' && buffer_append(line, "\"", 1) != 0) return -1;
-        if (buffer_append(line, &data[i], 1) != 0) return -1;
-    }
-    return buffer_append(line, "\"", 1);
-}
-
-static enum pdb_status write_reject(struct loader *loader, const struct csv_record *record,
-                                    uint64_t line, uint32_t column, const char *attribute,
-                                    const char *reason, struct pdb_error *error)
-{
-    const char *path = loader->options->rejects_path;
-    if (loader->rejects == NULL) {
-        loader->rejects = fopen(path, "w");
-        if (loader->rejects == NULL)
-            return error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot create reject file", path);
-        fputs("file,line,column,attribute,reason,record\n", loader->rejects);
-    }
-    struct buffer *out = &loader->line;
-    buffer_reset(out);
-    const char *source = csv_reader_source(loader->reader);
-    char numbers[64];
-    int used = snprintf(numbers, sizeof numbers, ",%llu,%u,", (unsigned long long)line, column);
-    if (append_csv_field(out, source, strlen(source)) != 0 ||
-        buffer_append(out, numbers, (size_t)used) != 0 ||
-        append_csv_field(out, attribute, strlen(attribute)) != 0 || buffer_append(out, ",", 1) != 0 ||
-        append_csv_field(out, reason, strlen(reason)) != 0 || buffer_append(out, ",", 1) != 0 ||
-        append_csv_field(out, record->raw, record->raw_size) != 0 || buffer_append(out, "\n", 1) != 0)
-        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory writing a reject");
-    if (fwrite(out->data, 1, out->size, loader->rejects) != out->size)
-        return error_set_errno(error, PDB_ERR_IO, errno, "%s: write failed", path);
-    loader->counts->rows_rejected++;
-    return PDB_OK;
 }
 
 /* ---- Header ---------------------------------------------------------------------------- */
@@ -157,156 +94,166 @@ static enum pdb_status map_header(struct loader *loader, const struct csv_record
     return status;
 }
 
-/* ---- Rows ------------------------------------------------------------------------------ */
+/* ---- Rounds ---------------------------------------------------------------------------- */
 
-/* Parses one field into the staged value of its attribute; returns a reason or NULL. */
-static const char *stage_field(const struct attribute *attribute,
-                               const struct csv_field *field, struct staged_value *staged,
-                               char *detail, size_t detail_size)
+enum task_kind { TASK_WRITE, TASK_READ, TASK_APPEND, TASK_STAGE };
+
+struct task {
+    enum task_kind kind;
+    uint32_t index; /* batch (stage) or chunk (write) */
+};
+
+struct round {
+    struct loader *loader;
+    struct loader_set *read_set, *stage_set, *append_set, *write_set; /* NULL: no such step */
+    struct task tasks[LOADER_ROUND_TASKS_MAX];
+    uint32_t task_count;
+};
+
+static void run_task(void *context, uint32_t task_index, uint32_t worker_index)
 {
-    const char *data = field->data;
-    size_t size = field->size;
-    staged->kind = STAGED_NULL;
-    switch (attribute->type) {
-    case PDB_TYPE_TEXT:
-    case PDB_TYPE_CATEGORY: {
-        if (size == 0 && !field->is_quoted) return NULL;
-        size_t bad = 0;
-        const char *reason = value_check_string(data, size, &bad);
-        if (reason != NULL) {
-            if (size > PDB_TEXT_VALUE_SIZE_MAX) return reason; /* no bad byte to point at */
-            snprintf(detail, detail_size, "%s at byte %zu of the value", reason, bad + 1);
-            return detail;
+    (void)worker_index;
+    struct round *round = context;
+    struct loader *loader = round->loader;
+    const struct task *task = &round->tasks[task_index];
+    switch (task->kind) {
+    case TASK_WRITE: {
+        struct loader_chunk *chunk = &round->write_set->chunks[task->index];
+        chunk->status = loader->options->chunk_write(loader->options->chunk_context,
+                                                     chunk->ordinal, chunk->columns,
+                                                     &chunk->receipt, &chunk->error);
+        break;
+    }
+    case TASK_READ: {
+        struct loader_set *set = round->read_set;
+        set->batch_count = 0;
+        while (!loader->is_input_ended && set->batch_count < loader->batches_per_set) {
+            struct loader_batch *batch = &set->batches[set->batch_count];
+            loader->read_status = loader_batch_read(loader, batch, &loader->read_error);
+            if (loader->read_status != PDB_OK) break;
+            if (batch->rows_read > 0) set->batch_count++;
         }
-        staged->kind = STAGED_STRING;
-        staged->data = data;
-        staged->size = (uint32_t)size;
-        return NULL;
-    }
-    case PDB_TYPE_TAGS: {
-        if (size == 0 && !field->is_quoted) return NULL;
-        const char *reason = value_split_tags(data, size, staged->tags, staged->tag_sizes,
-                                              PDB_TAGS_PER_VALUE_MAX, &staged->tag_count);
-        if (reason != NULL) return reason;
-        staged->kind = STAGED_TAGS;
-        return NULL;
-    }
-    default: break;
-    }
-    value_trim(&data, &size);
-    if (size == 0) return NULL; /* empty (quoted or not) is NULL for non-string types */
-    const char *reason = NULL;
-    switch (attribute->type) {
-    case PDB_TYPE_BOOL:
-        reason = value_parse_bool(data, size, &staged->bool_value);
-        staged->kind = STAGED_BOOL;
         break;
-    case PDB_TYPE_INT:
-        reason = value_parse_int(data, size, &staged->int_value);
-        staged->kind = STAGED_INT;
-        break;
-    case PDB_TYPE_TIMESTAMP:
-        reason = value_parse_timestamp(data, size, &staged->int_value);
-        staged->kind = STAGED_INT;
-        break;
-    case PDB_TYPE_FLOAT:
-        reason = value_parse_float(data, size, &staged->float_value);
-        staged->kind = STAGED_FLOAT;
-        break;
-    default: break;
     }
-    if (reason != NULL) {
-        int shown = size > LOADER_REASON_VALUE_SIZE_MAX ? LOADER_REASON_VALUE_SIZE_MAX : (int)size;
-        snprintf(detail, detail_size, "%s value '%.*s%s': %s", pdb_type_name(attribute->type),
-                 shown, data, (int)size > shown ? "..." : "", reason);
-        return detail;
+    case TASK_APPEND:
+        loader->append_status = loader_set_append(loader, round->append_set, &loader->append_error);
+        break;
+    case TASK_STAGE:
+        loader_batch_stage(loader, &round->stage_set->batches[task->index]);
+        break;
     }
-    return NULL;
 }
 
-static enum pdb_status append_row(struct loader *loader, struct pdb_error *error)
+static void add_task(struct round *round, enum task_kind kind, uint32_t index)
 {
-    for (uint32_t a = 0; a < loader->schema->attribute_count; a++) {
-        struct column *column = loader->columns[a];
-        const struct staged_value *staged = &loader->staged[a];
-        enum pdb_status status;
-        switch (staged->kind) {
-        case STAGED_NULL: status = column_append_null(column, error); break;
-        case STAGED_BOOL: status = column_append_bool(column, staged->bool_value, error); break;
-        case STAGED_INT: status = column_append_int(column, staged->int_value, error); break;
-        case STAGED_FLOAT: status = column_append_float(column, staged->float_value, error); break;
-        case STAGED_STRING:
-            status = column_append_string(column, staged->data, staged->size, error);
-            break;
-        case STAGED_TAGS:
-            status = column_append_tags(column, staged->tags, staged->tag_sizes,
-                                        staged->tag_count, error);
-            break;
-        default: status = error_set(error, PDB_ERR_USAGE, "bad staged value");
-        }
-        if (status != PDB_OK) return status;
-    }
-    loader->counts->rows_loaded++;
-    struct column *first = loader->columns[0];
-    if (first->chunks[first->chunk_count - 1].row_count == PDB_CHUNK_ROWS) {
-        enum pdb_status status =
-            loader->options->chunk_full(loader->options->chunk_context, loader->columns, error);
-        if (status != PDB_OK) return status;
-        for (uint32_t a = 0; a < loader->schema->attribute_count; a++)
-            column_clear_chunks(loader->columns[a]);
-    }
-    return PDB_OK;
+    round->tasks[round->task_count++] = (struct task){kind, index};
 }
 
-static enum pdb_status load_record(struct loader *loader, const struct csv_record *record,
-                                   struct pdb_error *error)
+static void set_release_chunks(const struct loader *loader, struct loader_set *set)
 {
-    char detail[256];
-    if (record->problem != NULL) {
-        return write_reject(loader, record, record->problem_line, record->problem_column, "",
-                            record->problem, error);
-    }
-    if (record->field_count != loader->field_count) {
-        snprintf(detail, sizeof detail, "expected %u fields (as in the header), found %u",
-                 loader->field_count, record->field_count);
-        uint32_t column = record->field_count > loader->field_count
-                              ? record->fields[loader->field_count].column
-                              : record->fields[record->field_count - 1].column;
-        uint64_t line = record->field_count > loader->field_count
-                            ? record->fields[loader->field_count].line
-                            : record->fields[record->field_count - 1].line;
-        return write_reject(loader, record, line, column, "", detail, error);
-    }
-    for (uint32_t a = 0; a < loader->schema->attribute_count; a++) loader->staged[a].kind = STAGED_NULL;
-    for (uint32_t f = 0; f < record->field_count; f++) {
-        int32_t attribute_index = loader->field_attribute[f];
-        if (attribute_index < 0) continue;
-        const struct attribute *attribute = &loader->schema->attributes[attribute_index];
-        const struct csv_field *field = &record->fields[f];
-        const char *reason = stage_field(attribute, field, &loader->staged[attribute_index],
-                                         detail, sizeof detail);
-        if (reason != NULL) {
-            return write_reject(loader, record, field->line, field->column, attribute->name,
-                                reason, error);
-        }
-    }
-    return append_row(loader, error);
+    for (uint32_t c = 0; c < set->chunk_count; c++) loader_chunk_destroy(loader, &set->chunks[c]);
+    set->chunk_count = 0;
 }
 
-static void report_progress(struct loader *loader, bool force)
+static enum pdb_status copy_error(const struct pdb_error *from, enum pdb_status status,
+                                  struct pdb_error *to)
 {
-    if (loader->options->progress == NULL) return;
-    double now = monotonic_s();
-    if (!force && now - loader->last_progress_s < LOADER_PROGRESS_INTERVAL_S) return;
-    loader->last_progress_s = now;
+    if (to != NULL) *to = *from;
+    return status;
+}
+
+static void report_progress(struct loader *loader, double now_s)
+{
     struct pdb_ingest_progress progress = {
         .rows_read = loader->counts->rows_read,
         .rows_rejected = loader->counts->rows_rejected,
-        .bytes_read = csv_reader_bytes_read(loader->reader),
+        .bytes_read = loader->counts->bytes_read,
         .bytes_total = csv_reader_size_bytes(loader->reader),
-        .elapsed_s = now - loader->started_s,
+        .elapsed_s = now_s,
     };
     loader->options->progress(loader->options->progress_context, &progress);
+}
+
+static enum pdb_status run_pipeline(struct loader *loader, struct pdb_error *error)
+{
+    const struct loader_options *options = loader->options;
+    struct round round = {.loader = loader};
+    double started_s = monotonic_s(), last_progress_s = started_s;
+    uint64_t ended_round = UINT64_MAX; /* the round whose read step met the end of input */
+    for (uint64_t r = 0;; r++) {
+        round.task_count = 0;
+        round.read_set = loader->is_input_ended ? NULL : &loader->sets[r % LOADER_SETS];
+        round.stage_set = r >= 1 && r - 1 <= ended_round ? &loader->sets[(r - 1) % LOADER_SETS] : NULL;
+        round.append_set = r >= 2 && r - 2 <= ended_round ? &loader->sets[(r - 2) % LOADER_SETS] : NULL;
+        round.write_set = r >= 3 && r - 3 <= ended_round ? &loader->sets[(r - 3) % LOADER_SETS] : NULL;
+        if (round.read_set == NULL && round.stage_set == NULL && round.append_set == NULL &&
+            round.write_set == NULL)
+            break;
+        for (uint32_t c = 0; round.write_set && c < round.write_set->chunk_count; c++)
+            add_task(&round, TASK_WRITE, c);
+        if (round.read_set) add_task(&round, TASK_READ, 0);
+        if (round.append_set && round.append_set->batch_count > 0) add_task(&round, TASK_APPEND, 0);
+        for (uint32_t b = 0; round.stage_set && b < round.stage_set->batch_count; b++)
+            add_task(&round, TASK_STAGE, b);
+        if (options->pool != NULL) {
+            thread_pool_run(options->pool, round.task_count, run_task, &round);
+        } else {
+            for (uint32_t t = 0; t < round.task_count; t++) run_task(&round, t, 0);
+        }
+        if (round.read_set && loader->is_input_ended) ended_round = r;
+
+        /* Errors in file order. */
+        for (uint32_t c = 0; round.write_set && c < round.write_set->chunk_count; c++) {
+            struct loader_chunk *chunk = &round.write_set->chunks[c];
+            if (chunk->status != PDB_OK) return copy_error(&chunk->error, chunk->status, error);
+        }
+        if (loader->append_status != PDB_OK)
+            return copy_error(&loader->append_error, loader->append_status, error);
+        for (uint32_t b = 0; round.stage_set && b < round.stage_set->batch_count; b++) {
+            struct loader_batch *batch = &round.stage_set->batches[b];
+            if (batch->status != PDB_OK) return copy_error(&batch->error, batch->status, error);
+        }
+        if (loader->read_status != PDB_OK)
+            return copy_error(&loader->read_error, loader->read_status, error);
+
+        if (round.write_set) {
+            for (uint32_t c = 0; c < round.write_set->chunk_count && options->chunk_commit; c++) {
+                const struct loader_chunk *chunk = &round.write_set->chunks[c];
+                enum pdb_status status = options->chunk_commit(options->chunk_context,
+                                                               chunk->ordinal, &chunk->receipt,
+                                                               error);
+                if (status != PDB_OK) return status;
+            }
+            set_release_chunks(loader, round.write_set); /* recycled by the next read */
+            round.write_set->batch_count = 0;
+        }
+        double now_s = monotonic_s();
+        if (options->progress != NULL && now_s - last_progress_s >= LOADER_PROGRESS_INTERVAL_S) {
+            last_progress_s = now_s;
+            report_progress(loader, now_s - started_s);
+        }
+    }
+    if (options->progress != NULL) report_progress(loader, monotonic_s() - started_s);
+    return PDB_OK;
+}
+
+/* ---- Entry point -------------------------------------------------------------------------- */
+
+static enum pdb_status find_absent_attributes(struct loader *loader, struct pdb_error *error)
+{
+    uint32_t attributes = loader->schema->attribute_count;
+    loader->absent_attributes = mem_alloc((attributes ? attributes : 1) * sizeof(uint32_t));
+    bool *named = mem_calloc(attributes ? attributes : 1, sizeof(bool));
+    if (loader->absent_attributes == NULL || named == NULL) {
+        mem_free(named);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    }
+    for (uint32_t f = 0; f < loader->field_count; f++)
+        if (loader->field_attribute[f] >= 0) named[loader->field_attribute[f]] = true;
+    for (uint32_t a = 0; a < attributes; a++)
+        if (!named[a]) loader->absent_attributes[loader->absent_count++] = a;
+    mem_free(named);
+    return PDB_OK;
 }
 
 enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *schema,
@@ -319,25 +266,16 @@ enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *
         .counts = counts,
     };
     memset(counts, 0, sizeof *counts);
-    buffer_init(&loader.line);
-    loader.started_s = loader.last_progress_s = monotonic_s();
+    uint32_t threads = options->pool != NULL ? thread_pool_thread_count(options->pool) : 1u;
+    uint64_t batches = (uint64_t)threads * LOADER_BATCHES_PER_THREAD;
+    loader.batches_per_set = batches < LOADER_SET_BATCHES_MAX ? (uint32_t)batches : LOADER_SET_BATCHES_MAX;
     enum pdb_status status = PDB_OK;
-
-    uint32_t attributes = schema->attribute_count;
-    uint32_t tag_attributes = 0;
-    for (uint32_t a = 0; a < attributes; a++) tag_attributes += schema->attributes[a].type == PDB_TYPE_TAGS;
-    loader.staged = mem_calloc(attributes, sizeof *loader.staged);
-    loader.tag_scratch = mem_alloc((size_t)(tag_attributes ? tag_attributes : 1) * PDB_TAGS_PER_VALUE_MAX * sizeof(char *));
-    loader.tag_size_scratch = mem_alloc((size_t)(tag_attributes ? tag_attributes : 1) * PDB_TAGS_PER_VALUE_MAX * sizeof(uint32_t));
-    if (loader.staged == NULL || loader.tag_scratch == NULL || loader.tag_size_scratch == NULL) {
+    loader.sets = mem_calloc(LOADER_SETS, sizeof *loader.sets);
+    loader.tag_scratch = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof(char *));
+    loader.tag_size_scratch = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof(uint32_t));
+    if (loader.sets == NULL || loader.tag_scratch == NULL || loader.tag_size_scratch == NULL) {
         status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory starting a load");
         goto done;
-    }
-    for (uint32_t a = 0, slot = 0; a < attributes; a++) {
-        if (schema->attributes[a].type != PDB_TYPE_TAGS) continue;
-        loader.staged[a].tags = loader.tag_scratch + (size_t)slot * PDB_TAGS_PER_VALUE_MAX;
-        loader.staged[a].tag_sizes = loader.tag_size_scratch + (size_t)slot * PDB_TAGS_PER_VALUE_MAX;
-        slot++;
     }
 
     struct csv_record record;
@@ -349,18 +287,9 @@ enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *
                            "naming the columns)", csv_reader_source(reader));
         goto done;
     }
-    status = map_header(&loader, &record, error);
-    if (status != PDB_OK) goto done;
-
-    for (;;) {
-        status = csv_reader_next(reader, &record, &has_record, error);
-        if (status != PDB_OK || !has_record) break;
-        counts->rows_read++;
-        status = load_record(&loader, &record, error);
-        if (status != PDB_OK) break;
-        if (counts->rows_read % LOADER_PROGRESS_ROWS == 0) report_progress(&loader, false);
-    }
-    if (status == PDB_OK) report_progress(&loader, true);
+    if ((status = map_header(&loader, &record, error)) != PDB_OK) goto done;
+    if ((status = find_absent_attributes(&loader, error)) != PDB_OK) goto done;
+    status = run_pipeline(&loader, error);
 
 done:
     counts->bytes_read = csv_reader_bytes_read(reader);
@@ -371,9 +300,14 @@ done:
             status = error_set_errno(error, PDB_ERR_IO, errno, "%s: writing rejects failed",
                                      options->rejects_path);
     }
-    buffer_deinit(&loader.line);
+    for (uint32_t s = 0; loader.sets != NULL && s < LOADER_SETS; s++) {
+        set_release_chunks(&loader, &loader.sets[s]);
+        mem_free(loader.sets[s].chunks);
+        for (uint32_t b = 0; b < LOADER_SET_BATCHES_MAX; b++) loader_batch_deinit(&loader.sets[s].batches[b]);
+    }
+    mem_free(loader.sets);
     mem_free(loader.field_attribute);
-    mem_free(loader.staged);
+    mem_free(loader.absent_attributes);
     mem_free(loader.tag_scratch);
     mem_free(loader.tag_size_scratch);
     return status;

@@ -3,11 +3,16 @@
  *
  * The first record is the header; each header name maps to an attribute (case-insensitive);
  * attributes absent from the header load as NULL. Every later record is parsed completely
- * into a staging row before anything is appended, so a bad record is rejected whole — it is
+ * into typed values before anything is appended, so a bad record is rejected whole — it is
  * written to the reject file with its file, line, column, attribute and reason — and the
- * columns only ever receive complete rows. When the columns' current chunk reaches
- * PDB_CHUNK_ROWS rows the sink is called to persist it, and the chunk is dropped from memory:
- * memory stays bounded by one chunk whatever the file size.
+ * columns only ever receive complete rows, in file order. When the columns' current chunk
+ * reaches PDB_CHUNK_ROWS rows it is detached and handed to the sink, which persists it:
+ * memory stays bounded by a few chunks whatever the file size.
+ *
+ * With a thread pool the work is spread over all its threads (loader_internal.h describes
+ * the pipeline): value parsing and chunk writing run in parallel, reading records and
+ * appending rows run one at a time each, overlapped with the rest. Results (columns, chunk
+ * order and contents, rejects and their order, counts) are identical for every pool size.
  *
  * The loader never commits anything itself: the sink writes chunk files and the caller
  * publishes them (or throws them away on error), which keeps an ingest atomic.
@@ -22,18 +27,38 @@
 #include "column/column.h"
 #include "ingest/csv_reader.h"
 
-/* Persists the columns' single chunk (chunk position 0, PDB_CHUNK_ROWS rows or, at the end,
- * fewer). Called with all columns holding exactly one chunk of equal row count. */
-typedef enum pdb_status (*loader_chunk_fn)(void *context, struct column *const *columns,
-                                           struct pdb_error *error);
+struct thread_pool;
+
+/* What a sink's chunk_write tells its chunk_commit about the chunk it wrote. */
+struct loader_chunk_receipt {
+    uint64_t size_bytes;
+    uint64_t checksum;
+};
+
+/* Persists one full chunk: `columns` (one per attribute, each holding exactly one chunk of
+ * PDB_CHUNK_ROWS rows) are the loader's, valid during the call only; their dictionaries are
+ * empty (codes refer to the loader's columns' dictionaries, which only grow). `ordinal`
+ * counts the chunks of this load from 0 in file order. Called on any thread of the pool,
+ * concurrently for distinct chunks. */
+typedef enum pdb_status (*loader_chunk_write_fn)(void *context, uint32_t ordinal,
+                                                 struct column *const *columns,
+                                                 struct loader_chunk_receipt *receipt,
+                                                 struct pdb_error *error);
+/* Records a written chunk: called on the loader's calling thread, in ordinal order, after
+ * that chunk's chunk_write succeeded. */
+typedef enum pdb_status (*loader_chunk_commit_fn)(void *context, uint32_t ordinal,
+                                                  const struct loader_chunk_receipt *receipt,
+                                                  struct pdb_error *error);
 
 struct loader_options {
     const char *rejects_path;         /* created on the first rejected row */
     bool ignore_unknown_columns;      /* else an unknown header name is an error */
-    pdb_progress_fn progress;         /* optional, about ten times a second */
+    pdb_progress_fn progress;         /* optional, about ten times a second, calling thread */
     void *progress_context;
-    loader_chunk_fn chunk_full;       /* required */
+    loader_chunk_write_fn chunk_write;   /* required */
+    loader_chunk_commit_fn chunk_commit; /* optional */
     void *chunk_context;
+    struct thread_pool *pool; /* borrowed; NULL: everything on the calling thread */
 };
 
 struct loader_counts {
@@ -44,10 +69,10 @@ struct loader_counts {
 };
 
 /* Loads every record of `reader` into `columns` (one per schema attribute, each holding
- * zero chunks or one partial chunk, with equal row counts). Full chunks go to
- * options->chunk_full; the last partial chunk stays in the columns for the caller.
- * Errors: a malformed header, an unknown/duplicate column, I/O on the input or the reject
- * file, out of memory, or a sink error. */
+ * zero chunks or one partial chunk, with equal row counts). Full chunks go to the sink; the
+ * last partial chunk stays in the columns for the caller. Errors: a malformed header, an
+ * unknown/duplicate column, I/O on the input or the reject file, out of memory, a limit, or
+ * a sink error (the first in file order). */
 enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *schema,
                                 struct column *const *columns,
                                 const struct loader_options *options,

@@ -114,8 +114,8 @@ size_t pdb_db_schema_text(const struct pdb_db *db, char *buffer, size_t buffer_s
  * 0 returns to the wall clock. For reproducible tests and replays. */
 void pdb_db_set_now(struct pdb_db *db, int64_t now_s);
 
-/* Sets how many threads this handle's queries (pdb_segment_count, pdb_segment_ids) and column
- * loads use: 0 = the number of online processors (sysconf(_SC_NPROCESSORS_ONLN)); values
+/* Sets how many threads this handle's queries (pdb_segment_count, pdb_segment_ids), column
+ * loads and ingests use: 0 = the number of online processors (sysconf(_SC_NPROCESSORS_ONLN)); values
  * above 256 are taken as 256. Results are identical for every thread count: ids are still
  * delivered in ascending order, on the calling thread. The default is the number of
  * processors, or the environment variable PROFILEDB_THREADS when it holds a number (read at
@@ -164,7 +164,8 @@ struct pdb_ingest_result {
     char input_warning[256];
 };
 
-/* Loads a CSV file (RFC 4180, header row naming attributes) into the database as one atomic
+/* Loads a CSV file (RFC 4180, header row naming attributes) into the database, on the
+ * handle's threads (pdb_db_set_threads; the result is identical for every count), as one atomic
  * step: either every accepted row becomes visible, or (on error) none does. Rows that do not
  * parse or do not fit their type go to the reject file with file, line, column and reason.
  * `options` may be NULL. `csv_path` "-" reads standard input. */

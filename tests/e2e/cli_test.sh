@@ -185,5 +185,17 @@ expect_grep '"input_method": "io_uring"' "$work/out" "ingest reports io_uring"
 expect_output "8" "both reads load the same rows" -- "$pdb" count "$work/io" "true"
 expect_output "2" "and the same values" -- "$pdb" count "$work/io" "country = 'US'"
 
+# ---- ingest on 1 and 3 threads writes the same files ---------------------------------
+if [ -f "$work/gen/profiles.csv" ]; then
+    for threads in 1 3; do
+        "$pdb" init "$work/t$threads" --schema "$work/gen/retail.schema" >/dev/null 2>&1
+        expect_exit 0 "ingest --threads $threads" -- "$pdb" ingest "$work/t$threads" "$work/gen/profiles.csv" --threads "$threads"
+    done
+    same=$(cd "$work/t1" && md5sum chunk-* dict-* MANIFEST | md5sum)
+    other=$(cd "$work/t3" && md5sum chunk-* dict-* MANIFEST | md5sum)
+    if [ "$same" == "$other" ]; then ok; else fail "ingest on 1 and 3 threads wrote different files"; fi
+fi
+expect_exit 2 "ingest --threads junk" -- "$pdb" ingest "$work/io" "$work/a.csv" --threads lots
+
 echo "cli_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -21,6 +21,8 @@ static void usage(FILE *out)
             "  --rejects PATH             reject file (default DB/rejects/<file>.g<generation>.rejects.csv)\n"
             "  --ignore-unknown-columns   skip header columns that name no attribute (default: error)\n"
             "  --format F                 summary as table (default), csv or json\n"
+            "  --threads N                threads that parse values and encode chunks (default:\n"
+            "                             one per processor; the result is the same for any N)\n"
             "  --quiet                    no progress display\n"
             "  --timing                   print the elapsed time\n"
             "  -h, --help                 show this help\n");
@@ -56,14 +58,16 @@ int cmd_ingest(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"quiet", no_argument, NULL, 'q'},
         {"timing", no_argument, NULL, 't'},
+        {"threads", required_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     struct pdb_ingest_options ingest_options = {0};
     enum cli_format format = CLI_FORMAT_TABLE;
-    bool quiet = false, timing = false;
+    bool quiet = false, timing = false, has_threads = false;
+    uint32_t threads = 0;
     int option;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "r:if:qth", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "r:if:qtj:h", options, NULL)) != -1) {
         switch (option) {
         case 'r': ingest_options.rejects_path = optarg; break;
         case 'i': ingest_options.ignore_unknown_columns = true; break;
@@ -72,6 +76,11 @@ int cmd_ingest(int argc, char **argv)
             break;
         case 'q': quiet = true; break;
         case 't': timing = true; break;
+        case 'j':
+            if (!cli_parse_threads(optarg, &threads))
+                return cli_usage_error("ingest", "--threads takes 0..256 (0 = one per processor), not '%s'", optarg);
+            has_threads = true;
+            break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("ingest", "invalid option");
         }
@@ -87,6 +96,7 @@ int cmd_ingest(int argc, char **argv)
     struct pdb_db *db;
     double started_s = cli_now_s();
     if (pdb_db_open(argv[optind], &db, &error) != PDB_OK) return cli_report("ingest", &error);
+    if (has_threads) pdb_db_set_threads(db, threads);
     int exit_code = CLI_EXIT_OK;
     bool warned = false;
     if (format == CLI_FORMAT_CSV) printf("file,rows_read,rows_loaded,rows_rejected,bytes,seconds,rejects\n");

@@ -1,0 +1,161 @@
+/*
+ * The append step of the loader (loader_internal.h): one set's staged rows -> the loader's
+ * columns, and its rejects -> the reject file, both in file order. It is the only step that
+ * touches the columns (and their growing dictionaries) and the reject file, and it runs on
+ * one thread at a time. Each time the columns' chunk fills, the chunk is moved (not copied)
+ * into fresh columns of a loader_chunk that the write step hands to the sink.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/status.h"
+#include "ingest/loader_internal.h"
+
+void loader_chunk_destroy(const struct loader *loader, struct loader_chunk *chunk)
+{
+    if (chunk->columns != NULL) {
+        for (uint32_t a = 0; a < loader->schema->attribute_count; a++) column_destroy(chunk->columns[a]);
+    }
+    mem_free(chunk->columns);
+    chunk->columns = NULL;
+}
+
+static enum pdb_status write_reject(struct loader *loader, const struct loader_reject_list *list,
+                                    uint32_t entry, struct pdb_error *error)
+{
+    const char *path = loader->options->rejects_path;
+    if (loader->rejects == NULL) {
+        loader->rejects = fopen(path, "w");
+        if (loader->rejects == NULL)
+            return error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot create reject file", path);
+        fputs("file,line,column,attribute,reason,record\n", loader->rejects);
+    }
+    const struct loader_reject *reject = &list->entries[entry];
+    if (fwrite(list->text.data + reject->offset, 1, reject->size, loader->rejects) != reject->size)
+        return error_set_errno(error, PDB_ERR_IO, errno, "%s: write failed", path);
+    loader->counts->rows_rejected++;
+    return PDB_OK;
+}
+
+/* Moves the full chunk of the columns into a new loader_chunk of the set. */
+static enum pdb_status detach_chunk(struct loader *loader, struct loader_set *set,
+                                    struct pdb_error *error)
+{
+    uint32_t attributes = loader->schema->attribute_count;
+    if (set->chunk_count == set->chunk_capacity) {
+        void *grown = set->chunks;
+        size_t capacity = set->chunk_capacity;
+        if (mem_grow(&grown, &capacity, set->chunk_count + 1u, sizeof *set->chunks) != 0) goto no_memory;
+        set->chunks = grown;
+        set->chunk_capacity = (uint32_t)capacity;
+    }
+    struct loader_chunk chunk = {.ordinal = loader->next_ordinal};
+    chunk.columns = mem_calloc(attributes, sizeof *chunk.columns);
+    if (chunk.columns == NULL) goto no_memory;
+    for (uint32_t a = 0; a < attributes; a++) {
+        chunk.columns[a] = column_create(&loader->schema->attributes[a]);
+        if (chunk.columns[a] == NULL) {
+            loader_chunk_destroy(loader, &chunk);
+            goto no_memory;
+        }
+    }
+    for (uint32_t a = 0; a < attributes; a++) column_move_chunks(chunk.columns[a], loader->columns[a]);
+    set->chunks[set->chunk_count++] = chunk;
+    loader->next_ordinal++;
+    return PDB_OK;
+no_memory:
+    return error_set(error, PDB_ERR_NO_MEMORY, "out of memory handing over a full chunk");
+}
+
+static uint32_t take_u32(const uint8_t **cursor)
+{
+    uint32_t value;
+    memcpy(&value, *cursor, sizeof value);
+    *cursor += sizeof value;
+    return value;
+}
+
+/* Appends the staged row at *cursor (advanced past it). */
+static enum pdb_status append_row(struct loader *loader, const uint8_t **cursor,
+                                  struct pdb_error *error)
+{
+    const uint8_t *at = *cursor;
+    enum pdb_status status = PDB_OK;
+    for (uint32_t f = 0; f < loader->field_count && status == PDB_OK; f++) {
+        int32_t a = loader->field_attribute[f];
+        if (a < 0) continue;
+        struct column *column = loader->columns[a];
+        enum staged_kind kind = (enum staged_kind)*at++;
+        switch (kind) {
+        case STAGED_NULL: status = column_append_null(column, error); break;
+        case STAGED_BOOL: status = column_append_bool(column, *at++ != 0, error); break;
+        case STAGED_INT: {
+            int64_t value;
+            memcpy(&value, at, sizeof value);
+            at += sizeof value;
+            status = column_append_int(column, value, error);
+            break;
+        }
+        case STAGED_FLOAT: {
+            double value;
+            memcpy(&value, at, sizeof value);
+            at += sizeof value;
+            status = column_append_float(column, value, error);
+            break;
+        }
+        case STAGED_STRING: {
+            uint32_t size = take_u32(&at);
+            status = column_append_string(column, (const char *)at, size, error);
+            at += size;
+            break;
+        }
+        case STAGED_TAGS: {
+            uint32_t count = take_u32(&at);
+            for (uint32_t t = 0; t < count; t++) {
+                loader->tag_size_scratch[t] = take_u32(&at);
+                loader->tag_scratch[t] = (const char *)at;
+                at += loader->tag_size_scratch[t];
+            }
+            status = column_append_tags(column, loader->tag_scratch, loader->tag_size_scratch,
+                                        count, error);
+            break;
+        }
+        default: status = error_set(error, PDB_ERR_USAGE, "bad staged value kind %d", (int)kind);
+        }
+    }
+    for (uint32_t i = 0; i < loader->absent_count && status == PDB_OK; i++)
+        status = column_append_null(loader->columns[loader->absent_attributes[i]], error);
+    *cursor = at;
+    return status;
+}
+
+enum pdb_status loader_set_append(struct loader *loader, struct loader_set *set,
+                                  struct pdb_error *error)
+{
+    enum pdb_status status = PDB_OK;
+    struct column *first = loader->columns[0];
+    for (uint32_t b = 0; b < set->batch_count && status == PDB_OK; b++) {
+        struct loader_batch *batch = &set->batches[b];
+        const struct loader_reject_list *structural = &batch->structural, *values = &batch->values;
+        const uint8_t *cursor = batch->staged.data;
+        uint32_t s = 0, v = 0;
+        for (uint32_t w = 0; w <= batch->record_count && status == PDB_OK; w++) {
+            while (s < structural->count && structural->entries[s].before_record <= w && status == PDB_OK)
+                status = write_reject(loader, structural, s++, error);
+            if (w == batch->record_count || status != PDB_OK) break;
+            if (v < values->count && values->entries[v].before_record == w) {
+                status = write_reject(loader, values, v++, error);
+                continue;
+            }
+            status = append_row(loader, &cursor, error);
+            if (status != PDB_OK) break;
+            loader->counts->rows_loaded++;
+            if (first->chunks[first->chunk_count - 1].row_count == PDB_CHUNK_ROWS)
+                status = detach_chunk(loader, set, error);
+        }
+        loader->counts->rows_read += batch->rows_read;
+        loader->counts->bytes_read = batch->bytes_end;
+    }
+    return status;
+}

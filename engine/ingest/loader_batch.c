@@ -1,0 +1,159 @@
+/*
+ * The read step of the loader (loader_internal.h): records from the csv_reader into a
+ * batch's raw bytes, and the reject lists every step shares.
+ *
+ * A well-formed record is copied byte for byte with its line end, so the stage step's
+ * memory csv_reader parses exactly what the file held (a lone CR before CRLF included). The
+ * raw bytes start with "\n": an empty line produces no record, and a record can then never
+ * sit at byte 0, where a UTF-8 BOM would be skipped. Malformed records are not copied: they
+ * become rejects placed before the next well-formed record.
+ */
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/status.h"
+#include "ingest/loader_internal.h"
+
+void loader_reject_list_deinit(struct loader_reject_list *list)
+{
+    mem_free(list->entries);
+    buffer_deinit(&list->text);
+    memset(list, 0, sizeof *list);
+}
+
+void loader_batch_deinit(struct loader_batch *batch)
+{
+    buffer_deinit(&batch->raw);
+    mem_free(batch->record_lines);
+    loader_reject_list_deinit(&batch->structural);
+    buffer_deinit(&batch->staged);
+    loader_reject_list_deinit(&batch->values);
+    memset(batch, 0, sizeof *batch);
+}
+
+void loader_batch_reset(struct loader_batch *batch)
+{
+    buffer_reset(&batch->raw);
+    batch->record_count = 0;
+    batch->rows_read = 0;
+    batch->structural.count = 0;
+    buffer_reset(&batch->structural.text);
+    buffer_reset(&batch->staged);
+    batch->staged_count = 0;
+    batch->values.count = 0;
+    buffer_reset(&batch->values.text);
+    batch->status = PDB_OK;
+    batch->error.status = PDB_OK;
+    batch->error.message[0] = '\0';
+}
+
+/* ---- Reject lines ------------------------------------------------------------------- */
+
+static int append_csv_field(struct buffer *line, const char *data, size_t size)
+{
+    bool needs_quotes = memchr(data, ',', size) || memchr(data, '"', size) ||
+                        memchr(data, '\n', size) || memchr(data, '\r', size);
+    if (!needs_quotes) return buffer_append(line, data, size);
+    if (buffer_append(line, "\"", 1) != 0) return -1;
+    const char *rest = data;
+    size_t left = size;
+    while (left > 0) { /* runs between quotes in one append each */
+        const char *quote = memchr(rest, '"', left);
+        size_t run = quote ? (size_t)(quote - rest) + 1 : left;
+        if (buffer_append(line, rest, run) != 0) return -1;
+        if (quote && buffer_append(line, "\"", 1) != 0) return -1;
+        rest += run;
+        left -= run;
+    }
+    return buffer_append(line, "\"", 1);
+}
+
+int loader_reject_add(struct loader_reject_list *list, uint32_t before_record, const char *source,
+                      uint64_t line, uint32_t column, const char *attribute, const char *reason,
+                      const char *raw, size_t raw_size)
+{
+    if (list->count == list->capacity) {
+        void *grown = list->entries;
+        size_t capacity = list->capacity;
+        if (mem_grow(&grown, &capacity, list->count + 1u, sizeof *list->entries) != 0) return -1;
+        list->entries = grown;
+        list->capacity = (uint32_t)capacity;
+    }
+    struct buffer *out = &list->text;
+    size_t start = out->size;
+    char numbers[64];
+    int used = snprintf(numbers, sizeof numbers, ",%llu,%u,", (unsigned long long)line, column);
+    if (append_csv_field(out, source, strlen(source)) != 0 ||
+        buffer_append(out, numbers, (size_t)used) != 0 ||
+        append_csv_field(out, attribute, strlen(attribute)) != 0 || buffer_append(out, ",", 1) != 0 ||
+        append_csv_field(out, reason, strlen(reason)) != 0 || buffer_append(out, ",", 1) != 0 ||
+        append_csv_field(out, raw, raw_size) != 0 || buffer_append(out, "\n", 1) != 0 ||
+        out->size - start > UINT32_MAX || out->size > UINT32_MAX) {
+        out->size = start;
+        return -1;
+    }
+    list->entries[list->count++] = (struct loader_reject){
+        .before_record = before_record, .offset = (uint32_t)start,
+        .size = (uint32_t)(out->size - start)};
+    return 0;
+}
+
+/* ---- Read step ----------------------------------------------------------------------- */
+
+static int add_record(struct loader_batch *batch, const struct csv_record *record)
+{
+    if (batch->record_count == batch->record_capacity) {
+        void *grown = batch->record_lines;
+        size_t capacity = batch->record_capacity;
+        if (mem_grow(&grown, &capacity, batch->record_count + 1u, sizeof(uint64_t)) != 0) return -1;
+        batch->record_lines = grown;
+        batch->record_capacity = (uint32_t)capacity;
+    }
+    if (buffer_append(&batch->raw, record->raw, record->raw_size + record->line_end_size) != 0)
+        return -1;
+    batch->record_lines[batch->record_count++] = record->line;
+    return 0;
+}
+
+enum pdb_status loader_batch_read(struct loader *loader, struct loader_batch *batch,
+                                  struct pdb_error *error)
+{
+    const char *source = csv_reader_source(loader->reader);
+    loader_batch_reset(batch);
+    if (buffer_append(&batch->raw, "\n", 1) != 0) goto no_memory;
+    while (batch->rows_read < LOADER_BATCH_RECORDS && batch->raw.size < LOADER_BATCH_BYTES_MAX) {
+        struct csv_record record;
+        bool has_record;
+        enum pdb_status status = csv_reader_next(loader->reader, &record, &has_record, error);
+        if (status != PDB_OK) return status;
+        if (!has_record) {
+            loader->is_input_ended = true;
+            break;
+        }
+        batch->rows_read++;
+        if (record.problem != NULL) {
+            if (loader_reject_add(&batch->structural, batch->record_count, source,
+                                  record.problem_line, record.problem_column, "", record.problem,
+                                  record.raw, record.raw_size) != 0)
+                goto no_memory;
+            continue;
+        }
+        if (record.field_count != loader->field_count) {
+            char detail[128];
+            snprintf(detail, sizeof detail, "expected %u fields (as in the header), found %u",
+                     loader->field_count, record.field_count);
+            const struct csv_field *at = record.field_count > loader->field_count
+                                             ? &record.fields[loader->field_count]
+                                             : &record.fields[record.field_count - 1];
+            if (loader_reject_add(&batch->structural, batch->record_count, source, at->line,
+                                  at->column, "", detail, record.raw, record.raw_size) != 0)
+                goto no_memory;
+            continue;
+        }
+        if (add_record(batch, &record) != 0) goto no_memory;
+    }
+    batch->bytes_end = csv_reader_bytes_read(loader->reader);
+    return PDB_OK;
+no_memory:
+    return error_set(error, PDB_ERR_NO_MEMORY, "%s: out of memory buffering CSV records", source);
+}

@@ -1,0 +1,141 @@
+/*
+ * What the files of the loader share (loader.c drives, loader_batch.c reads, loader_stage.c
+ * parses values, loader_append.c appends rows and writes rejects).
+ *
+ * The loader is a pipeline over "sets" of record batches, advanced one round at a time on
+ * the caller's thread pool (see loader.c). A batch moves through four steps, each of which
+ * touches only its own batch (or, for the append step, the shared columns and reject file):
+ *
+ *   read    (serial)   csv_reader -> the batch's raw bytes: the well-formed records exactly as
+ *                      in the file, each with its first line; malformed records become
+ *                      rejects at their place
+ *   stage   (parallel) raw bytes -> typed values, in `staged` (the format below); records
+ *                      with a bad value become rejects
+ *   append  (serial)   staged rows -> the loader's columns, in file order; rejects -> the
+ *                      reject file in file order; every full chunk is detached
+ *   write   (parallel) the sink writes each detached chunk (then commits it, in order)
+ *
+ * Staged row format, per row, per header field that names an attribute, in header order
+ * (attributes absent from the header are NULL and not staged): one kind byte, then
+ *   BOOL 1 byte; INT 8 bytes; FLOAT 8 bytes (host order: the bytes never leave the process);
+ *   STRING u32 size + bytes; TAGS u32 count + count * (u32 size + bytes); NULL nothing.
+ */
+#ifndef PDB_INGEST_LOADER_INTERNAL_H
+#define PDB_INGEST_LOADER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/buffer.h"
+#include "base/limits.h"
+#include "ingest/loader.h"
+
+/* Records per batch: small enough that a set of batches keeps every thread busy, large
+ * enough that per-batch costs (a memory csv_reader, task hand-off) vanish. */
+#define LOADER_BATCH_RECORDS 8192u
+/* A batch stops after the record that takes its raw bytes beyond this (bounds memory). */
+#define LOADER_BATCH_BYTES_MAX (8u << 20)
+/* Batches per set and thread: a set holds about one chunk's worth of rows per thread, so
+ * every thread has a chunk to write in the round after. */
+#define LOADER_BATCHES_PER_THREAD (PDB_CHUNK_ROWS / LOADER_BATCH_RECORDS)
+/* A set never holds more batches than this, whatever the thread count (bounds memory). */
+#define LOADER_SET_BATCHES_MAX 64u
+/* Sets alive at once: one per pipeline step. */
+#define LOADER_SETS 4u
+#define LOADER_REASON_VALUE_SIZE_MAX 40 /* bytes of a bad value quoted in a reason */
+
+enum staged_kind { STAGED_NULL, STAGED_BOOL, STAGED_INT, STAGED_FLOAT, STAGED_STRING, STAGED_TAGS };
+
+/* A reject of a batch, in file order: `before_record` well-formed records of the batch come
+ * before it; its reject-file line (with the newline) is text[offset, offset + size). */
+struct loader_reject {
+    uint32_t before_record;
+    uint32_t offset;
+    uint32_t size;
+};
+
+struct loader_reject_list {
+    struct loader_reject *entries;
+    uint32_t count, capacity;
+    struct buffer text;
+};
+
+struct loader_batch {
+    /* read step */
+    struct buffer raw;      /* "\n" then the records' bytes, line ends included */
+    uint64_t *record_lines; /* first line of each well-formed record in the file */
+    uint32_t record_count, record_capacity;
+    uint64_t rows_read;          /* records of the file in this batch, malformed included */
+    uint64_t bytes_end;          /* csv_reader_bytes_read after this batch (progress) */
+    struct loader_reject_list structural; /* malformed records */
+    /* stage step */
+    struct buffer staged;
+    uint32_t staged_count;             /* rows in staged */
+    struct loader_reject_list values;  /* records with a bad value */
+    struct pdb_error error;
+    enum pdb_status status;
+};
+
+/* A full chunk detached by the append step, waiting for the write step. */
+struct loader_chunk {
+    uint32_t ordinal;
+    struct column **columns; /* one per attribute, one chunk each; owned */
+    struct loader_chunk_receipt receipt;
+    enum pdb_status status; /* of the write step */
+    struct pdb_error error;
+};
+
+struct loader_set {
+    struct loader_batch batches[LOADER_SET_BATCHES_MAX];
+    uint32_t batch_count;      /* filled by the read step */
+    struct loader_chunk *chunks; /* detached by the append step */
+    uint32_t chunk_count, chunk_capacity;
+};
+
+struct loader {
+    struct csv_reader *reader;
+    const struct schema *schema;
+    struct column *const *columns;
+    const struct loader_options *options;
+    struct loader_counts *counts;
+    int32_t *field_attribute; /* per header field: attribute index or -1 (ignored) */
+    uint32_t field_count;
+    uint32_t *absent_attributes; /* attributes no header field names: always NULL */
+    uint32_t absent_count;
+    uint32_t batches_per_set;
+    bool is_input_ended;
+    struct loader_set *sets; /* LOADER_SETS */
+    /* append step */
+    FILE *rejects;
+    uint32_t next_ordinal;
+    const char **tag_scratch; /* PDB_TAGS_PER_VALUE_MAX strings of one tag set */
+    uint32_t *tag_size_scratch;
+    struct pdb_error append_error;
+    enum pdb_status append_status;
+    /* read step */
+    struct pdb_error read_error;
+    enum pdb_status read_status;
+};
+
+/* loader_batch.c */
+void loader_batch_deinit(struct loader_batch *batch);
+void loader_batch_reset(struct loader_batch *batch);
+/* Fills one batch with up to LOADER_BATCH_RECORDS records; sets loader->is_input_ended. */
+enum pdb_status loader_batch_read(struct loader *loader, struct loader_batch *batch,
+                                  struct pdb_error *error);
+/* Appends a reject line (file,line,column,attribute,reason,record) to `list`. 0 or -1 (OOM). */
+int loader_reject_add(struct loader_reject_list *list, uint32_t before_record, const char *source,
+                      uint64_t line, uint32_t column, const char *attribute, const char *reason,
+                      const char *raw, size_t raw_size);
+void loader_reject_list_deinit(struct loader_reject_list *list);
+
+/* loader_stage.c: the stage step of one batch (status and error in the batch). */
+void loader_batch_stage(const struct loader *loader, struct loader_batch *batch);
+
+/* loader_append.c: the append step of one set, in file order. */
+enum pdb_status loader_set_append(struct loader *loader, struct loader_set *set,
+                                  struct pdb_error *error);
+void loader_chunk_destroy(const struct loader *loader, struct loader_chunk *chunk);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * The stage step of the loader (loader_internal.h): one batch's raw records -> typed values
+ * in the staged row format, on any thread. A record is staged completely or not at all: the
+ * first field that does not parse rolls the row back and becomes the record's reject, with
+ * the field's position in the file (file line = the record's first line + lines into it).
+ * Allocates only per batch (the memory csv_reader, the tag scratch), never per row.
+ */
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/limits.h"
+#include "base/status.h"
+#include "ingest/loader_internal.h"
+#include "ingest/value_parse.h"
+
+struct stager {
+    uint8_t *cursor; /* next byte of the staged buffer; room reserved per record */
+    const char **tags;
+    uint32_t *tag_sizes;
+};
+
+/* Most bytes a record of `raw_size` bytes and `field_count` fields stages to: a value stages
+ * to at most its field's bytes plus a kind byte and a u32 size, and each tag (which takes at
+ * least 2 bytes of the field with its '|') to its bytes plus a u32 size. */
+static size_t staged_size_max(size_t raw_size, uint32_t field_count)
+{
+    return 3u * raw_size + 9u * (size_t)field_count + 16u;
+}
+
+static inline void put_kind(struct stager *stager, enum staged_kind kind)
+{
+    *stager->cursor++ = (uint8_t)kind;
+}
+
+static inline void put_bytes(struct stager *stager, const void *data, size_t size)
+{
+    memcpy(stager->cursor, data, size);
+    stager->cursor += size;
+}
+
+static inline void put_u32(struct stager *stager, uint32_t value)
+{
+    put_bytes(stager, &value, sizeof value);
+}
+
+/* Parses one field and appends its staged value; returns a reason or NULL. */
+static const char *stage_field(struct stager *stager, const struct attribute *attribute,
+                               const struct csv_field *field, char *detail, size_t detail_size)
+{
+    const char *data = field->data;
+    size_t size = field->size;
+    switch (attribute->type) {
+    case PDB_TYPE_TEXT:
+    case PDB_TYPE_CATEGORY: {
+        if (size == 0 && !field->is_quoted) {
+            put_kind(stager, STAGED_NULL);
+            break;
+        }
+        size_t bad = 0;
+        const char *reason = value_check_string(data, size, &bad);
+        if (reason != NULL) {
+            if (size > PDB_TEXT_VALUE_SIZE_MAX) return reason; /* no bad byte to point at */
+            snprintf(detail, detail_size, "%s at byte %zu of the value", reason, bad + 1);
+            return detail;
+        }
+        put_kind(stager, STAGED_STRING);
+        put_u32(stager, (uint32_t)size);
+        put_bytes(stager, data, size);
+        break;
+    }
+    case PDB_TYPE_TAGS: {
+        if (size == 0 && !field->is_quoted) {
+            put_kind(stager, STAGED_NULL);
+            break;
+        }
+        uint32_t count = 0;
+        const char *reason = value_split_tags(data, size, stager->tags, stager->tag_sizes,
+                                              PDB_TAGS_PER_VALUE_MAX, &count);
+        if (reason != NULL) return reason;
+        put_kind(stager, STAGED_TAGS);
+        put_u32(stager, count);
+        for (uint32_t t = 0; t < count; t++) {
+            put_u32(stager, stager->tag_sizes[t]);
+            put_bytes(stager, stager->tags[t], stager->tag_sizes[t]);
+        }
+        break;
+    }
+    default: {
+        value_trim(&data, &size);
+        if (size == 0) { /* empty (quoted or not) is NULL for non-string types */
+            put_kind(stager, STAGED_NULL);
+            break;
+        }
+        const char *reason = NULL;
+        bool bool_value = false;
+        int64_t int_value = 0;
+        double float_value = 0;
+        switch (attribute->type) {
+        case PDB_TYPE_BOOL:
+            reason = value_parse_bool(data, size, &bool_value);
+            if (reason == NULL) {
+                put_kind(stager, STAGED_BOOL);
+                *stager->cursor++ = bool_value;
+            }
+            break;
+        case PDB_TYPE_INT:
+        case PDB_TYPE_TIMESTAMP:
+            reason = attribute->type == PDB_TYPE_INT ? value_parse_int(data, size, &int_value)
+                                                     : value_parse_timestamp(data, size, &int_value);
+            if (reason == NULL) {
+                put_kind(stager, STAGED_INT);
+                put_bytes(stager, &int_value, sizeof int_value);
+            }
+            break;
+        case PDB_TYPE_FLOAT:
+            reason = value_parse_float(data, size, &float_value);
+            if (reason == NULL) {
+                put_kind(stager, STAGED_FLOAT);
+                put_bytes(stager, &float_value, sizeof float_value);
+            }
+            break;
+        default: break;
+        }
+        if (reason != NULL) {
+            int shown = size > LOADER_REASON_VALUE_SIZE_MAX ? LOADER_REASON_VALUE_SIZE_MAX : (int)size;
+            snprintf(detail, detail_size, "%s value '%.*s%s': %s", pdb_type_name(attribute->type),
+                     shown, data, (int)size > shown ? "..." : "", reason);
+            return detail;
+        }
+    }
+    }
+    return NULL;
+}
+
+/* Stages record `index` of the batch, its fields in header order (the first bad field is the
+ * one reported); false when memory ran out. */
+static bool stage_record(const struct loader *loader, struct loader_batch *batch,
+                         struct stager *stager, const struct csv_record *record, uint32_t index)
+{
+    const struct schema *schema = loader->schema;
+    if (buffer_reserve(&batch->staged, staged_size_max(record->raw_size, record->field_count)) != 0)
+        return false;
+    stager->cursor = batch->staged.data + batch->staged.size;
+    char detail[256];
+    for (uint32_t f = 0; f < loader->field_count; f++) {
+        int32_t a = loader->field_attribute[f];
+        if (a < 0) continue;
+        const struct csv_field *field = &record->fields[f];
+        const char *reason = stage_field(stager, &schema->attributes[a], field, detail, sizeof detail);
+        if (reason == NULL) continue;
+        uint64_t line = batch->record_lines[index] + (field->line - record->line);
+        return loader_reject_add(&batch->values, index, csv_reader_source(loader->reader), line,
+                                 field->column, schema->attributes[a].name, reason, record->raw,
+                                 record->raw_size) == 0;
+    }
+    batch->staged.size = (size_t)(stager->cursor - batch->staged.data);
+    batch->staged_count++;
+    return true;
+}
+
+void loader_batch_stage(const struct loader *loader, struct loader_batch *batch)
+{
+    const char *source = csv_reader_source(loader->reader);
+    struct csv_reader *reader = NULL;
+    struct stager stager = {0};
+    stager.tags = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof *stager.tags);
+    stager.tag_sizes = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof *stager.tag_sizes);
+    if (stager.tags == NULL || stager.tag_sizes == NULL) goto no_memory;
+    /* About the size of the raw text: most values stage to fewer bytes than their CSV. */
+    if (buffer_reserve(&batch->staged, batch->raw.size + 64u * batch->record_count) != 0) goto no_memory;
+    batch->status = csv_reader_open_memory((const char *)batch->raw.data, batch->raw.size, source,
+                                           &reader, &batch->error);
+    if (batch->status != PDB_OK) goto done;
+    for (uint32_t index = 0; index < batch->record_count; index++) {
+        struct csv_record record;
+        bool has_record = false;
+        batch->status = csv_reader_next(reader, &record, &has_record, &batch->error);
+        if (batch->status != PDB_OK) goto done;
+        /* The read step copied well-formed records with their line ends: each parses again
+         * into one well-formed record with the header's field count. */
+        if (!has_record || record.problem != NULL || record.field_count != loader->field_count) {
+            batch->status = error_set(&batch->error, PDB_ERR_USAGE, "%s:%llu: internal error: "
+                                      "a buffered record did not parse again", source,
+                                      (unsigned long long)batch->record_lines[index]);
+            goto done;
+        }
+        if (!stage_record(loader, batch, &stager, &record, index)) goto no_memory;
+    }
+    goto done;
+no_memory:
+    batch->status = error_set(&batch->error, PDB_ERR_NO_MEMORY, "%s: out of memory parsing values",
+                              source);
+done:
+    csv_reader_close(reader);
+    mem_free(stager.tags);
+    mem_free(stager.tag_sizes);
+}
