@@ -51,9 +51,6 @@ struct codec {
     enum block_encoding id;
     const char *name;
     uint32_t type_mask; /* bit (1 << type) for every type the codec writes */
-    /* Types for which another codec always encodes smaller: block_encode does not try this
-     * one there (its blocks still decode). */
-    uint32_t dominated_mask;
     codec_encode_fn encode;
     codec_decode_fn decode;
 };

@@ -116,10 +116,6 @@ const struct codec codec_lz4 = {
     .id = BLOCK_ENCODING_LZ4,
     .name = "lz4",
     .type_mask = CODEC_ALL_TYPES,
-    /* TEXT_LZ4 runs LZ4 over the same text bytes and bit-packs the lengths, where this codec
-     * also compresses the 4-byte offsets: it never wins on text, and trying it was a fifth of
-     * the CPU time of an ingest. */
-    .dominated_mask = CODEC_TYPE_BIT(PDB_TYPE_TEXT),
     .encode = lz4_encode,
     .decode = lz4_decode,
 };

@@ -1,8 +1,8 @@
 /*
  * Column blocks (see encoding.h): the codec table, the header, and the choice of codec.
  *
- * block_encode encodes the chunk with every codec that applies to its type (but those that
- * another codec always beats there), each into a scratch buffer, and keeps the smallest payload; the table is ordered by decode speed so
+ * block_encode encodes the chunk with every codec that applies to its type, each into a
+ * scratch buffer, and keeps the smallest payload; the table is ordered by decode speed so
  * that a tie goes to the cheaper decoder. block_decode checks the header, dispatches on the
  * encoding id and re-checks the decoded chunk (null count, zone map, invariants), so a codec
  * can never hand the executor a chunk that breaks column.h.
@@ -72,7 +72,6 @@ enum pdb_status block_encode(const struct column_chunk *chunk, enum pdb_type typ
     enum pdb_status status = PDB_OK;
     for (size_t i = 0; i < CODEC_COUNT; i++) {
         if (!codec_applies(codecs[i], type)) continue;
-        if (codecs[i]->dominated_mask & CODEC_TYPE_BIT(type)) continue;
         buffer_reset(&candidate);
         enum codec_encode_result result = codecs[i]->encode(chunk, type, &candidate);
         if (result == CODEC_NO_MEMORY) {
