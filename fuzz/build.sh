@@ -21,7 +21,7 @@ for source in engine/base/*.c engine/simd/*.c engine/catalog/*.c engine/column/*
 done
 for target in fuzz/fuzz_*.c; do
     name=$(basename "$target" .c)
-    clang "${flags[@]}" -fsanitize=fuzzer "$target" "${objects[@]}" -llz4 -lxxhash -lutf8proc -lm -lpthread -o "$out/$name"
+    clang "${flags[@]}" -fsanitize=fuzzer "$target" "${objects[@]}" -llz4 -lxxhash -lutf8proc -luring -lm -lpthread -o "$out/$name"
     echo "built $out/$name"
 done
 if [ "${1:-}" = "--run" ]; then

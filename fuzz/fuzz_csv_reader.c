@@ -3,7 +3,8 @@
  *
  * The first input byte picks the configuration: bits 0-5 a read size for the streamed copy
  * (0 = PDB_CSV_READ_SIZE, else 1..63 bytes), bit 6 a record size limit of 40 bytes (else
- * the real one), so block boundaries and the oversized-record skip are both reached. The
+ * the real one), bit 7 lines mode (NDJSON), so block boundaries and the oversized-record
+ * skip are both reached in both modes. The
  * rest is the CSV text. Each input is read twice, in place and streamed, in lockstep; the
  * two must agree exactly (a differential oracle for all the buffering logic), and every
  * record must satisfy the documented invariants. Any failure aborts.
@@ -35,10 +36,11 @@
     } while (0)
 
 static struct csv_reader *open_configured(const char *data, size_t size, size_t read_size,
-                                          size_t record_size_max)
+                                          size_t record_size_max, bool is_lines)
 {
     struct csv_reader *reader = NULL;
     FUZZ_CHECK(csv_reader_open_memory(data, size, "fuzz", &reader, NULL) == PDB_OK);
+    if (is_lines) csv_reader_set_lines_mode(reader);
     if (read_size > 0) csv_reader_set_read_size(reader, read_size);
     if (record_size_max > 0) csv_reader_set_record_size_max(reader, record_size_max);
     return reader;
@@ -52,7 +54,7 @@ static bool problem_equal(const char *a, const char *b)
 
 /* Invariants of one record read in place from data[0, size). */
 static void check_record(const struct csv_record *record, const char *data, size_t size,
-                         uint64_t previous_line_end, size_t record_size_max)
+                         uint64_t previous_line_end, size_t record_size_max, bool is_lines)
 {
     FUZZ_CHECK(record->line >= previous_line_end);
     FUZZ_CHECK(record->line_count >= 1);
@@ -67,6 +69,15 @@ static void check_record(const struct csv_record *record, const char *data, size
         return;
     }
     FUZZ_CHECK(record->raw_size <= record_size_max);
+    if (is_lines) { /* one unquoted field: the whole line, never a LF or NUL */
+        const struct csv_field *field = &record->fields[0];
+        FUZZ_CHECK(record->field_count == 1 && record->line_count == 1 && !field->is_quoted);
+        FUZZ_CHECK(field->data == record->raw && field->size == record->raw_size);
+        FUZZ_CHECK(field->line == record->line && field->column == 1);
+        FUZZ_CHECK(memchr(field->data, '\n', field->size) == NULL);
+        FUZZ_CHECK(memchr(field->data, '\0', field->size) == NULL);
+        return;
+    }
     FUZZ_CHECK(record->field_count >= 1 && record->field_count <= PDB_CSV_FIELDS_MAX);
     size_t field_bytes = 0;
     uint64_t line = record->line;
@@ -99,8 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t input_size)
     const char *data = (const char *)input + 1;
     size_t size = input_size - 1;
 
-    struct csv_reader *in_place = open_configured(data, size, 0, record_size_max);
-    struct csv_reader *streamed = open_configured(data, size, read_size, record_size_max);
+    bool is_lines = (input[0] & 128u) != 0;
+    struct csv_reader *in_place = open_configured(data, size, 0, record_size_max, is_lines);
+    struct csv_reader *streamed = open_configured(data, size, read_size, record_size_max, is_lines);
     uint64_t line_end = 1;
     for (;;) {
         struct csv_record x, y;
@@ -109,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *input, size_t input_size)
         FUZZ_CHECK(csv_reader_next(streamed, &y, &has_y, NULL) == PDB_OK);
         FUZZ_CHECK(has_x == has_y);
         if (!has_x) break;
-        check_record(&x, data, size, line_end, record_size_max);
+        check_record(&x, data, size, line_end, record_size_max, is_lines);
         line_end = x.line + x.line_count;
         FUZZ_CHECK(x.line == y.line && x.line_count == y.line_count);
         FUZZ_CHECK(x.raw_size == y.raw_size && memcmp(x.raw, y.raw, x.raw_size) == 0);

@@ -1,5 +1,5 @@
 /*
- * pdb_db_ingest_csv: one ingest is one transaction.
+ * pdb_db_ingest_csv and pdb_db_ingest_file (CSV or NDJSON): one ingest is one transaction.
  *
  *  1. Take the writer lock (DB/LOCK) and re-read the manifest (another process may have
  *     committed since this handle opened it).
@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -233,9 +234,45 @@ static void remove_new_files(struct ingest_transaction *transaction)
     db_collect_garbage(transaction->db);
 }
 
+static bool has_suffix(const char *text, const char *suffix)
+{
+    size_t size = strlen(text), suffix_size = strlen(suffix);
+    return size >= suffix_size && strcasecmp(text + size - suffix_size, suffix) == 0;
+}
+
+static enum loader_format input_format(const char *path, enum pdb_input_format format)
+{
+    if (format == PDB_INPUT_NDJSON) return LOADER_FORMAT_NDJSON;
+    if (format == PDB_INPUT_CSV) return LOADER_FORMAT_CSV;
+    return has_suffix(path, ".ndjson") || has_suffix(path, ".jsonl") ? LOADER_FORMAT_NDJSON
+                                                                     : LOADER_FORMAT_CSV;
+}
+
+static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum loader_format format,
+                              const struct pdb_ingest_options *options,
+                              struct pdb_ingest_result *result, struct pdb_error *error);
+
 enum pdb_status pdb_db_ingest_csv(struct pdb_db *db, const char *csv_path,
                                   const struct pdb_ingest_options *options,
                                   struct pdb_ingest_result *result, struct pdb_error *error)
+{
+    return ingest(db, csv_path, LOADER_FORMAT_CSV, options, result, error);
+}
+
+enum pdb_status pdb_db_ingest_file(struct pdb_db *db, const char *path,
+                                   const struct pdb_ingest_options *options,
+                                   struct pdb_ingest_result *result, struct pdb_error *error)
+{
+    if (path == NULL) return error_set(error, PDB_ERR_USAGE, "database and input path are required");
+    if (options != NULL && (unsigned)options->format > PDB_INPUT_NDJSON)
+        return error_set(error, PDB_ERR_USAGE, "unknown input format %d", (int)options->format);
+    return ingest(db, path, input_format(path, options ? options->format : PDB_INPUT_AUTO), options,
+                  result, error);
+}
+
+static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum loader_format format,
+                              const struct pdb_ingest_options *options,
+                              struct pdb_ingest_result *result, struct pdb_error *error)
 {
     if (db == NULL || csv_path == NULL) return error_set(error, PDB_ERR_USAGE, "database and input path are required");
     double started_s = monotonic_s();
@@ -270,7 +307,9 @@ enum pdb_status pdb_db_ingest_csv(struct pdb_db *db, const char *csv_path,
         if (status != PDB_OK) goto done;
     }
     if ((status = csv_reader_open(csv_path, &reader, error)) != PDB_OK) goto done;
+    if (format == LOADER_FORMAT_NDJSON) csv_reader_set_lines_mode(reader);
     struct loader_options loader_options = {
+        .format = format,
         .rejects_path = rejects_path,
         .progress = options ? options->progress : NULL,
         .progress_context = options ? options->progress_context : NULL,

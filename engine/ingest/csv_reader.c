@@ -50,6 +50,7 @@ struct csv_reader {
     bool is_streamed; /* bytes pass through `buffer` (always for fd input) */
     bool is_eof;      /* no bytes will arrive beyond data_size */
     bool is_started;  /* the first csv_reader_next has run (BOM handled) */
+    bool is_lines;    /* lines mode: a record is one line, one field; quotes are data */
     const char *memory; /* memory input, borrowed */
     size_t memory_size;
     size_t memory_offset; /* bytes of memory already copied into buffer (streamed) */
@@ -208,6 +209,12 @@ const char *csv_reader_input_warning(const struct csv_reader *reader)
     return reader->input != NULL ? input_stream_fallback_reason(reader->input) : NULL;
 }
 
+void csv_reader_set_lines_mode(struct csv_reader *reader)
+{
+    assert(!reader->is_started);
+    reader->is_lines = true;
+}
+
 void csv_reader_set_read_size(struct csv_reader *reader, size_t read_size)
 {
     assert(!reader->is_started && read_size >= 1 && read_size <= PDB_CSV_READ_SIZE);
@@ -353,10 +360,39 @@ static inline uint32_t column_of(const char *line_start, const char *at)
  * reader->fields (escaped ones still raw) and *result describes the record. Never reads
  * outside the window; the window is non-empty and starts at the start of a line.
  */
+/* Lines mode: the record is the line at `start`, as one unquoted field. */
+static enum parse_outcome line_parse(struct csv_reader *reader, const char *start,
+                                     const char *end, bool is_final, struct parse_result *result)
+{
+    const char *newline = memchr(start, '\n', (size_t)(end - start));
+    const char *raw_end, *next;
+    if (newline == NULL) {
+        if (!is_final) return PARSE_NEED_MORE;
+        raw_end = next = end;
+    } else {
+        raw_end = newline > start && newline[-1] == '\r' ? newline - 1 : newline;
+        next = newline + 1;
+    }
+    struct csv_field *field = &reader->fields[0];
+    *field = (struct csv_field){.data = start, .size = (uint32_t)(raw_end - start),
+                                .line = reader->line, .column = 1};
+    *result = (struct parse_result){.raw_size = (size_t)(raw_end - start),
+                                    .consumed_size = (size_t)(next - start), .line_count = 1,
+                                    .field_count = 1};
+    const char *nul = memchr(start, '\0', (size_t)(raw_end - start));
+    if (nul != NULL) { /* as for CSV: a record never holds a NUL byte */
+        result->problem = CSV_PROBLEM_NUL;
+        result->problem_line = reader->line;
+        result->problem_column = column_of(start, nul);
+    }
+    return PARSE_COMPLETE;
+}
+
 static enum parse_outcome record_parse(struct csv_reader *reader, const char *start,
                                        const char *end, bool is_final,
                                        struct parse_result *result)
 {
+    if (reader->is_lines) return line_parse(reader, start, end, is_final, result);
     uint64_t line = reader->line;
     const char *line_start = start;
     const char *p = start; /* start of the current field */
@@ -615,7 +651,7 @@ static enum pdb_status reader_skip_oversized(struct csv_reader *reader,
         const char *data = reader->data;
         for (; index < reader->data_size; index++, offset++) {
             char c = data[index];
-            if (c == '"') {
+            if (c == '"' && !reader->is_lines) {
                 is_in_quotes = !is_in_quotes;
                 if (is_in_quotes) {
                     uint64_t column = offset - line_offset + 1;

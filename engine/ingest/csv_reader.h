@@ -102,6 +102,12 @@ uint64_t csv_reader_bytes_read(const struct csv_reader *reader);
 uint64_t csv_reader_size_bytes(const struct csv_reader *reader);
 /* The path or source name given at open; borrowed until close. */
 const char *csv_reader_source(const struct csv_reader *reader);
+/* Lines mode, for NDJSON (call before the first csv_reader_next): every line is a record of
+ * one unquoted field holding the whole line without its line end; quotes and commas are
+ * data. BOM, empty-line, line-number and record-size handling stay as for CSV (an oversized
+ * line is skipped to the next LF), and a line holding a NUL byte comes back with
+ * CSV_PROBLEM_NUL. */
+void csv_reader_set_lines_mode(struct csv_reader *reader);
 /* How the input is read: "io_uring", "read" or "memory". Static string. */
 const char *csv_reader_input_method(const struct csv_reader *reader);
 /* Why io_uring was wanted but not used ("io_uring unavailable: Operation not permitted"), or

@@ -239,23 +239,6 @@ static enum pdb_status run_pipeline(struct loader *loader, struct pdb_error *err
 
 /* ---- Entry point -------------------------------------------------------------------------- */
 
-static enum pdb_status find_absent_attributes(struct loader *loader, struct pdb_error *error)
-{
-    uint32_t attributes = loader->schema->attribute_count;
-    loader->absent_attributes = mem_alloc((attributes ? attributes : 1) * sizeof(uint32_t));
-    bool *named = mem_calloc(attributes ? attributes : 1, sizeof(bool));
-    if (loader->absent_attributes == NULL || named == NULL) {
-        mem_free(named);
-        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
-    }
-    for (uint32_t f = 0; f < loader->field_count; f++)
-        if (loader->field_attribute[f] >= 0) named[loader->field_attribute[f]] = true;
-    for (uint32_t a = 0; a < attributes; a++)
-        if (!named[a]) loader->absent_attributes[loader->absent_count++] = a;
-    mem_free(named);
-    return PDB_OK;
-}
-
 enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *schema,
                                 struct column *const *columns,
                                 const struct loader_options *options,
@@ -271,24 +254,27 @@ enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *
     loader.batches_per_set = batches < LOADER_SET_BATCHES_MAX ? (uint32_t)batches : LOADER_SET_BATCHES_MAX;
     enum pdb_status status = PDB_OK;
     loader.sets = mem_calloc(LOADER_SETS, sizeof *loader.sets);
+    loader.row_stamps = mem_calloc(schema->attribute_count ? schema->attribute_count : 1, sizeof(uint64_t));
     loader.tag_scratch = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof(char *));
     loader.tag_size_scratch = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof(uint32_t));
-    if (loader.sets == NULL || loader.tag_scratch == NULL || loader.tag_size_scratch == NULL) {
+    if (loader.sets == NULL || loader.row_stamps == NULL || loader.tag_scratch == NULL ||
+        loader.tag_size_scratch == NULL) {
         status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory starting a load");
         goto done;
     }
 
-    struct csv_record record;
-    bool has_record;
-    status = csv_reader_next(reader, &record, &has_record, error);
-    if (status != PDB_OK) goto done;
-    if (!has_record) {
-        status = error_set(error, PDB_ERR_DATA, "%s: the file is empty (expected a header row "
-                           "naming the columns)", csv_reader_source(reader));
-        goto done;
+    if (options->format == LOADER_FORMAT_CSV) {
+        struct csv_record record;
+        bool has_record;
+        status = csv_reader_next(reader, &record, &has_record, error);
+        if (status != PDB_OK) goto done;
+        if (!has_record) {
+            status = error_set(error, PDB_ERR_DATA, "%s: the file is empty (expected a header "
+                               "row naming the columns)", csv_reader_source(reader));
+            goto done;
+        }
+        if ((status = map_header(&loader, &record, error)) != PDB_OK) goto done;
     }
-    if ((status = map_header(&loader, &record, error)) != PDB_OK) goto done;
-    if ((status = find_absent_attributes(&loader, error)) != PDB_OK) goto done;
     status = run_pipeline(&loader, error);
 
 done:
@@ -307,7 +293,7 @@ done:
     }
     mem_free(loader.sets);
     mem_free(loader.field_attribute);
-    mem_free(loader.absent_attributes);
+    mem_free(loader.row_stamps);
     mem_free(loader.tag_scratch);
     mem_free(loader.tag_size_scratch);
     return status;

@@ -1,8 +1,11 @@
 /*
  * The CSV loader: records from csv_reader -> typed values -> rows appended to columns.
  *
- * The first record is the header; each header name maps to an attribute (case-insensitive);
- * attributes absent from the header load as NULL. Every later record is parsed completely
+ * CSV: the first record is the header; each header name maps to an attribute
+ * (case-insensitive); attributes absent from the header load as NULL. NDJSON: each line is
+ * one JSON object whose member names map to attributes the same way; attributes a record
+ * does not name load as NULL (json_object.h and loader_stage.c say which JSON values fit
+ * which type). Every later record is parsed completely
  * into typed values before anything is appended, so a bad record is rejected whole — it is
  * written to the reject file with its file, line, column, attribute and reason — and the
  * columns only ever receive complete rows, in file order. When the columns' current chunk
@@ -50,7 +53,13 @@ typedef enum pdb_status (*loader_chunk_commit_fn)(void *context, uint32_t ordina
                                                   const struct loader_chunk_receipt *receipt,
                                                   struct pdb_error *error);
 
+enum loader_format {
+    LOADER_FORMAT_CSV,    /* RFC 4180 with a header row */
+    LOADER_FORMAT_NDJSON  /* one JSON object per line; the reader must be in lines mode */
+};
+
 struct loader_options {
+    enum loader_format format;
     const char *rejects_path;         /* created on the first rejected row */
     bool ignore_unknown_columns;      /* else an unknown header name is an error */
     pdb_progress_fn progress;         /* optional, about ten times a second, calling thread */
@@ -68,7 +77,7 @@ struct loader_counts {
     uint64_t bytes_read;
 };
 
-/* Loads every record of `reader` into `columns` (one per schema attribute, each holding
+/* Loads every record of `reader` (CSV, or NDJSON through a lines-mode reader) into `columns` (one per schema attribute, each holding
  * zero chunks or one partial chunk, with equal row counts). Full chunks go to the sink; the
  * last partial chunk stays in the columns for the caller. Errors: a malformed header, an
  * unknown/duplicate column, I/O on the input or the reject file, out of memory, a limit, or

@@ -82,9 +82,13 @@ static enum pdb_status append_row(struct loader *loader, const uint8_t **cursor,
 {
     const uint8_t *at = *cursor;
     enum pdb_status status = PDB_OK;
-    for (uint32_t f = 0; f < loader->field_count && status == PDB_OK; f++) {
-        int32_t a = loader->field_attribute[f];
-        if (a < 0) continue;
+    uint64_t stamp = loader->counts->rows_loaded + 1u;
+    for (;;) {
+        uint16_t a;
+        memcpy(&a, at, sizeof a);
+        at += sizeof a;
+        if (a == LOADER_STAGED_END) break;
+        loader->row_stamps[a] = stamp;
         struct column *column = loader->columns[a];
         enum staged_kind kind = (enum staged_kind)*at++;
         switch (kind) {
@@ -123,9 +127,10 @@ static enum pdb_status append_row(struct loader *loader, const uint8_t **cursor,
         }
         default: status = error_set(error, PDB_ERR_USAGE, "bad staged value kind %d", (int)kind);
         }
+        if (status != PDB_OK) return status;
     }
-    for (uint32_t i = 0; i < loader->absent_count && status == PDB_OK; i++)
-        status = column_append_null(loader->columns[loader->absent_attributes[i]], error);
+    for (uint32_t a = 0; a < loader->schema->attribute_count && status == PDB_OK; a++)
+        if (loader->row_stamps[a] != stamp) status = column_append_null(loader->columns[a], error);
     *cursor = at;
     return status;
 }

@@ -138,7 +138,7 @@ enum pdb_status loader_batch_read(struct loader *loader, struct loader_batch *ba
                 goto no_memory;
             continue;
         }
-        if (record.field_count != loader->field_count) {
+        if (loader->options->format == LOADER_FORMAT_CSV && record.field_count != loader->field_count) {
             char detail[128];
             snprintf(detail, sizeof detail, "expected %u fields (as in the header), found %u",
                      loader->field_count, record.field_count);

@@ -15,10 +15,11 @@
  *                      reject file in file order; every full chunk is detached
  *   write   (parallel) the sink writes each detached chunk (then commits it, in order)
  *
- * Staged row format, per row, per header field that names an attribute, in header order
- * (attributes absent from the header are NULL and not staged): one kind byte, then
+ * Staged row format, per row: for each attribute the record gives, a u16 attribute index
+ * and a kind byte, then
  *   BOOL 1 byte; INT 8 bytes; FLOAT 8 bytes (host order: the bytes never leave the process);
- *   STRING u32 size + bytes; TAGS u32 count + count * (u32 size + bytes); NULL nothing.
+ *   STRING u32 size + bytes; TAGS u32 count + count * (u32 size + bytes); NULL nothing;
+ * and LOADER_STAGED_END (a u16) after the last. Attributes a row does not give are NULL.
  */
 #ifndef PDB_INGEST_LOADER_INTERNAL_H
 #define PDB_INGEST_LOADER_INTERNAL_H
@@ -44,6 +45,9 @@
 /* Sets alive at once: one per pipeline step. */
 #define LOADER_SETS 4u
 #define LOADER_REASON_VALUE_SIZE_MAX 40 /* bytes of a bad value quoted in a reason */
+
+#define LOADER_STAGED_END 0xffffu
+static_assert(PDB_ATTRIBUTES_MAX < LOADER_STAGED_END, "attribute indexes fit a u16");
 
 enum staged_kind { STAGED_NULL, STAGED_BOOL, STAGED_INT, STAGED_FLOAT, STAGED_STRING, STAGED_TAGS };
 
@@ -101,8 +105,7 @@ struct loader {
     struct loader_counts *counts;
     int32_t *field_attribute; /* per header field: attribute index or -1 (ignored) */
     uint32_t field_count;
-    uint32_t *absent_attributes; /* attributes no header field names: always NULL */
-    uint32_t absent_count;
+    uint64_t *row_stamps; /* append step: per attribute, 1 + the last row that gave it */
     uint32_t batches_per_set;
     bool is_input_ended;
     struct loader_set *sets; /* LOADER_SETS */

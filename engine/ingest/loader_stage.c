@@ -1,6 +1,6 @@
 /*
- * The stage step of the loader (loader_internal.h): one batch's raw records -> typed values
- * in the staged row format, on any thread. A record is staged completely or not at all: the
+ * The stage step of the loader (loader_internal.h): one batch's raw records (CSV, or NDJSON
+ * lines) -> typed values in the staged row format, on any thread. A record is staged completely or not at all: the
  * first field that does not parse rolls the row back and becomes the record's reject, with
  * the field's position in the file (file line = the record's first line + lines into it).
  * Allocates only per batch (the memory csv_reader, the tag scratch), never per row.
@@ -10,6 +10,7 @@
 #include "base/alloc.h"
 #include "base/limits.h"
 #include "base/status.h"
+#include "ingest/json_object.h"
 #include "ingest/loader_internal.h"
 #include "ingest/value_parse.h"
 
@@ -17,6 +18,8 @@ struct stager {
     uint8_t *cursor; /* next byte of the staged buffer; room reserved per record */
     const char **tags;
     uint32_t *tag_sizes;
+    struct json_object_parser json; /* NDJSON */
+    uint32_t *seen; /* NDJSON: per attribute, 1 + the record index that last gave it */
 };
 
 /* Most bytes a record of `raw_size` bytes and `field_count` fields stages to: a value stages
@@ -24,12 +27,18 @@ struct stager {
  * least 2 bytes of the field with its '|') to its bytes plus a u32 size. */
 static size_t staged_size_max(size_t raw_size, uint32_t field_count)
 {
-    return 3u * raw_size + 9u * (size_t)field_count + 16u;
+    return 3u * raw_size + 11u * (size_t)field_count + 16u;
 }
 
 static inline void put_kind(struct stager *stager, enum staged_kind kind)
 {
     *stager->cursor++ = (uint8_t)kind;
+}
+
+static inline void put_u16(struct stager *stager, uint16_t value)
+{
+    memcpy(stager->cursor, &value, sizeof value);
+    stager->cursor += sizeof value;
 }
 
 static inline void put_bytes(struct stager *stager, const void *data, size_t size)
@@ -146,6 +155,7 @@ static bool stage_record(const struct loader *loader, struct loader_batch *batch
         int32_t a = loader->field_attribute[f];
         if (a < 0) continue;
         const struct csv_field *field = &record->fields[f];
+        put_u16(stager, (uint16_t)a);
         const char *reason = stage_field(stager, &schema->attributes[a], field, detail, sizeof detail);
         if (reason == NULL) continue;
         uint64_t line = batch->record_lines[index] + (field->line - record->line);
@@ -153,9 +163,159 @@ static bool stage_record(const struct loader *loader, struct loader_batch *batch
                                  field->column, schema->attributes[a].name, reason, record->raw,
                                  record->raw_size) == 0;
     }
+    put_u16(stager, LOADER_STAGED_END);
     batch->staged.size = (size_t)(stager->cursor - batch->staged.data);
     batch->staged_count++;
     return true;
+}
+
+/* ---- NDJSON ------------------------------------------------------------------------------ */
+
+static const char *json_kind_name(enum json_kind kind)
+{
+    switch (kind) {
+    case JSON_NULL: return "null";
+    case JSON_BOOL: return "a boolean";
+    case JSON_NUMBER: return "a number";
+    case JSON_STRING: return "a string";
+    case JSON_ARRAY: return "an array";
+    }
+    return "a value";
+}
+
+/* Stages one JSON value for `attribute`; returns a reason or NULL (*column_out: where). */
+static const char *stage_json_value(struct stager *stager, const struct attribute *attribute,
+                                    const struct json_member *member, char *detail,
+                                    size_t detail_size, uint32_t *column_out)
+{
+    const struct json_scalar *value = &member->value;
+    *column_out = value->column;
+    if (value->kind == JSON_NULL) {
+        put_kind(stager, STAGED_NULL);
+        return NULL;
+    }
+    enum pdb_type type = attribute->type;
+    if (type == PDB_TYPE_TEXT || type == PDB_TYPE_CATEGORY) {
+        if (value->kind != JSON_STRING) {
+            snprintf(detail, detail_size, "expected a string, found %s", json_kind_name(value->kind));
+            return detail;
+        }
+        const char *reason = value_check_string(value->text, value->size, NULL);
+        if (reason != NULL) return reason;
+        put_kind(stager, STAGED_STRING);
+        put_u32(stager, value->size);
+        put_bytes(stager, value->text, value->size);
+        return NULL;
+    }
+    if (type == PDB_TYPE_TAGS) {
+        uint32_t count = 0;
+        if (value->kind == JSON_STRING) { /* the CSV form: 'a|b' */
+            const char *reason = value_split_tags(value->text, value->size, stager->tags,
+                                                  stager->tag_sizes, PDB_TAGS_PER_VALUE_MAX, &count);
+            if (reason != NULL) return reason;
+        } else if (value->kind == JSON_ARRAY) {
+            for (uint32_t e = 0; e < member->element_count; e++) {
+                const struct json_scalar *element = &stager->json.elements[member->element_first + e];
+                *column_out = element->column;
+                if (element->kind != JSON_STRING) {
+                    snprintf(detail, detail_size, "tags must be strings, found %s",
+                             json_kind_name(element->kind));
+                    return detail;
+                }
+                const char *tag = element->text;
+                size_t size = element->size;
+                value_trim(&tag, &size);
+                if (size == 0) continue; /* as in CSV: empty tags are dropped */
+                if (size > PDB_TEXT_VALUE_SIZE_MAX) return "tag is longer than 1 MiB";
+                if (count == PDB_TAGS_PER_VALUE_MAX) return "more than 1024 tags";
+                stager->tags[count] = tag;
+                stager->tag_sizes[count++] = (uint32_t)size;
+            }
+        } else {
+            snprintf(detail, detail_size, "expected an array of strings, found %s",
+                     json_kind_name(value->kind));
+            return detail;
+        }
+        put_kind(stager, STAGED_TAGS);
+        put_u32(stager, count);
+        for (uint32_t t = 0; t < count; t++) {
+            put_u32(stager, stager->tag_sizes[t]);
+            put_bytes(stager, stager->tags[t], stager->tag_sizes[t]);
+        }
+        return NULL;
+    }
+    /* bool, int, float, timestamp: a JSON boolean or number, or a string read as in CSV. */
+    if (type == PDB_TYPE_BOOL && value->kind == JSON_BOOL) {
+        put_kind(stager, STAGED_BOOL);
+        *stager->cursor++ = value->bool_value;
+        return NULL;
+    }
+    bool fits = value->kind == JSON_STRING || (value->kind == JSON_NUMBER && type != PDB_TYPE_BOOL);
+    if (!fits) {
+        snprintf(detail, detail_size, "expected %s, found %s",
+                 type == PDB_TYPE_BOOL ? "true or false" : type == PDB_TYPE_TIMESTAMP
+                                                            ? "a date string or epoch seconds"
+                                                            : "a number",
+                 json_kind_name(value->kind));
+        return detail;
+    }
+    struct csv_field field = {.data = value->text, .size = value->size, .is_quoted = true};
+    return stage_field(stager, attribute, &field, detail, detail_size);
+}
+
+/* Stages NDJSON record `index` (one line holding one object); false when memory ran out. */
+static bool stage_ndjson_record(const struct loader *loader, struct loader_batch *batch,
+                                struct stager *stager, const struct csv_record *record,
+                                uint32_t index)
+{
+    const struct schema *schema = loader->schema;
+    const char *source = csv_reader_source(loader->reader);
+    uint64_t line = batch->record_lines[index];
+    const char *text = record->fields[0].data;
+    size_t size = record->fields[0].size;
+    uint32_t column = 1;
+    const char *reason = json_object_parse(&stager->json, text, size, &column);
+    const char *attribute_name = "";
+    char detail[256];
+    if (reason != NULL) {
+        if (strcmp(reason, JSON_OUT_OF_MEMORY) == 0) return false;
+        goto reject;
+    }
+    if (buffer_reserve(&batch->staged, staged_size_max(size, 1)) != 0) return false;
+    stager->cursor = batch->staged.data + batch->staged.size;
+    for (uint32_t m = 0; m < stager->json.member_count; m++) {
+        const struct json_member *member = &stager->json.members[m];
+        int32_t a = schema_find(schema, member->key, member->key_size);
+        column = member->key_column;
+        attribute_name = "";
+        if (a < 0) {
+            if (loader->options->ignore_unknown_columns) continue;
+            const char *suggestion = schema_suggest(schema, member->key, member->key_size);
+            int shown = member->key_size > 64 ? 64 : (int)member->key_size;
+            snprintf(detail, sizeof detail, "unknown attribute '%.*s'%s%s%s (use "
+                     "--ignore-unknown-columns to skip it)", shown, member->key,
+                     suggestion ? " (did you mean '" : "", suggestion ? suggestion : "",
+                     suggestion ? "'?)" : "");
+            reason = detail;
+            goto reject;
+        }
+        attribute_name = schema->attributes[a].name;
+        if (stager->seen[a] == index + 1u) {
+            reason = "the attribute appears twice in the object";
+            goto reject;
+        }
+        stager->seen[a] = index + 1u;
+        put_u16(stager, (uint16_t)a);
+        reason = stage_json_value(stager, &schema->attributes[a], member, detail, sizeof detail, &column);
+        if (reason != NULL) goto reject;
+    }
+    put_u16(stager, LOADER_STAGED_END);
+    batch->staged.size = (size_t)(stager->cursor - batch->staged.data);
+    batch->staged_count++;
+    return true;
+reject:
+    return loader_reject_add(&batch->values, index, source, line, column, attribute_name, reason,
+                             record->raw, record->raw_size) == 0;
 }
 
 void loader_batch_stage(const struct loader *loader, struct loader_batch *batch)
@@ -163,14 +323,19 @@ void loader_batch_stage(const struct loader *loader, struct loader_batch *batch)
     const char *source = csv_reader_source(loader->reader);
     struct csv_reader *reader = NULL;
     struct stager stager = {0};
+    bool is_ndjson = loader->options->format == LOADER_FORMAT_NDJSON;
+    json_object_parser_init(&stager.json);
     stager.tags = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof *stager.tags);
     stager.tag_sizes = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof *stager.tag_sizes);
-    if (stager.tags == NULL || stager.tag_sizes == NULL) goto no_memory;
+    if (is_ndjson) stager.seen = mem_calloc(loader->schema->attribute_count + 1u, sizeof(uint32_t));
+    if (stager.tags == NULL || stager.tag_sizes == NULL || (is_ndjson && stager.seen == NULL)) goto no_memory;
     /* About the size of the raw text: most values stage to fewer bytes than their CSV. */
     if (buffer_reserve(&batch->staged, batch->raw.size + 64u * batch->record_count) != 0) goto no_memory;
     batch->status = csv_reader_open_memory((const char *)batch->raw.data, batch->raw.size, source,
                                            &reader, &batch->error);
     if (batch->status != PDB_OK) goto done;
+    if (is_ndjson) csv_reader_set_lines_mode(reader);
+    uint32_t field_count = is_ndjson ? 1u : loader->field_count;
     for (uint32_t index = 0; index < batch->record_count; index++) {
         struct csv_record record;
         bool has_record = false;
@@ -178,13 +343,15 @@ void loader_batch_stage(const struct loader *loader, struct loader_batch *batch)
         if (batch->status != PDB_OK) goto done;
         /* The read step copied well-formed records with their line ends: each parses again
          * into one well-formed record with the header's field count. */
-        if (!has_record || record.problem != NULL || record.field_count != loader->field_count) {
+        if (!has_record || record.problem != NULL || record.field_count != field_count) {
             batch->status = error_set(&batch->error, PDB_ERR_USAGE, "%s:%llu: internal error: "
                                       "a buffered record did not parse again", source,
                                       (unsigned long long)batch->record_lines[index]);
             goto done;
         }
-        if (!stage_record(loader, batch, &stager, &record, index)) goto no_memory;
+        bool staged = is_ndjson ? stage_ndjson_record(loader, batch, &stager, &record, index)
+                                : stage_record(loader, batch, &stager, &record, index);
+        if (!staged) goto no_memory;
     }
     goto done;
 no_memory:
@@ -192,6 +359,8 @@ no_memory:
                               source);
 done:
     csv_reader_close(reader);
+    json_object_parser_deinit(&stager.json);
+    mem_free(stager.seen);
     mem_free(stager.tags);
     mem_free(stager.tag_sizes);
 }

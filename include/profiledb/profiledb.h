@@ -140,7 +140,14 @@ struct pdb_ingest_progress {
 /* Called from the ingesting thread about ten times a second. */
 typedef void (*pdb_progress_fn)(void *context, const struct pdb_ingest_progress *progress);
 
+enum pdb_input_format {
+    PDB_INPUT_AUTO = 0, /* by name: NDJSON for *.ndjson and *.jsonl, else CSV ("-": CSV) */
+    PDB_INPUT_CSV,      /* RFC 4180 with a header row naming attributes */
+    PDB_INPUT_NDJSON    /* one JSON object per line, members naming attributes */
+};
+
 struct pdb_ingest_options {
+    enum pdb_input_format format; /* pdb_db_ingest_file only; pdb_db_ingest_csv reads CSV */
     /* Where rejected rows go. NULL: "<db>/rejects/<input name>.<generation>.rejects.csv". */
     const char *rejects_path;
     pdb_progress_fn progress; /* optional */
@@ -172,6 +179,15 @@ struct pdb_ingest_result {
 enum pdb_status pdb_db_ingest_csv(struct pdb_db *db, const char *csv_path,
                                   const struct pdb_ingest_options *options,
                                   struct pdb_ingest_result *result, struct pdb_error *error);
+
+/* Like pdb_db_ingest_csv for CSV or NDJSON, as options->format says (see README.md, "NDJSON
+ * input", for which JSON values fit which attribute type). An NDJSON record may name any
+ * subset of the attributes; the others are NULL. A line that is not one JSON object, names an
+ * unknown attribute (unless ignore_unknown_columns), names one twice or has a value that does
+ * not fit goes to the reject file with its line, column and reason. */
+enum pdb_status pdb_db_ingest_file(struct pdb_db *db, const char *path,
+                                   const struct pdb_ingest_options *options,
+                                   struct pdb_ingest_result *result, struct pdb_error *error);
 
 /* ---- Segments ------------------------------------------------------------------------ */
 

@@ -195,6 +195,23 @@ if [ -f "$work/gen/profiles.csv" ]; then
     other=$(cd "$work/t3" && md5sum chunk-* dict-* MANIFEST | md5sum)
     if [ "$same" == "$other" ]; then ok; else fail "ingest on 1 and 3 threads wrote different files"; fi
 fi
+# ---- NDJSON: by file name, and from standard input with --input ndjson -------------------
+"$pdb" init "$work/nd" --schema "$work/people.schema" >/dev/null 2>&1
+cat >"$work/p.ndjson" <<'NDJSON'
+{"email": "an@x.com", "country": "US", "age": 31, "vip": true, "interests": ["running", "yoga"]}
+{"email": "bo@x.com", "country": "CA", "joined": "2021-02-03", "spend": 12.5}
+{"email": "cy@x.com", "age": "abc"}
+NDJSON
+expect_exit 0 "ingest ndjson" -- "$pdb" ingest "$work/nd" "$work/p.ndjson"
+expect_grep "loaded 2 rows" "$work/out" "ndjson rows load"
+expect_grep "1 rejected" "$work/out" "ndjson reject counted"
+expect_grep "p.ndjson,3,30,age,int value 'abc': not an integer" "$(ls "$work"/nd/rejects/*.csv)" "ndjson reject position"
+expect_output "1" "ndjson values" -- "$pdb" count "$work/nd" "interests HAS 'yoga' AND age = 31 AND vip"
+expect_output "1" "ndjson absent members are NULL" -- "$pdb" count "$work/nd" "age IS NULL AND spend = 12.5"
+printf '{"email": "di@x.com"}\n' >"$work/stdin.txt"
+expect_exit 0 "ingest ndjson from stdin" -- sh -c "\"$pdb\" ingest \"$work/nd\" --input ndjson - < \"$work/stdin.txt\""
+expect_output "3" "stdin ndjson row" -- "$pdb" count "$work/nd" "true"
+expect_exit 2 "ingest --input xml" -- "$pdb" ingest "$work/nd" "$work/p.ndjson" --input xml
 expect_exit 2 "ingest --threads junk" -- "$pdb" ingest "$work/io" "$work/a.csv" --threads lots
 
 echo "cli_test: $passed passed, $failed failed"

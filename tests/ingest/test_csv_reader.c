@@ -968,3 +968,49 @@ Test(csv_reader, out_of_memory_is_reported_and_the_reader_can_retry)
     }
     parsed_free(&expected);
 }
+
+/* ---- Lines mode (NDJSON) ------------------------------------------------------------- */
+
+/* Reads `text` in lines mode, in place and streamed 3 bytes at a time; renders each record as
+ * [field] or !problem@line:column, one per line. */
+static void check_lines(const char *text, size_t size, const char *expected)
+{
+    for (int streamed = 0; streamed < 2; streamed++) {
+        struct csv_reader *reader = NULL;
+        cr_assert_eq(csv_reader_open_memory(text, size, "l.ndjson", &reader, NULL), PDB_OK);
+        csv_reader_set_lines_mode(reader);
+        if (streamed) csv_reader_set_read_size(reader, 3);
+        char out[512] = "";
+        size_t used = 0;
+        for (;;) {
+            struct csv_record record;
+            bool has_record = false;
+            cr_assert_eq(csv_reader_next(reader, &record, &has_record, NULL), PDB_OK);
+            if (!has_record) break;
+            if (record.problem != NULL) {
+                used += (size_t)snprintf(out + used, sizeof out - used, "!%s@%llu:%u\n", record.problem,
+                                         (unsigned long long)record.problem_line, record.problem_column);
+                continue;
+            }
+            cr_assert_eq(record.field_count, 1u);
+            used += (size_t)snprintf(out + used, sizeof out - used, "%llu[%.*s]\n",
+                                     (unsigned long long)record.line, (int)record.fields[0].size,
+                                     record.fields[0].data);
+        }
+        cr_assert_str_eq(out, expected, "streamed=%d", streamed);
+        csv_reader_close(reader);
+    }
+}
+
+Test(csv_reader, lines_mode_makes_each_line_one_field)
+{
+    const char text[] = "{\"a\": \"x,y\"}\r\n\n  \"q\" , \"\n\xef\xbb\xbf{}";
+    check_lines(text, sizeof text - 1, "1[{\"a\": \"x,y\"}]\n3[  \"q\" , \"]\n4[\xef\xbb\xbf{}]\n");
+}
+
+Test(csv_reader, lines_mode_reports_nul_bytes)
+{
+    /* Found by fuzz_csv_reader: a NUL in a line must not reach the caller as data. */
+    const char text[] = "ok\nf\0x\nlast";
+    check_lines(text, sizeof text - 1, "1[ok]\n!" CSV_PROBLEM_NUL "@2:2\n3[last]\n");
+}

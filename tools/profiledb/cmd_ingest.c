@@ -12,12 +12,14 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: profiledb ingest DB FILE.csv [FILE.csv ...] [options]\n\n"
-            "Loads CSV files (RFC 4180, with a header row naming attributes; '-' reads standard\n"
-            "input) into database DB. Each file is one atomic step: after an error nothing of\n"
-            "that file is visible. Rows that do not parse or do not fit their type are written\n"
-            "to a reject file (file, line, column, attribute, reason, record) and counted.\n\n"
+            "Usage: profiledb ingest DB FILE [FILE ...] [options]\n\n"
+            "Loads CSV files (RFC 4180, with a header row naming attributes) or NDJSON files\n"
+            "(one JSON object per line; *.ndjson and *.jsonl, or --input ndjson) into database\n"
+            "DB; '-' reads standard input. Each file is one atomic step: after an error nothing\n"
+            "of that file is visible. Records that do not parse or do not fit their type are\n"
+            "written to a reject file (file, line, column, attribute, reason, record) and counted.\n\n"
             "Options:\n"
+            "  --input csv|ndjson         the files' format (default: by name; CSV for '-')\n"
             "  --rejects PATH             reject file (default DB/rejects/<file>.g<generation>.rejects.csv)\n"
             "  --ignore-unknown-columns   skip header columns that name no attribute (default: error)\n"
             "  --format F                 summary as table (default), csv or json\n"
@@ -59,6 +61,7 @@ int cmd_ingest(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},
         {"timing", no_argument, NULL, 't'},
         {"threads", required_argument, NULL, 'j'},
+        {"input", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     struct pdb_ingest_options ingest_options = {0};
@@ -67,7 +70,7 @@ int cmd_ingest(int argc, char **argv)
     uint32_t threads = 0;
     int option;
     optind = 1;
-    while ((option = getopt_long(argc, argv, "r:if:qtj:h", options, NULL)) != -1) {
+    while ((option = getopt_long(argc, argv, "r:if:qtj:n:h", options, NULL)) != -1) {
         switch (option) {
         case 'r': ingest_options.rejects_path = optarg; break;
         case 'i': ingest_options.ignore_unknown_columns = true; break;
@@ -80,6 +83,11 @@ int cmd_ingest(int argc, char **argv)
             if (!cli_parse_threads(optarg, &threads))
                 return cli_usage_error("ingest", "--threads takes 0..256 (0 = one per processor), not '%s'", optarg);
             has_threads = true;
+            break;
+        case 'n':
+            if (strcmp(optarg, "csv") == 0) ingest_options.format = PDB_INPUT_CSV;
+            else if (strcmp(optarg, "ndjson") == 0) ingest_options.format = PDB_INPUT_NDJSON;
+            else return cli_usage_error("ingest", "--input takes csv or ndjson, not '%s'", optarg);
             break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("ingest", "invalid option");
@@ -104,7 +112,7 @@ int cmd_ingest(int argc, char **argv)
     for (int i = optind + 1; i < argc; i++) {
         struct pdb_ingest_result result;
         progress.printed = false;
-        enum pdb_status status = pdb_db_ingest_csv(db, argv[i], &ingest_options, &result, &error);
+        enum pdb_status status = pdb_db_ingest_file(db, argv[i], &ingest_options, &result, &error);
         if (progress.printed) fprintf(stderr, "\n");
         if (status != PDB_OK) {
             exit_code = cli_report("ingest", &error);
