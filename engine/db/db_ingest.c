@@ -281,6 +281,11 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
     struct ingest_transaction transaction = {.db = db};
     struct loader_counts counts = {0};
     char rejects_path[PDB_PATH_SIZE_MAX] = "";
+    bool is_published = false;
+    if (db->is_write_failed) {
+        return error_set(error, PDB_ERR_IO, "%s: an earlier fsync failed on this handle; reopen "
+                         "the database before writing again", db->path);
+    }
     enum pdb_status status = lock_writer(db, &lock_fd, error);
     if (status != PDB_OK) return status;
     if ((status = refresh(db, error)) != PDB_OK) goto done;
@@ -328,20 +333,31 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
         /* Everything the handle needs after the commit is allocated before it. */
         struct db_snapshot snapshot;
         if ((status = db_snapshot_create(db, &transaction.next, &snapshot, error)) != PDB_OK) goto done;
-        if ((status = manifest_store(db->path, &transaction.next, error)) != PDB_OK) {
+        status = manifest_store(db->path, &transaction.next, &is_published, error);
+        if (status != PDB_OK && !is_published) {
             db_snapshot_deinit(&snapshot);
             goto done;
         }
-        /* Committed. The handle moves to the new generation; nothing below can fail. */
+        /* Committed (readers see the new manifest). The handle moves to the new generation;
+         * nothing below can fail. */
         manifest_deinit(&db->manifest);
         db->manifest = transaction.next;
         memset(&transaction.next, 0, sizeof transaction.next);
         db_snapshot_install(db, &snapshot);
+        if (status != PDB_OK) {
+            /* Only the directory fsync after the rename failed: the new manifest is live but
+             * may not survive a crash, in which case the old one comes back. Keep the files
+             * of both generations and write nothing more through this handle. */
+            db->is_write_failed = true;
+            error_prefix(error, "the ingest is visible but may not survive a crash (reopen the "
+                         "database before writing again): ");
+            goto done;
+        }
         db_collect_garbage(db);
     }
 
 done:
-    if (status != PDB_OK && transaction.generation != 0) remove_new_files(&transaction);
+    if (status != PDB_OK && transaction.generation != 0 && !is_published) remove_new_files(&transaction);
     if (status == PDB_OK && result != NULL) {
         memset(result, 0, sizeof *result);
         result->rows_read = counts.rows_read;

@@ -20,6 +20,8 @@
 #ifndef PDB_DB_INTERNAL_H
 #define PDB_DB_INTERNAL_H
 
+#include <stdbool.h>
+
 #include "base/limits.h"
 #include "base/thread_pool.h"
 #include "catalog/schema.h"
@@ -45,6 +47,7 @@ struct pdb_db {
     struct thread_pool *pool;            /* thread_count threads once created; NULL until the
                                             first parallel step, and for thread_count 1 */
     struct pdb_query_timing query_timing; /* of the last segment count or ids */
+    bool is_write_failed; /* an fsync failed after a commit point: no more writes (STYLE) */
 };
 
 /* A snapshot's in-memory state: the lazily loaded table and the chunk directory cache. */

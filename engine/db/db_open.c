@@ -72,7 +72,7 @@ enum pdb_status pdb_db_create(const char *path, const char *schema_path, struct 
         status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
         goto done;
     }
-    status = manifest_store(path, &manifest, error);
+    status = manifest_store(path, &manifest, NULL, error);
 done:
     manifest_deinit(&manifest);
     buffer_deinit(&text);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,20 +26,84 @@ enum pdb_status path_join(char *out, const char *directory, const char *name,
     return PDB_OK;
 }
 
-static enum pdb_status write_all(int fd, const char *path, const void *data, size_t size,
-                                 struct pdb_error *error)
+/* ---- Fault injection ------------------------------------------------------------------ */
+
+struct fault {
+    uint64_t calls;       /* since the process started */
+    uint64_t fail_at;     /* calls value that fails; 0 = disarmed */
+    int errno_value;
+};
+
+static struct fault faults[FILE_FAULT_POINT_COUNT];
+
+void file_fault_inject(enum file_fault_point point, uint32_t after, int errno_value)
 {
+    faults[point].errno_value = errno_value;
+    faults[point].fail_at = errno_value ? __atomic_load_n(&faults[point].calls, __ATOMIC_RELAXED) + after + 1u : 0;
+}
+
+uint64_t file_fault_count(enum file_fault_point point)
+{
+    return __atomic_load_n(&faults[point].calls, __ATOMIC_RELAXED);
+}
+
+/* Counts a call at `point`; returns the errno it must fail with, or 0. */
+static int fault_check(enum file_fault_point point)
+{
+    uint64_t call = __atomic_add_fetch(&faults[point].calls, 1u, __ATOMIC_RELAXED);
+    if (faults[point].fail_at == 0 || call != faults[point].fail_at) return 0;
+    faults[point].fail_at = 0;
+    return faults[point].errno_value;
+}
+
+static int sync_fd(int fd, bool data_only)
+{
+    int injected = fault_check(FILE_FAULT_SYNC);
+    if (injected) {
+        errno = injected;
+        return -1;
+    }
+    return data_only ? fdatasync(fd) : fsync(fd);
+}
+
+/* ---- Writing ----------------------------------------------------------------------------- */
+
+/* write(2) (offset < 0) or pwrite(2) of everything, looping on short writes and EINTR. */
+static enum pdb_status write_all_at(int fd, const char *path, int64_t offset, const void *data,
+                                    size_t size, struct pdb_error *error)
+{
+    int injected = fault_check(FILE_FAULT_WRITE);
+    if (injected) return error_set_errno(error, PDB_ERR_IO, injected, "%s: write failed", path);
     const uint8_t *cursor = data;
     while (size > 0) {
-        ssize_t written = write(fd, cursor, size);
+        ssize_t written = offset < 0 ? write(fd, cursor, size) : pwrite(fd, cursor, size, offset);
         if (written < 0) {
             if (errno == EINTR) continue;
             return error_set_errno(error, PDB_ERR_IO, errno, "%s: write failed", path);
         }
         cursor += written;
         size -= (size_t)written;
+        if (offset >= 0) offset += written;
     }
     return PDB_OK;
+}
+
+enum pdb_status file_write_at(int fd, const char *path, uint64_t offset, const void *data,
+                              size_t size, struct pdb_error *error)
+{
+    return write_all_at(fd, path, (int64_t)offset, data, size, error);
+}
+
+enum pdb_status file_sync(int fd, const char *path, struct pdb_error *error)
+{
+    if (sync_fd(fd, true) != 0) return error_set_errno(error, PDB_ERR_IO, errno, "%s: fdatasync failed", path);
+    return PDB_OK;
+}
+
+static enum pdb_status write_all(int fd, const char *path, const void *data, size_t size,
+                                 struct pdb_error *error)
+{
+    return write_all_at(fd, path, -1, data, size, error);
 }
 
 enum pdb_status file_write_durable(const char *path, const void *data, size_t size,
@@ -47,7 +112,7 @@ enum pdb_status file_write_durable(const char *path, const void *data, size_t si
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot create", path);
     enum pdb_status status = write_all(fd, path, data, size, error);
-    if (status == PDB_OK && fsync(fd) != 0)
+    if (status == PDB_OK && sync_fd(fd, false) != 0)
         status = error_set_errno(error, PDB_ERR_IO, errno, "%s: fsync failed", path);
     if (close(fd) != 0 && status == PDB_OK)
         status = error_set_errno(error, PDB_ERR_IO, errno, "%s: close failed", path);
@@ -60,14 +125,15 @@ enum pdb_status file_sync_directory(const char *directory, struct pdb_error *err
     int fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot open directory", directory);
     enum pdb_status status = PDB_OK;
-    if (fsync(fd) != 0) status = error_set_errno(error, PDB_ERR_IO, errno, "%s: fsync of directory failed", directory);
+    if (sync_fd(fd, false) != 0) status = error_set_errno(error, PDB_ERR_IO, errno, "%s: fsync of directory failed", directory);
     close(fd);
     return status;
 }
 
 enum pdb_status file_replace_atomic(const char *path, const void *data, size_t size,
-                                    struct pdb_error *error)
+                                    bool *is_renamed_out, struct pdb_error *error)
 {
+    if (is_renamed_out != NULL) *is_renamed_out = false;
     char temporary[PDB_PATH_SIZE_MAX];
     int used = snprintf(temporary, sizeof temporary, "%s.tmp", path);
     if (used < 0 || (size_t)used >= sizeof temporary)
@@ -79,6 +145,7 @@ enum pdb_status file_replace_atomic(const char *path, const void *data, size_t s
         unlink(temporary);
         return error_set_errno(error, PDB_ERR_IO, saved, "%s: rename from %s failed", path, temporary);
     }
+    if (is_renamed_out != NULL) *is_renamed_out = true;
     char directory[PDB_PATH_SIZE_MAX];
     memcpy(directory, path, strlen(path) + 1);
     char *slash = strrchr(directory, '/');

@@ -277,8 +277,9 @@ enum pdb_status manifest_load(const char *db_path, struct manifest *manifest, st
 }
 
 enum pdb_status manifest_store(const char *db_path, const struct manifest *manifest,
-                               struct pdb_error *error)
+                               bool *is_published_out, struct pdb_error *error)
 {
+    if (is_published_out != NULL) *is_published_out = false;
     char path[PDB_PATH_SIZE_MAX];
     enum pdb_status status = path_join(path, db_path, MANIFEST_FILE_NAME, error);
     if (status != PDB_OK) return status;
@@ -288,7 +289,7 @@ enum pdb_status manifest_store(const char *db_path, const struct manifest *manif
         buffer_deinit(&text);
         return error_set(error, PDB_ERR_NO_MEMORY, "out of memory rendering the manifest");
     }
-    status = file_replace_atomic(path, text.data, text.size, error);
+    status = file_replace_atomic(path, text.data, text.size, is_published_out, error);
     buffer_deinit(&text);
     return status;
 }

@@ -17,6 +17,7 @@
 #ifndef PDB_STORAGE_MANIFEST_H
 #define PDB_STORAGE_MANIFEST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/buffer.h"
@@ -53,10 +54,13 @@ int manifest_render(const struct manifest *manifest, struct buffer *out);
 enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
                                struct manifest *manifest, struct pdb_error *error);
 
-/* DB/MANIFEST: read and parse; write atomically. */
+/* DB/MANIFEST: read and parse; write atomically (file_replace_atomic). On failure,
+ * *is_published_out (may be NULL) says whether the new manifest already replaced the old one
+ * (only the directory fsync failed): it is then the live manifest for every reader, and the
+ * files it names must be kept. */
 enum pdb_status manifest_load(const char *db_path, struct manifest *manifest,
                               struct pdb_error *error);
 enum pdb_status manifest_store(const char *db_path, const struct manifest *manifest,
-                               struct pdb_error *error);
+                               bool *is_published_out, struct pdb_error *error);
 
 #endif

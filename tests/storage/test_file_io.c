@@ -133,13 +133,13 @@ Test(file_io, replace_atomic_replaces_content_and_leaves_no_tmp)
     char path[PDB_PATH_SIZE_MAX], tmp[PDB_PATH_SIZE_MAX];
     in_directory(path, "MANIFEST");
     in_directory(tmp, "MANIFEST.tmp");
-    cr_assert_eq(file_replace_atomic(path, "one\n", 4, NULL), PDB_OK);
+    cr_assert_eq(file_replace_atomic(path, "one\n", 4, NULL, NULL), PDB_OK);
     assert_file_holds(path, "one\n", 4);
     cr_assert_neq(access(tmp, F_OK), 0, ".tmp must not remain");
     for (int i = 0; i < 5; i++) {
         char text[32];
         int size = snprintf(text, sizeof text, "generation %d\n", i);
-        cr_assert_eq(file_replace_atomic(path, text, (size_t)size, NULL), PDB_OK);
+        cr_assert_eq(file_replace_atomic(path, text, (size_t)size, NULL, NULL), PDB_OK);
         assert_file_holds(path, text, (size_t)size);
         cr_assert_neq(access(tmp, F_OK), 0);
     }
@@ -154,7 +154,7 @@ Test(file_io, replace_atomic_overwrites_a_stale_tmp)
     in_directory(path, "target");
     in_directory(tmp, "target.tmp");
     cr_assert_eq(file_write_durable(tmp, "stale leftover of a crash", 25, NULL), PDB_OK);
-    cr_assert_eq(file_replace_atomic(path, "new", 3, NULL), PDB_OK);
+    cr_assert_eq(file_replace_atomic(path, "new", 3, NULL, NULL), PDB_OK);
     assert_file_holds(path, "new", 3);
     cr_assert_neq(access(tmp, F_OK), 0);
     remove_directory();
@@ -164,7 +164,7 @@ Test(file_io, replace_atomic_works_with_a_relative_path)
 {
     make_directory();
     cr_assert_eq(chdir(directory), 0); /* each Criterion test runs in its own process */
-    cr_assert_eq(file_replace_atomic("relative", "abc", 3, NULL), PDB_OK);
+    cr_assert_eq(file_replace_atomic("relative", "abc", 3, NULL, NULL), PDB_OK);
     assert_file_holds("relative", "abc", 3);
     cr_assert_neq(access("relative.tmp", F_OK), 0);
     cr_assert_eq(chdir("/"), 0);
@@ -182,7 +182,7 @@ Test(file_io, replace_atomic_failure_keeps_the_old_file_and_removes_the_tmp)
     cr_assert_eq(file_write_durable(inside, "kept", 4, NULL), PDB_OK);
     in_directory(tmp, "target.tmp");
     struct pdb_error error = {0};
-    cr_assert_eq(file_replace_atomic(target, "new", 3, &error), PDB_ERR_IO);
+    cr_assert_eq(file_replace_atomic(target, "new", 3, NULL, &error), PDB_ERR_IO);
     cr_assert(strstr(error.message, target) != NULL, "%s", error.message);
     cr_assert_neq(access(tmp, F_OK), 0, "the .tmp is removed after a failed rename");
     assert_file_holds(inside, "kept", 4);
@@ -192,7 +192,7 @@ Test(file_io, replace_atomic_failure_keeps_the_old_file_and_removes_the_tmp)
     /* A missing directory: nothing is created. */
     char missing[PDB_PATH_SIZE_MAX];
     in_directory(missing, "no/such/file");
-    cr_assert_eq(file_replace_atomic(missing, "x", 1, &error), PDB_ERR_IO);
+    cr_assert_eq(file_replace_atomic(missing, "x", 1, NULL, &error), PDB_ERR_IO);
     cr_assert_eq(directory_entry_count(), 0);
     remove_directory();
 }
@@ -204,7 +204,7 @@ Test(file_io, replace_atomic_rejects_a_path_too_long_for_its_tmp)
     path[0] = '/';
     path[PDB_PATH_SIZE_MAX - 3] = '\0'; /* fits, but "<path>.tmp" does not */
     struct pdb_error error = {0};
-    cr_assert_eq(file_replace_atomic(path, "x", 1, &error), PDB_ERR_LIMIT);
+    cr_assert_eq(file_replace_atomic(path, "x", 1, NULL, &error), PDB_ERR_LIMIT);
 }
 
 /* ---- Reads ------------------------------------------------------------------------------ */

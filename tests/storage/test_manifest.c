@@ -465,7 +465,7 @@ Test(manifest, store_and_load_round_trip_without_a_tmp)
     sample_manifest(&manifest);
     for (int generation = 0; generation < 3; generation++) {
         manifest.generation = (uint64_t)generation + 10;
-        cr_assert_eq(manifest_store(directory, &manifest, &error), PDB_OK, "%s", error.message);
+        cr_assert_eq(manifest_store(directory, &manifest, NULL, &error), PDB_OK, "%s", error.message);
         cr_assert_eq(manifest_load(directory, &loaded, &error), PDB_OK, "%s", error.message);
         assert_manifests_equal(&manifest, &loaded);
         manifest_deinit(&loaded);
