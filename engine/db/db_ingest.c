@@ -152,7 +152,7 @@ static enum pdb_status default_rejects_path(const struct pdb_db *db, const char 
     return PDB_OK;
 }
 
-static enum pdb_status lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error)
+enum pdb_status db_lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error)
 {
     char path[PDB_PATH_SIZE_MAX];
     enum pdb_status status = path_join(path, db->path, DB_LOCK_FILE, error);
@@ -172,8 +172,7 @@ static enum pdb_status lock_writer(struct pdb_db *db, int *fd_out, struct pdb_er
     return PDB_OK;
 }
 
-/* Re-reads the manifest; if another writer committed, the handle moves to that generation. */
-static enum pdb_status refresh(struct pdb_db *db, struct pdb_error *error)
+enum pdb_status db_refresh(struct pdb_db *db, struct pdb_error *error)
 {
     struct manifest current;
     enum pdb_status status = manifest_load(db->path, &current, error);
@@ -211,9 +210,9 @@ enum pdb_status pdb_db_ingest_csv(struct pdb_db *db, const char *csv_path,
     struct ingest_transaction transaction = {.db = db};
     struct loader_counts counts = {0};
     char rejects_path[PDB_PATH_SIZE_MAX] = "";
-    enum pdb_status status = lock_writer(db, &lock_fd, error);
+    enum pdb_status status = db_lock_writer(db, &lock_fd, error);
     if (status != PDB_OK) return status;
-    if ((status = refresh(db, error)) != PDB_OK) goto done;
+    if ((status = db_refresh(db, error)) != PDB_OK) goto done;
     db_collect_garbage(db);
     transaction.generation = db->manifest.generation + 1;
     transaction.rows_before = db->manifest.row_count;

@@ -185,6 +185,26 @@ static void engine_answer(void *opaque, const char *segment_text, struct diff_an
     }
     if (call % 8 == 0 && pdb_segment_check(context->db, segment_text, &error) != PDB_OK)
         diff_text_printf(problem, "pdb_segment_check rejects it: %s; ", error.message);
+
+    /* The planner's two paths for indexed attributes (c1, g1), forced one after the other
+     * with PROFILEDB_PLAN, count what its own choice counted. */
+    static const char *const forced_paths[] = {"index", "scan"};
+    const char *previous = getenv("PROFILEDB_PLAN");
+    char saved[32] = "";
+    if (previous != NULL) snprintf(saved, sizeof saved, "%s", previous);
+    for (uint32_t i = 0; i < 2; i++) {
+        setenv("PROFILEDB_PLAN", forced_paths[i], 1);
+        uint64_t forced_count = 0;
+        status = pdb_segment_count(context->db, segment_text, &forced_count, &error);
+        if (status != PDB_OK || forced_count != count)
+            diff_text_printf(problem, "PROFILEDB_PLAN=%s counts %llu (%s), not %llu; ",
+                             forced_paths[i], (unsigned long long)forced_count,
+                             pdb_status_name(status), (unsigned long long)count);
+    }
+    if (previous != NULL)
+        setenv("PROFILEDB_PLAN", saved, 1);
+    else
+        unsetenv("PROFILEDB_PLAN");
 }
 
 static void engine_context_deinit(struct engine_context *context)
