@@ -34,7 +34,8 @@
 #define PLAN_TEXT_EQUAL_GUESS 0.01   /* text = 'x': per listed value */
 #define PLAN_STRING_GUESS 0.25       /* other string tests without statistics */
 #define PLAN_TAG_GUESS 0.1           /* one tag of a set, without an index */
-#define PLAN_SAMPLE_CHUNKS 4u       /* chunks a scanned leaf is counted on, at most */
+#define PLAN_SAMPLE_CHUNKS 4u       /* chunks a scanned leaf is counted on, at most... */
+#define PLAN_SAMPLE_SHARE 16u       /* ...and at most one per this many undecided chunks */
 #define PLAN_EPSILON 1e-12
 
 enum plan_force { PLAN_FORCE_NONE, PLAN_FORCE_INDEX, PLAN_FORCE_SCAN };
@@ -119,12 +120,14 @@ static double sample_chunk(struct planner *planner, const struct leaf *leaf,
     return (double)simd->bitset_count(words, PDB_CHUNK_WORDS);
 }
 
-/* Chunks the zone map cannot decide are counted exactly on up to PLAN_SAMPLE_CHUNKS of them,
- * evenly spaced, and the rest extrapolated by rows (skewed data defeats a uniform guess
- * between min and max). Cost: the values of every undecided chunk. */
+/* Chunks the zone map cannot decide are counted exactly on a few of them (one per
+ * PLAN_SAMPLE_SHARE, at least one, at most PLAN_SAMPLE_CHUNKS), evenly spaced, and the rest
+ * extrapolated by rows (skewed data defeats a uniform guess between min and max). Without
+ * `is_sampled` (a leaf whose estimate orders nothing) undecided chunks count as half matching.
+ * Cost: the values of every undecided chunk. */
 static void plan_scanned(struct planner *planner, const struct leaf *leaf,
-                         const struct column *column, double value_bytes, double *matched,
-                         double *cost)
+                         const struct column *column, double value_bytes, bool is_sampled,
+                         double *matched, double *cost)
 {
     double decided_rows = 0, undecided_rows = 0, sampled_rows = 0, sampled_matches = 0;
     uint32_t undecided = 0;
@@ -138,8 +141,17 @@ static void plan_scanned(struct planner *planner, const struct leaf *leaf,
         undecided_rows += column->chunks[c].row_count;
     }
     *cost += undecided_rows * value_bytes;
-    uint32_t stride = undecided / PLAN_SAMPLE_CHUNKS + 1, seen = 0;
-    for (uint32_t c = 0; c < column->chunk_count && planner->sample_words != NULL; c++) {
+    uint32_t samples = undecided / PLAN_SAMPLE_SHARE;
+    samples = samples < 1 ? 1 : samples > PLAN_SAMPLE_CHUNKS ? PLAN_SAMPLE_CHUNKS : samples;
+    uint32_t stride = (undecided + samples - 1) / (samples ? samples : 1), seen = 0;
+    if (stride == 0) stride = 1;
+    if (!is_sampled || planner->sample_words == NULL) {
+        *matched = planner->rows > 0 ? clamp_unit((decided_rows + 0.5 * undecided_rows) /
+                                                  planner->rows)
+                                     : 0;
+        return;
+    }
+    for (uint32_t c = 0; c < column->chunk_count; c++) {
         double rows;
         if (leaf->kind != LEAF_BOOL && zone_decides(leaf, &column->chunks[c], &rows)) continue;
         if (seen++ % stride != 0) continue;
@@ -252,8 +264,9 @@ static enum pdb_status plan_codes(struct planner *planner, struct leaf *leaf,
 
 /* ---- Leaves and nodes ------------------------------------------------------------------- */
 
+/* `is_sampled`: the estimate orders siblings (or is shown by explain): worth a sample. */
 static enum pdb_status plan_leaf(struct planner *planner, struct bound_node *node,
-                                 struct pdb_error *error)
+                                 bool is_sampled, struct pdb_error *error)
 {
     struct leaf *leaf = node->leaf;
     struct leaf_plan *plan = &leaf->plan;
@@ -279,14 +292,14 @@ static enum pdb_status plan_leaf(struct planner *planner, struct bound_node *nod
         break;
     case LEAF_BOOL:
         plan->access = ACCESS_SCAN;
-        plan_scanned(planner, leaf, column, 1.0 / 8.0, &matched, &cost);
+        plan_scanned(planner, leaf, column, 1.0 / 8.0, is_sampled, &matched, &cost);
         break;
     case LEAF_INT_RANGE:
     case LEAF_INT_IN:
     case LEAF_FLOAT_RANGE:
     case LEAF_FLOAT_IN:
         plan->access = ACCESS_ZONE_SCAN;
-        plan_scanned(planner, leaf, column, PLAN_VALUE_BYTES, &matched, &cost);
+        plan_scanned(planner, leaf, column, PLAN_VALUE_BYTES, is_sampled, &matched, &cost);
         break;
     case LEAF_STRING:
         if (leaf->type == PDB_TYPE_CATEGORY) {
@@ -361,7 +374,7 @@ static enum pdb_status order_children(struct planner *planner, struct bound_node
 }
 
 static enum pdb_status plan_node(struct planner *planner, struct bound_node *node,
-                                 struct pdb_error *error)
+                                 bool is_sampled, struct pdb_error *error)
 {
     node->cost_bytes = 0;
     switch (node->kind) {
@@ -373,12 +386,14 @@ static enum pdb_status plan_node(struct planner *planner, struct bound_node *nod
         node->estimate = 0.0;
         return PDB_OK;
     case BOUND_LEAF:
-        return plan_leaf(planner, node, error);
+        return plan_leaf(planner, node, is_sampled, error);
     default:
         break;
     }
+    /* Children of a junction are ordered by their estimates; NOT passes its own need on. */
+    bool children_sampled = node->kind == BOUND_NOT ? is_sampled : true;
     for (uint32_t i = 0; i < node->child_count; i++) {
-        enum pdb_status status = plan_node(planner, node->children[i], error);
+        enum pdb_status status = plan_node(planner, node->children[i], children_sampled, error);
         if (status != PDB_OK) return status;
         node->cost_bytes += node->children[i]->cost_bytes;
     }
@@ -406,5 +421,5 @@ enum pdb_status plan_prepare(struct segment *segment, struct table *table,
     planner.sample_words = segment->plan_words;
     if (force != NULL && strcmp(force, "index") == 0) planner.force = PLAN_FORCE_INDEX;
     if (force != NULL && strcmp(force, "scan") == 0) planner.force = PLAN_FORCE_SCAN;
-    return plan_node(&planner, segment->root, error);
+    return plan_node(&planner, segment->root, segment->is_explained, error);
 }

@@ -160,6 +160,7 @@ struct segment {
     const struct table *prepared_table; /* the table evaluation must use */
     size_t fold_capacity;               /* max over text case-insensitive leaves */
     uint64_t *plan_words;               /* plan.c: one chunk bitset for sampling (arena) */
+    bool is_explained;                  /* segment_profile_count: estimate every leaf */
 };
 
 struct segment_node_profile;

@@ -430,7 +430,9 @@ enum pdb_status segment_profile_count(struct segment *segment, struct table *tab
                                       struct segment_profile *profile_out,
                                       struct pdb_error *error)
 {
+    segment->is_explained = true;
     enum pdb_status status = segment_prepare(segment, table, error);
+    segment->is_explained = false;
     if (status != PDB_OK) return status;
     struct segment_profile profile = {.node_count = segment->node_count,
                                       .row_count = table->row_count,
