@@ -293,8 +293,10 @@ static int put_plan_text(struct buffer *out, struct plan_render *render,
         const struct segment_node_profile *p = &render->profile->nodes[node->node_index];
         failed |= buffer_printf(out, ", actual %" PRIu64 " rows in %" PRIu32 " chunks", p->rows_true,
                                 p->chunks_run);
+        bool is_zone = node->kind == BOUND_LEAF && node->leaf->plan.access == ACCESS_ZONE_SCAN;
         if (p->chunks_decided)
-            failed |= buffer_printf(out, " (%" PRIu32 " decided without a scan)", p->chunks_decided);
+            failed |= buffer_printf(out, " (%" PRIu32 " decided %s)", p->chunks_decided,
+                                    is_zone ? "by the zone map" : "without a scan");
         if (p->chunks_skipped)
             failed |= buffer_printf(out, ", %" PRIu32 " chunks skipped (early stop)", p->chunks_skipped);
         failed |= buffer_printf(out, ", %.3f ms", (double)p->time_ns / 1e6);
