@@ -2,7 +2,8 @@
  * pdb_segment_delete through the public API: deleted profiles leave every count, id list,
  * get and find; the tombstones survive reopening and later ingests, are checked against
  * the manifest (a flipped byte or a missing file is corruption), take the writer lock, and
- * superseded tombstone files are removed. Every expected count is a naive recount of the
+ * superseded tombstone files are removed, and a failed allocation anywhere in a delete leaves
+ * the database as it was. Every expected count is a naive recount of the
  * generated rows below, with the deleted rows taken out here.
  */
 #include <criterion/criterion.h>
@@ -14,6 +15,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "profiledb/profiledb.h"
 
 #define FIRST_ROWS 100000u /* two chunks */
@@ -300,5 +302,45 @@ Test(delete, explain_reports_the_plan_and_the_deleted_rows)
     cr_assert(strstr(text, expected) != NULL, "%s", text);
     pdb_text_destroy(text);
     cr_assert_eq(pdb_segment_explain(db, "c =", PDB_EXPLAIN_TEXT, &text, &error), PDB_ERR_SEGMENT);
+    pdb_db_close(db);
+}
+
+Test(delete, allocation_failures_leave_the_database_intact, .timeout = 120)
+{
+    struct pdb_db *db = create_with_rows();
+    uint64_t first = delete_segment(db, "c = 'c3'");
+    uint64_t expected_new = naive(FIRST_ROWS, NULL, false) - naive(FIRST_ROWS, NULL, true);
+    /* Fail the Nth allocation of a delete for many N (with a fresh handle each time, so the
+     * column loads and the index build are inside the delete): each attempt either deletes
+     * completely or leaves exactly the first delete. */
+    bool succeeded = false;
+    for (uint64_t n = 0; n < 4000 && !succeeded; n += n < 200 ? 7 : 97) {
+        pdb_db_close(db);
+        db = open_db();
+        struct pdb_error error = {0};
+        uint64_t deleted = 0;
+        mem_fail_after(n);
+        enum pdb_status status = pdb_segment_delete(db, "t HAS 't1'", &deleted, &error);
+        mem_fail_after(UINT64_MAX);
+        if (status == PDB_OK) {
+            succeeded = true;
+            cr_assert_eq(deleted, expected_new);
+            cr_assert(n > 0, "a delete allocates");
+            cr_log_info("the delete succeeded with its allocation %llu failing",
+                        (unsigned long long)n);
+        } else {
+            cr_assert_eq(status, PDB_ERR_NO_MEMORY, "n=%llu: %s", (unsigned long long)n,
+                         error.message);
+            pdb_db_close(db);
+            db = open_db();
+            cr_assert_eq(deleted_in_stats(db, NULL), first);
+            cr_assert_eq(count(db, "true"), FIRST_ROWS - first);
+        }
+    }
+    cr_assert(succeeded, "the delete never succeeded");
+    pdb_db_close(db);
+    db = open_db();
+    cr_assert_eq(count(db, "true"), naive(FIRST_ROWS, NULL, true));
+    cr_assert_eq(count_files("deleted-"), 1);
     pdb_db_close(db);
 }
