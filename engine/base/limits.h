@@ -50,6 +50,9 @@
 #define PDB_PATH_SIZE_MAX 4096u
 #define PDB_MANIFEST_SIZE_MAX (64u << 20)
 #define PDB_BLOCK_SIZE_MAX (1ull << 34) /* one encoded column block */
+/* The tombstone file: at worst one 8 KiB bitset container (plus its 8-byte key/size and
+ * 4-byte offset) per chunk, and a header. */
+#define PDB_TOMBSTONE_FILE_SIZE_MAX ((size_t)PDB_CHUNKS_MAX * (8192u + 12u) + 4096u)
 
 static_assert(PDB_CHUNK_ROWS % 64u == 0, "chunk rows fill whole bitset words");
 static_assert(PDB_CHUNK_ROWS == 65536u, "a chunk is exactly one roaring container");

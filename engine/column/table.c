@@ -18,6 +18,8 @@ int table_init(struct table *table, const struct schema *schema)
 
 void table_deinit(struct table *table)
 {
+    if (table->release_attachments != NULL) table->release_attachments(table, true);
+    table->release_attachments = NULL;
     if (table->columns != NULL) {
         for (uint32_t i = 0; i < table->schema->attribute_count; i++)
             column_destroy(table->columns[i]);
@@ -55,6 +57,7 @@ enum pdb_status table_adopt_columns(struct table *table, struct column **columns
             return error_set(error, PDB_ERR_USAGE, "columns have different row counts");
         }
     }
+    if (table->release_attachments != NULL) table->release_attachments(table, false);
     for (uint32_t i = 0; i < count; i++) {
         column_destroy(table->columns[i]);
         table->columns[i] = columns[i];

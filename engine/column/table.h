@@ -9,12 +9,15 @@
 #ifndef PDB_COLUMN_TABLE_H
 #define PDB_COLUMN_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "catalog/schema.h"
 #include "column/column.h"
 
 struct table;
+struct value_index;  /* engine/index: the table only holds and releases them */
+struct index_bitmap; /* engine/index */
 
 /* Loads attribute `attribute_index` into table->columns[attribute_index]. */
 typedef enum pdb_status (*table_load_fn)(struct table *table, uint32_t attribute_index,
@@ -27,6 +30,18 @@ struct table {
     struct column **columns; /* schema->attribute_count entries, owned; NULL = not loaded */
     table_load_fn load;      /* NULL: every column is already present */
     void *loader_context;
+    /* Attachments of higher modules (engine/index types this module only stores):
+     *  indexes  per attribute, the value index built from the loaded column on first use
+     *           (query/plan.c); NULL array or entry = not built. Derived from the columns,
+     *           so table_adopt_columns drops them.
+     *  deleted  the tombstoned rows, excluded from every result (set by engine/db);
+     *           NULL = none.
+     * Both are owned by the table and freed by release_attachments (set by whoever attaches
+     * the first one) from table_deinit; release_attachments(table, false) frees the indexes
+     * only. */
+    struct value_index **indexes;
+    struct index_bitmap *deleted;
+    void (*release_attachments)(struct table *table, bool with_deleted);
 };
 
 /* Rows in chunk `chunk_index` (PDB_CHUNK_ROWS except possibly the last). */

@@ -186,7 +186,7 @@ static enum pdb_status default_rejects_path(const struct pdb_db *db, const char 
     return PDB_OK;
 }
 
-static enum pdb_status lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error)
+enum pdb_status db_lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error)
 {
     char path[PDB_PATH_SIZE_MAX];
     enum pdb_status status = path_join(path, db->path, DB_LOCK_FILE, error);
@@ -206,8 +206,7 @@ static enum pdb_status lock_writer(struct pdb_db *db, int *fd_out, struct pdb_er
     return PDB_OK;
 }
 
-/* Re-reads the manifest; if another writer committed, the handle moves to that generation. */
-static enum pdb_status refresh(struct pdb_db *db, struct pdb_error *error)
+enum pdb_status db_refresh(struct pdb_db *db, struct pdb_error *error)
 {
     struct manifest current;
     enum pdb_status status = manifest_load(db->path, &current, error);
@@ -286,9 +285,9 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
         return error_set(error, PDB_ERR_IO, "%s: an earlier fsync failed on this handle; reopen "
                          "the database before writing again", db->path);
     }
-    enum pdb_status status = lock_writer(db, &lock_fd, error);
+    enum pdb_status status = db_lock_writer(db, &lock_fd, error);
     if (status != PDB_OK) return status;
-    if ((status = refresh(db, error)) != PDB_OK) goto done;
+    if ((status = db_refresh(db, error)) != PDB_OK) goto done;
     db_collect_garbage(db);
     transaction.generation = db->manifest.generation + 1;
     transaction.rows_before = db->manifest.row_count;

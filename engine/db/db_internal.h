@@ -6,6 +6,7 @@
  *   MANIFEST      the live generation: rows, chunk files, dictionary files
  *   chunk-*.pdc   immutable chunk files (storage/chunk_file.h)
  *   dict-*.pdd    dictionary files of category and tags columns
+ *   deleted-gN.pdt  the tombstones (deleted profiles) of generation N, if any were deleted
  *   LOCK          flock()ed exclusively by the one writer (ingest)
  *   READERS       flock()ed shared by every open handle; a writer deletes superseded files
  *                 only while it can take it exclusively, so no reader loses a file it needs
@@ -86,6 +87,14 @@ enum pdb_status db_read_dictionary(struct pdb_db *db, uint32_t attribute_index,
 /* Deletes chunk and dictionary files that the current manifest does not name: newer
  * generations always (failed writes), older ones only if no other handle is open. */
 void db_collect_garbage(struct pdb_db *db);
+
+/* Takes DB/LOCK exclusively (PDB_ERR_LOCKED if another process holds it); *fd_out is the
+ * lock's descriptor, closed by the caller to release it. */
+enum pdb_status db_lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error);
+
+/* Re-reads the manifest under the writer lock; if another writer committed, the handle moves
+ * to that generation. */
+enum pdb_status db_refresh(struct pdb_db *db, struct pdb_error *error);
 
 /* The value of now() for the next query. */
 int64_t db_now(const struct pdb_db *db);

@@ -1,6 +1,7 @@
 /*
  * Single profiles: reading every attribute of one row into an owned pdb_profile, and
  * finding a row by an identifier value (through the segment engine: `attr = 'key'`).
+ * A deleted (tombstoned) profile is not found by either.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "base/buffer.h"
 #include "base/status.h"
 #include "db/db_internal.h"
+#include "index/index_bitmap.h"
 #include "ingest/value_parse.h"
 #include "query/segment.h"
 
@@ -54,6 +56,8 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
         return error_set(error, PDB_ERR_NOT_FOUND, "no profile with id %u (the database holds "
                          "%llu profiles)", row_id, (unsigned long long)db->manifest.row_count);
     }
+    if (index_bitmap_contains(db->table.deleted, row_id))
+        return error_set(error, PDB_ERR_NOT_FOUND, "profile %u was deleted", row_id);
     uint32_t attributes = db->schema.attribute_count;
     uint32_t chunk_index = row_id / PDB_CHUNK_ROWS, row = row_id % PDB_CHUNK_ROWS;
     const struct column **columns = mem_calloc(attributes, sizeof *columns);

@@ -2,11 +2,14 @@
  * Segment queries on a database handle: compile against the schema with the handle's
  * now(), prepare (which loads the referenced columns, each decoded in parallel over its
  * chunks), then evaluate the chunks over the handle's thread pool (query/segment.h). The
- * three steps are timed apart for pdb_db_query_timing.
+ * three steps are timed apart for pdb_db_query_timing. pdb_segment_explain runs the same
+ * query once, measured node by node on the calling thread (segment_profile_count).
  */
 #include <string.h>
 #include <time.h>
 
+#include "base/alloc.h"
+#include "base/buffer.h"
 #include "base/status.h"
 #include "db/db_internal.h"
 #include "query/segment.h"
@@ -90,4 +93,42 @@ enum pdb_status pdb_segment_ids(struct pdb_db *db, const char *text, uint64_t li
 void pdb_db_query_timing(const struct pdb_db *db, struct pdb_query_timing *timing)
 {
     *timing = db->query_timing;
+}
+
+enum pdb_status pdb_segment_explain(struct pdb_db *db, const char *text,
+                                    enum pdb_explain_format format, char **text_out,
+                                    struct pdb_error *error)
+{
+    if (text_out == NULL) return error_set(error, PDB_ERR_USAGE, "an output pointer is required");
+    if (format != PDB_EXPLAIN_TEXT && format != PDB_EXPLAIN_JSON)
+        return error_set(error, PDB_ERR_USAGE, "unknown explain format %d", (int)format);
+    struct segment *segment;
+    enum pdb_status status = compile(db, text, &segment, error);
+    if (status != PDB_OK) return status;
+    struct segment_profile profile;
+    status = segment_profile_count(segment, &db->table, &profile, error);
+    if (status != PDB_OK) {
+        segment_destroy(segment);
+        return status;
+    }
+    struct buffer out;
+    buffer_init(&out);
+    status = segment_explain_plan(segment, &profile,
+                                  format == PDB_EXPLAIN_JSON ? SEGMENT_EXPLAIN_JSON
+                                                             : SEGMENT_EXPLAIN_TEXT,
+                                  &out);
+    if (status == PDB_OK && buffer_append(&out, "", 1) != 0) status = PDB_ERR_NO_MEMORY;
+    segment_profile_deinit(&profile);
+    segment_destroy(segment);
+    if (status != PDB_OK) {
+        buffer_deinit(&out);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory rendering a plan");
+    }
+    *text_out = (char *)out.data; /* the buffer's bytes, released with mem_free */
+    return PDB_OK;
+}
+
+void pdb_text_destroy(char *text)
+{
+    mem_free(text);
 }

@@ -17,14 +17,56 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/checksum.h"
 #include "base/status.h"
 #include "column/encoding.h"
 #include "db/db_internal.h"
+#include "index/index_table.h"
+#include "index/tombstones.h"
 #include "storage/dictionary_file.h"
 #include "storage/file_io.h"
 
 static enum pdb_status load_column(struct table *table, uint32_t attribute_index,
                                    struct pdb_error *error);
+
+/* Reads the manifest's tombstone file (if it names one) onto the snapshot's table, checked
+ * against the manifest's size, checksum and row count. */
+static enum pdb_status read_tombstones(struct pdb_db *db, const struct manifest *manifest,
+                                       struct table *table, struct pdb_error *error)
+{
+    const struct manifest_file *file = &manifest->deleted;
+    if (file->name[0] == '\0') return PDB_OK;
+    char path[PDB_PATH_SIZE_MAX];
+    enum pdb_status status = path_join(path, db->path, file->name, error);
+    if (status != PDB_OK) return status;
+    uint8_t *bytes;
+    size_t size;
+    status = file_read_all(path, PDB_TOMBSTONE_FILE_SIZE_MAX, &bytes, &size, error);
+    if (status == PDB_ERR_NOT_FOUND)
+        return error_set(error, PDB_ERR_CORRUPT, "%s: named by the manifest but missing", path);
+    if (status != PDB_OK) return status;
+    if (size != file->size_bytes || checksum_bytes(bytes, size) != file->checksum) {
+        mem_free(bytes);
+        return error_set(error, PDB_ERR_CORRUPT, "%s: does not match the manifest (size or "
+                         "checksum differ)", path);
+    }
+    struct index_bitmap *deleted = NULL;
+    status = tombstones_deserialize(bytes, size, manifest->row_count, &deleted, error);
+    mem_free(bytes);
+    if (status != PDB_OK) {
+        error_prefix(error, "%s: ", path);
+        return status;
+    }
+    if (index_bitmap_cardinality(deleted) != manifest->deleted_count) {
+        uint64_t stored = index_bitmap_cardinality(deleted);
+        index_bitmap_destroy(deleted);
+        return error_set(error, PDB_ERR_CORRUPT, "%s: holds %llu deleted rows, the manifest %llu",
+                         path, (unsigned long long)stored,
+                         (unsigned long long)manifest->deleted_count);
+    }
+    index_table_set_deleted(table, deleted);
+    return PDB_OK;
+}
 
 void db_snapshot_deinit(struct db_snapshot *snapshot)
 {
@@ -54,6 +96,11 @@ enum pdb_status db_snapshot_create(struct pdb_db *db, const struct manifest *man
         return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
     }
     snapshot->directory_count = manifest->chunk_count;
+    enum pdb_status status = read_tombstones(db, manifest, &snapshot->table, error);
+    if (status != PDB_OK) {
+        db_snapshot_deinit(snapshot);
+        return status;
+    }
     return PDB_OK;
 }
 
@@ -273,22 +320,25 @@ static bool named_by_manifest(const struct manifest *manifest, const char *name)
         if (strcmp(manifest->chunks[i].name, name) == 0) return true;
     for (uint32_t i = 0; i < manifest->attribute_count; i++)
         if (strcmp(manifest->dictionaries[i].name, name) == 0) return true;
-    return false;
+    return strcmp(manifest->deleted.name, name) == 0;
 }
 
-/* Generation in "chunk-XXXXXXXX-gN.pdc" / "dict-XXXX-gN.pdd", or 0 if not such a name. */
+/* Generation in "chunk-XXXXXXXX-gN.pdc" / "dict-XXXX-gN.pdd" / "deleted-gN.pdt", or 0 if not
+ * such a name. */
 static uint64_t data_file_generation(const char *name)
 {
     bool is_chunk = strncmp(name, "chunk-", 6) == 0;
     bool is_dictionary = strncmp(name, "dict-", 5) == 0;
-    if (!is_chunk && !is_dictionary) return 0;
+    bool is_deleted = strncmp(name, "deleted-", 8) == 0;
+    if (!is_chunk && !is_dictionary && !is_deleted) return 0;
     const char *marker = strstr(name, "-g");
     if (marker == NULL) return 0;
     uint64_t generation = 0;
     const char *cursor = marker + 2;
     while (*cursor >= '0' && *cursor <= '9') generation = generation * 10 + (uint64_t)(*cursor++ - '0');
-    const char *suffix = is_chunk ? ".pdc" : ".pdd";
-    if (strcmp(cursor, suffix) != 0 && strcmp(cursor, is_chunk ? ".pdc.tmp" : ".pdd.tmp") != 0) return 0;
+    const char *suffix = is_chunk ? ".pdc" : is_deleted ? ".pdt" : ".pdd";
+    const char *temporary = is_chunk ? ".pdc.tmp" : is_deleted ? ".pdt.tmp" : ".pdd.tmp";
+    if (strcmp(cursor, suffix) != 0 && strcmp(cursor, temporary) != 0) return 0;
     return generation;
 }
 

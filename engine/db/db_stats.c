@@ -48,6 +48,8 @@ enum pdb_status pdb_db_stats(struct pdb_db *db, struct pdb_stats *stats, struct 
     stats->column_count = attributes;
     stats->generation = db->manifest.generation;
     stats->bytes_ingested = db->manifest.bytes_ingested;
+    stats->deleted_count = db->manifest.deleted_count;
+    stats->bytes_on_disk += db->manifest.deleted.size_bytes;
     stats->columns = columns;
     for (uint32_t k = 0; k < db->manifest.chunk_count; k++) stats->bytes_on_disk += db->manifest.chunks[k].size_bytes;
     for (uint32_t a = 0; a < attributes; a++) stats->bytes_on_disk += db->manifest.dictionaries[a].size_bytes;

@@ -162,6 +162,25 @@ void value_index_union_chunk(const struct value_index *index, const uint32_t *co
     if (!written) bitset_zero(out_words);
 }
 
+void value_index_intersect_chunk(const struct value_index *index, const uint32_t *codes,
+                                 uint32_t count, uint32_t chunk_index, uint64_t *out_words,
+                                 uint64_t *temp_words)
+{
+    assert(count >= 1);
+    for (uint32_t i = 0; i < count; i++) {
+        const struct index_bitmap *bitmap = value_index_bitmap(index, codes[i]);
+        if (index_chunk_cardinality(bitmap, chunk_index) == 0) {
+            bitset_zero(out_words);
+            return;
+        }
+    }
+    index_chunk_bitset(value_index_bitmap(index, codes[0]), chunk_index, out_words);
+    for (uint32_t i = 1; i < count; i++) {
+        index_chunk_bitset(value_index_bitmap(index, codes[i]), chunk_index, temp_words);
+        for (uint32_t w = 0; w < PDB_CHUNK_WORDS; w++) out_words[w] &= temp_words[w];
+    }
+}
+
 void value_index_null_chunk(const struct value_index *index, uint32_t chunk_index,
                             uint64_t *out_words)
 {

@@ -74,6 +74,14 @@ const struct index_bitmap *value_index_bitmap(const struct value_index *index, u
 void value_index_union_chunk(const struct value_index *index, const uint32_t *codes, uint32_t count,
                              uint32_t chunk_index, uint64_t *out_words);
 
+/* Writes the chunk bitset of the rows of chunk `chunk_index` whose value has every one of
+ * codes[0 .. count) (tags: HAS ALL), count >= 1; `temp_words` (PDB_CHUNK_WORDS, the caller's)
+ * is overwritten. Stops at the first code without a row in the chunk (all zero). Never
+ * allocates or fails. */
+void value_index_intersect_chunk(const struct value_index *index, const uint32_t *codes,
+                                 uint32_t count, uint32_t chunk_index, uint64_t *out_words,
+                                 uint64_t *temp_words);
+
 /* Writes the chunk bitset of the NULL rows of chunk `chunk_index`. */
 void value_index_null_chunk(const struct value_index *index, uint32_t chunk_index,
                             uint64_t *out_words);

@@ -8,16 +8,23 @@
  * word; an AND stops as soon as U (hence T) is empty, an OR as soon as T holds every row.
  * Leaves read one column chunk: the type-specific part (predicate_*.c) reports which rows
  * match, and this file masks NULLs, applies negation and IN-with-NULL.
+ * Leaves the planner sent to the value index (ACCESS_INDEX) take their match words from
+ * predicate_index.c instead. Tombstoned rows are removed from the root's result.
+ * In explain mode (scratch->profile set) every node is timed and counted; the normal path
+ * only tests that pointer once per node.
  * Bitsets are combined and counted by the active SIMD kernels (simd/simd.h), fetched once
  * per chunk evaluation. Nothing here allocates; a scratch holds every buffer and is owned by
  * one thread.
  */
 #include <assert.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/alloc.h"
 #include "base/bitset.h"
+#include "index/index_bitmap.h"
 #include "query/query_internal.h"
+#include "query/segment.h"
 #include "simd/simd.h"
 
 static_assert(PDB_CHUNK_WORDS <= SIMD_BITSET_WORDS_MAX, "a chunk bitset is one kernel call");
@@ -35,7 +42,7 @@ struct segment_scratch *segment_scratch_create(const struct segment *segment)
     struct segment_scratch *scratch = mem_calloc(1, sizeof *scratch);
     if (scratch == NULL) return NULL;
     scratch->level_count = segment->level_count;
-    size_t bitsets = 2u * (size_t)scratch->level_count + 2u;
+    size_t bitsets = 2u * (size_t)scratch->level_count + 3u;
     scratch->words = mem_alloc_aligned(64, bitsets * PDB_CHUNK_WORDS * sizeof(uint64_t));
     if (scratch->words == NULL) goto fail;
     if (segment->fold_capacity > 0) {
@@ -64,31 +71,16 @@ struct evaluation {
     uint32_t rows;
     struct segment_scratch *scratch;
     const struct simd_kernels *simd;
+    struct segment_node_profile *profile; /* explain mode, else NULL */
 };
 
 /* ---- Leaves --------------------------------------------------------------------------- */
 
-/* T and U of a leaf for one chunk; returns whether U was written (else U == T). */
-static bool eval_leaf(const struct evaluation *evaluation, const struct leaf *leaf, uint64_t *t,
-                      uint64_t *u)
+/* The match words of a leaf from the column chunk's values (every path but the index). */
+static enum leaf_match match_from_values(const struct evaluation *evaluation,
+                                         const struct leaf *leaf,
+                                         const struct column_chunk *chunk, uint64_t *t)
 {
-    const struct table *table = evaluation->table;
-    uint32_t chunk_index = evaluation->chunk_index;
-    uint32_t rows = evaluation->rows;
-    const struct simd_kernels *simd = evaluation->simd;
-    const struct column *column = table->columns[leaf->attribute_index];
-    const struct column_chunk *chunk = &column->chunks[chunk_index];
-    const uint64_t *nulls = chunk->nulls;
-    if (leaf->kind == LEAF_IS_NULL) {
-        bitset_copy(t, nulls);
-        if (leaf->negated) bitset_not_inplace(t, rows);
-        return false;
-    }
-    if (chunk->null_count == rows) { /* every row NULL: every row UNKNOWN */
-        bitset_zero(t);
-        bitset_fill(u, rows);
-        return true;
-    }
     enum leaf_match match;
     switch (leaf->kind) {
     case LEAF_CONSTANT:
@@ -114,6 +106,40 @@ static bool eval_leaf(const struct evaluation *evaluation, const struct leaf *le
         match = LEAF_MATCH_NONE;
         break;
     }
+    return match;
+}
+
+/* T and U of a leaf for one chunk; returns whether U was written (else U == T). */
+static bool eval_leaf(const struct evaluation *evaluation, const struct bound_node *node,
+                      uint64_t *t, uint64_t *u)
+{
+    const struct leaf *leaf = node->leaf;
+    const struct table *table = evaluation->table;
+    uint32_t chunk_index = evaluation->chunk_index;
+    uint32_t rows = evaluation->rows;
+    const struct simd_kernels *simd = evaluation->simd;
+    const struct column *column = table->columns[leaf->attribute_index];
+    const struct column_chunk *chunk = &column->chunks[chunk_index];
+    const uint64_t *nulls = chunk->nulls;
+    if (leaf->kind == LEAF_IS_NULL) {
+        bitset_copy(t, nulls);
+        if (leaf->negated) bitset_not_inplace(t, rows);
+        return false;
+    }
+    if (chunk->null_count == rows) { /* every row NULL: every row UNKNOWN */
+        if (evaluation->profile != NULL) evaluation->profile[node->node_index].chunks_decided++;
+        bitset_zero(t);
+        bitset_fill(u, rows);
+        return true;
+    }
+    enum leaf_match match;
+    if (leaf->plan.access == ACCESS_INDEX) {
+        match = predicate_index_match(leaf, chunk_index, t, scratch_temp(evaluation->scratch));
+    } else {
+        match = match_from_values(evaluation, leaf, chunk, t);
+    }
+    if (evaluation->profile != NULL && match != LEAF_MATCH_BITS)
+        evaluation->profile[node->node_index].chunks_decided++;
     if (match == LEAF_MATCH_NONE) bitset_zero(t);
     if (match == LEAF_MATCH_ALL) bitset_fill(t, rows);
     if (!leaf->null_in_list) {
@@ -146,10 +172,22 @@ static bool is_full(const struct evaluation *evaluation, const uint64_t *words)
     return evaluation->simd->bitset_count(words, PDB_CHUNK_WORDS) == evaluation->rows;
 }
 
+static bool eval_node(const struct evaluation *evaluation, const struct bound_node *node,
+                      uint32_t level, uint64_t *t, uint64_t *u);
+
+/* Explain mode: children of an AND/OR that stopped early were skipped in this chunk. */
+static void note_skipped(const struct evaluation *evaluation, const struct bound_node *node,
+                         uint32_t first_skipped)
+{
+    if (evaluation->profile == NULL) return;
+    for (uint32_t c = first_skipped; c < node->child_count; c++)
+        evaluation->profile[node->children[c]->node_index].chunks_skipped++;
+}
+
 /* Evaluates `node` into (t, u); `level` is the first free buffer level for its children
  * beyond the first. Returns whether u was written. */
-static bool eval_node(const struct evaluation *evaluation, const struct bound_node *node,
-                      uint32_t level, uint64_t *t, uint64_t *u)
+static bool eval_node_body(const struct evaluation *evaluation, const struct bound_node *node,
+                           uint32_t level, uint64_t *t, uint64_t *u)
 {
     uint32_t rows = evaluation->rows;
     switch (node->kind) {
@@ -164,7 +202,7 @@ static bool eval_node(const struct evaluation *evaluation, const struct bound_no
         bitset_fill(u, rows);
         return true;
     case BOUND_LEAF:
-        return eval_leaf(evaluation, node->leaf, t, u);
+        return eval_leaf(evaluation, node, t, u);
     case BOUND_NOT: {
         bool has_u = eval_node(evaluation, node->children[0], level, t, u);
         if (!has_u) {
@@ -195,7 +233,10 @@ static bool eval_node(const struct evaluation *evaluation, const struct bound_no
     uint64_t *child_u = scratch_u(evaluation->scratch, level);
     bool has_u = eval_node(evaluation, node->children[0], level, t, u);
     for (uint32_t c = 1; c < node->child_count; c++) {
-        if (is_and ? bitset_is_empty(has_u ? u : t) : is_full(evaluation, t)) break;
+        if (is_and ? bitset_is_empty(has_u ? u : t) : is_full(evaluation, t)) {
+            note_skipped(evaluation, node, c);
+            break;
+        }
         bool child_has_u = eval_node(evaluation, node->children[c], level + 1, child_t, child_u);
         /* U op= child U and T op= child T, where a U not written equals its T. */
         if (has_u || child_has_u) {
@@ -208,6 +249,33 @@ static bool eval_node(const struct evaluation *evaluation, const struct bound_no
     return has_u;
 }
 
+static uint64_t clock_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+/* Explain mode: eval_node_body, timed and counted. */
+static bool eval_node_profiled(const struct evaluation *evaluation, const struct bound_node *node,
+                               uint32_t level, uint64_t *t, uint64_t *u)
+{
+    struct segment_node_profile *profile = &evaluation->profile[node->node_index];
+    uint64_t started_ns = clock_ns();
+    bool has_u = eval_node_body(evaluation, node, level, t, u);
+    profile->time_ns += clock_ns() - started_ns;
+    profile->chunks_run++;
+    profile->rows_true += evaluation->simd->bitset_count(t, PDB_CHUNK_WORDS);
+    return has_u;
+}
+
+static bool eval_node(const struct evaluation *evaluation, const struct bound_node *node,
+                      uint32_t level, uint64_t *t, uint64_t *u)
+{
+    if (evaluation->profile != NULL) return eval_node_profiled(evaluation, node, level, t, u);
+    return eval_node_body(evaluation, node, level, t, u);
+}
+
 void segment_eval_chunk(const struct segment *segment, const struct table *table,
                         uint32_t chunk_index, struct segment_scratch *scratch,
                         uint64_t *result_words)
@@ -216,6 +284,12 @@ void segment_eval_chunk(const struct segment *segment, const struct table *table
     assert(scratch->level_count >= segment->level_count);
     assert(scratch->fold_capacity >= segment->fold_capacity);
     struct evaluation evaluation = {table, chunk_index, table_chunk_row_count(table, chunk_index),
-                                    scratch, simd_kernels()};
+                                    scratch, simd_kernels(), scratch->profile};
     eval_node(&evaluation, segment->root, 0, result_words, scratch_root_u(scratch));
+    /* Tombstoned rows are never part of a result. */
+    if (table->deleted != NULL && index_chunk_cardinality(table->deleted, chunk_index) != 0) {
+        uint64_t *deleted = scratch_temp(scratch);
+        index_chunk_bitset(table->deleted, chunk_index, deleted);
+        evaluation.simd->bitset_andnot(result_words, deleted, PDB_CHUNK_WORDS);
+    }
 }

@@ -3,7 +3,9 @@
  * per level. Leaves are written back in segment syntax after folding, so the output shows
  * what will run: `age < 30.5` appears as `age <= 30`, `NOT age > 40` as `age <= 40`,
  * timestamps as ISO text, IN lists sorted and deduplicated. Lists and long strings are
- * shortened. A later issue appends estimated/actual rows and timings to each line.
+ * shortened. segment_explain_plan adds, per node, the access path and estimated rows the
+ * planner chose (plan.c) and, after an explain run (segment_profile_count), the actual rows,
+ * chunks and time; as text or as one JSON object.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -13,6 +15,7 @@
 
 #include "base/timestamp.h"
 #include "query/query_internal.h"
+#include "query/segment.h"
 
 #define EXPLAIN_LIST_VALUES_MAX 16u   /* list values shown before "... (N values)" */
 #define EXPLAIN_STRING_BYTES_MAX 120u /* string bytes shown before "..." */
@@ -224,34 +227,33 @@ static int put_leaf(struct buffer *out, const struct leaf *leaf)
     }
 }
 
+static int put_label(struct buffer *out, const struct bound_node *node)
+{
+    switch (node->kind) {
+    case BOUND_TRUE:
+        return buffer_printf(out, "TRUE");
+    case BOUND_FALSE:
+        return buffer_printf(out, "FALSE");
+    case BOUND_UNKNOWN:
+        return buffer_printf(out, "UNKNOWN");
+    case BOUND_AND:
+        return buffer_printf(out, "AND");
+    case BOUND_OR:
+        return buffer_printf(out, "OR");
+    case BOUND_NOT:
+        return buffer_printf(out, "NOT");
+    case BOUND_LEAF:
+        return put_leaf(out, node->leaf);
+    }
+    return buffer_printf(out, "?");
+}
+
 static int put_node(struct buffer *out, const struct bound_node *node, uint32_t indent)
 {
     int failed = 0;
     for (uint32_t i = 0; i < indent; i++)
         failed |= buffer_append(out, "  ", 2);
-    switch (node->kind) {
-    case BOUND_TRUE:
-        failed |= buffer_printf(out, "TRUE");
-        break;
-    case BOUND_FALSE:
-        failed |= buffer_printf(out, "FALSE");
-        break;
-    case BOUND_UNKNOWN:
-        failed |= buffer_printf(out, "UNKNOWN");
-        break;
-    case BOUND_AND:
-        failed |= buffer_printf(out, "AND");
-        break;
-    case BOUND_OR:
-        failed |= buffer_printf(out, "OR");
-        break;
-    case BOUND_NOT:
-        failed |= buffer_printf(out, "NOT");
-        break;
-    case BOUND_LEAF:
-        failed |= put_leaf(out, node->leaf);
-        break;
-    }
+    failed |= put_label(out, node);
     failed |= buffer_append(out, "\n", 1);
     for (uint32_t i = 0; i < node->child_count && !failed; i++)
         failed |= put_node(out, node->children[i], indent + 1);
@@ -261,4 +263,139 @@ static int put_node(struct buffer *out, const struct bound_node *node, uint32_t 
 enum pdb_status segment_explain(const struct segment *segment, struct buffer *out)
 {
     return put_node(out, segment->root, 0) ? PDB_ERR_NO_MEMORY : PDB_OK;
+}
+
+/* ---- The plan with estimates and measurements (segment_explain_plan) ------------------- */
+
+struct plan_render {
+    const struct segment_profile *profile; /* NULL: estimates only */
+    double row_count;
+    struct buffer label; /* scratch for one node's label (JSON escaping) */
+};
+
+static uint64_t estimated_rows(const struct plan_render *render, const struct bound_node *node)
+{
+    return (uint64_t)llround(node->estimate * render->row_count);
+}
+
+static int put_plan_text(struct buffer *out, struct plan_render *render,
+                         const struct bound_node *node, uint32_t indent)
+{
+    int failed = 0;
+    for (uint32_t i = 0; i < indent; i++)
+        failed |= buffer_append(out, "  ", 2);
+    failed |= put_label(out, node);
+    failed |= buffer_printf(out, "  [");
+    if (node->kind == BOUND_LEAF)
+        failed |= buffer_printf(out, "%s, ", plan_access_name(node->leaf->plan.access));
+    failed |= buffer_printf(out, "est %" PRIu64 " rows", estimated_rows(render, node));
+    if (render->profile != NULL) {
+        const struct segment_node_profile *p = &render->profile->nodes[node->node_index];
+        failed |= buffer_printf(out, ", actual %" PRIu64 " rows in %" PRIu32 " chunks", p->rows_true,
+                                p->chunks_run);
+        bool is_zone = node->kind == BOUND_LEAF && node->leaf->plan.access == ACCESS_ZONE_SCAN;
+        if (p->chunks_decided)
+            failed |= buffer_printf(out, " (%" PRIu32 " decided %s)", p->chunks_decided,
+                                    is_zone ? "by the zone map" : "without a scan");
+        if (p->chunks_skipped)
+            failed |= buffer_printf(out, ", %" PRIu32 " chunks skipped (early stop)", p->chunks_skipped);
+        failed |= buffer_printf(out, ", %.3f ms", (double)p->time_ns / 1e6);
+    }
+    failed |= buffer_printf(out, "]\n");
+    for (uint32_t i = 0; i < node->child_count && !failed; i++)
+        failed |= put_plan_text(out, render, node->children[i], indent + 1);
+    return failed;
+}
+
+static int put_json_string(struct buffer *out, const char *data, size_t size)
+{
+    int failed = buffer_append(out, "\"", 1);
+    for (size_t i = 0; i < size && !failed; i++) {
+        unsigned char byte = (unsigned char)data[i];
+        if (byte == '"' || byte == '\\')
+            failed |= buffer_printf(out, "\\%c", byte);
+        else if (byte < 0x20)
+            failed |= buffer_printf(out, "\\u%04x", byte);
+        else
+            failed |= buffer_append(out, &data[i], 1);
+    }
+    return failed | buffer_append(out, "\"", 1);
+}
+
+static const char *node_kind_name(enum bound_kind kind)
+{
+    static const char *const names[] = {
+        [BOUND_TRUE] = "true", [BOUND_FALSE] = "false", [BOUND_UNKNOWN] = "unknown",
+        [BOUND_AND] = "and",   [BOUND_OR] = "or",       [BOUND_NOT] = "not",
+        [BOUND_LEAF] = "leaf",
+    };
+    return names[kind];
+}
+
+static int put_plan_json(struct buffer *out, struct plan_render *render,
+                         const struct bound_node *node)
+{
+    buffer_reset(&render->label);
+    int failed = put_label(&render->label, node);
+    failed |= buffer_printf(out, "{\"node\":\"%s\",\"text\":", node_kind_name(node->kind));
+    failed |= put_json_string(out, (const char *)render->label.data, render->label.size);
+    if (node->kind == BOUND_LEAF)
+        failed |= buffer_printf(out, ",\"attribute\":") |
+                  put_json_string(out, node->leaf->attribute_name,
+                                  strlen(node->leaf->attribute_name)) |
+                  buffer_printf(out, ",\"access\":\"%s\"",
+                                plan_access_name(node->leaf->plan.access));
+    failed |= buffer_printf(out, ",\"estimated_rows\":%" PRIu64 ",\"estimated_bytes\":%.0f",
+                            estimated_rows(render, node), node->cost_bytes);
+    if (render->profile != NULL) {
+        const struct segment_node_profile *p = &render->profile->nodes[node->node_index];
+        failed |= buffer_printf(out,
+                                ",\"actual_rows\":%" PRIu64 ",\"chunks_run\":%" PRIu32
+                                ",\"chunks_decided\":%" PRIu32 ",\"chunks_skipped\":%" PRIu32
+                                ",\"time_ms\":%.3f",
+                                p->rows_true, p->chunks_run, p->chunks_decided, p->chunks_skipped,
+                                (double)p->time_ns / 1e6);
+    }
+    if (node->child_count > 0) {
+        failed |= buffer_printf(out, ",\"children\":[");
+        for (uint32_t i = 0; i < node->child_count && !failed; i++) {
+            if (i > 0) failed |= buffer_append(out, ",", 1);
+            failed |= put_plan_json(out, render, node->children[i]);
+        }
+        failed |= buffer_append(out, "]", 1);
+    }
+    return failed | buffer_append(out, "}", 1);
+}
+
+enum pdb_status segment_explain_plan(const struct segment *segment,
+                                     const struct segment_profile *profile,
+                                     enum segment_explain_format format, struct buffer *out)
+{
+    struct plan_render render = {.profile = profile};
+    const struct table *table = segment->prepared_table;
+    render.row_count = table != NULL ? (double)table->row_count : 0;
+    buffer_init(&render.label);
+    int failed = 0;
+    if (format == SEGMENT_EXPLAIN_JSON) {
+        failed |= buffer_printf(out, "{\"rows\":%.0f", render.row_count);
+        if (profile != NULL)
+            failed |= buffer_printf(out,
+                                    ",\"count\":%" PRIu64 ",\"chunks\":%" PRIu32
+                                    ",\"deleted_rows\":%" PRIu64 ",\"evaluate_ms\":%.3f",
+                                    profile->count, profile->chunk_count, profile->deleted_count,
+                                    profile->evaluate_s * 1e3);
+        failed |= buffer_printf(out, ",\"plan\":") | put_plan_json(out, &render, segment->root);
+        failed |= buffer_printf(out, "}\n");
+    } else {
+        failed |= put_plan_text(out, &render, segment->root, 0);
+        if (profile != NULL)
+            failed |= buffer_printf(out,
+                                    "count %" PRIu64 " of %" PRIu64 " rows in %" PRIu32
+                                    " chunks (%" PRIu64 " deleted rows excluded), %.3f ms "
+                                    "on one thread\n",
+                                    profile->count, profile->row_count, profile->chunk_count,
+                                    profile->deleted_count, profile->evaluate_s * 1e3);
+    }
+    buffer_deinit(&render.label);
+    return failed ? PDB_ERR_NO_MEMORY : PDB_OK;
 }

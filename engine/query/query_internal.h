@@ -89,6 +89,28 @@ struct leaf_prepared {
     size_t fold_capacity; /* text, case-insensitive: int32 units to fold the longest value */
 };
 
+/* How a leaf reads its chunks (chosen by plan.c at prepare time). */
+enum access_path {
+    ACCESS_SCAN,        /* the column chunk's values, by the predicate_*.c kernels */
+    ACCESS_ZONE_SCAN,   /* numeric: zone map first, the values only where it cannot decide */
+    ACCESS_INDEX,       /* the value index: OR (or AND) of the matching codes' containers */
+    ACCESS_NULL_BITMAP, /* IS NULL: the chunk's null bitmap */
+    ACCESS_NONE,        /* decided without reading values (constant, nothing/everything matches) */
+    ACCESS_PATH_COUNT
+};
+
+struct value_index;
+
+/* The planner's choice for one leaf (plan.c); rebuilt by every segment_prepare. */
+struct leaf_plan {
+    enum access_path access;
+    const struct value_index *index; /* ACCESS_INDEX: borrowed from the prepared table */
+    uint32_t *codes;                 /* ACCESS_INDEX: matching codes, ascending (arena) */
+    uint32_t code_count;             /* >= 1 for ACCESS_INDEX */
+    uint32_t code_capacity;          /* entries codes can hold (kept across prepares) */
+    bool codes_all;                  /* rows holding every code (HAS ALL), else any code */
+};
+
 struct leaf {
     enum leaf_kind kind;
     uint32_t attribute_index;
@@ -108,13 +130,19 @@ struct leaf {
     struct bytes_view *tags; /* TAGS: unique */
     uint32_t tag_count;
     struct leaf_prepared prepared;
+    struct leaf_plan plan;
 };
 
 struct bound_node {
     enum bound_kind kind;
     uint32_t child_count; /* AND, OR: >= 2; NOT: 1 */
     struct bound_node **children;
-    struct leaf *leaf; /* BOUND_LEAF */
+    struct leaf *leaf;   /* BOUND_LEAF */
+    uint32_t node_index; /* 0 .. segment->node_count-1, preorder of the compiled tree */
+    /* plan.c, at prepare: estimated fraction of the table's rows that are TRUE here, and
+     * estimated bytes read to evaluate the node over the whole table. */
+    double estimate;
+    double cost_bytes;
 };
 
 /* ---- Segment and scratch ------------------------------------------------------------ */
@@ -125,22 +153,31 @@ struct segment {
     uint32_t level_count; /* bitset pairs a scratch needs */
     struct leaf **leaves; /* every leaf of the folded tree */
     uint32_t leaf_count;
+    uint32_t node_count;  /* nodes of the folded tree (node_index range) */
     uint32_t *attributes; /* distinct attribute indexes read, ascending */
     uint32_t attribute_count;
     /* segment_prepare */
     const struct table *prepared_table; /* the table evaluation must use */
     size_t fold_capacity;               /* max over text case-insensitive leaves */
+    uint64_t *plan_words;               /* plan.c: one chunk bitset for sampling (arena) */
+    bool is_explained;                  /* segment_profile_count: estimate every leaf */
 };
+
+struct segment_node_profile;
 
 struct segment_scratch {
     uint32_t level_count;
-    uint64_t *words;      /* (2 * level_count + 2) bitsets of PDB_CHUNK_WORDS */
+    uint64_t *words;      /* (2 * level_count + 3) bitsets of PDB_CHUNK_WORDS */
     int32_t *fold_buffer; /* case folding of text values */
     size_t fold_capacity; /* int32 units */
+    /* Explain mode only (segment_profile_count): per node_index counters and times; NULL
+     * on the normal path, which then never reads a clock. */
+    struct segment_node_profile *profile;
 };
 
 /* Layout of scratch->words: level_count (T, U) pairs for the children of AND/OR nodes
- * beyond the first, then the root's U, then a result bitset for segment_count/ids. */
+ * beyond the first, then the root's U, then a result bitset for segment_count/ids, then a
+ * temporary one for leaves (HAS ALL from the index) and the tombstone mask. */
 static inline uint64_t *scratch_t(struct segment_scratch *scratch, uint32_t level)
 {
     return scratch->words + (size_t)(2u * level) * PDB_CHUNK_WORDS;
@@ -156,6 +193,11 @@ static inline uint64_t *scratch_root_u(struct segment_scratch *scratch)
 static inline uint64_t *scratch_result(struct segment_scratch *scratch)
 {
     return scratch->words + (size_t)(2u * scratch->level_count + 1u) * PDB_CHUNK_WORDS;
+}
+
+static inline uint64_t *scratch_temp(struct segment_scratch *scratch)
+{
+    return scratch->words + (size_t)(2u * scratch->level_count + 2u) * PDB_CHUNK_WORDS;
 }
 
 /* ---- Binder and folding (binder.c, fold.c, literal_bounds.c) ------------------------- */
@@ -214,6 +256,21 @@ enum leaf_match predicate_string_match(const struct leaf *leaf, const struct col
                                        struct segment_scratch *scratch, uint64_t *match_words);
 enum leaf_match predicate_tags_match(const struct leaf *leaf, const struct column_chunk *chunk,
                                      uint64_t *match_words);
+
+/* ACCESS_INDEX leaves: the match words of chunk `chunk_index` from the value index
+ * (non-NULL rows only); temp_words is overwritten. */
+enum leaf_match predicate_index_match(const struct leaf *leaf, uint32_t chunk_index,
+                                      uint64_t *match_words, uint64_t *temp_words);
+
+/* ---- Planning (plan.c) ---------------------------------------------------------------- */
+
+/* After the leaves are prepared against `table`: builds the value indexes indexed leaves
+ * need (cached on the table), chooses each leaf's access path, estimates every node and
+ * orders the children of AND (most selective and cheapest first) and OR (most likely to
+ * fill the chunk first). Errors: those of building an index, PDB_ERR_NO_MEMORY. */
+enum pdb_status plan_prepare(struct segment *segment, struct table *table,
+                             struct pdb_error *error);
+const char *plan_access_name(enum access_path access);
 
 /* segment_prepare's per-leaf work; the previous state is released first. */
 enum pdb_status predicate_string_prepare(struct leaf *leaf, const struct column *column,

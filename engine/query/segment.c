@@ -5,6 +5,9 @@
  * optional thread pool (each thread with its own scratch; ids are delivered in order on the
  * calling thread, batch by batch).
  *
+ * segment_prepare ends with the planner (plan.c): access paths, estimates, child order.
+ * segment_profile_count is the explain run: one thread, every node timed and counted.
+ *
  * A compiled segment owns one query arena (AST + bound tree) and the heap tables built by
  * prepare. segment_prepare rebuilds the leaf state on every call (it costs one pass over
  * each referenced dictionary, plus one over the value sizes of text columns under a
@@ -13,28 +16,31 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/alloc.h"
 #include "base/bitset.h"
 #include "base/status.h"
 #include "base/thread_pool.h"
+#include "index/index_bitmap.h"
 #include "query/ast.h"
 #include "query/query_internal.h"
 #include "simd/simd.h"
 
 /* ---- Compile -------------------------------------------------------------------------- */
 
-static void walk(const struct bound_node *node, uint32_t depth, uint32_t *depth_max,
-                 struct leaf **leaves, uint32_t *leaf_count)
+static void walk(struct bound_node *node, uint32_t depth, uint32_t *depth_max,
+                 struct leaf **leaves, uint32_t *leaf_count, uint32_t *node_count)
 {
     if (depth > *depth_max) *depth_max = depth;
+    node->node_index = (*node_count)++;
     if (node->kind == BOUND_LEAF) {
         if (leaves != NULL) leaves[*leaf_count] = node->leaf;
         (*leaf_count)++;
         return;
     }
     for (uint32_t i = 0; i < node->child_count; i++)
-        walk(node->children[i], depth + 1, depth_max, leaves, leaf_count);
+        walk(node->children[i], depth + 1, depth_max, leaves, leaf_count, node_count);
 }
 
 static int compare_u32(const void *a, const void *b)
@@ -45,8 +51,8 @@ static int compare_u32(const void *a, const void *b)
 
 static enum pdb_status collect(struct segment *segment, struct pdb_error *error)
 {
-    uint32_t depth_max = 0, count = 0;
-    walk(segment->root, 0, &depth_max, NULL, &count);
+    uint32_t depth_max = 0, count = 0, node_count = 0;
+    walk(segment->root, 0, &depth_max, NULL, &count, &node_count);
     segment->level_count = depth_max + 1;
     segment->leaves =
         query_arena_alloc(&segment->arena, (count ? count : 1) * sizeof(struct leaf *));
@@ -55,7 +61,9 @@ static enum pdb_status collect(struct segment *segment, struct pdb_error *error)
     if (segment->leaves == NULL || segment->attributes == NULL)
         return error_set(error, PDB_ERR_NO_MEMORY, "out of memory compiling a segment");
     segment->leaf_count = 0;
-    walk(segment->root, 0, &depth_max, segment->leaves, &segment->leaf_count);
+    node_count = 0;
+    walk(segment->root, 0, &depth_max, segment->leaves, &segment->leaf_count, &node_count);
+    segment->node_count = node_count;
     for (uint32_t i = 0; i < count; i++)
         segment->attributes[i] = segment->leaves[i]->attribute_index;
     qsort(segment->attributes, count, sizeof(uint32_t), compare_u32);
@@ -228,6 +236,11 @@ enum pdb_status segment_prepare(struct segment *segment, struct table *table,
             fold_capacity = leaf->prepared.fold_capacity;
     }
     segment->fold_capacity = fold_capacity;
+    enum pdb_status status = plan_prepare(segment, table, error);
+    if (status != PDB_OK) {
+        segment->prepared_table = NULL;
+        return status;
+    }
     segment->prepared_table = table;
     return PDB_OK;
 }
@@ -402,4 +415,56 @@ enum pdb_status segment_ids(struct segment *segment, struct table *table, uint64
                             pdb_id_fn on_id, void *context, struct pdb_error *error)
 {
     return segment_ids_parallel(segment, table, NULL, limit, on_id, context, error);
+}
+
+/* ---- Explain run ---------------------------------------------------------------------- */
+
+static double clock_s(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
+}
+
+enum pdb_status segment_profile_count(struct segment *segment, struct table *table,
+                                      struct segment_profile *profile_out,
+                                      struct pdb_error *error)
+{
+    segment->is_explained = true;
+    enum pdb_status status = segment_prepare(segment, table, error);
+    segment->is_explained = false;
+    if (status != PDB_OK) return status;
+    struct segment_profile profile = {.node_count = segment->node_count,
+                                      .row_count = table->row_count,
+                                      .chunk_count = table->chunk_count};
+    profile.nodes = mem_calloc(segment->node_count, sizeof *profile.nodes);
+    struct segment_scratch *scratch = segment_scratch_create(segment);
+    if (profile.nodes == NULL || scratch == NULL) {
+        mem_free(profile.nodes);
+        segment_scratch_destroy(scratch);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory explaining a segment");
+    }
+    const struct simd_kernels *simd = simd_kernels();
+    uint64_t *words = scratch_result(scratch);
+    /* One unmeasured pass first, so that the measured one sees warm caches and pages. */
+    for (uint32_t chunk = 0; chunk < table->chunk_count; chunk++)
+        segment_eval_chunk(segment, table, chunk, scratch, words);
+    scratch->profile = profile.nodes;
+    double started_s = clock_s();
+    for (uint32_t chunk = 0; chunk < table->chunk_count; chunk++) {
+        segment_eval_chunk(segment, table, chunk, scratch, words);
+        profile.count += simd->bitset_count(words, PDB_CHUNK_WORDS);
+    }
+    profile.evaluate_s = clock_s() - started_s;
+    profile.deleted_count = index_bitmap_cardinality(table->deleted);
+    segment_scratch_destroy(scratch);
+    *profile_out = profile;
+    return PDB_OK;
+}
+
+void segment_profile_deinit(struct segment_profile *profile)
+{
+    mem_free(profile->nodes);
+    profile->nodes = NULL;
+    profile->node_count = 0;
 }

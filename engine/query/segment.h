@@ -116,6 +116,48 @@ enum pdb_status segment_ids_parallel(struct segment *segment, struct table *tabl
  * PDB_ERR_NO_MEMORY when the buffer cannot grow. */
 enum pdb_status segment_explain(const struct segment *segment, struct buffer *out);
 
+/* ---- Explain with measurements (profiledb explain) ------------------------------------ */
+
+/* What one node of the plan did, summed over the chunks of one counted evaluation. */
+struct segment_node_profile {
+    uint64_t rows_true;      /* rows TRUE at the node, over the chunks where it ran */
+    uint32_t chunks_run;     /* chunks where the node was evaluated */
+    uint32_t chunks_decided; /* leaves: of those, decided without reading values (zone map,
+                                every row NULL, nothing or everything in the dictionary) */
+    uint32_t chunks_skipped; /* chunks where the parent AND/OR stopped before this node */
+    uint64_t time_ns;        /* CLOCK_MONOTONIC time in the node, its children included */
+};
+
+struct segment_profile {
+    uint32_t node_count;
+    struct segment_node_profile *nodes; /* [node_count] by node_index, owned (deinit) */
+    uint64_t row_count;     /* rows of the table */
+    uint32_t chunk_count;
+    uint64_t deleted_count; /* tombstoned rows removed from the result */
+    uint64_t count;         /* the segment's count (deleted rows excluded) */
+    double evaluate_s;
+};
+
+/* Prepares, evaluates every chunk once unmeasured (warm-up), then counts on the calling
+ * thread with every node measured (a clock read before and after each node of each chunk:
+ * slower than segment_count, which reads none).
+ * On success *profile_out is owned (segment_profile_deinit). Errors: those of
+ * segment_prepare, PDB_ERR_NO_MEMORY. */
+enum pdb_status segment_profile_count(struct segment *segment, struct table *table,
+                                      struct segment_profile *profile_out,
+                                      struct pdb_error *error);
+void segment_profile_deinit(struct segment_profile *profile);
+
+enum segment_explain_format { SEGMENT_EXPLAIN_TEXT, SEGMENT_EXPLAIN_JSON };
+
+/* Appends the prepared plan: per node its text (as segment_explain), access path, estimated
+ * rows and, with a profile, the actual rows, chunks run/decided/skipped and time. TEXT is one
+ * indented line per node; JSON one object {"count":..,"plan":{node}} with "children" arrays.
+ * PDB_ERR_NO_MEMORY when the buffer cannot grow. */
+enum pdb_status segment_explain_plan(const struct segment *segment,
+                                     const struct segment_profile *profile,
+                                     enum segment_explain_format format, struct buffer *out);
+
 /* ---- Introspection (the db layer and tests) ------------------------------------------- */
 
 /* Distinct attributes the folded segment reads, in ascending index order. */

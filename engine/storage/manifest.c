@@ -83,6 +83,11 @@ int manifest_render(const struct manifest *manifest, struct buffer *out)
                           file->name, file->size_bytes, file->checksum) != 0)
             return -1;
     }
+    if (manifest->deleted.name[0] != '\0' &&
+        buffer_printf(out, "deleted %" PRIu64 " %s %" PRIu64 " %016" PRIx64 "\n",
+                      manifest->deleted_count, manifest->deleted.name,
+                      manifest->deleted.size_bytes, manifest->deleted.checksum) != 0)
+        return -1;
     uint64_t checksum = checksum_bytes(out->data + start, out->size - start);
     return buffer_printf(out, "checksum %016" PRIx64 "\n", checksum);
 }
@@ -225,7 +230,8 @@ enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
         uint64_t index, file_size, checksum;
         if (count != 5 || !parse_u64(words[1], 10, &index) || !valid_file_name(words[2]) ||
             !parse_u64(words[3], 10, &file_size) || !parse_u64(words[4], 16, &checksum)) {
-            status = corrupt(&cursor, "expected 'chunk|dictionary <index> <file> <size> <checksum>'");
+            status = corrupt(&cursor,
+                             "expected 'chunk|dictionary|deleted <index> <file> <size> <checksum>'");
             goto fail;
         }
         struct manifest_file *file;
@@ -241,6 +247,13 @@ enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
                 goto fail;
             }
             file = &parsed.dictionaries[index];
+        } else if (strcmp(words[0], "deleted") == 0) {
+            if (parsed.deleted.name[0] != '\0' || index > parsed.row_count) {
+                status = corrupt(&cursor, "deleted repeated or more rows than the database");
+                goto fail;
+            }
+            parsed.deleted_count = index;
+            file = &parsed.deleted;
         } else {
             status = corrupt(&cursor, "unknown entry");
             goto fail;

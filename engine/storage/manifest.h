@@ -11,6 +11,8 @@
  *     bytes_ingested <n>        source bytes of every ingested file (for statistics)
  *     chunk <index> <file> <size> <directory xxh3 hex>          one per chunk, in order
  *     dictionary <attribute> <file> <size> <file xxh3 hex>      category/tags columns
+ *     deleted <rows> <file> <size> <file xxh3 hex>   tombstones (at most one; none when
+ *                                                    nothing was ever deleted)
  *     checksum <xxh3 hex>       of every byte before this line
  * Anything else, a missing line, or a checksum mismatch is PDB_ERR_CORRUPT with the line.
  */
@@ -40,6 +42,8 @@ struct manifest {
     uint64_t bytes_ingested;
     struct manifest_file *chunks;       /* chunk_count entries, owned */
     struct manifest_file *dictionaries; /* attribute_count entries, owned */
+    struct manifest_file deleted;       /* tombstone file; name empty: nothing deleted */
+    uint64_t deleted_count;             /* rows in it */
 };
 
 /* An empty generation-0 manifest for `attribute_count` attributes. 0 or -1 (memory). */

@@ -203,6 +203,31 @@ typedef bool (*pdb_id_fn)(void *context, uint32_t row_id);
 enum pdb_status pdb_segment_ids(struct pdb_db *db, const char *segment, uint64_t limit,
                                 pdb_id_fn on_id, void *context, struct pdb_error *error);
 
+/* Deletes the profiles matching `segment`: they join the database's tombstones (a
+ * checksummed file named by the manifest, replaced atomically), and from then on no count,
+ * id list, pdb_profile_get or pdb_profile_find returns them, on this handle and on handles
+ * opened later. Ids are never reused; pdb_db_row_count still counts deleted rows (ids are
+ * 0 .. row_count - 1) and their values stay on disk until a later purge. Takes the writer
+ * lock like ingest (PDB_ERR_LOCKED if another process holds it). *deleted_count_out
+ * receives how many profiles were newly deleted (0 writes nothing). */
+enum pdb_status pdb_segment_delete(struct pdb_db *db, const char *segment,
+                                   uint64_t *deleted_count_out, struct pdb_error *error);
+
+enum pdb_explain_format {
+    PDB_EXPLAIN_TEXT = 0, /* one indented line per plan node */
+    PDB_EXPLAIN_JSON = 1, /* one JSON object, nodes nested under "plan"/"children" */
+};
+
+/* Counts `segment` once on the calling thread with every plan step measured and renders the
+ * plan: per node the access path (index, zone-pruned scan, scan, null bitmap, none),
+ * estimated rows, actual rows (TRUE at the node, summed over the chunks where it ran), chunks
+ * decided without a scan or skipped by an early stop, and the time spent in it (children
+ * included). On success *text_out is owned, NUL-terminated: release it with pdb_text_destroy. */
+enum pdb_status pdb_segment_explain(struct pdb_db *db, const char *segment,
+                                    enum pdb_explain_format format, char **text_out,
+                                    struct pdb_error *error);
+void pdb_text_destroy(char *text); /* NULL is accepted */
+
 /* Checks a segment without running it. */
 enum pdb_status pdb_segment_check(struct pdb_db *db, const char *segment,
                                   struct pdb_error *error);
@@ -270,6 +295,7 @@ struct pdb_stats {
     uint64_t generation;
     uint64_t bytes_on_disk; /* every live file, manifest included */
     uint64_t bytes_ingested; /* source bytes of all ingested files */
+    uint64_t deleted_count;  /* tombstoned profiles (pdb_segment_delete), within row_count */
     struct pdb_column_stats *columns; /* column_count entries, owned by the stats */
 };
 

@@ -269,6 +269,9 @@ void diff_sqlite_destroy(struct diff_sqlite *sqlite);
 uint32_t diff_sqlite_ids(struct diff_sqlite *sqlite, const struct diff_node *root, uint32_t *ids,
                          bool check_count, struct diff_text *sql_out);
 
+/* Runs `DELETE FROM p WHERE <root>` (the rows a segment deletes); returns how many went. */
+uint32_t diff_sqlite_delete(struct diff_sqlite *sqlite, const struct diff_node *root);
+
 /* ---- Comparison reports (diff_report.c) ------------------------------------------------ */
 
 struct diff_answer {

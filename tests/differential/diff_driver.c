@@ -47,6 +47,12 @@ void diff_run_segments(const struct diff_run *run, struct diff_run_stats *stats)
         uint32_t answer_count = 0;
         double started_s = seconds_now();
         uint32_t naive_count = diff_naive_ids(data, segment.root, naive_ids);
+        if (run->deleted != NULL) { /* deleted rows are in no answer */
+            uint32_t kept = 0;
+            for (uint32_t i = 0; i < naive_count; i++)
+                if (!run->deleted[naive_ids[i]]) naive_ids[kept++] = naive_ids[i];
+            naive_count = kept;
+        }
         double naive_done_s = seconds_now();
         stats->naive_s += naive_done_s - started_s;
         answers[answer_count++] =

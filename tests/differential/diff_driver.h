@@ -21,6 +21,9 @@ struct diff_run {
     uint32_t segment_count;
     diff_engine_fn engine; /* NULL: naive vs SQLite only */
     void *engine_context;
+    /* Rows deleted from the engine (pdb_segment_delete) and from SQLite's table
+     * (diff_sqlite_delete): the naive evaluator drops them from its answers. NULL: none. */
+    const bool *deleted;
 };
 
 struct diff_run_stats {

@@ -3,7 +3,10 @@
  * loaded through the public API (pdb_db_create, pdb_db_open, pdb_db_ingest_csv) with now()
  * fixed by pdb_db_set_now, and every random segment's pdb_segment_count and pdb_segment_ids
  * must equal both oracles' answers (random_segments_agree_with_sqlite_and_reference). Also:
- * the answers after closing and reopening the database (answers_survive_reopen), hand-checked
+ * the answers after closing and reopening the database (answers_survive_reopen), after
+ * deleting random segments from the engine and SQLite's table, the naive evaluator dropping
+ * the deleted rows (deletions_are_seen_by_every_evaluator), each count under both forced
+ * access paths of the indexed attributes (PROFILEDB_PLAN=index|scan), hand-checked
  * answers for known tricky cases on a five-row database (fixed_regressions) and the error
  * contract: status, "segment:line:column:" prefix, did-you-mean, untouched out-parameters
  * (segment_errors). Nothing here includes an engine header but profiledb.h.
@@ -21,6 +24,9 @@
 /* Segment streams of the engine tests (oracles_agree uses 1). */
 #define ENGINE_STREAM 0u
 #define REOPEN_STREAM 2u
+#define DELETE_STREAM 3u      /* candidate segments to delete */
+#define AFTER_DELETE_STREAM 4u
+#define AFTER_DELETE_SEGMENTS 300u
 /* Segments re-checked on each side of a close and reopen. */
 #define REOPEN_SEGMENTS 150u
 /* At least this share of random segments must select some but not all rows. */
@@ -185,6 +191,26 @@ static void engine_answer(void *opaque, const char *segment_text, struct diff_an
     }
     if (call % 8 == 0 && pdb_segment_check(context->db, segment_text, &error) != PDB_OK)
         diff_text_printf(problem, "pdb_segment_check rejects it: %s; ", error.message);
+
+    /* The planner's two paths for indexed attributes (c1, g1), forced one after the other
+     * with PROFILEDB_PLAN, count what its own choice counted. */
+    static const char *const forced_paths[] = {"index", "scan"};
+    const char *previous = getenv("PROFILEDB_PLAN");
+    char saved[32] = "";
+    if (previous != NULL) snprintf(saved, sizeof saved, "%s", previous);
+    for (uint32_t i = 0; i < 2; i++) {
+        setenv("PROFILEDB_PLAN", forced_paths[i], 1);
+        uint64_t forced_count = 0;
+        status = pdb_segment_count(context->db, segment_text, &forced_count, &error);
+        if (status != PDB_OK || forced_count != count)
+            diff_text_printf(problem, "PROFILEDB_PLAN=%s counts %llu (%s), not %llu; ",
+                             forced_paths[i], (unsigned long long)forced_count,
+                             pdb_status_name(status), (unsigned long long)count);
+    }
+    if (previous != NULL)
+        setenv("PROFILEDB_PLAN", saved, 1);
+    else
+        unsetenv("PROFILEDB_PLAN");
 }
 
 static void engine_context_deinit(struct engine_context *context)
@@ -236,6 +262,91 @@ Test(differential, random_segments_agree_with_sqlite_and_reference, .timeout = 6
     fixture_cleanup(&fixture);
     diff_data_deinit(&data);
     assert_run_clean(seed, &stats);
+}
+
+/* Deletes two random segments (each selecting some but at most a third of the rows) from
+ * the engine and from SQLite's table; then every evaluator must agree on random segments,
+ * the naive one dropping the deleted rows from its answers. */
+Test(differential, deletions_are_seen_by_every_evaluator, .timeout = 600)
+{
+    uint64_t seed = diff_env_seed();
+    printf("differential: seed=%llu (deletions_are_seen_by_every_evaluator)\n",
+           (unsigned long long)seed);
+    fflush(stdout);
+    struct diff_data data;
+    diff_data_generate(&data, seed, diff_env_rows());
+    struct engine_fixture fixture;
+    fixture_create_from_data(&fixture, &data);
+    struct diff_sqlite *sqlite = diff_sqlite_create(&data);
+    bool *deleted = calloc(data.row_count, sizeof *deleted);
+    uint32_t *ids = malloc((size_t)data.row_count * sizeof *ids);
+    cr_assert(deleted != NULL && ids != NULL);
+    struct diff_text text = {0};
+    uint32_t deletes = 0, deleted_total = 0;
+    for (uint32_t index = 0; deletes < 2 && index < 1000; index++) {
+        struct diff_segment segment;
+        diff_segment_prepare(&segment, &data, DELETE_STREAM, index, &text);
+        uint32_t selected = diff_naive_ids(&data, segment.root, ids);
+        uint32_t fresh = 0;
+        for (uint32_t i = 0; i < selected; i++) fresh += !deleted[ids[i]];
+        if (fresh == 0 || selected > data.row_count / 3) {
+            diff_segment_deinit(&segment);
+            continue;
+        }
+        struct pdb_error error = {0};
+        uint64_t engine_deleted = 0;
+        cr_assert_eq(pdb_segment_delete(fixture.db, text.data, &engine_deleted, &error), PDB_OK,
+                     "seed=%llu: delete %s: %s", (unsigned long long)seed, text.data,
+                     error.message);
+        cr_assert_eq(engine_deleted, fresh, "seed=%llu: delete %s: engine %llu, naive %u",
+                     (unsigned long long)seed, text.data, (unsigned long long)engine_deleted,
+                     fresh);
+        uint32_t sqlite_deleted = diff_sqlite_delete(sqlite, segment.root);
+        cr_assert_eq(sqlite_deleted, fresh, "seed=%llu: delete %s: sqlite %u, naive %u",
+                     (unsigned long long)seed, text.data, sqlite_deleted, fresh);
+        for (uint32_t i = 0; i < selected; i++) deleted[ids[i]] = true;
+        deleted_total += fresh;
+        deletes++;
+        printf("differential: seed=%llu deleted %u rows: %s\n", (unsigned long long)seed, fresh,
+               text.data);
+        diff_segment_deinit(&segment);
+    }
+    cr_assert_eq(deletes, 2, "seed=%llu: found no segments to delete", (unsigned long long)seed);
+
+    struct engine_context context = {.db = fixture.db};
+    struct diff_run run = {
+        .label = "after_delete",
+        .data = &data,
+        .sqlite = sqlite,
+        .stream = AFTER_DELETE_STREAM,
+        .segment_count = AFTER_DELETE_SEGMENTS,
+        .engine = engine_answer,
+        .engine_context = &context,
+        .deleted = deleted,
+    };
+    struct diff_run_stats stats;
+    diff_run_segments(&run, &stats);
+    /* A fresh handle reads the tombstones from their file: same answers. */
+    pdb_db_close(fixture.db);
+    fixture.db = NULL;
+    fixture_open(&fixture, seed, data.now_s);
+    context.db = fixture.db;
+    struct diff_run_stats reopened;
+    run.label = "after_delete_reopened";
+    run.segment_count = AFTER_DELETE_SEGMENTS / 3;
+    diff_run_segments(&run, &reopened);
+
+    engine_context_deinit(&context);
+    diff_text_deinit(&text);
+    free(ids);
+    free(deleted);
+    diff_sqlite_destroy(sqlite);
+    fixture_cleanup(&fixture);
+    diff_data_deinit(&data);
+    cr_assert(deleted_total > 0);
+    cr_assert_eq(stats.mismatch_count + reopened.mismatch_count, 0,
+                 "seed=%llu: %u mismatches after deleting %u rows", (unsigned long long)seed,
+                 stats.mismatch_count + reopened.mismatch_count, deleted_total);
 }
 
 /* Engine answers of the first pass, by segment index, for the second. */

@@ -480,3 +480,17 @@ uint32_t diff_sqlite_ids(struct diff_sqlite *sqlite, const struct diff_node *roo
     }
     return count;
 }
+
+uint32_t diff_sqlite_delete(struct diff_sqlite *sqlite, const struct diff_node *root)
+{
+    render_into(sqlite, sqlite->data, root, &sqlite->condition, &sqlite->params);
+    diff_text_clear(&sqlite->query);
+    diff_text_printf(&sqlite->query, "DELETE FROM p WHERE %s", sqlite->condition.data);
+    sqlite3_stmt *statement = prepare_bound(sqlite, sqlite->query.data);
+    int rc = sqlite3_step(statement);
+    cr_assert(rc == SQLITE_DONE, "seed=%llu: sqlite delete: %s: %s",
+              (unsigned long long)sqlite->data->seed, sqlite3_errmsg(sqlite->db),
+              sqlite->query.data);
+    sqlite3_finalize(statement);
+    return (uint32_t)sqlite3_changes(sqlite->db);
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of the profiledb CLI: every command's --help, exit codes per failure
 # class, output formats, ingest with rejects, appending, reopening, get by id and key,
-# stats, corruption detection, and counts cross-checked with the sqlite3 shell.
+# stats, corruption detection, explain, delete, and counts cross-checked with the sqlite3 shell.
 #   PROFILEDB=build/profiledb bash tests/e2e/cli_test.sh
 # Prints "N passed, N failed" last; exits non-zero on any failure.
 set -uo pipefail
@@ -34,7 +34,7 @@ expect_grep() { # PATTERN FILE DESCRIPTION
 
 # ---- help and usage -------------------------------------------------------------------
 expect_exit 0 "profiledb --help" -- "$pdb" --help
-for command in gen init schema ingest count ids get stats; do
+for command in gen init schema ingest count ids explain delete get stats; do
     expect_exit 0 "$command --help" -- "$pdb" "$command" --help
     expect_grep "Usage: profiledb $command" "$work/out" "$command --help text"
 done
@@ -169,6 +169,44 @@ if "$pdb" gen --profiles 70000 --seed 7 --out "$work/gen" >/dev/null 2>"$work/er
         check_sql "total_spend > 100.5" "total_spend <> '' AND CAST(total_spend AS REAL) > 100.5"
         check_sql "interests HAS 'running'" "'|' || interests || '|' LIKE '%|running|%'"
         check_sql "NOT (loyalty_tier IN ('gold', 'platinum'))" "loyalty_tier <> '' AND loyalty_tier NOT IN ('gold', 'platinum')"
+        # explain: the plan, its access paths, and the same count
+        expect_exit 0 "explain" -- "$pdb" explain "$work/gdb" "country = 'US' AND interests HAS 'running' AND age > 30"
+        expect_grep "^AND  \[est [0-9]* rows, actual" "$work/out" "explain root line"
+        expect_grep "country = 'US'  \[index, est" "$work/out" "explain index leaf"
+        expect_grep "age >= 31  \[zone-pruned scan, est" "$work/out" "explain zone-pruned leaf"
+        expect_grep " ms\]" "$work/out" "explain times"
+        expected=$(sqlite3 "$work/gen.sqlite" "SELECT count(*) FROM p WHERE country = 'US' AND '|' || interests || '|' LIKE '%|running|%' AND age <> '' AND CAST(age AS INTEGER) > 30")
+        expect_grep "^count $expected of 70000 rows" "$work/out" "explain count"
+        expect_exit 0 "explain json" -- "$pdb" explain "$work/gdb" "interests HAS ANY ('yoga', 'hiking')" --format json
+        expect_grep '"access":"index"' "$work/out" "explain json access"
+        expect_grep '"actual_rows":' "$work/out" "explain json actual rows"
+        expect_exit 2 "explain csv" -- "$pdb" explain "$work/gdb" "true" --format csv
+        expect_exit 3 "explain bad segment" -- "$pdb" explain "$work/gdb" "country ="
+        # delete: tombstones, cross-checked with sqlite3 deleting the same rows
+        us=$(sqlite3 "$work/gen.sqlite" "SELECT count(*) FROM p WHERE country = 'US'")
+        expect_output "$us" "delete prints the deleted count" -- "$pdb" delete "$work/gdb" "country = 'US'"
+        expect_output "0" "deleting again deletes nothing" -- "$pdb" delete "$work/gdb" "country = 'US'"
+        sqlite3 "$work/gen.sqlite" "DELETE FROM p WHERE country = 'US'"
+        check_sql "true" "1"
+        check_sql "country = 'US'" "country = 'US'"
+        check_sql "interests HAS 'running'" "'|' || interests || '|' LIKE '%|running|%'"
+        check_sql "age BETWEEN 25 AND 40" "age <> '' AND CAST(age AS INTEGER) BETWEEN 25 AND 40"
+        expect_exit 0 "stats after delete" -- "$pdb" stats "$work/gdb"
+        expect_grep "^deleted         $us" "$work/out" "stats deleted"
+        expect_exit 0 "delete json" -- "$pdb" delete "$work/gdb" "loyalty_tier = 'platinum'" --format json
+        expect_grep '"deleted": [0-9]' "$work/out" "delete json"
+        sqlite3 "$work/gen.sqlite" "DELETE FROM p WHERE loyalty_tier = 'platinum'"
+        check_sql "true" "1"
+        expect_exit 3 "delete bad segment" -- "$pdb" delete "$work/gdb" "nope = 1"
+        expect_exit 2 "delete without a segment" -- "$pdb" delete "$work/gdb"
+        if command -v flock >/dev/null; then
+            expect_exit 4 "delete while another writer holds the lock" -- flock "$work/gdb/LOCK" "$pdb" delete "$work/gdb" "true"
+            check_sql "true" "1"
+        fi
+        tomb=$(ls "$work"/gdb/deleted-*.pdt | head -1)
+        printf '\x00' | dd of="$tomb" bs=1 seek=33 conv=notrunc status=none
+        expect_exit 4 "damaged tombstones are detected" -- "$pdb" count "$work/gdb" "true"
+        expect_grep "deleted-" "$work/err" "tombstone damage names the file"
     fi
 else
     fail "profiledb gen: $(head -3 "$work/err")"

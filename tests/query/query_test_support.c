@@ -24,17 +24,17 @@ static const char retail_schema[] = "customer_id text identifier\n"
                                     "phone text pii\n"
                                     "first_name text\n"
                                     "last_name text\n"
-                                    "country category\n"
-                                    "city category\n"
+                                    "country category indexed\n"
+                                    "city category indexed\n"
                                     "gender category\n"
-                                    "loyalty_tier category\n"
+                                    "loyalty_tier category indexed\n"
                                     "birth_year int\n"
                                     "age int\n"
                                     "order_count int\n"
                                     "total_spend float\n"
                                     "signup_at timestamp\n"
                                     "last_seen_at timestamp\n"
-                                    "interests tags\n"
+                                    "interests tags indexed\n"
                                     "consent_email bool\n"
                                     "consent_sms bool\n"
                                     "consent_ads bool\n"
@@ -985,6 +985,18 @@ bool *run_segment(struct model *model, const char *text, size_t size)
     cr_assert_eq(status, PDB_OK, "%s", error.message);
     cr_assert_eq(collector.count, count, "count %llu but %llu ids for %s",
                  (unsigned long long)count, (unsigned long long)collector.count, text);
+    /* Both access paths of the indexed attributes (country, city, loyalty_tier, interests),
+     * forced, count what the planner's choice counted. */
+    static const char *const forced_paths[] = {"index", "scan"};
+    for (uint32_t i = 0; i < 2; i++) {
+        setenv("PROFILEDB_PLAN", forced_paths[i], 1);
+        uint64_t forced = 0;
+        status = segment_count(segment, &model->table, &forced, &error);
+        unsetenv("PROFILEDB_PLAN");
+        cr_assert_eq(status, PDB_OK, "%s", error.message);
+        cr_assert_eq(forced, count, "PROFILEDB_PLAN=%s counts %llu, the planner %llu for %s",
+                     forced_paths[i], (unsigned long long)forced, (unsigned long long)count, text);
+    }
     segment_destroy(segment);
     return collector.matches;
 }

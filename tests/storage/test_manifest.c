@@ -69,6 +69,8 @@ static void assert_manifests_equal(const struct manifest *a, const struct manife
         assert_files_equal(&a->chunks[i], &b->chunks[i]);
     for (uint32_t i = 0; i < a->attribute_count; i++)
         assert_files_equal(&a->dictionaries[i], &b->dictionaries[i]);
+    assert_files_equal(&a->deleted, &b->deleted);
+    cr_assert_eq(b->deleted_count, a->deleted_count);
 }
 
 /* Parses text expecting corruption; checks the message names the file (and line). */
@@ -164,6 +166,40 @@ Test(manifest, render_then_parse_round_trips)
     manifest_deinit(&parsed);
     buffer_deinit(&out);
     manifest_deinit(&manifest);
+}
+
+Test(manifest, tombstone_line_round_trips_and_is_checked)
+{
+    struct manifest manifest;
+    sample_manifest(&manifest);
+    set_file(&manifest.deleted, "deleted-g7.pdt", 77, 0x1234);
+    manifest.deleted_count = 42;
+    struct buffer out;
+    render(&manifest, &out);
+    const char *line = "\ndeleted 42 deleted-g7.pdt 77 0000000000001234\n";
+    cr_assert(memmem(out.data, out.size, line, strlen(line)) != NULL, "%.*s", (int)out.size,
+              out.data);
+    struct manifest parsed;
+    struct pdb_error error = {0};
+    cr_assert_eq(manifest_parse((const char *)out.data, out.size, SOURCE, &parsed, &error), PDB_OK,
+                 "%s", error.message);
+    assert_manifests_equal(&manifest, &parsed);
+    manifest_deinit(&parsed);
+    buffer_deinit(&out);
+    manifest_deinit(&manifest);
+    const char *head = "profiledb-manifest 1\ngeneration 7\nrows 10\nattributes 3\n"
+                       "schema 0000000000000abc\nbytes_ingested 1\n"
+                       "chunk 0 chunk-00000000-g7.pdc 100 0000000000000001\n";
+    char body[512];
+    snprintf(body, sizeof body, "%sdeleted 11 deleted-g7.pdt 5 0000000000000001\n", head);
+    body_fails(body, "more rows than the database");
+    snprintf(body, sizeof body,
+             "%sdeleted 1 deleted-g7.pdt 5 0000000000000001\ndeleted 1 deleted-g8.pdt 5 "
+             "0000000000000001\n",
+             head);
+    body_fails(body, "deleted repeated");
+    snprintf(body, sizeof body, "%sdeleted 10 deleted-g7.pdt 5 0000000000000001\n", head);
+    body_parses(body);
 }
 
 Test(manifest, round_trips_extremes)

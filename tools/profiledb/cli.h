@@ -90,6 +90,8 @@ int cmd_count(int argc, char **argv);
 int cmd_ids(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_delete(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 
 #endif

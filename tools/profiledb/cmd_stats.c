@@ -62,13 +62,13 @@ int cmd_stats(int argc, char **argv)
     uint64_t memory_total = 0;
     for (uint32_t c = 0; c < stats.column_count; c++) memory_total += stats.columns[c].bytes_in_memory;
     if (format == CLI_FORMAT_TABLE) {
-        printf("rows            %llu\nchunks          %u\ngeneration      %llu\n"
-               "bytes on disk   %llu\nbytes in memory %llu (plain form)\n"
+        printf("rows            %llu\ndeleted         %llu\nchunks          %u\n"
+               "generation      %llu\nbytes on disk   %llu\nbytes in memory %llu (plain form)\n"
                "CSV ingested    %llu bytes (disk/CSV ratio %.3f)\n\n",
-               (unsigned long long)stats.row_count, stats.chunk_count,
-               (unsigned long long)stats.generation, (unsigned long long)stats.bytes_on_disk,
-               (unsigned long long)memory_total, (unsigned long long)stats.bytes_ingested,
-               ratio(stats.bytes_on_disk, stats.bytes_ingested));
+               (unsigned long long)stats.row_count, (unsigned long long)stats.deleted_count,
+               stats.chunk_count, (unsigned long long)stats.generation,
+               (unsigned long long)stats.bytes_on_disk, (unsigned long long)memory_total,
+               (unsigned long long)stats.bytes_ingested, ratio(stats.bytes_on_disk, stats.bytes_ingested));
         printf("%-24s %-9s %12s %10s %14s %14s %8s\n", "column", "type", "nulls", "distinct",
                "disk bytes", "memory bytes", "disk/mem");
         for (uint32_t c = 0; c < stats.column_count; c++) {
@@ -89,9 +89,11 @@ int cmd_stats(int argc, char **argv)
                    (unsigned long long)column->bytes_on_disk, (unsigned long long)column->bytes_in_memory);
         }
     } else {
-        printf("{\"rows\": %llu, \"chunks\": %u, \"generation\": %llu, \"bytes_on_disk\": %llu, "
-               "\"bytes_in_memory\": %llu, \"bytes_ingested\": %llu, \"columns\": [",
-               (unsigned long long)stats.row_count, stats.chunk_count,
+        printf("{\"rows\": %llu, \"deleted\": %llu, \"chunks\": %u, \"generation\": %llu, "
+               "\"bytes_on_disk\": %llu, \"bytes_in_memory\": %llu, \"bytes_ingested\": %llu, "
+               "\"columns\": [",
+               (unsigned long long)stats.row_count, (unsigned long long)stats.deleted_count,
+               stats.chunk_count,
                (unsigned long long)stats.generation, (unsigned long long)stats.bytes_on_disk,
                (unsigned long long)memory_total, (unsigned long long)stats.bytes_ingested);
         for (uint32_t c = 0; c < stats.column_count; c++) {

@@ -20,6 +20,8 @@ static const struct command commands[] = {
     {"ingest", cmd_ingest, "load CSV files into a database"},
     {"count", cmd_count, "count the profiles in a segment"},
     {"ids", cmd_ids, "list the ids of the profiles in a segment"},
+    {"explain", cmd_explain, "show a segment's plan with estimated and actual rows per step"},
+    {"delete", cmd_delete, "delete the profiles in a segment (tombstones)"},
     {"get", cmd_get, "show one profile, by id or by an identifier"},
     {"stats", cmd_stats, "rows, chunks, and bytes per column"},
 };
