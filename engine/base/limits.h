@@ -40,6 +40,10 @@
 #define PDB_INPUT_BLOCK_SIZE (2u << 20)     /* bytes per read of an input file or pipe */
 #define PDB_INPUT_READS_IN_FLIGHT 4u        /* reads of a regular file queued ahead of parsing */
 
+/* Write-ahead log (storage/wal.c). */
+#define PDB_WAL_RECORD_SIZE_MAX (16u << 20)   /* payload bytes of one record */
+#define PDB_WAL_BUFFERED_SIZE_MAX (256u << 20) /* bytes appended and not yet synced */
+
 /* Segments. */
 #define PDB_SEGMENT_TEXT_SIZE_MAX (1u << 20)
 #define PDB_SEGMENT_DEPTH_MAX 128u /* nesting of parentheses and NOT */
@@ -60,6 +64,7 @@ static_assert(PDB_ATTRIBUTE_NAME_SIZE_MAX < PDB_SCHEMA_LINE_SIZE_MAX, "names fit
 static_assert(PDB_TEXT_VALUE_SIZE_MAX <= PDB_CSV_RECORD_SIZE_MAX, "a value fits in a record");
 static_assert(PDB_CSV_READ_SIZE <= PDB_CSV_RECORD_SIZE_MAX, "reads are smaller than records");
 static_assert(PDB_INPUT_READS_IN_FLIGHT <= PDB_IO_RING_DEPTH_MAX, "read-ahead fits one ring");
+static_assert(PDB_WAL_RECORD_SIZE_MAX < PDB_WAL_BUFFERED_SIZE_MAX, "a record fits the buffer");
 static_assert(PDB_INPUT_BLOCK_SIZE <= INT32_MAX, "a read's result fits the completion's int32");
 
 #endif
