@@ -9,7 +9,7 @@ mkdir -p "$out/obj"
 command -v clang >/dev/null || { echo "fuzz/build.sh: needs clang (apt-get install clang)"; exit 1; }
 flags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -D_GNU_SOURCE -Iengine -Iinclude)
 objects=()
-for source in engine/base/*.c engine/simd/*.c engine/catalog/*.c engine/column/*.c engine/index/*.c engine/ingest/*.c; do
+for source in engine/base/*.c engine/simd/*.c engine/catalog/*.c engine/column/*.c engine/index/*.c engine/ingest/*.c engine/protocol/*.c; do
     extra=()
     case "$source" in
         *_avx2.c) extra=(-mavx2 -mfma -mbmi -mbmi2 -mpopcnt -mlzcnt) ;;

@@ -211,3 +211,31 @@ Test(protocol_address, splits_host_and_port)
     cr_assert(protocol_host_is_loopback("127.0.0.1"));
     cr_assert_not(protocol_host_is_loopback("0.0.0.0"));
 }
+
+/* The worked example of docs/PROTOCOL.md, byte for byte. */
+Test(protocol_frame, matches_the_worked_example_of_the_document)
+{
+    static const uint8_t expected[46] = {
+        0x2e, 0x00, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, 0x63, 0x6f, 0x75, 0x6e,
+        0x74, 0x72, 0x79, 0x20, 0x3d, 0x20, 0x27, 0x55, 0x53, 0x27, 0xd6, 0x4f, 0x22, 0xff};
+    struct buffer frame;
+    buffer_init(&frame);
+    size_t start = protocol_frame_begin(&frame, PROTOCOL_OP_COUNT, 0, 2);
+    struct protocol_segment_request request = {0, {"country = 'US'", 14}};
+    cr_assert_eq(protocol_segment_request_encode(&frame, &request), 0);
+    cr_assert_eq(protocol_frame_end(&frame, start, 4096), 0);
+    cr_assert_eq(frame.size, sizeof expected);
+    cr_assert_eq(memcmp(frame.data, expected, sizeof expected), 0);
+    buffer_deinit(&frame);
+    static const uint8_t response[28] = {
+        0x1c, 0x00, 0x00, 0x00, 0x01, 0x10, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x5d, 0xb1, 0x95, 0x01};
+    struct frame_header header;
+    enum protocol_error code;
+    const char *why;
+    cr_assert_eq(protocol_frame_check(response, sizeof response, 4096, true, &header, &code, &why), FRAME_READY);
+    uint64_t count;
+    cr_assert(protocol_count_response_decode(response + 16, 8, &count));
+    cr_assert_eq(count, 1u);
+}
