@@ -109,7 +109,7 @@ void server_counters_get(const struct server *server, struct server_counters *co
 {
     counters->connections_accepted = atomic_load(&server->counter_accepted);
     counters->connections_refused = atomic_load(&server->counter_refused);
-    counters->connections_open = server->connection_count;
+    counters->connections_open = atomic_load(&server->counter_open);
     counters->requests = atomic_load(&server->counter_requests);
     counters->errors_sent = atomic_load(&server->counter_errors);
     counters->reloads = atomic_load(&server->counter_reloads);
@@ -361,6 +361,7 @@ static void accept_all(struct server *server)
         server->connections[slot] = connection;
         server->connection_count++;
         atomic_fetch_add(&server->counter_accepted, 1);
+        atomic_fetch_add(&server->counter_open, 1);
     }
 }
 
@@ -370,6 +371,7 @@ static void release_if_done(struct server *server, struct connection *connection
     if (!connection_is_releasable(connection)) return;
     server->connections[connection->slot] = NULL;
     server->connection_count--;
+    atomic_fetch_sub(&server->counter_open, 1);
     connection_destroy(connection);
     if (server->is_accept_paused && !server->is_draining &&
         epoll_add(server, server->listen_fd, EPOLLIN, EVENT_LISTEN) == 0)
