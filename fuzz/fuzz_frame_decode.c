@@ -3,7 +3,9 @@
  * bytes from the network, as a server (requests) and as a client (responses), with a small
  * frame limit so both the size rejection and whole frames are reached; then every payload
  * decoder on the frame's payload and on the raw input. Checked invariants: a READY frame lies
- * within the input and re-checks identically; every decoded string lies within its payload
+ * within the input and re-checks identically; a copy with the CRC patched to match (so that
+ * random payloads reach the message decoders through whole frames) checks READY or fails on
+ * size, version or flags only; every decoded string lies within its payload
  * and holds no NUL; a re-encoded request decodes to the same fields. Any failure aborts.
  *
  * Built by fuzz/build.sh (fuzz/build.sh --run 60 runs every target for 60 s). A crash found
@@ -115,6 +117,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             decode_all(data + PDB_FRAME_HEADER_SIZE, header.frame_size - PDB_FRAME_SIZE_MIN);
         } else {
             FUZZ_CHECK(check == FRAME_NEED_MORE);
+        }
+    }
+    /* The same bytes with a correct CRC for the frame they announce. */
+    if (size >= PDB_FRAME_SIZE_MIN) {
+        uint32_t frame_size = load_u32(data);
+        if (frame_size >= PDB_FRAME_SIZE_MIN && frame_size <= size && frame_size <= FUZZ_FRAME_SIZE_MAX) {
+            uint8_t *copy = malloc(frame_size);
+            FUZZ_CHECK(copy != NULL);
+            memcpy(copy, data, frame_size);
+            store_u32(copy + frame_size - 4, protocol_crc32c(copy, frame_size - 4));
+            for (int is_response = 0; is_response <= 1; is_response++) {
+                struct frame_header header;
+                enum protocol_error code = PROTOCOL_ERROR_NONE;
+                const char *why = NULL;
+                enum frame_check check = protocol_frame_check(copy, frame_size, FUZZ_FRAME_SIZE_MAX,
+                                                              is_response, &header, &code, &why);
+                if (check == FRAME_READY)
+                    decode_all(copy + PDB_FRAME_HEADER_SIZE, frame_size - PDB_FRAME_SIZE_MIN);
+                else
+                    FUZZ_CHECK(check == FRAME_INVALID && why != NULL && strcmp(why, "CRC-32C mismatch") != 0);
+            }
+            free(copy);
         }
     }
     decode_all(data, size);
