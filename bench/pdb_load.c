@@ -100,19 +100,23 @@ static void *client_main(void *argument)
     char key[256];
     while (atomic_load(&phase) < 2) {
         uint64_t roll = next_random(&state->rng);
-        enum kind kind = roll % (options->mix_count + options->mix_get) < options->mix_count ? KIND_COUNT : KIND_GET;
+        enum kind kind = roll % (options->mix_count + options->mix_get) < options->mix_count
+                             ? KIND_COUNT
+                             : KIND_GET;
         double started = now_s();
         enum pdb_status status;
         if (kind == KIND_COUNT) {
             uint64_t count;
-            status = pdb_client_count(client, options->segments[segment_index++ % options->segment_count], 0,
-                                      &count, &error);
+            status = pdb_client_count(client,
+                                      options->segments[segment_index++ % options->segment_count],
+                                      0, &count, &error);
         } else {
             struct pdb_client_profile *profile = NULL;
             uint64_t row = next_random(&state->rng) % (options->rows ? options->rows : 1);
             if (options->key_format) {
                 snprintf(key, sizeof key, options->key_format, (unsigned)(row + 1));
-                status = pdb_client_get_by_key(client, options->key_attribute, key, &profile, &error);
+                status =
+                    pdb_client_get_by_key(client, options->key_attribute, key, &profile, &error);
             } else {
                 status = pdb_client_get(client, (uint32_t)row, &profile, &error);
             }
@@ -121,7 +125,8 @@ static void *client_main(void *argument)
         double elapsed_us = (now_s() - started) * 1e6;
         if (atomic_load(&phase) != 1) continue;
         if (status != PDB_OK) {
-            if (state->errors++ == 0) snprintf(state->first_error, sizeof state->first_error, "%s", error.message);
+            if (state->errors++ == 0)
+                snprintf(state->first_error, sizeof state->first_error, "%s", error.message);
             if (status == PDB_ERR_NETWORK || status == PDB_ERR_PROTOCOL) break;
             continue;
         }
@@ -164,36 +169,47 @@ static void cpu_name(char *out, size_t size)
 
 static int usage(FILE *out, int code)
 {
-    fprintf(out, "Usage: pdb_load --connect HOST:PORT [--token T] [--clients N] [--seconds S] [--warmup S]\n"
-                 "                [--mix COUNT:GET] [--segment TEXT]... [--key ATTRIBUTE=FORMAT] [--seed S]\n"
-                 "(see the comment at the top of bench/pdb_load.c)\n");
+    fprintf(
+        out,
+        "Usage: pdb_load --connect HOST:PORT [--token T] [--clients N] [--seconds S] [--warmup S]\n"
+        "                [--mix COUNT:GET] [--segment TEXT]... [--key ATTRIBUTE=FORMAT] [--seed "
+        "S]\n"
+        "(see the comment at the top of bench/pdb_load.c)\n");
     return code;
 }
 
 int main(int argc, char **argv)
 {
-    struct options options = {.clients = 16, .seconds = 10, .warmup_s = 1, .mix_count = 10, .mix_get = 90,
-                              .seed = 42};
+    struct options options = {
+        .clients = 16, .seconds = 10, .warmup_s = 1, .mix_count = 10, .mix_get = 90, .seed = 42};
     options.token = getenv("PROFILEDB_TOKEN");
     for (int i = 1; i < argc; i++) {
         const char *name = argv[i];
         if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) return usage(stdout, 0);
         if (i + 1 >= argc) return usage(stderr, 2);
         const char *value = argv[++i];
-        if (strcmp(name, "--connect") == 0) options.address = value;
-        else if (strcmp(name, "--token") == 0) options.token = value;
-        else if (strcmp(name, "--clients") == 0) options.clients = (uint32_t)strtoul(value, NULL, 10);
-        else if (strcmp(name, "--seconds") == 0) options.seconds = strtod(value, NULL);
-        else if (strcmp(name, "--warmup") == 0) options.warmup_s = strtod(value, NULL);
-        else if (strcmp(name, "--seed") == 0) options.seed = strtoull(value, NULL, 10);
+        if (strcmp(name, "--connect") == 0)
+            options.address = value;
+        else if (strcmp(name, "--token") == 0)
+            options.token = value;
+        else if (strcmp(name, "--clients") == 0)
+            options.clients = (uint32_t)strtoul(value, NULL, 10);
+        else if (strcmp(name, "--seconds") == 0)
+            options.seconds = strtod(value, NULL);
+        else if (strcmp(name, "--warmup") == 0)
+            options.warmup_s = strtod(value, NULL);
+        else if (strcmp(name, "--seed") == 0)
+            options.seed = strtoull(value, NULL, 10);
         else if (strcmp(name, "--mix") == 0) {
-            if (sscanf(value, "%u:%u", &options.mix_count, &options.mix_get) != 2) return usage(stderr, 2);
+            if (sscanf(value, "%u:%u", &options.mix_count, &options.mix_get) != 2)
+                return usage(stderr, 2);
         } else if (strcmp(name, "--segment") == 0) {
             if (options.segment_count == LOAD_SEGMENTS_MAX) return usage(stderr, 2);
             options.segments[options.segment_count++] = value;
         } else if (strcmp(name, "--key") == 0) {
             const char *equals = strchr(value, '=');
-            if (equals == NULL || (size_t)(equals - value) >= sizeof options.key_attribute) return usage(stderr, 2);
+            if (equals == NULL || (size_t)(equals - value) >= sizeof options.key_attribute)
+                return usage(stderr, 2);
             memcpy(options.key_attribute, value, (size_t)(equals - value));
             options.key_format = equals + 1;
             const char *percent = strstr(options.key_format, "%");
@@ -207,7 +223,8 @@ int main(int argc, char **argv)
         return usage(stderr, 2);
     if (options.segment_count == 0)
         options.segments[options.segment_count++] =
-            "country IN ('US', 'CA') AND age BETWEEN 25 AND 40 AND loyalty_tier = 'gold' AND consent_email";
+            "country IN ('US', 'CA') AND age BETWEEN 25 AND 40 AND loyalty_tier = 'gold' AND "
+            "consent_email";
     struct pdb_client *probe;
     struct pdb_error error = {0};
     if (pdb_client_connect(options.address, options.token, NULL, &probe, &error) != PDB_OK) {
@@ -229,13 +246,15 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    struct timespec pause = {.tv_sec = (time_t)options.warmup_s,
-                             .tv_nsec = (long)((options.warmup_s - (double)(time_t)options.warmup_s) * 1e9)};
+    struct timespec pause = {
+        .tv_sec = (time_t)options.warmup_s,
+        .tv_nsec = (long)((options.warmup_s - (double)(time_t)options.warmup_s) * 1e9)};
     nanosleep(&pause, NULL);
     atomic_store(&phase, 1);
     double started = now_s();
-    pause = (struct timespec){.tv_sec = (time_t)options.seconds,
-                              .tv_nsec = (long)((options.seconds - (double)(time_t)options.seconds) * 1e9)};
+    pause = (struct timespec){
+        .tv_sec = (time_t)options.seconds,
+        .tv_nsec = (long)((options.seconds - (double)(time_t)options.seconds) * 1e9)};
     nanosleep(&pause, NULL);
     atomic_store(&phase, 2);
     double measured_s = now_s() - started;
@@ -247,16 +266,19 @@ int main(int argc, char **argv)
         errors += states[c].errors;
         if (states[c].errors && !first_error[0]) first_error = states[c].first_error;
         for (int k = 0; k < KIND_COUNT_OF; k++)
-            for (size_t i = 0; i < states[c].samples[k].count; i++) sample_add(&all[k], states[c].samples[k].latency_us[i]);
+            for (size_t i = 0; i < states[c].samples[k].count; i++)
+                sample_add(&all[k], states[c].samples[k].latency_us[i]);
     }
     char cpu[256];
     cpu_name(cpu, sizeof cpu);
     uint64_t total = all[KIND_COUNT].count + all[KIND_GET].count;
-    printf("{\"address\": \"%s\", \"clients\": %u, \"seconds\": %.3f, \"rows\": %" PRIu64 ", \"seed\": %" PRIu64
+    printf("{\"address\": \"%s\", \"clients\": %u, \"seconds\": %.3f, \"rows\": %" PRIu64
+           ", \"seed\": %" PRIu64
            ", \"mix\": \"%u:%u\", \"get_by\": \"%s\", \"cpu\": \"%s\", \"commit\": \"%s\",\n"
            " \"requests\": %" PRIu64 ", \"requests_per_s\": %.1f, \"errors\": %" PRIu64,
-           options.address, options.clients, measured_s, options.rows, options.seed, options.mix_count,
-           options.mix_get, options.key_format ? options.key_attribute : "row_id", cpu,
+           options.address, options.clients, measured_s, options.rows, options.seed,
+           options.mix_count, options.mix_get,
+           options.key_format ? options.key_attribute : "row_id", cpu,
 #ifdef PDB_BENCH_CONFIGURE_COMMIT
            PDB_BENCH_CONFIGURE_COMMIT,
 #else
@@ -266,17 +288,21 @@ int main(int argc, char **argv)
     static const char *const names[KIND_COUNT_OF] = {"count", "get"};
     for (int k = 0; k < KIND_COUNT_OF; k++) {
         qsort(all[k].latency_us, all[k].count, sizeof(double), compare_doubles);
-        printf(",\n \"%s\": {\"requests\": %zu, \"per_s\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
-               "\"p999_us\": %.1f, \"max_us\": %.1f}",
-               names[k], all[k].count, (double)all[k].count / measured_s, percentile(&all[k], 0.5),
-               percentile(&all[k], 0.99), percentile(&all[k], 0.999),
-               all[k].count ? all[k].latency_us[all[k].count - 1] : 0.0);
+        printf(
+            ",\n \"%s\": {\"requests\": %zu, \"per_s\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, "
+            "\"p999_us\": %.1f, \"max_us\": %.1f}",
+            names[k], all[k].count, (double)all[k].count / measured_s, percentile(&all[k], 0.5),
+            percentile(&all[k], 0.99), percentile(&all[k], 0.999),
+            all[k].count ? all[k].latency_us[all[k].count - 1] : 0.0);
     }
     printf("}\n");
-    if (errors) fprintf(stderr, "pdb_load: %" PRIu64 " errors; the first: %s\n", errors, first_error);
+    if (errors)
+        fprintf(stderr, "pdb_load: %" PRIu64 " errors; the first: %s\n", errors, first_error);
     for (uint32_t c = 0; c < options.clients; c++)
-        for (int k = 0; k < KIND_COUNT_OF; k++) free(states[c].samples[k].latency_us);
-    for (int k = 0; k < KIND_COUNT_OF; k++) free(all[k].latency_us);
+        for (int k = 0; k < KIND_COUNT_OF; k++)
+            free(states[c].samples[k].latency_us);
+    for (int k = 0; k < KIND_COUNT_OF; k++)
+        free(all[k].latency_us);
     free(states);
     return errors ? 1 : 0;
 }

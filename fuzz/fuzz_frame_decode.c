@@ -20,13 +20,13 @@
 
 #define FUZZ_FRAME_SIZE_MAX 4096u
 
-#define FUZZ_CHECK(condition)                                                                  \
-    do {                                                                                        \
-        if (!(condition)) {                                                                     \
-            fprintf(stderr, "fuzz_frame_decode: check failed: %s (line %d)\n", #condition,      \
-                    __LINE__);                                                                  \
-            abort();                                                                            \
-        }                                                                                       \
+#define FUZZ_CHECK(condition)                                                                      \
+    do {                                                                                           \
+        if (!(condition)) {                                                                        \
+            fprintf(stderr, "fuzz_frame_decode: check failed: %s (line %d)\n", #condition,         \
+                    __LINE__);                                                                     \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static void check_string(struct protocol_string string, const uint8_t *payload, size_t size)
@@ -53,7 +53,8 @@ static void decode_all(const uint8_t *payload, size_t size)
     if (protocol_hello_response_decode(payload, size, &hello_response))
         check_string(hello_response.server_version, payload, size);
     struct protocol_segment_request segment;
-    if (protocol_segment_request_decode(payload, size, &segment)) check_string(segment.segment, payload, size);
+    if (protocol_segment_request_decode(payload, size, &segment))
+        check_string(segment.segment, payload, size);
     struct protocol_ids_request ids;
     if (protocol_ids_request_decode(payload, size, &ids)) {
         check_string(ids.segment, payload, size);
@@ -69,13 +70,15 @@ static void decode_all(const uint8_t *payload, size_t size)
         check_string(get.key, payload, size);
     }
     struct protocol_error_response error;
-    if (protocol_error_response_decode(payload, size, &error)) check_string(error.message, payload, size);
+    if (protocol_error_response_decode(payload, size, &error))
+        check_string(error.message, payload, size);
     uint64_t count;
     (void)protocol_count_response_decode(payload, size, &count);
     uint32_t id_count;
     if (protocol_ids_page_decode(payload, size, &id_count)) {
         FUZZ_CHECK(4 + 4 * (size_t)id_count == size);
-        for (uint32_t i = 0; i < id_count; i++) (void)protocol_ids_page_id(payload, i);
+        for (uint32_t i = 0; i < id_count; i++)
+            (void)protocol_ids_page_id(payload, i);
     }
     /* A GET response: head, then values. */
     struct protocol_reader reader;
@@ -91,7 +94,8 @@ static void decode_all(const uint8_t *payload, size_t size)
     }
     struct pdb_stats stats;
     if (protocol_stats_decode(payload, size, &stats)) {
-        for (uint32_t c = 0; c < stats.column_count; c++) FUZZ_CHECK(stats.columns[c].name != NULL);
+        for (uint32_t c = 0; c < stats.column_count; c++)
+            FUZZ_CHECK(stats.columns[c].name != NULL);
         mem_free(stats.columns);
     }
 }
@@ -111,8 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(header.frame_size >= PDB_FRAME_SIZE_MIN && header.frame_size <= size);
             FUZZ_CHECK(header.frame_size <= FUZZ_FRAME_SIZE_MAX);
             struct frame_header again;
-            FUZZ_CHECK(protocol_frame_check(data, header.frame_size, FUZZ_FRAME_SIZE_MAX, is_response,
-                                            &again, &code, &why) == FRAME_READY);
+            FUZZ_CHECK(protocol_frame_check(data, header.frame_size, FUZZ_FRAME_SIZE_MAX,
+                                            is_response, &again, &code, &why) == FRAME_READY);
             FUZZ_CHECK(memcmp(&again, &header, sizeof header) == 0);
             decode_all(data + PDB_FRAME_HEADER_SIZE, header.frame_size - PDB_FRAME_SIZE_MIN);
         } else {
@@ -122,7 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The same bytes with a correct CRC for the frame they announce. */
     if (size >= PDB_FRAME_SIZE_MIN) {
         uint32_t frame_size = load_u32(data);
-        if (frame_size >= PDB_FRAME_SIZE_MIN && frame_size <= size && frame_size <= FUZZ_FRAME_SIZE_MAX) {
+        if (frame_size >= PDB_FRAME_SIZE_MIN && frame_size <= size &&
+            frame_size <= FUZZ_FRAME_SIZE_MAX) {
             uint8_t *copy = malloc(frame_size);
             FUZZ_CHECK(copy != NULL);
             memcpy(copy, data, frame_size);
@@ -136,7 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (check == FRAME_READY)
                     decode_all(copy + PDB_FRAME_HEADER_SIZE, frame_size - PDB_FRAME_SIZE_MIN);
                 else
-                    FUZZ_CHECK(check == FRAME_INVALID && why != NULL && strcmp(why, "CRC-32C mismatch") != 0);
+                    FUZZ_CHECK(check == FRAME_INVALID && why != NULL &&
+                               strcmp(why, "CRC-32C mismatch") != 0);
             }
             free(copy);
         }

@@ -49,7 +49,8 @@ static enum pdb_status wait_for(struct pdb_client *client, short events, uint64_
 {
     for (;;) {
         uint64_t now = now_ms();
-        if (now >= deadline_ms) return client_fail(client, error, PDB_ERR_NETWORK, "timed out waiting for the server");
+        if (now >= deadline_ms)
+            return client_fail(client, error, PDB_ERR_NETWORK, "timed out waiting for the server");
         struct pollfd poll_fd = {.fd = client->fd, .events = events};
         int ready = poll(&poll_fd, 1, (int)(deadline_ms - now));
         if (ready > 0) return PDB_OK;
@@ -61,11 +62,13 @@ static enum pdb_status wait_for(struct pdb_client *client, short events, uint64_
 enum pdb_status client_send(struct pdb_client *client, const struct buffer *frame,
                             struct pdb_error *error)
 {
-    if (client->is_broken) return error_set(error, PDB_ERR_NETWORK, "%s: the connection is broken", client->address);
+    if (client->is_broken)
+        return error_set(error, PDB_ERR_NETWORK, "%s: the connection is broken", client->address);
     uint64_t deadline = now_ms() + client->timeout_ms;
     size_t sent = 0;
     while (sent < frame->size) {
-        ssize_t n = send(client->fd, frame->data + sent, frame->size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n =
+            send(client->fd, frame->data + sent, frame->size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             sent += (size_t)n;
             continue;
@@ -84,7 +87,8 @@ enum pdb_status client_send(struct pdb_client *client, const struct buffer *fram
 enum pdb_status client_receive(struct pdb_client *client, struct client_frame *frame,
                                struct pdb_error *error)
 {
-    if (client->is_broken) return error_set(error, PDB_ERR_NETWORK, "%s: the connection is broken", client->address);
+    if (client->is_broken)
+        return error_set(error, PDB_ERR_NETWORK, "%s: the connection is broken", client->address);
     struct buffer *input = &client->input;
     if (client->consumed > 0) {
         memmove(input->data, input->data + client->consumed, input->size - client->consumed);
@@ -96,8 +100,8 @@ enum pdb_status client_receive(struct pdb_client *client, struct client_frame *f
         struct frame_header header;
         enum protocol_error code;
         const char *why;
-        enum frame_check check = protocol_frame_check(input->data, input->size, PDB_RESPONSE_FRAME_SIZE_MAX,
-                                                      true, &header, &code, &why);
+        enum frame_check check = protocol_frame_check(
+            input->data, input->size, PDB_RESPONSE_FRAME_SIZE_MAX, true, &header, &code, &why);
         if (check == FRAME_READY) {
             frame->header = header;
             frame->payload = input->data + PDB_FRAME_HEADER_SIZE;
@@ -110,15 +114,18 @@ enum pdb_status client_receive(struct pdb_client *client, struct client_frame *f
             snprintf(what, sizeof what, "malformed response frame: %s", why);
             return client_fail(client, error, PDB_ERR_PROTOCOL, what);
         }
-        if (buffer_reserve(input, READ_SIZE) != 0) return client_fail(client, error, PDB_ERR_NO_MEMORY, "out of memory");
+        if (buffer_reserve(input, READ_SIZE) != 0)
+            return client_fail(client, error, PDB_ERR_NO_MEMORY, "out of memory");
         ssize_t got = recv(client->fd, input->data + input->size, READ_SIZE, MSG_DONTWAIT);
         if (got > 0) {
             input->size += (size_t)got;
             continue;
         }
-        if (got == 0) return client_fail(client, error, PDB_ERR_NETWORK, "the server closed the connection");
+        if (got == 0)
+            return client_fail(client, error, PDB_ERR_NETWORK, "the server closed the connection");
         if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) return client_fail(client, error, PDB_ERR_NETWORK, strerror(errno));
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            return client_fail(client, error, PDB_ERR_NETWORK, strerror(errno));
         enum pdb_status status = wait_for(client, POLLIN, deadline, error);
         if (status != PDB_OK) return status;
     }
@@ -130,7 +137,8 @@ enum pdb_status client_expect(struct pdb_client *client, uint8_t opcode, struct 
     enum pdb_status status = client_receive(client, frame, error);
     if (status != PDB_OK) return status;
     const struct frame_header *header = &frame->header;
-    if (header->opcode == PROTOCOL_OP_ERROR && (header->request_id == client->request_id || header->request_id == 0)) {
+    if (header->opcode == PROTOCOL_OP_ERROR &&
+        (header->request_id == client->request_id || header->request_id == 0)) {
         struct protocol_error_response response;
         if (!protocol_error_response_decode(frame->payload, frame->payload_size, &response))
             return client_fail(client, error, PDB_ERR_PROTOCOL, "malformed ERROR frame");
@@ -159,9 +167,11 @@ enum pdb_status client_frame_send(struct pdb_client *client, size_t start, int e
                                   struct pdb_error *error)
 {
     if (start == SIZE_MAX || encoded != 0)
-        return error_set(error, PDB_ERR_NO_MEMORY, "%s: out of memory building a request", client->address);
+        return error_set(error, PDB_ERR_NO_MEMORY, "%s: out of memory building a request",
+                         client->address);
     if (protocol_frame_end(&client->output, start, client->info.request_frame_size_max) != 0)
-        return error_set(error, PDB_ERR_LIMIT, "%s: the request is larger than the server's %u-byte frame limit",
+        return error_set(error, PDB_ERR_LIMIT,
+                         "%s: the request is larger than the server's %u-byte frame limit",
                          client->address, client->info.request_frame_size_max);
     return client_send(client, &client->output, error);
 }
@@ -171,16 +181,20 @@ enum pdb_status client_frame_send(struct pdb_client *client, size_t start, int e
 static enum pdb_status open_socket(struct pdb_client *client, const char *host, uint16_t port,
                                    struct pdb_error *error)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *found = NULL;
     char port_text[8];
     snprintf(port_text, sizeof port_text, "%u", port);
     int gai = getaddrinfo(host, port_text, &hints, &found);
-    if (gai != 0) return error_set(error, PDB_ERR_NETWORK, "%s: cannot resolve '%s': %s", client->address, host, gai_strerror(gai));
+    if (gai != 0)
+        return error_set(error, PDB_ERR_NETWORK, "%s: cannot resolve '%s': %s", client->address,
+                         host, gai_strerror(gai));
     int saved = ECONNREFUSED;
     uint64_t deadline = now_ms() + client->timeout_ms;
     for (struct addrinfo *a = found; a != NULL; a = a->ai_next) {
-        int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        int fd =
+            socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
         if (fd < 0) {
             saved = errno;
             continue;
@@ -219,13 +233,16 @@ static enum pdb_status hello(struct pdb_client *client, const char *token, const
         .client_name = {name, (uint32_t)strlen(name)},
     };
     if (request.token.size > PDB_TOKEN_SIZE_MAX)
-        return error_set(error, PDB_ERR_AUTH, "%s: a token has at most %u characters", client->address, PDB_TOKEN_SIZE_MAX);
+        return error_set(error, PDB_ERR_AUTH, "%s: a token has at most %u characters",
+                         client->address, PDB_TOKEN_SIZE_MAX);
     size_t start = client_frame_begin(client, PROTOCOL_OP_HELLO);
-    enum pdb_status status = client_frame_send(client, start, protocol_hello_request_encode(&client->output, &request), error);
+    enum pdb_status status = client_frame_send(
+        client, start, protocol_hello_request_encode(&client->output, &request), error);
     struct client_frame frame;
     if (status == PDB_OK) status = client_expect(client, PROTOCOL_OP_HELLO, &frame, error);
     if (status != PDB_OK) {
-        if (error && status != PDB_ERR_NETWORK && status != PDB_ERR_PROTOCOL) error_prefix(error, "%s: ", client->address);
+        if (error && status != PDB_ERR_NETWORK && status != PDB_ERR_PROTOCOL)
+            error_prefix(error, "%s: ", client->address);
         return status;
     }
     struct protocol_hello_response response;
@@ -253,13 +270,16 @@ enum pdb_status pdb_client_connect(const char *address, const char *token,
     char host[256];
     uint16_t port;
     if (address == NULL || !protocol_address_split(address, host, sizeof host, &port) || port == 0)
-        return error_set(error, PDB_ERR_USAGE, "'%s' is not host:port", address ? address : "(null)");
+        return error_set(error, PDB_ERR_USAGE, "'%s' is not host:port",
+                         address ? address : "(null)");
     struct pdb_client *client = mem_calloc(1, sizeof *client);
     if (client == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "%s: out of memory", address);
     client->fd = -1;
     snprintf(client->address, sizeof client->address, "%s", address);
-    client->timeout_ms = options && options->timeout_ms ? options->timeout_ms : PDB_CLIENT_TIMEOUT_MS_DEFAULT;
-    client->info.request_frame_size_max = PDB_FRAME_SIZE_MIN + PDB_TOKEN_SIZE_MAX + PDB_CLIENT_NAME_SIZE_MAX + 64;
+    client->timeout_ms =
+        options && options->timeout_ms ? options->timeout_ms : PDB_CLIENT_TIMEOUT_MS_DEFAULT;
+    client->info.request_frame_size_max =
+        PDB_FRAME_SIZE_MIN + PDB_TOKEN_SIZE_MAX + PDB_CLIENT_NAME_SIZE_MAX + 64;
     buffer_init(&client->input);
     buffer_init(&client->output);
     const char *name = options && options->client_name ? options->client_name : "libprofiledb";
@@ -283,15 +303,20 @@ void pdb_client_close(struct pdb_client *client)
     mem_free(client);
 }
 
-void pdb_client_info(const struct pdb_client *client, struct pdb_client_info *info) { *info = client->info; }
+void pdb_client_info(const struct pdb_client *client, struct pdb_client_info *info)
+{
+    *info = client->info;
+}
 
 enum pdb_status pdb_client_ping(struct pdb_client *client, struct pdb_error *error)
 {
     size_t start = client_frame_begin(client, PROTOCOL_OP_PING);
-    enum pdb_status status = client_frame_send(client, start, protocol_put_u64(&client->output, client->request_id), error);
+    enum pdb_status status = client_frame_send(
+        client, start, protocol_put_u64(&client->output, client->request_id), error);
     struct client_frame frame;
     if (status == PDB_OK) status = client_expect(client, PROTOCOL_OP_PING, &frame, error);
-    if (status == PDB_OK && (frame.payload_size != 8 || load_u64(frame.payload) != client->request_id))
+    if (status == PDB_OK &&
+        (frame.payload_size != 8 || load_u64(frame.payload) != client->request_id))
         return client_fail(client, error, PDB_ERR_PROTOCOL, "PING echo differs");
     return status;
 }
@@ -299,9 +324,11 @@ enum pdb_status pdb_client_ping(struct pdb_client *client, struct pdb_error *err
 enum pdb_status pdb_client_count(struct pdb_client *client, const char *segment, int64_t now_s,
                                  uint64_t *count_out, struct pdb_error *error)
 {
-    struct protocol_segment_request request = {.now_s = now_s, .segment = {segment, (uint32_t)strlen(segment)}};
+    struct protocol_segment_request request = {.now_s = now_s,
+                                               .segment = {segment, (uint32_t)strlen(segment)}};
     size_t start = client_frame_begin(client, PROTOCOL_OP_COUNT);
-    enum pdb_status status = client_frame_send(client, start, protocol_segment_request_encode(&client->output, &request), error);
+    enum pdb_status status = client_frame_send(
+        client, start, protocol_segment_request_encode(&client->output, &request), error);
     struct client_frame frame;
     if (status == PDB_OK) status = client_expect(client, PROTOCOL_OP_COUNT, &frame, error);
     if (status != PDB_OK) return status;
@@ -316,10 +343,13 @@ enum pdb_status pdb_client_ids(struct pdb_client *client, const char *segment, i
                                uint64_t limit, pdb_id_fn on_id, void *context,
                                struct pdb_error *error)
 {
-    struct protocol_ids_request request = {
-        .now_s = now_s, .limit = limit, .form = PROTOCOL_IDS_PAGES, .segment = {segment, (uint32_t)strlen(segment)}};
+    struct protocol_ids_request request = {.now_s = now_s,
+                                           .limit = limit,
+                                           .form = PROTOCOL_IDS_PAGES,
+                                           .segment = {segment, (uint32_t)strlen(segment)}};
     size_t start = client_frame_begin(client, PROTOCOL_OP_IDS);
-    enum pdb_status status = client_frame_send(client, start, protocol_ids_request_encode(&client->output, &request), error);
+    enum pdb_status status = client_frame_send(
+        client, start, protocol_ids_request_encode(&client->output, &request), error);
     bool is_wanted = true;
     while (status == PDB_OK) {
         struct client_frame frame;
@@ -335,7 +365,8 @@ enum pdb_status pdb_client_ids(struct pdb_client *client, const char *segment, i
     return status;
 }
 
-enum pdb_status pdb_client_stats(struct pdb_client *client, struct pdb_stats *stats, struct pdb_error *error)
+enum pdb_status pdb_client_stats(struct pdb_client *client, struct pdb_stats *stats,
+                                 struct pdb_error *error)
 {
     size_t start = client_frame_begin(client, PROTOCOL_OP_STATS);
     enum pdb_status status = client_frame_send(client, start, 0, error);

@@ -38,7 +38,7 @@ enum pdb_status client_send(struct pdb_client *client, const struct buffer *fram
 enum pdb_status client_receive(struct pdb_client *client, struct client_frame *frame,
                                struct pdb_error *error);
 /* Receives the response to the last request: `opcode`, or an ERROR turned into its status. */
-enum pdb_status client_expect(struct pdb_client *client, uint8_t opcode,
-                              struct client_frame *frame, struct pdb_error *error);
+enum pdb_status client_expect(struct pdb_client *client, uint8_t opcode, struct client_frame *frame,
+                              struct pdb_error *error);
 
 #endif

@@ -38,7 +38,8 @@ void pdb_client_profile_destroy(struct pdb_client_profile *profile)
 
 /* Builds the profile from a GET response payload; NULL when malformed or out of memory
  * (*is_malformed says which). */
-static struct pdb_client_profile *profile_decode(const uint8_t *data, uint32_t size, bool *is_malformed)
+static struct pdb_client_profile *profile_decode(const uint8_t *data, uint32_t size,
+                                                 bool *is_malformed)
 {
     *is_malformed = false;
     struct pdb_client_profile *profile = mem_calloc(1, sizeof *profile);
@@ -58,7 +59,9 @@ static struct pdb_client_profile *profile_decode(const uint8_t *data, uint32_t s
     for (uint32_t a = 0; a < count; a++) {
         struct protocol_value value;
         if (!protocol_value_decode(&first, &value)) goto malformed;
-        tag_total += value.state == PROTOCOL_VALUE_PRESENT && value.type == PDB_TYPE_TAGS ? value.tag_count : 0;
+        tag_total += value.state == PROTOCOL_VALUE_PRESENT && value.type == PDB_TYPE_TAGS
+                         ? value.tag_count
+                         : 0;
         name_bytes += value.name.size + 1;
     }
     if (!protocol_reader_is_done(&first)) goto malformed;
@@ -79,7 +82,8 @@ static struct pdb_client_profile *profile_decode(const uint8_t *data, uint32_t s
         memcpy(name, decoded.name.data, decoded.name.size);
         name[decoded.name.size] = '\0';
         names_used += decoded.name.size + 1;
-        profile->infos[a] = (struct pdb_attribute_info){name, (enum pdb_type)decoded.type, decoded.flags};
+        profile->infos[a] =
+            (struct pdb_attribute_info){name, (enum pdb_type)decoded.type, decoded.flags};
         struct pdb_value *value = &profile->values[a];
         value->type = (enum pdb_type)decoded.type;
         value->is_null = decoded.state != PROTOCOL_VALUE_PRESENT;
@@ -117,14 +121,17 @@ static enum pdb_status get(struct pdb_client *client, const struct protocol_get_
                            struct pdb_client_profile **profile_out, struct pdb_error *error)
 {
     size_t start = client_frame_begin(client, PROTOCOL_OP_GET);
-    enum pdb_status status = client_frame_send(client, start, protocol_get_request_encode(&client->output, request), error);
+    enum pdb_status status = client_frame_send(
+        client, start, protocol_get_request_encode(&client->output, request), error);
     struct client_frame frame;
     if (status == PDB_OK) status = client_expect(client, PROTOCOL_OP_GET, &frame, error);
     if (status != PDB_OK) return status;
     bool is_malformed;
-    struct pdb_client_profile *profile = profile_decode(frame.payload, frame.payload_size, &is_malformed);
+    struct pdb_client_profile *profile =
+        profile_decode(frame.payload, frame.payload_size, &is_malformed);
     if (profile == NULL) {
-        if (!is_malformed) return error_set(error, PDB_ERR_NO_MEMORY, "%s: out of memory", client->address);
+        if (!is_malformed)
+            return error_set(error, PDB_ERR_NO_MEMORY, "%s: out of memory", client->address);
         client->is_broken = true;
         return error_set(error, PDB_ERR_PROTOCOL, "%s: malformed GET response", client->address);
     }
@@ -149,15 +156,18 @@ enum pdb_status pdb_client_get_by_key(struct pdb_client *client, const char *att
     return get(client, &request, profile_out, error);
 }
 
-uint32_t pdb_client_profile_row_id(const struct pdb_client_profile *profile) { return profile->row_id; }
+uint32_t pdb_client_profile_row_id(const struct pdb_client_profile *profile)
+{
+    return profile->row_id;
+}
 
 uint32_t pdb_client_profile_attribute_count(const struct pdb_client_profile *profile)
 {
     return profile->attribute_count;
 }
 
-void pdb_client_profile_attribute(const struct pdb_client_profile *profile, uint32_t attribute_index,
-                                  struct pdb_attribute_info *info)
+void pdb_client_profile_attribute(const struct pdb_client_profile *profile,
+                                  uint32_t attribute_index, struct pdb_attribute_info *info)
 {
     if (attribute_index < profile->attribute_count) *info = profile->infos[attribute_index];
 }
@@ -168,7 +178,8 @@ void pdb_client_profile_value(const struct pdb_client_profile *profile, uint32_t
     if (attribute_index < profile->attribute_count) *value = profile->values[attribute_index];
 }
 
-bool pdb_client_profile_is_masked(const struct pdb_client_profile *profile, uint32_t attribute_index)
+bool pdb_client_profile_is_masked(const struct pdb_client_profile *profile,
+                                  uint32_t attribute_index)
 {
     return attribute_index < profile->attribute_count && profile->is_masked[attribute_index];
 }

@@ -10,7 +10,10 @@
 
 #include "protocol/protocol.h"
 
-int protocol_put_u8(struct buffer *out, uint8_t value) { return buffer_append(out, &value, 1); }
+int protocol_put_u8(struct buffer *out, uint8_t value)
+{
+    return buffer_append(out, &value, 1);
+}
 
 int protocol_put_u16(struct buffer *out, uint16_t value)
 {
@@ -18,8 +21,14 @@ int protocol_put_u16(struct buffer *out, uint16_t value)
     return buffer_append(out, bytes, 2);
 }
 
-int protocol_put_u32(struct buffer *out, uint32_t value) { return buffer_append_u32(out, value); }
-int protocol_put_u64(struct buffer *out, uint64_t value) { return buffer_append_u64(out, value); }
+int protocol_put_u32(struct buffer *out, uint32_t value)
+{
+    return buffer_append_u32(out, value);
+}
+int protocol_put_u64(struct buffer *out, uint64_t value)
+{
+    return buffer_append_u64(out, value);
+}
 
 int protocol_put_string(struct buffer *out, const char *data, size_t size)
 {

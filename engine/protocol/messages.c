@@ -30,7 +30,8 @@ bool protocol_hello_request_decode(const void *payload, size_t size,
     return protocol_reader_is_done(&reader);
 }
 
-int protocol_hello_response_encode(struct buffer *out, const struct protocol_hello_response *response)
+int protocol_hello_response_encode(struct buffer *out,
+                                   const struct protocol_hello_response *response)
 {
     if (protocol_put_u8(out, response->role) || protocol_put_u8(out, response->has_pii) ||
         protocol_put_u16(out, 0) || protocol_put_u32(out, response->request_frame_size_max) ||
@@ -65,7 +66,8 @@ bool protocol_hello_response_decode(const void *payload, size_t size,
 
 /* ---- COUNT and IDS -------------------------------------------------------------------- */
 
-int protocol_segment_request_encode(struct buffer *out, const struct protocol_segment_request *request)
+int protocol_segment_request_encode(struct buffer *out,
+                                    const struct protocol_segment_request *request)
 {
     if (protocol_put_u64(out, (uint64_t)request->now_s) != 0) return -1;
     return protocol_put_string(out, request->segment.data, request->segment.size);
@@ -134,7 +136,8 @@ int protocol_get_request_encode(struct buffer *out, const struct protocol_get_re
     return protocol_put_string(out, request->key.data, request->key.size);
 }
 
-bool protocol_get_request_decode(const void *payload, size_t size, struct protocol_get_request *request)
+bool protocol_get_request_decode(const void *payload, size_t size,
+                                 struct protocol_get_request *request)
 {
     struct protocol_reader reader;
     protocol_reader_init(&reader, payload, size);
@@ -163,22 +166,26 @@ int protocol_value_encode(struct buffer *out, const struct pdb_attribute_info *i
         return -1;
     if (state != PROTOCOL_VALUE_PRESENT) return 0;
     switch (info->type) {
-    case PDB_TYPE_BOOL: return protocol_put_u8(out, value->bool_value ? 1 : 0);
+    case PDB_TYPE_BOOL:
+        return protocol_put_u8(out, value->bool_value ? 1 : 0);
     case PDB_TYPE_INT:
-    case PDB_TYPE_TIMESTAMP: return protocol_put_u64(out, (uint64_t)value->int_value);
+    case PDB_TYPE_TIMESTAMP:
+        return protocol_put_u64(out, (uint64_t)value->int_value);
     case PDB_TYPE_FLOAT: {
         uint64_t bits;
         memcpy(&bits, &value->float_value, sizeof bits);
         return protocol_put_u64(out, bits);
     }
     case PDB_TYPE_CATEGORY:
-    case PDB_TYPE_TEXT: return protocol_put_string(out, value->string_data, value->string_size);
+    case PDB_TYPE_TEXT:
+        return protocol_put_string(out, value->string_data, value->string_size);
     case PDB_TYPE_TAGS:
         if (protocol_put_u32(out, value->tag_count) != 0) return -1;
         for (uint32_t i = 0; i < value->tag_count; i++)
             if (protocol_put_string(out, value->tag_data[i], value->tag_sizes[i]) != 0) return -1;
         return 0;
-    default: return -1;
+    default:
+        return -1;
     }
 }
 
@@ -202,14 +209,18 @@ bool protocol_value_decode(struct protocol_reader *reader, struct protocol_value
         break;
     }
     case PDB_TYPE_INT:
-    case PDB_TYPE_TIMESTAMP: value->int_value = (int64_t)protocol_get_u64(reader); break;
+    case PDB_TYPE_TIMESTAMP:
+        value->int_value = (int64_t)protocol_get_u64(reader);
+        break;
     case PDB_TYPE_FLOAT: {
         uint64_t bits = protocol_get_u64(reader);
         memcpy(&value->float_value, &bits, sizeof bits);
         break;
     }
     case PDB_TYPE_CATEGORY:
-    case PDB_TYPE_TEXT: value->string = protocol_get_string(reader, PDB_TEXT_VALUE_SIZE_MAX); break;
+    case PDB_TYPE_TEXT:
+        value->string = protocol_get_string(reader, PDB_TEXT_VALUE_SIZE_MAX);
+        break;
     case PDB_TYPE_TAGS:
         value->tag_count = protocol_get_u32(reader);
         if (value->tag_count > PDB_TAGS_PER_VALUE_MAX) return false;
@@ -217,7 +228,8 @@ bool protocol_value_decode(struct protocol_reader *reader, struct protocol_value
         for (uint32_t i = 0; i < value->tag_count && !reader->failed; i++)
             protocol_get_string(reader, PDB_TEXT_VALUE_SIZE_MAX);
         break;
-    default: return false;
+    default:
+        return false;
     }
     return !reader->failed;
 }
@@ -293,7 +305,8 @@ bool protocol_stats_decode(const void *payload, size_t size, struct pdb_stats *s
 
 /* ---- ERROR ---------------------------------------------------------------------------- */
 
-int protocol_error_response_encode(struct buffer *out, enum protocol_error code, const char *message)
+int protocol_error_response_encode(struct buffer *out, enum protocol_error code,
+                                   const char *message)
 {
     size_t size = strlen(message);
     if (size >= PDB_ERROR_MESSAGE_SIZE) size = PDB_ERROR_MESSAGE_SIZE - 1;

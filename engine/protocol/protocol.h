@@ -68,9 +68,9 @@ enum protocol_error {
     PROTOCOL_ERROR_NOT_FOUND = 14,     /* no such profile, attribute or saved segment */
     PROTOCOL_ERROR_IO = 15,            /* the engine could not read (or found corrupt) files */
     PROTOCOL_ERROR_NO_MEMORY = 16,
-    PROTOCOL_ERROR_USAGE = 17,         /* the engine rejected an argument */
+    PROTOCOL_ERROR_USAGE = 17, /* the engine rejected an argument */
     PROTOCOL_ERROR_INTERNAL = 18,
-    PROTOCOL_ERROR_TIMEOUT = 19,       /* (closes) idle or unfinished frame for too long */
+    PROTOCOL_ERROR_TIMEOUT = 19, /* (closes) idle or unfinished frame for too long */
     PROTOCOL_ERROR_COUNT
 };
 
@@ -168,7 +168,7 @@ struct protocol_hello_request {
 };
 
 struct protocol_hello_response {
-    uint8_t role;   /* enum protocol_role */
+    uint8_t role;    /* enum protocol_role */
     uint8_t has_pii; /* 0 or 1 */
     uint32_t request_frame_size_max;
     uint32_t page_rows_max;
@@ -186,15 +186,15 @@ struct protocol_segment_request { /* COUNT; also the head of IDS */
 
 struct protocol_ids_request {
     int64_t now_s;
-    uint64_t limit;      /* 0: all */
-    uint32_t page_rows;  /* 0: the server's page size; larger values are capped to it */
-    uint8_t form;        /* PROTOCOL_IDS_PAGES or PROTOCOL_IDS_ROARING */
+    uint64_t limit;     /* 0: all */
+    uint32_t page_rows; /* 0: the server's page size; larger values are capped to it */
+    uint8_t form;       /* PROTOCOL_IDS_PAGES or PROTOCOL_IDS_ROARING */
     struct protocol_string segment;
 };
 
 struct protocol_get_request {
-    uint8_t by;      /* PROTOCOL_GET_BY_ROW_ID or PROTOCOL_GET_BY_KEY */
-    uint32_t row_id; /* BY_ROW_ID */
+    uint8_t by;                            /* PROTOCOL_GET_BY_ROW_ID or PROTOCOL_GET_BY_KEY */
+    uint32_t row_id;                       /* BY_ROW_ID */
     struct protocol_string attribute, key; /* BY_KEY */
 };
 

@@ -27,8 +27,8 @@
 bool connection_append_frame(struct connection *connection, const struct buffer *frame)
 {
     pthread_mutex_lock(&connection->mutex);
-    bool is_appended = !connection->is_dead &&
-                       buffer_append(&connection->output, frame->data, frame->size) == 0;
+    bool is_appended =
+        !connection->is_dead && buffer_append(&connection->output, frame->data, frame->size) == 0;
     pthread_mutex_unlock(&connection->mutex);
     return is_appended;
 }
@@ -43,7 +43,8 @@ void connection_send_error(struct server *server, struct connection *connection,
     va_end(args);
     struct buffer frame;
     buffer_init(&frame);
-    size_t start = protocol_frame_begin(&frame, PROTOCOL_OP_ERROR, PROTOCOL_FLAG_RESPONSE, request_id);
+    size_t start =
+        protocol_frame_begin(&frame, PROTOCOL_OP_ERROR, PROTOCOL_FLAG_RESPONSE, request_id);
     if (start != SIZE_MAX && protocol_error_response_encode(&frame, code, message) == 0 &&
         protocol_frame_end(&frame, start, PDB_RESPONSE_FRAME_SIZE_MAX) == 0)
         connection_append_frame(connection, &frame);
@@ -56,9 +57,9 @@ void connection_flush(struct server *server, struct connection *connection)
     bool has_failed = false;
     pthread_mutex_lock(&connection->mutex);
     while (connection->output_sent < connection->output.size) {
-        ssize_t sent = send(connection->fd, connection->output.data + connection->output_sent,
-                            connection->output.size - connection->output_sent,
-                            MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t sent =
+            send(connection->fd, connection->output.data + connection->output_sent,
+                 connection->output.size - connection->output_sent, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (sent > 0) {
             connection->output_sent += (size_t)sent;
             connection->last_activity_ms = server_now_ms();
@@ -150,8 +151,8 @@ static void handle_hello(struct server *server, struct connection *connection, u
     }
     uint8_t role = PROTOCOL_ROLE_ADMIN;
     bool has_pii = true;
-    if (server->has_tokens &&
-        !token_table_find(&server->tokens, request.token.data, request.token.size, &role, &has_pii)) {
+    if (server->has_tokens && !token_table_find(&server->tokens, request.token.data,
+                                                request.token.size, &role, &has_pii)) {
         server_log(server, "%s: HELLO with an unknown token", connection->peer);
         connection_send_error(server, connection, request_id, PROTOCOL_ERROR_AUTH_FAILED,
                               request.token.size ? "the token is not accepted"
@@ -173,7 +174,8 @@ static void handle_hello(struct server *server, struct connection *connection, u
         .deadline_ms = server->options.deadline_ms,
         .idle_timeout_ms = server->options.idle_timeout_ms,
         .row_count = server->row_count,
-        .server_version = {"profiledb " PDB_VERSION_STRING, sizeof("profiledb " PDB_VERSION_STRING) - 1},
+        .server_version = {"profiledb " PDB_VERSION_STRING,
+                           sizeof("profiledb " PDB_VERSION_STRING) - 1},
     };
     struct buffer payload_out;
     buffer_init(&payload_out);
@@ -192,11 +194,14 @@ static uint8_t role_needed(uint8_t opcode)
     case PROTOCOL_OP_STATS:
     case PROTOCOL_OP_BREAKDOWN:
     case PROTOCOL_OP_OVERLAP:
-    case PROTOCOL_OP_SEGMENT_LIST: return PROTOCOL_ROLE_READER;
+    case PROTOCOL_OP_SEGMENT_LIST:
+        return PROTOCOL_ROLE_READER;
     case PROTOCOL_OP_UPSERT:
     case PROTOCOL_OP_SEGMENT_SAVE:
-    case PROTOCOL_OP_SEGMENT_DROP: return PROTOCOL_ROLE_WRITER;
-    default: return 0;
+    case PROTOCOL_OP_SEGMENT_DROP:
+        return PROTOCOL_ROLE_WRITER;
+    default:
+        return 0;
     }
 }
 
@@ -208,7 +213,9 @@ static bool is_supported(uint8_t opcode)
 
 static const char *role_name(uint8_t role)
 {
-    return role == PROTOCOL_ROLE_ADMIN ? "admin" : role == PROTOCOL_ROLE_WRITER ? "writer" : "reader";
+    return role == PROTOCOL_ROLE_ADMIN    ? "admin"
+           : role == PROTOCOL_ROLE_WRITER ? "writer"
+                                          : "reader";
 }
 
 static void dispatch(struct server *server, struct connection *connection,
@@ -252,8 +259,8 @@ static void dispatch(struct server *server, struct connection *connection,
     if (!is_supported(opcode)) {
         connection_send_error(server, connection, id, PROTOCOL_ERROR_UNSUPPORTED,
                               "%s is specified (docs/PROTOCOL.md) but not supported by this server "
-                              "version (profiledb %s)", protocol_opcode_name(opcode),
-                              PDB_VERSION_STRING);
+                              "version (profiledb %s)",
+                              protocol_opcode_name(opcode), PDB_VERSION_STRING);
         return;
     }
     struct job *job = mem_alloc(sizeof *job + size);
@@ -302,12 +309,13 @@ void connection_process_input(struct server *server, struct connection *connecti
         struct frame_header header;
         enum protocol_error code;
         const char *why;
-        enum frame_check check = protocol_frame_check(input->data + consumed, input->size - consumed,
-                                                      server->options.frame_size_max, false,
-                                                      &header, &code, &why);
+        enum frame_check check =
+            protocol_frame_check(input->data + consumed, input->size - consumed,
+                                 server->options.frame_size_max, false, &header, &code, &why);
         if (check == FRAME_NEED_MORE) break;
         if (check == FRAME_INVALID) {
-            if (code == PROTOCOL_ERROR_BAD_FRAME && header.frame_size > server->options.frame_size_max)
+            if (code == PROTOCOL_ERROR_BAD_FRAME &&
+                header.frame_size > server->options.frame_size_max)
                 connection_send_error(server, connection, header.request_id, code,
                                       "%s: %u bytes, the limit is %u", why, header.frame_size,
                                       server->options.frame_size_max);
@@ -407,8 +415,8 @@ void connection_update(struct server *server, struct connection *connection)
         events |= EPOLLIN;
     if (pending > 0) events |= EPOLLOUT;
     if (events == connection->epoll_events) return;
-    struct epoll_event event = {.events = events,
-                                .data.u64 = (uint64_t)connection->generation << 32 | connection->slot};
+    struct epoll_event event = {
+        .events = events, .data.u64 = (uint64_t)connection->generation << 32 | connection->slot};
     if (epoll_ctl(server->epoll_fd, EPOLL_CTL_MOD, connection->fd, &event) == 0)
         connection->epoll_events = events;
 }

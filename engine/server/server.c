@@ -103,7 +103,10 @@ void server_reload(struct server *server)
     wake(server);
 }
 
-uint16_t server_port(const struct server *server) { return server->port; }
+uint16_t server_port(const struct server *server)
+{
+    return server->port;
+}
 
 void server_counters_get(const struct server *server, struct server_counters *counters)
 {
@@ -124,13 +127,16 @@ static enum pdb_status check_options(const struct server_options *options, struc
         return error_set(error, PDB_ERR_USAGE, "serve: connections must be 1..%u",
                          PDB_SERVER_CONNECTIONS_MAX);
     if (options->worker_count > PDB_SERVER_WORKERS_MAX)
-        return error_set(error, PDB_ERR_USAGE, "serve: workers must be 0..%u", PDB_SERVER_WORKERS_MAX);
+        return error_set(error, PDB_ERR_USAGE, "serve: workers must be 0..%u",
+                         PDB_SERVER_WORKERS_MAX);
     if (options->page_rows == 0 || options->page_rows > PDB_SERVER_PAGE_ROWS_MAX)
-        return error_set(error, PDB_ERR_USAGE, "serve: page rows must be 1..%u", PDB_SERVER_PAGE_ROWS_MAX);
+        return error_set(error, PDB_ERR_USAGE, "serve: page rows must be 1..%u",
+                         PDB_SERVER_PAGE_ROWS_MAX);
     if (options->frame_size_max < 4096 || options->frame_size_max > PDB_REQUEST_FRAME_SIZE_MAX)
         return error_set(error, PDB_ERR_USAGE, "serve: frame size max must be 4096..%u",
                          PDB_REQUEST_FRAME_SIZE_MAX);
-    uint32_t timeouts[3] = {options->idle_timeout_ms, options->frame_timeout_ms, options->deadline_ms};
+    uint32_t timeouts[3] = {options->idle_timeout_ms, options->frame_timeout_ms,
+                            options->deadline_ms};
     for (int i = 0; i < 3; i++)
         if (timeouts[i] == 0 || timeouts[i] > PDB_SERVER_TIMEOUT_MS_MAX)
             return error_set(error, PDB_ERR_USAGE, "serve: timeouts must be 1..%u ms",
@@ -148,15 +154,18 @@ static enum pdb_status open_listener(struct server *server, struct pdb_error *er
     if (!server->has_tokens && !protocol_host_is_loopback(host))
         return error_set(error, PDB_ERR_USAGE,
                          "serve: listening on '%s' needs --tokens FILE (only loopback addresses "
-                         "may run without access control)", address);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                         "may run without access control)",
+                         address);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *found = NULL;
     char port_text[8];
     snprintf(port_text, sizeof port_text, "%u", port);
     int gai = getaddrinfo(host, port_text, &hints, &found);
     if (gai != 0)
-        return error_set(error, PDB_ERR_NETWORK, "serve: cannot resolve '%s': %s", host, gai_strerror(gai));
+        return error_set(error, PDB_ERR_NETWORK, "serve: cannot resolve '%s': %s", host,
+                         gai_strerror(gai));
     int fd = -1, saved = 0;
     for (struct addrinfo *a = found; a != NULL; a = a->ai_next) {
         fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
@@ -172,7 +181,9 @@ static enum pdb_status open_listener(struct server *server, struct pdb_error *er
         fd = -1;
     }
     freeaddrinfo(found);
-    if (fd < 0) return error_set_errno(error, PDB_ERR_NETWORK, saved, "serve: cannot listen on %s", address);
+    if (fd < 0)
+        return error_set_errno(error, PDB_ERR_NETWORK, saved, "serve: cannot listen on %s",
+                               address);
     struct sockaddr_storage bound;
     socklen_t bound_size = sizeof bound;
     getsockname(fd, (struct sockaddr *)&bound, &bound_size);
@@ -205,7 +216,8 @@ enum pdb_status server_create(const struct server_options *options, struct serve
     server->ready = mem_calloc(slots, sizeof *server->ready);
     server->slot_is_ready = mem_calloc(slots, sizeof *server->slot_is_ready);
     server->queue = mem_calloc(PDB_SERVER_QUEUE_MAX, sizeof *server->queue);
-    if (!server->connections || !server->slot_generations || !server->ready || !server->slot_is_ready || !server->queue) {
+    if (!server->connections || !server->slot_generations || !server->ready ||
+        !server->slot_is_ready || !server->queue) {
         status = error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
         goto fail;
     }
@@ -235,7 +247,8 @@ enum pdb_status server_create(const struct server_options *options, struct serve
     if (server->epoll_fd < 0 || server->wake_fd < 0 ||
         epoll_add(server, server->listen_fd, EPOLLIN, EVENT_LISTEN) != 0 ||
         epoll_add(server, server->wake_fd, EPOLLIN, EVENT_WAKE) != 0 ||
-        (server->signal_fd >= 0 && epoll_add(server, server->signal_fd, EPOLLIN, EVENT_SIGNAL) != 0)) {
+        (server->signal_fd >= 0 &&
+         epoll_add(server, server->signal_fd, EPOLLIN, EVENT_SIGNAL) != 0)) {
         status = error_set_errno(error, PDB_ERR_IO, errno, "serve: epoll setup");
         goto fail;
     }
@@ -288,7 +301,8 @@ static void refuse(struct server *server, int fd)
     char message[128];
     snprintf(message, sizeof message, "the server has its maximum of %u connections; retry later",
              server->options.connections_max);
-    if (start != SIZE_MAX && protocol_error_response_encode(&frame, PROTOCOL_ERROR_BUSY, message) == 0 &&
+    if (start != SIZE_MAX &&
+        protocol_error_response_encode(&frame, PROTOCOL_ERROR_BUSY, message) == 0 &&
         protocol_frame_end(&frame, start, PDB_RESPONSE_FRAME_SIZE_MAX) == 0) {
         ssize_t sent = send(fd, frame.data, frame.size, MSG_NOSIGNAL | MSG_DONTWAIT);
         (void)sent;
@@ -321,7 +335,8 @@ static void accept_all(struct server *server)
             continue;
         }
         uint32_t slot = 0;
-        while (server->connections[slot] != NULL) slot++;
+        while (server->connections[slot] != NULL)
+            slot++;
         struct connection *connection = mem_calloc(1, sizeof *connection);
         if (connection == NULL) {
             close(fd);
@@ -341,7 +356,8 @@ static void accept_all(struct server *server)
             struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&peer;
             char text[INET6_ADDRSTRLEN];
             inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
-            snprintf(connection->peer, sizeof connection->peer, "[%s]:%u", text, ntohs(in6->sin6_port));
+            snprintf(connection->peer, sizeof connection->peer, "[%s]:%u", text,
+                     ntohs(in6->sin6_port));
         }
         buffer_init(&connection->input);
         buffer_init(&connection->output);
@@ -428,7 +444,8 @@ static void reload_tokens(struct server *server)
         if (connection == NULL || connection->is_dead || !connection->is_authenticated) continue;
         uint8_t role;
         bool has_pii;
-        if (token_table_find(&server->tokens, connection->token, connection->token_size, &role, &has_pii)) {
+        if (token_table_find(&server->tokens, connection->token, connection->token_size, &role,
+                             &has_pii)) {
             connection->role = role;
             connection->has_pii = has_pii;
             continue;
@@ -461,7 +478,8 @@ static void start_draining(struct server *server)
 {
     server->is_draining = true;
     server->drain_started_ms = server_now_ms();
-    if (!server->is_accept_paused) epoll_ctl(server->epoll_fd, EPOLL_CTL_DEL, server->listen_fd, NULL);
+    if (!server->is_accept_paused)
+        epoll_ctl(server->epoll_fd, EPOLL_CTL_DEL, server->listen_fd, NULL);
     close(server->listen_fd);
     server->listen_fd = -1;
     for (uint32_t s = 0; s < server->options.connections_max; s++) {
@@ -484,8 +502,8 @@ static void start_draining(struct server *server)
 static void check_timers(struct server *server, uint64_t now_ms)
 {
     const struct server_options *options = &server->options;
-    bool drain_expired = server->is_draining &&
-                         now_ms - server->drain_started_ms > PDB_SERVER_DRAIN_TIMEOUT_MS;
+    bool drain_expired =
+        server->is_draining && now_ms - server->drain_started_ms > PDB_SERVER_DRAIN_TIMEOUT_MS;
     for (uint32_t s = 0; s < options->connections_max; s++) {
         struct connection *connection = server->connections[s];
         if (connection == NULL) continue;
@@ -506,7 +524,8 @@ static void check_timers(struct server *server, uint64_t now_ms)
             connection_send_error(server, connection, 0, PROTOCOL_ERROR_TIMEOUT,
                                   "a request frame was not completed within %u ms",
                                   options->frame_timeout_ms);
-        } else if (in_flight == 0 && now_ms - connection->last_activity_ms > options->idle_timeout_ms) {
+        } else if (in_flight == 0 &&
+                   now_ms - connection->last_activity_ms > options->idle_timeout_ms) {
             connection_send_error(server, connection, 0, PROTOCOL_ERROR_TIMEOUT,
                                   "idle for more than %u ms", options->idle_timeout_ms);
         } else {

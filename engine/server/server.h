@@ -29,9 +29,9 @@ struct server_options {
     uint32_t frame_timeout_ms;
     uint32_t deadline_ms;
     uint32_t page_rows;
-    uint32_t frame_size_max;    /* largest request frame */
-    bool handles_signals;       /* SIGTERM/SIGINT drain and stop, SIGHUP reloads the tokens */
-    FILE *log;                  /* one line per event worth knowing; NULL: silent */
+    uint32_t frame_size_max; /* largest request frame */
+    bool handles_signals;    /* SIGTERM/SIGINT drain and stop, SIGHUP reloads the tokens */
+    FILE *log;               /* one line per event worth knowing; NULL: silent */
 };
 
 /* Fills *options with the defaults of engine/base/limits.h. */
@@ -63,7 +63,7 @@ struct server_counters {
     uint64_t connections_accepted;
     uint64_t connections_refused; /* over the connection limit */
     uint64_t connections_open;
-    uint64_t requests;            /* frames that passed the frame check */
+    uint64_t requests; /* frames that passed the frame check */
     uint64_t errors_sent;
     uint64_t reloads;
 };

@@ -42,9 +42,9 @@ struct connection {
     pthread_mutex_t mutex;
     pthread_cond_t drained; /* signalled when output shrinks or the connection dies */
     struct buffer output;
-    size_t output_sent;  /* bytes of output already written */
-    uint32_t in_flight;  /* queued or running jobs */
-    bool is_dead;        /* the socket is closed: drop responses */
+    size_t output_sent; /* bytes of output already written */
+    uint32_t in_flight; /* queued or running jobs */
+    bool is_dead;       /* the socket is closed: drop responses */
 };
 
 struct job {
@@ -62,9 +62,9 @@ struct worker {
     struct server *server;
     pthread_t thread;
     bool is_started;
-    struct pdb_db *db;    /* this worker's handle */
-    struct buffer frame;  /* scratch for building responses */
-    uint32_t *page;       /* IDS page, page_rows entries */
+    struct pdb_db *db;   /* this worker's handle */
+    struct buffer frame; /* scratch for building responses */
+    uint32_t *page;      /* IDS page, page_rows entries */
 };
 
 struct server {
@@ -93,7 +93,7 @@ struct server {
     struct job **queue;
     uint32_t queue_head, queue_size;
     bool workers_stop;
-    uint32_t *ready; /* slots whose connection has news for the loop */
+    uint32_t *ready;     /* slots whose connection has news for the loop */
     bool *slot_is_ready; /* the slot is on `ready` */
     uint32_t ready_count;
 

@@ -15,16 +15,21 @@
 #include "base/status.h"
 #include "protocol/protocol.h"
 
-static bool token_byte_is_valid(unsigned char c) { return c >= 0x21 && c <= 0x7e; }
+static bool token_byte_is_valid(unsigned char c)
+{
+    return c >= 0x21 && c <= 0x7e;
+}
 
 /* Splits the next whitespace-separated word off *cursor (bounded by end). */
 static bool next_word(const char **cursor, const char *end, const char **word, size_t *size)
 {
     const char *p = *cursor;
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++;
     if (p == end) return false;
     const char *start = p;
-    while (p < end && *p != ' ' && *p != '\t' && *p != '\r') p++;
+    while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
+        p++;
     *word = start;
     *size = (size_t)(p - start);
     *cursor = p;
@@ -44,8 +49,9 @@ static enum pdb_status parse_line(const char *path, uint32_t line_number, const 
     size_t size;
     next_word(&cursor, end, &word, &size);
     if (size < PDB_TOKEN_SIZE_MIN || size > PDB_TOKEN_SIZE_MAX)
-        return error_set(error, PDB_ERR_DATA, "%s:%u: a token has %u to %u characters, this one %zu",
-                         path, line_number, PDB_TOKEN_SIZE_MIN, PDB_TOKEN_SIZE_MAX, size);
+        return error_set(error, PDB_ERR_DATA,
+                         "%s:%u: a token has %u to %u characters, this one %zu", path, line_number,
+                         PDB_TOKEN_SIZE_MIN, PDB_TOKEN_SIZE_MAX, size);
     for (size_t i = 0; i < size; i++)
         if (!token_byte_is_valid((unsigned char)word[i]))
             return error_set(error, PDB_ERR_DATA,
@@ -55,11 +61,14 @@ static enum pdb_status parse_line(const char *path, uint32_t line_number, const 
     memcpy(entry->token, word, size);
     entry->size = (uint32_t)size;
     if (!next_word(&cursor, end, &word, &size))
-        return error_set(error, PDB_ERR_DATA, "%s:%u: missing role (admin, writer or reader)",
-                         path, line_number);
-    if (word_is(word, size, "admin")) entry->role = PROTOCOL_ROLE_ADMIN;
-    else if (word_is(word, size, "writer")) entry->role = PROTOCOL_ROLE_WRITER;
-    else if (word_is(word, size, "reader")) entry->role = PROTOCOL_ROLE_READER;
+        return error_set(error, PDB_ERR_DATA, "%s:%u: missing role (admin, writer or reader)", path,
+                         line_number);
+    if (word_is(word, size, "admin"))
+        entry->role = PROTOCOL_ROLE_ADMIN;
+    else if (word_is(word, size, "writer"))
+        entry->role = PROTOCOL_ROLE_WRITER;
+    else if (word_is(word, size, "reader"))
+        entry->role = PROTOCOL_ROLE_READER;
     else
         return error_set(error, PDB_ERR_DATA,
                          "%s:%u: unknown role '%.*s' (expected admin, writer or reader)", path,
@@ -164,7 +173,8 @@ bool token_table_find(const struct token_table *table, const void *token, size_t
     for (uint32_t e = 0; e < table->count; e++) {
         const struct token_entry *entry = &table->entries[e];
         uint32_t difference = entry->size ^ (uint32_t)size;
-        for (size_t i = 0; i < PDB_TOKEN_SIZE_MAX; i++) difference |= entry->token[i] ^ candidate[i];
+        for (size_t i = 0; i < PDB_TOKEN_SIZE_MAX; i++)
+            difference |= entry->token[i] ^ candidate[i];
         /* mask = all ones when difference == 0, else 0, without a branch. */
         uint32_t mask = (uint32_t)(((uint64_t)difference - 1) >> 32);
         found |= mask & 1u;
@@ -172,7 +182,8 @@ bool token_table_find(const struct token_table *table, const void *token, size_t
         has_pii |= mask & (entry->has_pii ? 1u : 0u);
     }
     volatile uint8_t *wipe = candidate;
-    for (size_t i = 0; i < sizeof candidate; i++) wipe[i] = 0;
+    for (size_t i = 0; i < sizeof candidate; i++)
+        wipe[i] = 0;
     if (!found) return false;
     *role_out = (uint8_t)role;
     *has_pii_out = has_pii != 0;

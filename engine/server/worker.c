@@ -53,7 +53,8 @@ static struct job *next_job(struct server *server)
 
 /* ---- Responses ------------------------------------------------------------------------ */
 
-static size_t frame_begin(struct worker *worker, const struct job *job, uint8_t opcode, uint16_t flags)
+static size_t frame_begin(struct worker *worker, const struct job *job, uint8_t opcode,
+                          uint16_t flags)
 {
     buffer_reset(&worker->frame);
     return protocol_frame_begin(&worker->frame, opcode, PROTOCOL_FLAG_RESPONSE | flags,
@@ -154,7 +155,8 @@ static bool ids_page_send(struct ids_stream *stream, bool is_last)
     int encoded = start == SIZE_MAX ? -1 : protocol_put_u32(&worker->frame, stream->id_count);
     for (uint32_t i = 0; i < stream->id_count && encoded == 0; i++)
         encoded = protocol_put_u32(&worker->frame, worker->page[i]);
-    if (encoded != 0 || protocol_frame_end(&worker->frame, start, PDB_RESPONSE_FRAME_SIZE_MAX) != 0) {
+    if (encoded != 0 ||
+        protocol_frame_end(&worker->frame, start, PDB_RESPONSE_FRAME_SIZE_MAX) != 0) {
         stream->is_stopped = true;
         stream->stop_code = PROTOCOL_ERROR_NO_MEMORY;
         return false;
@@ -285,15 +287,18 @@ static void run_get(struct worker *worker, const struct job *job)
     size_t start = frame_begin(worker, job, PROTOCOL_OP_GET, 0);
     int encoded = start == SIZE_MAX ? -1 : 0;
     if (encoded == 0)
-        encoded = protocol_put_u32(&worker->frame, row_id) | protocol_put_u32(&worker->frame, count);
+        encoded =
+            protocol_put_u32(&worker->frame, row_id) | protocol_put_u32(&worker->frame, count);
     for (uint32_t a = 0; a < count && encoded == 0; a++) {
         struct pdb_attribute_info info;
         struct pdb_value value;
         pdb_db_attribute(worker->db, a, &info);
         pdb_profile_value(profile, a, &value);
         uint8_t state = PROTOCOL_VALUE_PRESENT;
-        if ((info.flags & PDB_FLAG_PII) && !job->has_pii) state = PROTOCOL_VALUE_MASKED;
-        else if (value.is_null) state = PROTOCOL_VALUE_NULL;
+        if ((info.flags & PDB_FLAG_PII) && !job->has_pii)
+            state = PROTOCOL_VALUE_MASKED;
+        else if (value.is_null)
+            state = PROTOCOL_VALUE_NULL;
         encoded = protocol_value_encode(&worker->frame, &info, &value, state);
     }
     pdb_profile_destroy(profile);
@@ -313,7 +318,8 @@ static void run_stats(struct worker *worker, const struct job *job)
         return;
     }
     size_t start = frame_begin(worker, job, PROTOCOL_OP_STATS, 0);
-    respond_frame(worker, job, start, start == SIZE_MAX ? -1 : protocol_stats_encode(&worker->frame, &stats));
+    respond_frame(worker, job, start,
+                  start == SIZE_MAX ? -1 : protocol_stats_encode(&worker->frame, &stats));
     pdb_stats_deinit(&stats);
 }
 
@@ -330,11 +336,21 @@ static void run_job(struct worker *worker, const struct job *job)
     pthread_mutex_unlock(&job->connection->mutex);
     if (is_dead) return; /* nobody to answer */
     switch (job->opcode) {
-    case PROTOCOL_OP_COUNT: run_count(worker, job); break;
-    case PROTOCOL_OP_IDS: run_ids(worker, job); break;
-    case PROTOCOL_OP_GET: run_get(worker, job); break;
-    case PROTOCOL_OP_STATS: run_stats(worker, job); break;
-    default: respond_error(worker, job, PROTOCOL_ERROR_INTERNAL, "opcode 0x%02x reached a worker", job->opcode);
+    case PROTOCOL_OP_COUNT:
+        run_count(worker, job);
+        break;
+    case PROTOCOL_OP_IDS:
+        run_ids(worker, job);
+        break;
+    case PROTOCOL_OP_GET:
+        run_get(worker, job);
+        break;
+    case PROTOCOL_OP_STATS:
+        run_stats(worker, job);
+        break;
+    default:
+        respond_error(worker, job, PROTOCOL_ERROR_INTERNAL, "opcode 0x%02x reached a worker",
+                      job->opcode);
     }
 }
 
@@ -375,23 +391,28 @@ enum pdb_status workers_start(struct server *server, struct pdb_error *error)
         worker->server = server;
         buffer_init(&worker->frame);
         worker->page = mem_alloc((size_t)server->options.page_rows * sizeof *worker->page);
-        if (worker->page == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
+        if (worker->page == NULL)
+            return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
         enum pdb_status status = pdb_db_open(server->options.db_path, &worker->db, error);
         if (status != PDB_OK) return status;
         pdb_db_set_threads(worker->db, server->options.query_threads);
         uint64_t rows = pdb_db_row_count(worker->db);
-        if (w == 0) server->row_count = rows;
+        if (w == 0)
+            server->row_count = rows;
         else if (rows != server->row_count)
-            return error_set(error, PDB_ERR_LOCKED,
-                             "serve: %s changed while the workers opened it (%llu rows, then %llu); "
-                             "do not ingest into a database while serving it",
-                             server->options.db_path, (unsigned long long)server->row_count,
-                             (unsigned long long)rows);
+            return error_set(
+                error, PDB_ERR_LOCKED,
+                "serve: %s changed while the workers opened it (%llu rows, then %llu); "
+                "do not ingest into a database while serving it",
+                server->options.db_path, (unsigned long long)server->row_count,
+                (unsigned long long)rows);
     }
     for (uint32_t w = 0; w < count; w++) {
         struct worker *worker = &server->workers[w];
         int failed = pthread_create(&worker->thread, NULL, worker_main, worker);
-        if (failed != 0) return error_set_errno(error, PDB_ERR_NO_MEMORY, failed, "serve: starting worker %u", w);
+        if (failed != 0)
+            return error_set_errno(error, PDB_ERR_NO_MEMORY, failed, "serve: starting worker %u",
+                                   w);
         worker->is_started = true;
     }
     return PDB_OK;

@@ -60,10 +60,12 @@ void fixture_start(void (*adjust)(struct server_options *options))
     struct pdb_db *db;
     cr_assert_eq(pdb_db_open(fixture.db_path, &db, &error), PDB_OK, "%s", error.message);
     struct pdb_ingest_result result;
-    cr_assert_eq(pdb_db_ingest_csv(db, csv_path, NULL, &result, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_db_ingest_csv(db, csv_path, NULL, &result, &error), PDB_OK, "%s",
+                 error.message);
     pdb_db_close(db);
     cr_assert_eq(pdb_db_open(fixture.db_path, &fixture.db, &error), PDB_OK, "%s", error.message);
-    write_text(fixture.tokens_path, TOKEN_READER " reader\n" TOKEN_WRITER " writer\n" TOKEN_ADMIN " admin pii\n");
+    write_text(fixture.tokens_path,
+               TOKEN_READER " reader\n" TOKEN_WRITER " writer\n" TOKEN_ADMIN " admin pii\n");
 
     struct server_options options;
     server_options_init(&options);
@@ -96,9 +98,11 @@ int raw_connect(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     cr_assert_geq(fd, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons(server_port(fixture.server))};
+    struct sockaddr_in address = {.sin_family = AF_INET,
+                                  .sin_port = htons(server_port(fixture.server))};
     inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
-    cr_assert_eq(connect(fd, (struct sockaddr *)&address, sizeof address), 0, "connect: %s", strerror(errno));
+    cr_assert_eq(connect(fd, (struct sockaddr *)&address, sizeof address), 0, "connect: %s",
+                 strerror(errno));
     struct timeval timeout = {.tv_sec = RECEIVE_TIMEOUT_S};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
@@ -149,14 +153,16 @@ bool raw_read_frame(int fd, struct buffer *frame, struct frame_header *header)
     buffer_reserve(frame, 4);
     if (!read_exact(fd, frame->data, 4)) return false;
     uint32_t size = load_u32(frame->data);
-    cr_assert(size >= PDB_FRAME_SIZE_MIN && size <= PDB_RESPONSE_FRAME_SIZE_MAX, "frame size %u", size);
+    cr_assert(size >= PDB_FRAME_SIZE_MIN && size <= PDB_RESPONSE_FRAME_SIZE_MAX, "frame size %u",
+              size);
     cr_assert_eq(buffer_reserve(frame, size), 0);
     if (!read_exact(fd, frame->data + 4, size - 4)) return false;
     frame->size = size;
     enum protocol_error code;
     const char *why = "";
-    cr_assert_eq(protocol_frame_check(frame->data, frame->size, PDB_RESPONSE_FRAME_SIZE_MAX, true, header,
-                                      &code, &why), FRAME_READY, "server frame invalid: %s", why);
+    cr_assert_eq(protocol_frame_check(frame->data, frame->size, PDB_RESPONSE_FRAME_SIZE_MAX, true,
+                                      header, &code, &why),
+                 FRAME_READY, "server frame invalid: %s", why);
     return true;
 }
 
@@ -182,8 +188,9 @@ void raw_expect_error(int fd, uint64_t request_id, enum protocol_error code)
     cr_assert_eq(header.request_id, request_id);
     struct protocol_error_response response;
     cr_assert(protocol_error_response_decode(frame.data + 16, frame.size - 20, &response));
-    cr_assert_eq(response.code, code, "error %s (%.*s), expected %s", protocol_error_name(response.code),
-                 (int)response.message.size, response.message.data, protocol_error_name(code));
+    cr_assert_eq(response.code, code, "error %s (%.*s), expected %s",
+                 protocol_error_name(response.code), (int)response.message.size,
+                 response.message.data, protocol_error_name(code));
     buffer_deinit(&frame);
 }
 

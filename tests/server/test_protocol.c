@@ -38,7 +38,8 @@ Test(protocol_frame, round_trips_and_every_prefix_needs_more)
     for (size_t prefix = 0; prefix < frame.size; prefix++)
         cr_assert_eq(protocol_frame_check(frame.data, prefix, 4096, false, &header, &code, &why),
                      FRAME_NEED_MORE, "prefix %zu", prefix);
-    cr_assert_eq(protocol_frame_check(frame.data, frame.size, 4096, false, &header, &code, &why), FRAME_READY);
+    cr_assert_eq(protocol_frame_check(frame.data, frame.size, 4096, false, &header, &code, &why),
+                 FRAME_READY);
     cr_assert_eq(header.frame_size, 25u);
     cr_assert_eq(header.opcode, PROTOCOL_OP_PING);
     cr_assert_eq(header.request_id, 0x1122334455667788ull);
@@ -58,7 +59,8 @@ Test(protocol_frame, rejects_sizes_out_of_range_from_four_bytes)
     store_u32(bytes, 4097);
     cr_assert_eq(protocol_frame_check(bytes, 4, 4096, false, &header, &code, &why), FRAME_INVALID);
     store_u32(bytes, 4096);
-    cr_assert_eq(protocol_frame_check(bytes, 4, 4096, false, &header, &code, &why), FRAME_NEED_MORE);
+    cr_assert_eq(protocol_frame_check(bytes, 4, 4096, false, &header, &code, &why),
+                 FRAME_NEED_MORE);
 }
 
 Test(protocol_frame, rejects_wrong_version_flags_and_crc)
@@ -69,21 +71,25 @@ Test(protocol_frame, rejects_wrong_version_flags_and_crc)
     const char *why;
     frame_build(&frame, PROTOCOL_OP_PING, 0, 7, "x", 1);
     frame.data[4] = 2;
-    cr_assert_eq(protocol_frame_check(frame.data, 5, 4096, false, &header, &code, &why), FRAME_INVALID);
+    cr_assert_eq(protocol_frame_check(frame.data, 5, 4096, false, &header, &code, &why),
+                 FRAME_INVALID);
     cr_assert_eq(code, PROTOCOL_ERROR_BAD_VERSION);
     frame.data[4] = 1;
     frame.data[16] ^= 1; /* payload damaged */
-    cr_assert_eq(protocol_frame_check(frame.data, frame.size, 4096, false, &header, &code, &why), FRAME_INVALID);
+    cr_assert_eq(protocol_frame_check(frame.data, frame.size, 4096, false, &header, &code, &why),
+                 FRAME_INVALID);
     cr_assert_eq(code, PROTOCOL_ERROR_BAD_FRAME);
     cr_assert_eq(header.request_id, 7u, "the request id is echoed even for a bad frame");
     buffer_deinit(&frame);
     frame_build(&frame, PROTOCOL_OP_PING, PROTOCOL_FLAG_MORE, 7, "x", 1);
-    cr_assert_eq(protocol_frame_check(frame.data, frame.size, 4096, false, &header, &code, &why), FRAME_INVALID);
-    cr_assert_eq(protocol_frame_check(frame.data, frame.size, 4096, true, &header, &code, &why), FRAME_INVALID,
-                 "a response needs the RESPONSE flag");
+    cr_assert_eq(protocol_frame_check(frame.data, frame.size, 4096, false, &header, &code, &why),
+                 FRAME_INVALID);
+    cr_assert_eq(protocol_frame_check(frame.data, frame.size, 4096, true, &header, &code, &why),
+                 FRAME_INVALID, "a response needs the RESPONSE flag");
     buffer_deinit(&frame);
     frame_build(&frame, PROTOCOL_OP_PING, PROTOCOL_FLAG_RESPONSE | PROTOCOL_FLAG_MORE, 7, "x", 1);
-    cr_assert_eq(protocol_frame_check(frame.data, frame.size, 4096, true, &header, &code, &why), FRAME_READY);
+    cr_assert_eq(protocol_frame_check(frame.data, frame.size, 4096, true, &header, &code, &why),
+                 FRAME_READY);
     buffer_deinit(&frame);
 }
 
@@ -110,7 +116,8 @@ Test(protocol_messages, hello_round_trips)
     cr_assert_eq(memcmp(decoded.token.data, "token-token-token", 17), 0);
     cr_assert_not(protocol_hello_request_decode(payload.data, payload.size - 1, &decoded));
     buffer_append(&payload, "", 1);
-    cr_assert_not(protocol_hello_request_decode(payload.data, payload.size, &decoded), "trailing byte");
+    cr_assert_not(protocol_hello_request_decode(payload.data, payload.size, &decoded),
+                  "trailing byte");
     buffer_deinit(&payload);
 }
 
@@ -118,7 +125,8 @@ Test(protocol_messages, ids_and_get_requests_round_trip_and_reject_reserved_byte
 {
     struct buffer payload;
     buffer_init(&payload);
-    struct protocol_ids_request ids = {.now_s = -5, .limit = 9, .page_rows = 3, .form = 0, .segment = {"age > 3", 7}};
+    struct protocol_ids_request ids = {
+        .now_s = -5, .limit = 9, .page_rows = 3, .form = 0, .segment = {"age > 3", 7}};
     cr_assert_eq(protocol_ids_request_encode(&payload, &ids), 0);
     struct protocol_ids_request ids_back;
     cr_assert(protocol_ids_request_decode(payload.data, payload.size, &ids_back));
@@ -131,7 +139,8 @@ Test(protocol_messages, ids_and_get_requests_round_trip_and_reject_reserved_byte
     payload.data[20] = 2; /* unknown form */
     cr_assert_not(protocol_ids_request_decode(payload.data, payload.size, &ids_back));
     buffer_reset(&payload);
-    struct protocol_get_request get = {.by = PROTOCOL_GET_BY_KEY, .attribute = {"email", 5}, .key = {"a@b", 3}};
+    struct protocol_get_request get = {
+        .by = PROTOCOL_GET_BY_KEY, .attribute = {"email", 5}, .key = {"a@b", 3}};
     cr_assert_eq(protocol_get_request_encode(&payload, &get), 0);
     struct protocol_get_request get_back;
     cr_assert(protocol_get_request_decode(payload.data, payload.size, &get_back));
@@ -153,7 +162,8 @@ Test(protocol_messages, strings_over_their_limit_are_rejected)
     struct protocol_error_response response;
     cr_assert_not(protocol_error_response_decode(payload.data, payload.size, &response));
     buffer_reset(&payload);
-    cr_assert_eq(protocol_error_response_encode(&payload, PROTOCOL_ERROR_SEGMENT, "segment:1:1: bad"), 0);
+    cr_assert_eq(
+        protocol_error_response_encode(&payload, PROTOCOL_ERROR_SEGMENT, "segment:1:1: bad"), 0);
     cr_assert(protocol_error_response_decode(payload.data, payload.size, &response));
     cr_assert_eq(response.code, PROTOCOL_ERROR_SEGMENT);
     cr_assert_eq(protocol_error_status(response.code), PDB_ERR_SEGMENT);
@@ -167,11 +177,13 @@ Test(protocol_messages, values_and_stats_round_trip)
     const char *tags[] = {"a", "bc"};
     uint32_t sizes[] = {1, 2};
     struct pdb_attribute_info info = {"interests", PDB_TYPE_TAGS, PDB_FLAG_INDEXED};
-    struct pdb_value value = {.type = PDB_TYPE_TAGS, .tag_data = tags, .tag_sizes = sizes, .tag_count = 2};
+    struct pdb_value value = {
+        .type = PDB_TYPE_TAGS, .tag_data = tags, .tag_sizes = sizes, .tag_count = 2};
     cr_assert_eq(protocol_value_encode(&payload, &info, &value, PROTOCOL_VALUE_PRESENT), 0);
     struct pdb_attribute_info float_info = {"spend", PDB_TYPE_FLOAT, 0};
     struct pdb_value float_value = {.type = PDB_TYPE_FLOAT, .float_value = 1.25};
-    cr_assert_eq(protocol_value_encode(&payload, &float_info, &float_value, PROTOCOL_VALUE_PRESENT), 0);
+    cr_assert_eq(protocol_value_encode(&payload, &float_info, &float_value, PROTOCOL_VALUE_PRESENT),
+                 0);
     struct protocol_reader reader;
     protocol_reader_init(&reader, payload.data, payload.size);
     struct protocol_value decoded;
@@ -182,8 +194,10 @@ Test(protocol_messages, values_and_stats_round_trip)
     cr_assert(protocol_reader_is_done(&reader));
 
     buffer_reset(&payload);
-    struct pdb_column_stats columns[2] = {{"age", PDB_TYPE_INT, 1, 0, 10, 20}, {"city", PDB_TYPE_CATEGORY, 0, 5, 30, 40}};
-    struct pdb_stats stats = {.row_count = 3, .chunk_count = 1, .column_count = 2, .generation = 4, .columns = columns};
+    struct pdb_column_stats columns[2] = {{"age", PDB_TYPE_INT, 1, 0, 10, 20},
+                                          {"city", PDB_TYPE_CATEGORY, 0, 5, 30, 40}};
+    struct pdb_stats stats = {
+        .row_count = 3, .chunk_count = 1, .column_count = 2, .generation = 4, .columns = columns};
     cr_assert_eq(protocol_stats_encode(&payload, &stats), 0);
     struct pdb_stats back;
     cr_assert(protocol_stats_decode(payload.data, payload.size, &back));
@@ -215,10 +229,11 @@ Test(protocol_address, splits_host_and_port)
 /* The worked example of docs/PROTOCOL.md, byte for byte. */
 Test(protocol_frame, matches_the_worked_example_of_the_document)
 {
-    static const uint8_t expected[46] = {
-        0x2e, 0x00, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, 0x63, 0x6f, 0x75, 0x6e,
-        0x74, 0x72, 0x79, 0x20, 0x3d, 0x20, 0x27, 0x55, 0x53, 0x27, 0xd6, 0x4f, 0x22, 0xff};
+    static const uint8_t expected[46] = {0x2e, 0x00, 0x00, 0x00, 0x01, 0x10, 0x00, 0x00, 0x02, 0x00,
+                                         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                         0x00, 0x00, 0x00, 0x00, 0x0e, 0x00, 0x00, 0x00, 0x63, 0x6f,
+                                         0x75, 0x6e, 0x74, 0x72, 0x79, 0x20, 0x3d, 0x20, 0x27, 0x55,
+                                         0x53, 0x27, 0xd6, 0x4f, 0x22, 0xff};
     struct buffer frame;
     buffer_init(&frame);
     size_t start = protocol_frame_begin(&frame, PROTOCOL_OP_COUNT, 0, 2);
@@ -228,13 +243,14 @@ Test(protocol_frame, matches_the_worked_example_of_the_document)
     cr_assert_eq(frame.size, sizeof expected);
     cr_assert_eq(memcmp(frame.data, expected, sizeof expected), 0);
     buffer_deinit(&frame);
-    static const uint8_t response[28] = {
-        0x1c, 0x00, 0x00, 0x00, 0x01, 0x10, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x5d, 0xb1, 0x95, 0x01};
+    static const uint8_t response[28] = {0x1c, 0x00, 0x00, 0x00, 0x01, 0x10, 0x01, 0x00, 0x02, 0x00,
+                                         0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+                                         0x00, 0x00, 0x00, 0x00, 0x5d, 0xb1, 0x95, 0x01};
     struct frame_header header;
     enum protocol_error code;
     const char *why;
-    cr_assert_eq(protocol_frame_check(response, sizeof response, 4096, true, &header, &code, &why), FRAME_READY);
+    cr_assert_eq(protocol_frame_check(response, sizeof response, 4096, true, &header, &code, &why),
+                 FRAME_READY);
     uint64_t count;
     cr_assert(protocol_count_response_decode(response + 16, 8, &count));
     cr_assert_eq(count, 1u);

@@ -21,7 +21,8 @@ static struct pdb_client *client_open(const char *token)
 {
     struct pdb_client *client = NULL;
     struct pdb_error error = {0};
-    cr_assert_eq(pdb_client_connect(fixture.address, token, NULL, &client, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_client_connect(fixture.address, token, NULL, &client, &error), PDB_OK, "%s",
+                 error.message);
     return client;
 }
 
@@ -31,8 +32,10 @@ static void assert_healthy(void)
     struct pdb_client *client = client_open(TOKEN_READER);
     uint64_t remote = 0, local = 0;
     struct pdb_error error = {0};
-    cr_assert_eq(pdb_client_count(client, "country = 'US' AND age > 30", 0, &remote, &error), PDB_OK, "%s", error.message);
-    cr_assert_eq(pdb_segment_count(fixture.db, "country = 'US' AND age > 30", &local, &error), PDB_OK);
+    cr_assert_eq(pdb_client_count(client, "country = 'US' AND age > 30", 0, &remote, &error),
+                 PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_segment_count(fixture.db, "country = 'US' AND age > 30", &local, &error),
+                 PDB_OK);
     cr_assert_eq(remote, local);
     struct pdb_client_info info;
     pdb_client_info(client, &info);
@@ -59,23 +62,28 @@ Test(server, count_and_ids_equal_the_embedded_engine)
 {
     fixture_start(NULL);
     struct pdb_client *client = client_open(TOKEN_READER);
-    static const char *const segments[] = {"true", "false", "country IN ('US', 'CA')", "age IS NULL",
+    static const char *const segments[] = {"true", "false", "country IN ('US', 'CA')",
+                                           "age IS NULL",
                                            "interests HAS 'run' AND NOT country = 'DE'"};
     for (size_t s = 0; s < sizeof segments / sizeof segments[0]; s++) {
         struct pdb_error error = {0};
         uint64_t remote, local;
-        cr_assert_eq(pdb_client_count(client, segments[s], 0, &remote, &error), PDB_OK, "%s", error.message);
+        cr_assert_eq(pdb_client_count(client, segments[s], 0, &remote, &error), PDB_OK, "%s",
+                     error.message);
         cr_assert_eq(pdb_segment_count(fixture.db, segments[s], &local, &error), PDB_OK);
         cr_assert_eq(remote, local, "%s", segments[s]);
         /* Pages of 7 ids: many frames with the MORE flag. */
         static struct id_list remote_ids, local_ids;
         remote_ids.count = local_ids.count = 0;
-        cr_assert_eq(pdb_client_ids(client, segments[s], 0, 0, collect, &remote_ids, &error), PDB_OK, "%s", error.message);
-        cr_assert_eq(pdb_segment_ids(fixture.db, segments[s], 0, collect, &local_ids, &error), PDB_OK);
+        cr_assert_eq(pdb_client_ids(client, segments[s], 0, 0, collect, &remote_ids, &error),
+                     PDB_OK, "%s", error.message);
+        cr_assert_eq(pdb_segment_ids(fixture.db, segments[s], 0, collect, &local_ids, &error),
+                     PDB_OK);
         cr_assert_eq(remote_ids.count, local_ids.count);
         cr_assert_eq(memcmp(remote_ids.ids, local_ids.ids, local_ids.count * sizeof(uint32_t)), 0);
         remote_ids.count = 0;
-        cr_assert_eq(pdb_client_ids(client, segments[s], 0, 10, collect, &remote_ids, &error), PDB_OK);
+        cr_assert_eq(pdb_client_ids(client, segments[s], 0, 10, collect, &remote_ids, &error),
+                     PDB_OK);
         cr_assert_eq(remote_ids.count, local_ids.count < 10 ? local_ids.count : 10, "limit");
     }
     struct pdb_error error = {0};
@@ -93,7 +101,8 @@ Test(server, get_masks_pii_unless_granted)
     struct pdb_client *admin = client_open(TOKEN_ADMIN);
     struct pdb_error error = {0};
     struct pdb_client_profile *profile;
-    cr_assert_eq(pdb_client_get_by_key(reader, "customer_id", "C43", &profile, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_client_get_by_key(reader, "customer_id", "C43", &profile, &error), PDB_OK,
+                 "%s", error.message);
     cr_assert_eq(pdb_client_profile_row_id(profile), 43u);
     cr_assert_eq(pdb_client_profile_attribute_count(profile), 5u);
     struct pdb_attribute_info info;
@@ -120,7 +129,8 @@ Test(server, get_masks_pii_unless_granted)
     pdb_client_profile_destroy(profile);
 
     cr_assert_eq(pdb_client_get(admin, FIXTURE_ROWS + 5, &profile, &error), PDB_ERR_NOT_FOUND);
-    cr_assert_eq(pdb_client_get_by_key(admin, "customer_id", "nobody", &profile, &error), PDB_ERR_NOT_FOUND);
+    cr_assert_eq(pdb_client_get_by_key(admin, "customer_id", "nobody", &profile, &error),
+                 PDB_ERR_NOT_FOUND);
     cr_assert_eq(pdb_client_get_by_key(admin, "nothing", "x", &profile, &error), PDB_ERR_NOT_FOUND);
     struct pdb_stats stats;
     cr_assert_eq(pdb_client_stats(reader, &stats, &error), PDB_OK, "%s", error.message);
@@ -139,12 +149,14 @@ Test(server, roles_limit_requests_and_unsupported_ones_say_so)
     raw_send_frame(fd, PROTOCOL_OP_COUNT, 5, NULL, 0);
     raw_expect_error(fd, 5, PROTOCOL_ERROR_AUTH_REQUIRED);
     raw_hello(fd, TOKEN_READER);
-    static const uint8_t writes[] = {PROTOCOL_OP_UPSERT, PROTOCOL_OP_SEGMENT_SAVE, PROTOCOL_OP_SEGMENT_DROP};
+    static const uint8_t writes[] = {PROTOCOL_OP_UPSERT, PROTOCOL_OP_SEGMENT_SAVE,
+                                     PROTOCOL_OP_SEGMENT_DROP};
     for (size_t i = 0; i < sizeof writes; i++) {
         raw_send_frame(fd, writes[i], 10 + i, NULL, 0);
         raw_expect_error(fd, 10 + i, PROTOCOL_ERROR_FORBIDDEN);
     }
-    static const uint8_t later[] = {PROTOCOL_OP_BREAKDOWN, PROTOCOL_OP_OVERLAP, PROTOCOL_OP_SEGMENT_LIST};
+    static const uint8_t later[] = {PROTOCOL_OP_BREAKDOWN, PROTOCOL_OP_OVERLAP,
+                                    PROTOCOL_OP_SEGMENT_LIST};
     for (size_t i = 0; i < sizeof later; i++) {
         raw_send_frame(fd, later[i], 20 + i, NULL, 0);
         raw_expect_error(fd, 20 + i, PROTOCOL_ERROR_UNSUPPORTED);
@@ -176,7 +188,9 @@ Test(server, roles_limit_requests_and_unsupported_ones_say_so)
     close(fd);
     struct pdb_client *client = NULL;
     struct pdb_error error = {0};
-    cr_assert_eq(pdb_client_connect(fixture.address, "not-a-valid-token-at-all", NULL, &client, &error), PDB_ERR_AUTH);
+    cr_assert_eq(
+        pdb_client_connect(fixture.address, "not-a-valid-token-at-all", NULL, &client, &error),
+        PDB_ERR_AUTH);
     cr_assert_eq(pdb_client_connect(fixture.address, NULL, NULL, &client, &error), PDB_ERR_AUTH);
     assert_healthy();
 }
@@ -313,7 +327,10 @@ Test(server, unknown_opcodes_and_bad_payloads_keep_the_connection)
     assert_healthy();
 }
 
-static void short_frame_timeout(struct server_options *options) { options->frame_timeout_ms = 300; }
+static void short_frame_timeout(struct server_options *options)
+{
+    options->frame_timeout_ms = 300;
+}
 
 Test(server, random_bytes_never_bring_it_down)
 {
@@ -329,13 +346,16 @@ Test(server, random_bytes_never_bring_it_down)
             state ^= state << 17;
             junk[i] = (uint8_t)state;
         }
-        if (round % 3 == 0) junk[4] = 1; /* the right version now and then: gets past the first check */
+        if (round % 3 == 0)
+            junk[4] = 1; /* the right version now and then: gets past the first check */
         raw_send(fd, junk, size);
-        /* An error frame or not, the server closes: a stream it cannot parse or an unfinished frame. */
+        /* An error frame or not, the server closes: a stream it cannot parse or an unfinished
+         * frame. */
         struct buffer frame;
         buffer_init(&frame);
         struct frame_header header;
-        while (raw_read_frame(fd, &frame, &header)) cr_assert_eq(header.opcode, PROTOCOL_OP_ERROR);
+        while (raw_read_frame(fd, &frame, &header))
+            cr_assert_eq(header.opcode, PROTOCOL_OP_ERROR);
         buffer_deinit(&frame);
         close(fd);
     }
@@ -358,7 +378,10 @@ Test(server, a_frame_never_finished_times_out)
     assert_healthy();
 }
 
-static void short_idle_timeout(struct server_options *options) { options->idle_timeout_ms = 300; }
+static void short_idle_timeout(struct server_options *options)
+{
+    options->idle_timeout_ms = 300;
+}
 
 Test(server, an_idle_connection_is_closed)
 {
@@ -376,13 +399,17 @@ Test(server, an_idle_connection_is_closed)
 
 #define IDLE_CONNECTIONS 300u
 
-static void connection_limit(struct server_options *options) { options->connections_max = IDLE_CONNECTIONS; }
+static void connection_limit(struct server_options *options)
+{
+    options->connections_max = IDLE_CONNECTIONS;
+}
 
 Test(server, idle_connections_up_to_the_limit_and_not_one_more)
 {
     fixture_start(connection_limit);
     static int fds[IDLE_CONNECTIONS];
-    for (uint32_t i = 0; i < IDLE_CONNECTIONS; i++) fds[i] = raw_connect();
+    for (uint32_t i = 0; i < IDLE_CONNECTIONS; i++)
+        fds[i] = raw_connect();
     /* Every one of them is served (the server accepted them all)... */
     raw_hello(fds[0], TOKEN_READER);
     raw_send_frame(fds[IDLE_CONNECTIONS - 1], PROTOCOL_OP_PING, 2, "p", 1);
@@ -412,7 +439,8 @@ Test(server, idle_connections_up_to_the_limit_and_not_one_more)
     cr_assert(protocol_count_response_decode(payload.data + 16, payload.size - 20, &count));
     cr_assert_eq(count, FIXTURE_ROWS);
     buffer_deinit(&payload);
-    for (uint32_t i = 0; i < IDLE_CONNECTIONS; i++) close(fds[i]);
+    for (uint32_t i = 0; i < IDLE_CONNECTIONS; i++)
+        close(fds[i]);
 }
 
 /* ---- Tokens reload and shutdown ------------------------------------------------------- */
@@ -436,7 +464,8 @@ Test(server, reload_revokes_removed_tokens_and_accepts_new_ones)
     cr_assert_eq(info.role, PDB_ROLE_READER);
     pdb_client_close(client);
     struct pdb_error error = {0};
-    cr_assert_eq(pdb_client_connect(fixture.address, TOKEN_READER, NULL, &client, &error), PDB_ERR_AUTH);
+    cr_assert_eq(pdb_client_connect(fixture.address, TOKEN_READER, NULL, &client, &error),
+                 PDB_ERR_AUTH);
     /* A broken file is refused whole: the tokens in force stay. */
     file = fopen(fixture.tokens_path, "w");
     fputs("short reader\n", file);
@@ -471,7 +500,8 @@ Test(server, stop_drains_in_flight_requests)
     } else {
         cr_assert_eq(header.opcode, PROTOCOL_OP_ERROR);
     }
-    while (raw_read_frame(fd, &payload, &header)) cr_assert_eq(header.opcode, PROTOCOL_OP_ERROR);
+    while (raw_read_frame(fd, &payload, &header))
+        cr_assert_eq(header.opcode, PROTOCOL_OP_ERROR);
     buffer_deinit(&payload);
     close(fd);
 }

@@ -33,8 +33,11 @@ Test(tokens, reads_roles_grants_and_comments)
 {
     struct token_table table;
     struct pdb_error error = {0};
-    cr_assert_eq(load("# comment\n\nreader-0123456789abcdef reader\n  admin-0123456789abcdef\tadmin pii\r\n"
-                      "writer-0123456789abcdef writer\n", &table, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(
+        load("# comment\n\nreader-0123456789abcdef reader\n  admin-0123456789abcdef\tadmin pii\r\n"
+             "writer-0123456789abcdef writer\n",
+             &table, &error),
+        PDB_OK, "%s", error.message);
     cr_assert_eq(table.count, 3u);
     uint8_t role;
     bool has_pii;
@@ -44,8 +47,10 @@ Test(tokens, reads_roles_grants_and_comments)
     cr_assert(token_table_find(&table, "reader-0123456789abcdef", 23, &role, &has_pii));
     cr_assert_eq(role, PROTOCOL_ROLE_READER);
     cr_assert_not(has_pii);
-    cr_assert_not(token_table_find(&table, "reader-0123456789abcde", 22, &role, &has_pii), "a prefix");
-    cr_assert_not(token_table_find(&table, "reader-0123456789abcdefg", 24, &role, &has_pii), "longer");
+    cr_assert_not(token_table_find(&table, "reader-0123456789abcde", 22, &role, &has_pii),
+                  "a prefix");
+    cr_assert_not(token_table_find(&table, "reader-0123456789abcdefg", 24, &role, &has_pii),
+                  "longer");
     cr_assert_not(token_table_find(&table, "", 0, &role, &has_pii));
     char long_token[400];
     memset(long_token, 'a', sizeof long_token);
@@ -61,7 +66,8 @@ Test(tokens, rejects_bad_files_with_the_line)
     cr_assert(strstr(error.message, ":1: a token has 16 to 256") != NULL, "%s", error.message);
     cr_assert_eq(load("x-0123456789abcdef0 root\n", &table, &error), PDB_ERR_DATA);
     cr_assert(strstr(error.message, "unknown role 'root'") != NULL, "%s", error.message);
-    cr_assert_eq(load("x-0123456789abcdef0 reader\nx-0123456789abcdef0 admin\n", &table, &error), PDB_ERR_DATA);
+    cr_assert_eq(load("x-0123456789abcdef0 reader\nx-0123456789abcdef0 admin\n", &table, &error),
+                 PDB_ERR_DATA);
     cr_assert(strstr(error.message, ":2: this token appears twice") != NULL, "%s", error.message);
     cr_assert_eq(load("x-0123456789abcdef0 reader email\n", &table, &error), PDB_ERR_DATA);
     cr_assert(strstr(error.message, "unknown grant") != NULL, "%s", error.message);
