@@ -301,6 +301,16 @@ if [ -n "$port" ]; then
     PROFILEDB_TOKEN=e2e-reader-token-012345678 expect_exit 0 "token from the environment" -- "$pdb" count --connect "127.0.0.1:$port" "true"
     expect_exit 2 "--connect with a database path" -- "$pdb" count "$served" --connect "127.0.0.1:$port" "true"
     expect_exit 2 "--threads with --connect" -- "$pdb" stats --connect "127.0.0.1:$port" --threads 2
+    # SIGHUP rereads the tokens: a new token works, a removed one no longer does.
+    printf 'e2e-admin-token-0123456789 admin pii\ne2e-new-token-0123456789ab reader\n' >"$work/tokens"
+    kill -HUP "$serve_pid"
+    reloaded=""
+    while read -r -t 60 -u 3 line; do
+        if [[ "$line" == *"reloaded 2 tokens"* ]]; then reloaded=yes; break; fi
+    done
+    if [ -n "$reloaded" ]; then ok; else fail "serve did not log the reload"; fi
+    expect_exit 0 "a token added by SIGHUP" -- "$pdb" count --connect "127.0.0.1:$port" --token e2e-new-token-0123456789ab "true"
+    expect_exit 7 "a token removed by SIGHUP" -- "$pdb" count --connect "127.0.0.1:$port" --token e2e-reader-token-012345678 "true"
 fi
 kill -TERM "$serve_pid"
 wait "$serve_pid"
