@@ -84,6 +84,7 @@
 #define PDB_SERVER_WORKERS_MAX 64u                /* --workers: one database handle each */
 #define PDB_SERVER_PIPELINE_DEPTH_MAX 64u         /* requests in flight per connection */
 #define PDB_SERVER_QUEUE_MAX 4096u                /* requests waiting for a worker, all connections */
+#define PDB_SERVER_QUEUE_BYTES_MAX (256u << 20)   /* their payload bytes, all connections */
 #define PDB_SERVER_OUTPUT_SIZE_MAX (8u << 20)     /* queued response bytes per connection before
                                                      the server stops reading and streams pause */
 #define PDB_SERVER_DRAIN_TIMEOUT_MS 10000u        /* SIGTERM: time given to in-flight requests */
@@ -107,5 +108,6 @@ static_assert(PDB_SERVER_PAGE_ROWS_DEFAULT <= PDB_SERVER_PAGE_ROWS_MAX, "default
 static_assert(PDB_SERVER_PAGE_ROWS_MAX * 4ull < PDB_SERVER_OUTPUT_SIZE_MAX, "a page fits the output");
 static_assert(PDB_SERVER_CONNECTIONS_DEFAULT <= PDB_SERVER_CONNECTIONS_MAX, "default within max");
 static_assert(PDB_TOKEN_SIZE_MIN <= PDB_TOKEN_SIZE_MAX, "token bounds");
+static_assert(PDB_REQUEST_FRAME_SIZE_MAX <= PDB_SERVER_QUEUE_BYTES_MAX, "a largest request can queue");
 
 #endif

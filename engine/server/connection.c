@@ -285,8 +285,8 @@ static void dispatch(struct server *server, struct connection *connection,
         pthread_mutex_unlock(&connection->mutex);
         mem_free(job);
         connection_send_error(server, connection, id, PROTOCOL_ERROR_BUSY,
-                              "the request queue is full (%u requests); retry later",
-                              PDB_SERVER_QUEUE_MAX);
+                              "the request queue is full (%u requests or %u MiB); retry later",
+                              PDB_SERVER_QUEUE_MAX, PDB_SERVER_QUEUE_BYTES_MAX >> 20);
     }
 }
 

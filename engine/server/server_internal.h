@@ -92,6 +92,7 @@ struct server {
     pthread_cond_t queue_nonempty;
     struct job **queue;
     uint32_t queue_head, queue_size;
+    uint64_t queue_bytes; /* payload bytes of queued and running jobs */
     bool workers_stop;
     uint32_t *ready;     /* slots whose connection has news for the loop */
     bool *slot_is_ready; /* the slot is on `ready` */

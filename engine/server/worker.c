@@ -26,8 +26,10 @@
 bool workers_submit(struct server *server, struct job *job)
 {
     pthread_mutex_lock(&server->queue_mutex);
-    bool is_queued = server->queue_size < PDB_SERVER_QUEUE_MAX && !server->workers_stop;
+    bool is_queued = server->queue_size < PDB_SERVER_QUEUE_MAX && !server->workers_stop &&
+                     server->queue_bytes + job->payload_size <= PDB_SERVER_QUEUE_BYTES_MAX;
     if (is_queued) {
+        server->queue_bytes += job->payload_size;
         server->queue[(server->queue_head + server->queue_size) % PDB_SERVER_QUEUE_MAX] = job;
         server->queue_size++;
         pthread_cond_signal(&server->queue_nonempty);
@@ -366,6 +368,9 @@ static void *worker_main(void *argument)
         pthread_mutex_lock(&connection->mutex);
         connection->in_flight--;
         pthread_mutex_unlock(&connection->mutex);
+        pthread_mutex_lock(&server->queue_mutex);
+        server->queue_bytes -= job->payload_size;
+        pthread_mutex_unlock(&server->queue_mutex);
         /* From here the loop may free the connection: only its slot number is used. */
         server_slot_notify(server, slot);
         mem_free(job);
