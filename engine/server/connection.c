@@ -5,9 +5,10 @@
  * Reading is bounded: the input buffer grows only to the frame size the header announced
  * (itself checked against frame_size_max), and a connection is read only while it has
  * room in its pipeline (PDB_SERVER_PIPELINE_DEPTH_MAX requests in flight) and in its output
- * (PDB_SERVER_OUTPUT_SIZE_MAX bytes not yet written); otherwise its bytes wait in the kernel,
- * which pushes back on the client. A broken frame (size, version, flags, CRC) gets one ERROR
- * frame and the connection closes after it, since the stream cannot be resynchronised.
+ * (output_size_max, default PDB_SERVER_OUTPUT_SIZE_MAX, bytes not yet written); otherwise its bytes
+ * wait in the kernel, which pushes back on the client. A broken frame (size, version, flags, CRC)
+ * gets one ERROR frame and the connection closes after it, since the stream cannot be
+ * resynchronised.
  */
 #include "server/server_internal.h"
 
@@ -292,11 +293,12 @@ static void dispatch(struct server *server, struct connection *connection,
 
 /* ---- Input ---------------------------------------------------------------------------- */
 
-static bool has_room(struct connection *connection)
+static bool has_room(struct server *server, struct connection *connection)
 {
     pthread_mutex_lock(&connection->mutex);
-    bool has_room = connection->in_flight < PDB_SERVER_PIPELINE_DEPTH_MAX &&
-                    connection->output.size - connection->output_sent < PDB_SERVER_OUTPUT_SIZE_MAX;
+    bool has_room =
+        connection->in_flight < PDB_SERVER_PIPELINE_DEPTH_MAX &&
+        connection->output.size - connection->output_sent < server->options.output_size_max;
     pthread_mutex_unlock(&connection->mutex);
     return has_room;
 }
@@ -305,7 +307,7 @@ void connection_process_input(struct server *server, struct connection *connecti
 {
     size_t consumed = 0;
     struct buffer *input = &connection->input;
-    while (!connection->is_closing && has_room(connection)) {
+    while (!connection->is_closing && has_room(server, connection)) {
         struct frame_header header;
         enum protocol_error code;
         const char *why;
@@ -369,7 +371,7 @@ void connection_on_readable(struct server *server, struct connection *connection
             input->size += (size_t)got;
             connection->last_activity_ms = server_now_ms();
             connection_process_input(server, connection);
-            if (connection->is_closing || !has_room(connection)) break;
+            if (connection->is_closing || !has_room(server, connection)) break;
             continue;
         }
         if (got < 0 && errno == EINTR) continue;
@@ -411,7 +413,7 @@ void connection_update(struct server *server, struct connection *connection)
     }
     uint32_t events = 0;
     if (!connection->is_closing && in_flight < PDB_SERVER_PIPELINE_DEPTH_MAX &&
-        pending < PDB_SERVER_OUTPUT_SIZE_MAX)
+        pending < server->options.output_size_max)
         events |= EPOLLIN;
     if (pending > 0) events |= EPOLLOUT;
     if (events == connection->epoll_events) return;

@@ -52,6 +52,7 @@ void server_options_init(struct server_options *options)
     options->deadline_ms = PDB_SERVER_DEADLINE_MS_DEFAULT;
     options->page_rows = PDB_SERVER_PAGE_ROWS_DEFAULT;
     options->frame_size_max = PDB_REQUEST_FRAME_SIZE_DEFAULT;
+    options->output_size_max = PDB_SERVER_OUTPUT_SIZE_MAX;
 }
 
 uint64_t server_now_ms(void)
@@ -116,6 +117,7 @@ void server_counters_get(const struct server *server, struct server_counters *co
     counters->requests = atomic_load(&server->counter_requests);
     counters->errors_sent = atomic_load(&server->counter_errors);
     counters->reloads = atomic_load(&server->counter_reloads);
+    counters->stream_pauses = atomic_load(&server->counter_pauses);
 }
 
 /* ---- Creation ------------------------------------------------------------------------- */
@@ -135,6 +137,9 @@ static enum pdb_status check_options(const struct server_options *options, struc
     if (options->frame_size_max < 4096 || options->frame_size_max > PDB_REQUEST_FRAME_SIZE_MAX)
         return error_set(error, PDB_ERR_USAGE, "serve: frame size max must be 4096..%u",
                          PDB_REQUEST_FRAME_SIZE_MAX);
+    if (options->output_size_max == 0 || options->output_size_max > PDB_SERVER_OUTPUT_SIZE_MAX)
+        return error_set(error, PDB_ERR_USAGE, "serve: output size max must be 1..%u",
+                         PDB_SERVER_OUTPUT_SIZE_MAX);
     uint32_t timeouts[3] = {options->idle_timeout_ms, options->frame_timeout_ms,
                             options->deadline_ms};
     for (int i = 0; i < 3; i++)
@@ -295,6 +300,8 @@ void server_destroy(struct server *server)
 /* Refuses a connection over the limit: one BUSY frame, written directly, then close. */
 static void refuse(struct server *server, int fd)
 {
+    atomic_fetch_add(&server->counter_refused, 1); /* before the peer can see the refusal */
+    atomic_fetch_add(&server->counter_errors, 1);
     struct buffer frame;
     buffer_init(&frame);
     size_t start = protocol_frame_begin(&frame, PROTOCOL_OP_ERROR, PROTOCOL_FLAG_RESPONSE, 0);
@@ -309,8 +316,6 @@ static void refuse(struct server *server, int fd)
     }
     buffer_deinit(&frame);
     close(fd);
-    atomic_fetch_add(&server->counter_refused, 1);
-    atomic_fetch_add(&server->counter_errors, 1);
 }
 
 static void accept_all(struct server *server)

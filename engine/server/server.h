@@ -29,9 +29,11 @@ struct server_options {
     uint32_t frame_timeout_ms;
     uint32_t deadline_ms;
     uint32_t page_rows;
-    uint32_t frame_size_max; /* largest request frame */
-    bool handles_signals;    /* SIGTERM/SIGINT drain and stop, SIGHUP reloads the tokens */
-    FILE *log;               /* one line per event worth knowing; NULL: silent */
+    uint32_t frame_size_max;  /* largest request frame */
+    uint32_t output_size_max; /* unwritten response bytes per connection before the server stops
+                                 reading it and pauses its IDS streams (tests lower it) */
+    bool handles_signals;     /* SIGTERM/SIGINT drain and stop, SIGHUP reloads the tokens */
+    FILE *log;                /* one line per event worth knowing; NULL: silent */
 };
 
 /* Fills *options with the defaults of engine/base/limits.h. */
@@ -66,6 +68,7 @@ struct server_counters {
     uint64_t requests; /* frames that passed the frame check */
     uint64_t errors_sent;
     uint64_t reloads;
+    uint64_t stream_pauses; /* times an IDS stream waited for its reader */
 };
 void server_counters_get(const struct server *server, struct server_counters *counters);
 

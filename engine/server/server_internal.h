@@ -102,7 +102,7 @@ struct server {
     uint32_t worker_count;
 
     _Atomic uint64_t counter_accepted, counter_refused, counter_requests, counter_errors,
-        counter_reloads, counter_open;
+        counter_reloads, counter_open, counter_pauses;
 };
 
 /* server.c */

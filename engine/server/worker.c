@@ -6,9 +6,9 @@
  * rows, so all workers answer from one snapshot (the server does not write in this version).
  * IDS streams pages of at most page_rows ids, each its own frame with the MORE flag but the
  * last; a worker waits (up to the request's deadline) while the connection has more than
- * PDB_SERVER_OUTPUT_SIZE_MAX bytes unwritten, so a slow reader holds back only its own stream.
- * The deadline is checked when a job starts and between pages; a COUNT cannot be interrupted
- * once it runs (the engine has no cancellation yet).
+ * output_size_max (PDB_SERVER_OUTPUT_SIZE_MAX) bytes unwritten, so a slow reader holds back only
+ * its own stream. The deadline is checked when a job starts and between pages; a COUNT cannot be
+ * interrupted once it runs (the engine has no cancellation yet).
  */
 #include "server/server_internal.h"
 
@@ -168,12 +168,15 @@ static bool ids_page_send(struct ids_stream *stream, bool is_last)
                                 .tv_nsec = (long)(job->deadline_ms % 1000) * 1000000L};
     pthread_mutex_lock(&connection->mutex);
     bool has_timed_out = false;
-    while (!connection->is_dead &&
-           connection->output.size - connection->output_sent >= PDB_SERVER_OUTPUT_SIZE_MAX) {
+    bool has_paused = false;
+    while (!connection->is_dead && connection->output.size - connection->output_sent >=
+                                       worker->server->options.output_size_max) {
         if (server_now_ms() >= job->deadline_ms) {
             has_timed_out = true;
             break;
         }
+        if (!has_paused) atomic_fetch_add(&worker->server->counter_pauses, 1);
+        has_paused = true;
         pthread_cond_timedwait(&connection->drained, &connection->mutex, &deadline);
     }
     bool is_dead = connection->is_dead;

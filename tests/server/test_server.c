@@ -200,7 +200,7 @@ Test(server, pipelined_requests_are_answered_by_request_id)
     fixture_start(NULL);
     int fd = raw_connect();
     raw_hello(fd, TOKEN_READER);
-    enum { REQUESTS = 40 };
+    enum { REQUESTS = 200 }; /* more than the 64 a connection may have in flight */
     uint64_t expected[REQUESTS];
     struct buffer payload, frame;
     buffer_init(&payload);
@@ -231,6 +231,56 @@ Test(server, pipelined_requests_are_answered_by_request_id)
     buffer_deinit(&payload);
     buffer_deinit(&frame);
     close(fd);
+}
+
+static void tiny_output(struct server_options *options)
+{
+    options->output_size_max = 256;
+    options->page_rows = 1;
+}
+
+Test(server, a_slow_reader_holds_back_only_itself)
+{
+    fixture_start(tiny_output);
+    int slow = raw_connect();
+    raw_hello(slow, TOKEN_READER);
+    /* 64 streams of 1,000 one-id pages (1.5 MB) that the client does not read for now. */
+    enum { STREAMS = 64 };
+    struct buffer payload;
+    buffer_init(&payload);
+    struct protocol_ids_request request = {.segment = {"true", 4}};
+    protocol_ids_request_encode(&payload, &request);
+    for (uint32_t s = 0; s < STREAMS; s++)
+        raw_send_frame(slow, PROTOCOL_OP_IDS, 100 + s, payload.data, payload.size);
+    /* Meanwhile other clients are answered (both workers cannot be stuck on the slow one). */
+    for (int i = 0; i < 3; i++)
+        assert_healthy();
+    /* Now read everything: every stream complete and in order. */
+    static uint32_t next_id[STREAMS];
+    static bool is_done[STREAMS];
+    uint32_t done = 0;
+    struct frame_header header;
+    while (done < STREAMS) {
+        cr_assert(raw_read_frame(slow, &payload, &header));
+        cr_assert_eq(header.opcode, PROTOCOL_OP_IDS, "opcode 0x%02x", header.opcode);
+        uint64_t s = header.request_id - 100;
+        cr_assert_lt(s, STREAMS);
+        cr_assert_not(is_done[s]);
+        uint32_t count;
+        cr_assert(protocol_ids_page_decode(payload.data + 16, payload.size - 20, &count));
+        for (uint32_t i = 0; i < count; i++)
+            cr_assert_eq(protocol_ids_page_id(payload.data + 16, i), next_id[s]++);
+        if (!(header.flags & PROTOCOL_FLAG_MORE)) {
+            cr_assert_eq(next_id[s], FIXTURE_ROWS);
+            is_done[s] = true;
+            done++;
+        }
+    }
+    struct server_counters counters;
+    server_counters_get(fixture.server, &counters);
+    cr_assert_gt(counters.stream_pauses, 0u, "the streams waited for their reader");
+    buffer_deinit(&payload);
+    close(slow);
 }
 
 /* ---- Bad input ------------------------------------------------------------------------ */
@@ -486,12 +536,13 @@ Test(server, stop_drains_in_flight_requests)
     protocol_segment_request_encode(&payload, &request);
     raw_send_frame(fd, PROTOCOL_OP_COUNT, 11, payload.data, payload.size);
     server_stop(fixture.server);
-    /* Either the COUNT was in flight and is answered, or it arrived after the drain began and
-     * is refused; then the server says it is shutting down (or just closes). */
+    /* Either the COUNT was in flight and is answered, or it arrived after the drain began
+     * and is refused (request id 11), or the drain began before the server read it: then
+     * the connection gets SHUTTING_DOWN with request id 0. Then the server closes. */
     struct frame_header header;
     cr_assert(raw_read_frame(fd, &payload, &header));
-    cr_assert_eq(header.request_id, 11u);
     if (header.opcode == PROTOCOL_OP_COUNT) {
+        cr_assert_eq(header.request_id, 11u);
         uint64_t count, expected;
         struct pdb_error error = {0};
         cr_assert(protocol_count_response_decode(payload.data + 16, payload.size - 20, &count));
@@ -499,6 +550,10 @@ Test(server, stop_drains_in_flight_requests)
         cr_assert_eq(count, expected);
     } else {
         cr_assert_eq(header.opcode, PROTOCOL_OP_ERROR);
+        cr_assert(header.request_id == 11u || header.request_id == 0u);
+        struct protocol_error_response response;
+        cr_assert(protocol_error_response_decode(payload.data + 16, payload.size - 20, &response));
+        cr_assert_eq(response.code, PROTOCOL_ERROR_SHUTTING_DOWN);
     }
     while (raw_read_frame(fd, &payload, &header))
         cr_assert_eq(header.opcode, PROTOCOL_OP_ERROR);
