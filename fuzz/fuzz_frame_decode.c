@@ -11,6 +11,7 @@
  * Built by fuzz/build.sh (fuzz/build.sh --run 60 runs every target for 60 s). A crash found
  * here becomes a regression test in tests/server/test_protocol.c.
  */
+// fuzz-sources: engine/base/*.c engine/protocol/*.c
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
