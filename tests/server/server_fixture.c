@@ -94,10 +94,14 @@ void fixture_stop(void)
     cr_assert_eq(system(command), 0);
 }
 
-int raw_connect(void)
+int raw_connect(void) { return raw_connect_buffered(0); }
+
+int raw_connect_buffered(int receive_buffer_size)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     cr_assert_geq(fd, 0);
+    if (receive_buffer_size > 0) /* before connect, so the window is small from the start */
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_size, sizeof receive_buffer_size);
     struct sockaddr_in address = {.sin_family = AF_INET,
                                   .sin_port = htons(server_port(fixture.server))};
     inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);

@@ -42,6 +42,9 @@ void fixture_stop(void);
 
 /* Raw sockets. */
 int raw_connect(void);
+/* With a receive buffer of that many bytes (0: the system's), so the server's writes block
+ * soon when the test does not read. */
+int raw_connect_buffered(int receive_buffer_size);
 void raw_send(int fd, const void *bytes, size_t size);
 void raw_send_frame(int fd, uint8_t opcode, uint64_t request_id, const void *payload, size_t size);
 /* Reads one frame into *frame (payload at frame->data + 16). False on EOF or reset. */

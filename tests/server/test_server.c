@@ -283,6 +283,73 @@ Test(server, a_slow_reader_holds_back_only_itself)
     close(slow);
 }
 
+static void short_deadline(struct server_options *options)
+{
+    options->worker_count = 1;
+    options->deadline_ms = 1;
+}
+
+Test(server, requests_past_their_deadline_end_with_deadline)
+{
+    fixture_start(short_deadline);
+    /* 512 COUNTs queued at once for one worker with a 1 ms deadline: the later ones find
+     * their deadline passed before the worker is free. Each is answered, right or DEADLINE. */
+    enum { CONNECTIONS = 8, REQUESTS = 64 };
+    int fds[CONNECTIONS];
+    struct buffer payload;
+    buffer_init(&payload);
+    const char *segment = "interests HAS 'run' AND customer_id CONTAINS '9' AND age > 3";
+    uint64_t expected;
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_segment_count(fixture.db, segment, &expected, &error), PDB_OK);
+    struct protocol_segment_request request = {0, {segment, (uint32_t)strlen(segment)}};
+    protocol_segment_request_encode(&payload, &request);
+    struct buffer batch;
+    buffer_init(&batch);
+    for (uint32_t r = 0; r < REQUESTS; r++) {
+        size_t start = protocol_frame_begin(&batch, PROTOCOL_OP_COUNT, 0, r);
+        buffer_append(&batch, payload.data, payload.size);
+        protocol_frame_end(&batch, start, 4096);
+    }
+    for (int c = 0; c < CONNECTIONS; c++) {
+        fds[c] = raw_connect();
+        raw_hello(fds[c], TOKEN_READER);
+    }
+    for (int c = 0; c < CONNECTIONS; c++)
+        raw_send(fds[c], batch.data, batch.size);
+    uint32_t deadlines = 0;
+    for (int c = 0; c < CONNECTIONS; c++) {
+        for (uint32_t r = 0; r < REQUESTS; r++) {
+            struct frame_header header;
+            cr_assert(raw_read_frame(fds[c], &payload, &header));
+            cr_assert_lt(header.request_id, REQUESTS);
+            if (header.opcode == PROTOCOL_OP_COUNT) {
+                uint64_t count;
+                cr_assert(
+                    protocol_count_response_decode(payload.data + 16, payload.size - 20, &count));
+                cr_assert_eq(count, expected);
+                continue;
+            }
+            cr_assert_eq(header.opcode, PROTOCOL_OP_ERROR);
+            struct protocol_error_response response;
+            cr_assert(
+                protocol_error_response_decode(payload.data + 16, payload.size - 20, &response));
+            cr_assert_eq(response.code, PROTOCOL_ERROR_DEADLINE, "%s",
+                         protocol_error_name(response.code));
+            deadlines++;
+        }
+        /* The connection is still served. */
+        raw_send_frame(fds[c], PROTOCOL_OP_PING, 999, "x", 1);
+        struct frame_header header;
+        cr_assert(raw_read_frame(fds[c], &payload, &header));
+        cr_assert_eq(header.opcode, PROTOCOL_OP_PING);
+        close(fds[c]);
+    }
+    cr_assert_gt(deadlines, 0u);
+    buffer_deinit(&batch);
+    buffer_deinit(&payload);
+}
+
 /* ---- Bad input ------------------------------------------------------------------------ */
 
 Test(server, broken_frames_get_an_error_and_a_close)
