@@ -261,7 +261,8 @@ TOKENS
 served="$work/db"
 [ -d "$work/gdb" ] && served="$work/gdb"
 mkfifo "$work/serve.log"
-"$pdb" serve "$served" --listen 127.0.0.1:0 --tokens "$work/tokens" --workers 2 --page-rows 1000 2>"$work/serve.log" &
+# timeout: a server that failed to drain would fail the test instead of hanging it.
+timeout 600 "$pdb" serve "$served" --listen 127.0.0.1:0 --tokens "$work/tokens" --workers 2 --page-rows 1000 2>"$work/serve.log" &
 serve_pid=$!
 exec 3<"$work/serve.log"
 port=""
