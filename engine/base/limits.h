@@ -68,9 +68,7 @@
 #define PDB_TOKENS_MAX 4096u                      /* entries in a tokens file */
 #define PDB_TOKENS_FILE_SIZE_MAX (1u << 20)
 #define PDB_CLIENT_NAME_SIZE_MAX 256u             /* HELLO's client name */
-#define PDB_OVERLAP_SEGMENTS_MAX 16u              /* segments in one OVERLAP request */
 #define PDB_UPSERT_RECORDS_MAX 10000u             /* records in one UPSERT request */
-#define PDB_SEGMENT_NAME_SIZE_MAX 128u            /* a saved segment's name */
 
 /* Server (`profiledb serve`): defaults of the options and the most each may be set to. */
 #define PDB_SERVER_CONNECTIONS_DEFAULT 1024u      /* --max-connections */
