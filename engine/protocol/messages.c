@@ -238,9 +238,10 @@ bool protocol_value_decode(struct protocol_reader *reader, struct protocol_value
 
 int protocol_stats_encode(struct buffer *out, const struct pdb_stats *stats)
 {
-    if (protocol_put_u64(out, stats->row_count) || protocol_put_u32(out, stats->chunk_count) ||
-        protocol_put_u32(out, stats->column_count) || protocol_put_u64(out, stats->generation) ||
-        protocol_put_u64(out, stats->bytes_on_disk) || protocol_put_u64(out, stats->bytes_ingested))
+    if (protocol_put_u64(out, stats->row_count) || protocol_put_u64(out, stats->deleted_count) ||
+        protocol_put_u32(out, stats->chunk_count) || protocol_put_u32(out, stats->column_count) ||
+        protocol_put_u64(out, stats->generation) || protocol_put_u64(out, stats->bytes_on_disk) ||
+        protocol_put_u64(out, stats->bytes_ingested))
         return -1;
     for (uint32_t c = 0; c < stats->column_count; c++) {
         const struct pdb_column_stats *column = &stats->columns[c];
@@ -261,6 +262,7 @@ bool protocol_stats_decode(const void *payload, size_t size, struct pdb_stats *s
     protocol_reader_init(&reader, payload, size);
     struct pdb_stats head = {0};
     head.row_count = protocol_get_u64(&reader);
+    head.deleted_count = protocol_get_u64(&reader);
     head.chunk_count = protocol_get_u32(&reader);
     head.column_count = protocol_get_u32(&reader);
     head.generation = protocol_get_u64(&reader);

@@ -258,8 +258,15 @@ cat >"$work/tokens" <<'TOKENS'
 e2e-admin-token-0123456789 admin pii
 e2e-reader-token-012345678 reader
 TOKENS
+# A database of its own (the generated one, two chunks, some profiles deleted), since the
+# sections above damage theirs.
 served="$work/db"
-[ -d "$work/gdb" ] && served="$work/gdb"
+if [ -f "$work/gen/profiles.csv" ]; then
+    served="$work/sdb"
+    "$pdb" init "$served" --schema "$work/gen/retail.schema" >/dev/null 2>&1
+    expect_exit 0 "ingest the served database" -- "$pdb" ingest "$served" "$work/gen/profiles.csv"
+    expect_exit 0 "delete in the served database" -- "$pdb" delete "$served" "age < 20"
+fi
 mkfifo "$work/serve.log"
 # timeout: a server that failed to drain would fail the test instead of hanging it.
 timeout 600 "$pdb" serve "$served" --listen 127.0.0.1:0 --tokens "$work/tokens" --workers 2 --page-rows 1000 2>"$work/serve.log" &

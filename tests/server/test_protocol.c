@@ -196,12 +196,17 @@ Test(protocol_messages, values_and_stats_round_trip)
     buffer_reset(&payload);
     struct pdb_column_stats columns[2] = {{"age", PDB_TYPE_INT, 1, 0, 10, 20},
                                           {"city", PDB_TYPE_CATEGORY, 0, 5, 30, 40}};
-    struct pdb_stats stats = {
-        .row_count = 3, .chunk_count = 1, .column_count = 2, .generation = 4, .columns = columns};
+    struct pdb_stats stats = {.row_count = 3,
+                              .deleted_count = 1,
+                              .chunk_count = 1,
+                              .column_count = 2,
+                              .generation = 4,
+                              .columns = columns};
     cr_assert_eq(protocol_stats_encode(&payload, &stats), 0);
     struct pdb_stats back;
     cr_assert(protocol_stats_decode(payload.data, payload.size, &back));
     cr_assert_eq(back.column_count, 2u);
+    cr_assert_eq(back.deleted_count, 1u);
     cr_assert_str_eq(back.columns[1].name, "city");
     cr_assert_eq(back.columns[1].distinct_count, 5u);
     mem_free(back.columns);
