@@ -4,9 +4,10 @@
 set -euo pipefail
 
 # nettle-dev: MD5 for tests/conformance (sqllogictest states large results as MD5 hashes).
+# clang: the libFuzzer targets (fuzz/build.sh; scripts/test.sh runs the frame decoder's briefly).
 packages=(build-essential cmake pkg-config liburing-dev liblz4-dev libroaring-dev
           libcriterion-dev libbenchmark-dev libxxhash-dev libutf8proc-dev libsqlite3-dev sqlite3
-          nettle-dev)
+          nettle-dev clang)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, builds, runs all Criterion programs and the CLI
-# end-to-end script, then builds again with AddressSanitizer + UBSan and runs them all again.
+# end-to-end script, then builds again with AddressSanitizer + UBSan and runs them all again,
+# then runs the protocol's libFuzzer target for 20 seconds.
 # Exits non-zero if anything fails. (.ci/run calls exactly this.)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,12 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export PROFILEDB_TEST_SANITIZER=1
 run_suite build-asan sanitizers
+
+echo "==== fuzz: the protocol's frame decoder, briefly (fuzz/build.sh --run 600 runs every target long)"
+if ! fuzz/build.sh --only fuzz_frame_decode --run 20; then
+    echo "FAILED: fuzz_frame_decode"
+    failures=$((failures + 1))
+fi
 
 if [ "$failures" -ne 0 ]; then
     echo "test.sh: $failures test program(s) failed"

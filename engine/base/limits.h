@@ -58,6 +58,41 @@
  * 4-byte offset) per chunk, and a header. */
 #define PDB_TOMBSTONE_FILE_SIZE_MAX ((size_t)PDB_CHUNKS_MAX * (8192u + 12u) + 4096u)
 
+/* Network protocol (docs/PROTOCOL.md). A frame is a 16-byte header, a payload and a 4-byte
+ * CRC-32C; frame sizes count all three. */
+#define PDB_PROTOCOL_VERSION 1u
+#define PDB_FRAME_HEADER_SIZE 16u
+#define PDB_FRAME_TRAILER_SIZE 4u
+#define PDB_FRAME_SIZE_MIN (PDB_FRAME_HEADER_SIZE + PDB_FRAME_TRAILER_SIZE)
+#define PDB_REQUEST_FRAME_SIZE_DEFAULT (4u << 20) /* largest request a server reads (--frame-size-max) */
+#define PDB_REQUEST_FRAME_SIZE_MAX (64u << 20)    /* the most --frame-size-max may say */
+#define PDB_RESPONSE_FRAME_SIZE_MAX (64u << 20)   /* largest response frame either side accepts */
+#define PDB_TOKEN_SIZE_MIN 16u                    /* bytes of an access token */
+#define PDB_TOKEN_SIZE_MAX 256u
+#define PDB_TOKENS_MAX 4096u                      /* entries in a tokens file */
+#define PDB_TOKENS_FILE_SIZE_MAX (1u << 20)
+#define PDB_CLIENT_NAME_SIZE_MAX 256u             /* HELLO's client name */
+#define PDB_UPSERT_RECORDS_MAX 10000u             /* records in one UPSERT request */
+
+/* Server (`profiledb serve`): defaults of the options and the most each may be set to. */
+#define PDB_SERVER_CONNECTIONS_DEFAULT 1024u      /* --max-connections */
+#define PDB_SERVER_CONNECTIONS_MAX 65536u
+#define PDB_SERVER_IDLE_TIMEOUT_MS_DEFAULT 60000u /* --idle-timeout-ms: no bytes either way */
+#define PDB_SERVER_FRAME_TIMEOUT_MS_DEFAULT 10000u /* --frame-timeout-ms: first to last byte of a request */
+#define PDB_SERVER_DEADLINE_MS_DEFAULT 30000u     /* --deadline-ms: arrival to last response byte queued */
+#define PDB_SERVER_TIMEOUT_MS_MAX 86400000u       /* any of the three above */
+#define PDB_SERVER_PAGE_ROWS_DEFAULT 65536u       /* --page-rows: ids per IDS response frame */
+#define PDB_SERVER_PAGE_ROWS_MAX (1u << 20)
+#define PDB_SERVER_WORKERS_MAX 64u                /* --workers: one database handle each */
+#define PDB_SERVER_PIPELINE_DEPTH_MAX 64u         /* requests in flight per connection */
+#define PDB_SERVER_QUEUE_MAX 4096u                /* requests waiting for a worker, all connections */
+#define PDB_SERVER_QUEUE_BYTES_MAX (256u << 20)   /* their payload bytes, all connections */
+#define PDB_SERVER_OUTPUT_SIZE_MAX (8u << 20)     /* queued response bytes per connection before
+                                                     the server stops reading and streams pause */
+#define PDB_SERVER_DRAIN_TIMEOUT_MS 10000u        /* SIGTERM: time given to in-flight requests */
+#define PDB_SERVER_TICK_MS 50u                    /* timer granularity of the event loop */
+#define PDB_CLIENT_TIMEOUT_MS_DEFAULT 60000u      /* a client call waiting for its response */
+
 static_assert(PDB_CHUNK_ROWS % 64u == 0, "chunk rows fill whole bitset words");
 static_assert(PDB_CHUNK_ROWS == 65536u, "a chunk is exactly one roaring container");
 static_assert(PDB_ATTRIBUTE_NAME_SIZE_MAX < PDB_SCHEMA_LINE_SIZE_MAX, "names fit in a line");
@@ -66,5 +101,16 @@ static_assert(PDB_CSV_READ_SIZE <= PDB_CSV_RECORD_SIZE_MAX, "reads are smaller t
 static_assert(PDB_INPUT_READS_IN_FLIGHT <= PDB_IO_RING_DEPTH_MAX, "read-ahead fits one ring");
 static_assert(PDB_WAL_RECORD_SIZE_MAX < PDB_WAL_BUFFERED_SIZE_MAX, "a record fits the buffer");
 static_assert(PDB_INPUT_BLOCK_SIZE <= INT32_MAX, "a read's result fits the completion's int32");
+
+static_assert(PDB_SEGMENT_TEXT_SIZE_MAX + 64u <= PDB_REQUEST_FRAME_SIZE_DEFAULT,
+              "a segment of the largest size fits in a request frame");
+static_assert(PDB_REQUEST_FRAME_SIZE_DEFAULT <= PDB_REQUEST_FRAME_SIZE_MAX, "default within max");
+static_assert(PDB_SERVER_PAGE_ROWS_MAX * 4ull + 64u <= PDB_RESPONSE_FRAME_SIZE_MAX,
+              "a page of ids fits in a response frame");
+static_assert(PDB_SERVER_PAGE_ROWS_DEFAULT <= PDB_SERVER_PAGE_ROWS_MAX, "default within max");
+static_assert(PDB_SERVER_PAGE_ROWS_MAX * 4ull < PDB_SERVER_OUTPUT_SIZE_MAX, "a page fits the output");
+static_assert(PDB_SERVER_CONNECTIONS_DEFAULT <= PDB_SERVER_CONNECTIONS_MAX, "default within max");
+static_assert(PDB_TOKEN_SIZE_MIN <= PDB_TOKEN_SIZE_MAX, "token bounds");
+static_assert(PDB_REQUEST_FRAME_SIZE_MAX <= PDB_SERVER_QUEUE_BYTES_MAX, "a largest request can queue");
 
 #endif

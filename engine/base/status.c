@@ -21,6 +21,11 @@ static const char *const status_names[PDB_STATUS_COUNT] = {
     [PDB_ERR_NOT_FOUND] = "not-found",
     [PDB_ERR_EXISTS] = "exists",
     [PDB_ERR_LOCKED] = "locked",
+    [PDB_ERR_NETWORK] = "network",
+    [PDB_ERR_PROTOCOL] = "protocol",
+    [PDB_ERR_AUTH] = "auth",
+    [PDB_ERR_DENIED] = "denied",
+    [PDB_ERR_UNSUPPORTED] = "unsupported",
 };
 
 const char *pdb_status_name(enum pdb_status status)

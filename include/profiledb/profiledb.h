@@ -43,6 +43,11 @@ enum pdb_status {
     PDB_ERR_NOT_FOUND, /* the named database, attribute, profile or file does not exist */
     PDB_ERR_EXISTS,    /* the target already exists */
     PDB_ERR_LOCKED,    /* another process holds the database's writer lock */
+    PDB_ERR_NETWORK,   /* network client: cannot connect, connection lost, timed out */
+    PDB_ERR_PROTOCOL,  /* network client: the peer sent or reported a malformed frame */
+    PDB_ERR_AUTH,      /* network client: token missing or not accepted */
+    PDB_ERR_DENIED,    /* network client: the token's role may not do this */
+    PDB_ERR_UNSUPPORTED, /* network client: the server does not support this request yet */
     PDB_STATUS_COUNT
 };
 

@@ -252,5 +252,82 @@ expect_output "3" "stdin ndjson row" -- "$pdb" count "$work/nd" "true"
 expect_exit 2 "ingest --input xml" -- "$pdb" ingest "$work/nd" "$work/p.ndjson" --input xml
 expect_exit 2 "ingest --threads junk" -- "$pdb" ingest "$work/io" "$work/a.csv" --threads lots
 
+# ---- the server: the query commands with --connect print what embedded mode prints ---------
+cat >"$work/tokens" <<'TOKENS'
+# e2e tokens
+e2e-admin-token-0123456789 admin pii
+e2e-reader-token-012345678 reader
+TOKENS
+# A database of its own (the generated one, two chunks, some profiles deleted), since the
+# sections above damage theirs.
+served="$work/db"
+if [ -f "$work/gen/profiles.csv" ]; then
+    served="$work/sdb"
+    "$pdb" init "$served" --schema "$work/gen/retail.schema" >/dev/null 2>&1
+    expect_exit 0 "ingest the served database" -- "$pdb" ingest "$served" "$work/gen/profiles.csv"
+    expect_exit 0 "delete in the served database" -- "$pdb" delete "$served" "age < 20"
+fi
+mkfifo "$work/serve.log"
+# timeout: a server that failed to drain would fail the test instead of hanging it.
+timeout 600 "$pdb" serve "$served" --listen 127.0.0.1:0 --tokens "$work/tokens" --workers 2 --page-rows 1000 2>"$work/serve.log" &
+serve_pid=$!
+exec 3<"$work/serve.log"
+port=""
+if read -r -t 60 -u 3 line && [[ "$line" =~ port\ ([0-9]+) ]]; then port=${BASH_REMATCH[1]}; ok; else fail "serve did not report its port: '$line'"; fi
+if [ -n "$port" ]; then
+    remote=(--connect "127.0.0.1:$port" --token e2e-admin-token-0123456789)
+    # same_output DESCRIPTION -- ARGS...: embedded `ARGS[0] DB ARGS[1..]` vs `ARGS[0] --connect ... ARGS[1..]`
+    same_output() {
+        local what=$1; shift 2
+        local command=$1; shift
+        "$pdb" "$command" "$served" "$@" >"$work/local.out" 2>"$work/local.err"
+        local local_exit=$?
+        "$pdb" "$command" "${remote[@]}" "$@" >"$work/remote.out" 2>"$work/remote.err"
+        local remote_exit=$?
+        sed -i 's/"query_ms": [0-9.]*/"query_ms": X/' "$work/local.out" "$work/remote.out"
+        if [ "$local_exit" -eq "$remote_exit" ] && cmp -s "$work/local.out" "$work/remote.out" &&
+           cmp -s "$work/local.err" "$work/remote.err"; then ok
+        else fail "$what: embedded exit $local_exit, remote exit $remote_exit"; diff "$work/local.out" "$work/remote.out" | head -5; diff "$work/local.err" "$work/remote.err" | head -5; fi
+    }
+    for format in table csv json; do
+        same_output "count $format" -- count "country = 'US' AND age > 30" --format "$format"
+        same_output "ids $format" -- ids "country IN ('US', 'DE')" --format "$format"
+        same_output "ids --limit $format" -- ids "true" --limit 1234 --format "$format"
+        same_output "get --id $format" -- get --id 1 --format "$format"
+        same_output "stats $format" -- stats --format "$format"
+    done
+    same_output "count --now" -- count "age > 20" --now 2030-01-01
+    same_output "get --key" -- get --key customer_id="$("$pdb" get "$served" --id 3 --format csv | tail -1 | cut -d, -f2)"
+    same_output "bad segment" -- count "contry = 'US'"
+    same_output "bad segment ids" -- ids "age >" --format csv
+    same_output "get missing id" -- get --id 4000000000
+    same_output "get missing key" -- get --key customer_id=nobody
+    expect_exit 7 "unknown token" -- "$pdb" count --connect "127.0.0.1:$port" --token e2e-wrong-token-0123456789 "true"
+    expect_grep "the token is not accepted" "$work/err" "unknown token message"
+    expect_exit 0 "reader get" -- "$pdb" get --connect "127.0.0.1:$port" --token e2e-reader-token-012345678 --id 1
+    expect_grep '^email  *\*\*\*$' "$work/out" "a reader sees pii masked"
+    PROFILEDB_TOKEN=e2e-reader-token-012345678 expect_exit 0 "token from the environment" -- "$pdb" count --connect "127.0.0.1:$port" "true"
+    expect_exit 2 "--connect with a database path" -- "$pdb" count "$served" --connect "127.0.0.1:$port" "true"
+    expect_exit 2 "--threads with --connect" -- "$pdb" stats --connect "127.0.0.1:$port" --threads 2
+    # SIGHUP rereads the tokens: a new token works, a removed one no longer does.
+    printf 'e2e-admin-token-0123456789 admin pii\ne2e-new-token-0123456789ab reader\n' >"$work/tokens"
+    kill -HUP "$serve_pid"
+    reloaded=""
+    while read -r -t 60 -u 3 line; do
+        if [[ "$line" == *"reloaded 2 tokens"* ]]; then reloaded=yes; break; fi
+    done
+    if [ -n "$reloaded" ]; then ok; else fail "serve did not log the reload"; fi
+    expect_exit 0 "a token added by SIGHUP" -- "$pdb" count --connect "127.0.0.1:$port" --token e2e-new-token-0123456789ab "true"
+    expect_exit 7 "a token removed by SIGHUP" -- "$pdb" count --connect "127.0.0.1:$port" --token e2e-reader-token-012345678 "true"
+fi
+kill -TERM "$serve_pid"
+wait "$serve_pid"
+serve_exit=$?
+exec 3<&-
+if [ "$serve_exit" -eq 0 ]; then ok; else fail "serve exit $serve_exit after SIGTERM"; fi
+expect_exit 4 "connect to a stopped server" -- "$pdb" count --connect "127.0.0.1:${port:-1}" --token x "true"
+expect_exit 2 "serve without tokens on a public address" -- "$pdb" serve "$served" --listen 0.0.0.0:0
+expect_exit 0 "serve --help" -- "$pdb" serve --help
+
 echo "cli_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -23,6 +23,11 @@ int cli_exit_for_status(enum pdb_status status)
     case PDB_ERR_DATA:
     case PDB_ERR_LIMIT: return CLI_EXIT_DATA;
     case PDB_ERR_NOT_FOUND: return CLI_EXIT_NOT_FOUND;
+    case PDB_ERR_NETWORK:
+    case PDB_ERR_PROTOCOL: return CLI_EXIT_IO;
+    case PDB_ERR_AUTH:
+    case PDB_ERR_DENIED: return CLI_EXIT_DENIED;
+    case PDB_ERR_UNSUPPORTED: return CLI_EXIT_USAGE;
     default: return CLI_EXIT_INTERNAL;
     }
 }
@@ -109,4 +114,20 @@ void cli_print_csv_field(FILE *out, const char *data, size_t size)
 void cli_print_timing(const char *what, double open_s, double query_s)
 {
     fprintf(stderr, "time: %s %.3f ms (open %.3f ms)\n", what, query_s * 1e3, open_s * 1e3);
+}
+
+int cli_connect(const char *command, const char *address, const char *token,
+                struct pdb_client **client_out)
+{
+    if (token == NULL) token = getenv("PROFILEDB_TOKEN");
+    struct pdb_client_options options = {.client_name = "profiledb-cli"};
+    struct pdb_error error = {0};
+    if (pdb_client_connect(address, token, &options, client_out, &error) != PDB_OK)
+        return cli_report(command, &error);
+    return -1;
+}
+
+void cli_print_remote_timing(const char *what, double connect_s, double query_s)
+{
+    fprintf(stderr, "time: %s %.3f ms (connect %.3f ms, server)\n", what, query_s * 1e3, connect_s * 1e3);
 }

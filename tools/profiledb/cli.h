@@ -4,7 +4,7 @@
  *
  * Exit codes are distinct per failure class so scripts can tell them apart:
  *   0 success, 1 internal error, 2 usage error, 3 bad segment, 4 I/O or corrupt database,
- *   5 bad schema or input data, 6 not found.
+ *   5 bad schema or input data, 6 not found, 7 access denied by a server (token or role).
  */
 #ifndef PDB_TOOLS_CLI_H
 #define PDB_TOOLS_CLI_H
@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "profiledb/client.h"
 #include "profiledb/profiledb.h"
 
 enum cli_exit {
@@ -23,6 +24,7 @@ enum cli_exit {
     CLI_EXIT_IO = 4,
     CLI_EXIT_DATA = 5,
     CLI_EXIT_NOT_FOUND = 6,
+    CLI_EXIT_DENIED = 7,
 };
 
 enum cli_format { CLI_FORMAT_TABLE, CLI_FORMAT_CSV, CLI_FORMAT_JSON };
@@ -63,9 +65,12 @@ struct cli_query_args {
     unsigned long long limit;
     bool has_threads; /* --threads given: call pdb_db_set_threads(db, threads) */
     uint32_t threads;
+    const char *connect; /* --connect HOST:PORT: ask a server instead (db_path is NULL) */
+    const char *token;   /* --token, else $PROFILEDB_TOKEN, else NULL */
 };
 
-/* Parses `command DB SEGMENT [--format F] [--timing] [--now TS] [--limit N] [--threads N]`.
+/* Parses `command DB SEGMENT [--format F] [--timing] [--now TS] [--limit N] [--threads N]`,
+ * or `command --connect HOST:PORT [--token T] SEGMENT [...]` (no DB, no --threads).
  * Returns -1 to go on, or an exit code to return at once (after --help or a usage error). */
 int cli_parse_query_args(const char *command, int argc, char **argv, bool accepts_limit,
                          void (*usage)(FILE *out), struct cli_query_args *args);
@@ -82,6 +87,20 @@ bool cli_parse_threads(const char *text, uint32_t *threads_out);
 void cli_print_query_timing(const char *what, double open_s, double query_s,
                             const struct pdb_db *db);
 
+/* The options of the query commands that talk to a server. */
+#define CLI_CONNECT_HELP                                                                      \
+    "  --connect A   ask the server at A (HOST:PORT, see 'profiledb serve') instead of opening\n" \
+    "                DB; give no DB then. Output is the same as in embedded mode\n"             \
+    "  --token T     the access token for --connect (default: $PROFILEDB_TOKEN)\n"
+
+/* Connects to `address` with `token` (NULL: $PROFILEDB_TOKEN). Returns -1 on success, else
+ * the exit code after reporting the error. */
+int cli_connect(const char *command, const char *address, const char *token,
+                struct pdb_client **client_out);
+
+/* "time: <what> Q ms (connect C ms, server)" on stderr, the --timing line with --connect. */
+void cli_print_remote_timing(const char *what, double connect_s, double query_s);
+
 /* Sub-commands: argv[0] is the command name. Each returns an exit code. */
 int cmd_init(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
@@ -93,5 +112,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

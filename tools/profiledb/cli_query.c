@@ -1,6 +1,6 @@
 /*
- * Argument parsing shared by the segment commands (count, ids): DB, the segment text, and
- * --format, --timing, --now, --limit, --threads; the --threads value (also used by get and
+ * Argument parsing shared by the segment commands (count, ids): DB (or --connect and
+ * --token), the segment text, and --format, --timing, --now, --limit, --threads; the --threads value (also used by get and
  * stats) and the --timing line of the segment commands.
  */
 #include <getopt.h>
@@ -16,6 +16,7 @@ int cli_parse_query_args(const char *command, int argc, char **argv, bool accept
         {"format", required_argument, NULL, 'f'}, {"timing", no_argument, NULL, 't'},
         {"now", required_argument, NULL, 'n'},    {"limit", required_argument, NULL, 'l'},
         {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {"connect", required_argument, NULL, 'c'}, {"token", required_argument, NULL, 'T'},
         {0, 0, 0, 0}};
     memset(args, 0, sizeof *args);
     args->format = CLI_FORMAT_TABLE;
@@ -44,10 +45,19 @@ int cli_parse_query_args(const char *command, int argc, char **argv, bool accept
                 return cli_usage_error(command, "--threads takes 0..256 (0 = one per processor), not '%s'", optarg);
             args->has_threads = true;
             break;
+        case 'c': args->connect = optarg; break;
+        case 'T': args->token = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(command, "invalid option");
         }
     }
+    if (args->connect != NULL) {
+        if (args->has_threads) return cli_usage_error(command, "--threads is for embedded mode, not --connect");
+        if (argc - optind != 1) return cli_usage_error(command, "with --connect, expected one segment and no database path");
+        args->segment = argv[optind];
+        return -1;
+    }
+    if (args->token != NULL) return cli_usage_error(command, "--token needs --connect");
     if (argc - optind != 2) return cli_usage_error(command, "expected a database path and one segment");
     args->db_path = argv[optind];
     args->segment = argv[optind + 1];

@@ -12,7 +12,8 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: profiledb get DB (--id N | --key ATTRIBUTE=VALUE) [options]\n\n"
+    fprintf(out, "Usage: profiledb get DB (--id N | --key ATTRIBUTE=VALUE) [options]\n"
+                 "       profiledb get --connect HOST:PORT [--token T] (--id N | --key A=V) [options]\n\n"
                  "Prints one profile of DB: by row id, or by the value of an identifier attribute\n"
                  "(e.g. --key customer_id=C00000042 or --key email=ana@example.com).\n\n"
                  "Options:\n"
@@ -22,6 +23,10 @@ static void usage(FILE *out)
                  "  --timing        print the lookup time on stderr\n"
                  "  --threads N     use N threads to load columns and to find --key (default: one\n"
                  "                  per processor; 0 = the same)\n"
+                 "  --connect A     ask the server at A (HOST:PORT) instead of opening DB; give no\n"
+                 "                  DB then. Attributes flagged pii print as *** for a token\n"
+                 "                  without the pii grant\n"
+                 "  --token T       the access token for --connect (default: $PROFILEDB_TOKEN)\n"
                  "  -h, --help      show this help\n");
 }
 
@@ -95,13 +100,111 @@ static void print_plain(FILE *out, const struct pdb_value *value, enum cli_forma
     }
 }
 
+#define MASKED_TEXT "***"
+
+static void print_value(FILE *out, const struct pdb_value *value, bool is_masked, enum cli_format format)
+{
+    if (!is_masked) print_plain(out, value, format);
+    else if (format == CLI_FORMAT_JSON) fputs("\"" MASKED_TEXT "\"", out);
+    else fputs(MASKED_TEXT, out);
+}
+
+/* Prints one profile: `count` attributes described by infos, values and is_masked. */
+static void print_profile(enum cli_format format, uint32_t row_id, uint32_t count,
+                          const struct pdb_attribute_info *infos, const struct pdb_value *values,
+                          const bool *is_masked)
+{
+    if (format == CLI_FORMAT_TABLE) {
+        printf("%-24s %u\n", "id", row_id);
+        for (uint32_t a = 0; a < count; a++) {
+            printf("%-24s ", infos[a].name);
+            print_value(stdout, &values[a], is_masked[a], format);
+            printf("\n");
+        }
+    } else if (format == CLI_FORMAT_CSV) {
+        printf("id");
+        for (uint32_t a = 0; a < count; a++) printf(",%s", infos[a].name);
+        printf("\n%u", row_id);
+        for (uint32_t a = 0; a < count; a++) {
+            printf(",");
+            print_value(stdout, &values[a], is_masked[a], format);
+        }
+        printf("\n");
+    } else {
+        printf("{\"id\": %u", row_id);
+        for (uint32_t a = 0; a < count; a++) {
+            printf(", \"%s\": ", infos[a].name);
+            print_value(stdout, &values[a], is_masked[a], format);
+        }
+        printf("}\n");
+    }
+}
+
+struct profile_arrays {
+    struct pdb_attribute_info *infos;
+    struct pdb_value *values;
+    bool *is_masked;
+};
+
+static bool arrays_create(struct profile_arrays *arrays, uint32_t count)
+{
+    arrays->infos = calloc(count + 1, sizeof *arrays->infos);
+    arrays->values = calloc(count + 1, sizeof *arrays->values);
+    arrays->is_masked = calloc(count + 1, sizeof *arrays->is_masked);
+    return arrays->infos && arrays->values && arrays->is_masked;
+}
+
+static void arrays_destroy(struct profile_arrays *arrays)
+{
+    free(arrays->infos);
+    free(arrays->values);
+    free(arrays->is_masked);
+}
+
+static int get_remote(const char *address, const char *token, bool has_id, uint32_t row_id,
+                      const char *attribute, const char *value_text, enum cli_format format,
+                      bool timing)
+{
+    struct pdb_client *client;
+    double started_s = cli_now_s();
+    int early = cli_connect("get", address, token, &client);
+    if (early >= 0) return early;
+    double connected_s = cli_now_s();
+    struct pdb_error error = {0};
+    struct pdb_client_profile *profile = NULL;
+    enum pdb_status status = has_id ? pdb_client_get(client, row_id, &profile, &error)
+                                    : pdb_client_get_by_key(client, attribute, value_text, &profile, &error);
+    double done_s = cli_now_s();
+    pdb_client_close(client);
+    if (status != PDB_OK) return cli_report("get", &error);
+    uint32_t count = pdb_client_profile_attribute_count(profile);
+    struct profile_arrays arrays;
+    int exit_code = CLI_EXIT_OK;
+    if (arrays_create(&arrays, count)) {
+        for (uint32_t a = 0; a < count; a++) {
+            pdb_client_profile_attribute(profile, a, &arrays.infos[a]);
+            pdb_client_profile_value(profile, a, &arrays.values[a]);
+            arrays.is_masked[a] = pdb_client_profile_is_masked(profile, a);
+        }
+        print_profile(format, pdb_client_profile_row_id(profile), count, arrays.infos, arrays.values,
+                      arrays.is_masked);
+    } else {
+        exit_code = CLI_EXIT_INTERNAL;
+    }
+    arrays_destroy(&arrays);
+    pdb_client_profile_destroy(profile);
+    if (timing) cli_print_remote_timing("get", connected_s - started_s, done_s - connected_s);
+    return exit_code;
+}
+
 int cmd_get(int argc, char **argv)
 {
     static const struct option options[] = {
         {"id", required_argument, NULL, 'i'}, {"key", required_argument, NULL, 'k'},
         {"format", required_argument, NULL, 'f'}, {"timing", no_argument, NULL, 't'},
-        {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
-    const char *key = NULL;
+        {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+        {"connect", required_argument, NULL, 'c'}, {"token", required_argument, NULL, 'T'}, {0, 0, 0, 0}};
+    const char *key = NULL, *connect = NULL, *token = NULL;
     unsigned long long id = 0;
     bool has_id = false, timing = false, has_threads = false;
     uint32_t threads = 0;
@@ -125,11 +228,19 @@ int cmd_get(int argc, char **argv)
                 return cli_usage_error("get", "--threads takes 0..256 (0 = one per processor), not '%s'", optarg);
             has_threads = true;
             break;
+        case 'c': connect = optarg; break;
+        case 'T': token = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("get", "invalid option");
         }
     }
-    if (optind + 1 != argc) return cli_usage_error("get", "expected exactly one database path");
+    if (connect != NULL) {
+        if (optind != argc) return cli_usage_error("get", "with --connect, give no database path");
+        if (has_threads) return cli_usage_error("get", "--threads is for embedded mode, not --connect");
+    } else {
+        if (token != NULL) return cli_usage_error("get", "--token needs --connect");
+        if (optind + 1 != argc) return cli_usage_error("get", "expected exactly one database path");
+    }
     if (has_id == (key != NULL)) return cli_usage_error("get", "give exactly one of --id N or --key ATTRIBUTE=VALUE");
     char attribute[128] = "";
     const char *value_text = NULL;
@@ -141,6 +252,8 @@ int cmd_get(int argc, char **argv)
         attribute[equals - key] = '\0';
         value_text = equals + 1;
     }
+    if (connect != NULL)
+        return get_remote(connect, token, has_id, (uint32_t)id, attribute, value_text, format, timing);
     struct pdb_error error = {0};
     struct pdb_db *db;
     double started_s = cli_now_s();
@@ -158,42 +271,20 @@ int cmd_get(int argc, char **argv)
         return cli_report("get", &error);
     }
     uint32_t count = pdb_db_attribute_count(db);
-    struct pdb_attribute_info info;
-    struct pdb_value value;
-    if (format == CLI_FORMAT_TABLE) {
-        printf("%-24s %u\n", "id", row_id);
+    struct profile_arrays arrays;
+    int exit_code = CLI_EXIT_OK;
+    if (arrays_create(&arrays, count)) {
         for (uint32_t a = 0; a < count; a++) {
-            pdb_db_attribute(db, a, &info);
-            pdb_profile_value(profile, a, &value);
-            printf("%-24s ", info.name);
-            print_plain(stdout, &value, format);
-            printf("\n");
+            pdb_db_attribute(db, a, &arrays.infos[a]);
+            pdb_profile_value(profile, a, &arrays.values[a]);
         }
-    } else if (format == CLI_FORMAT_CSV) {
-        printf("id");
-        for (uint32_t a = 0; a < count; a++) {
-            pdb_db_attribute(db, a, &info);
-            printf(",%s", info.name);
-        }
-        printf("\n%u", row_id);
-        for (uint32_t a = 0; a < count; a++) {
-            pdb_profile_value(profile, a, &value);
-            printf(",");
-            print_plain(stdout, &value, format);
-        }
-        printf("\n");
+        print_profile(format, row_id, count, arrays.infos, arrays.values, arrays.is_masked);
     } else {
-        printf("{\"id\": %u", row_id);
-        for (uint32_t a = 0; a < count; a++) {
-            pdb_db_attribute(db, a, &info);
-            pdb_profile_value(profile, a, &value);
-            printf(", \"%s\": ", info.name);
-            print_plain(stdout, &value, format);
-        }
-        printf("}\n");
+        exit_code = CLI_EXIT_INTERNAL;
     }
+    arrays_destroy(&arrays);
     pdb_profile_destroy(profile);
     pdb_db_close(db);
     if (timing) cli_print_timing("get", opened_s - started_s, done_s - opened_s);
-    return CLI_EXIT_OK;
+    return exit_code;
 }

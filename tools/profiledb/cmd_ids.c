@@ -8,7 +8,8 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: profiledb ids DB 'SEGMENT' [options]\n\n"
+    fprintf(out, "Usage: profiledb ids DB 'SEGMENT' [options]\n"
+                 "       profiledb ids --connect HOST:PORT [--token T] 'SEGMENT' [options]\n\n"
                  "Lists the ids of the profiles of DB for which SEGMENT is true, in ascending\n"
                  "order (the segment language: docs/SEGMENTS.md).\n\n"
                  "Options:\n"
@@ -17,21 +18,59 @@ static void usage(FILE *out)
                  "  --timing      print the query time on stderr (load, evaluate and deliver)\n"
                  "  --now TS      evaluate now() as TS instead of the clock\n"
                  CLI_THREADS_HELP
+                 CLI_CONNECT_HELP
                  "  -h, --help    show this help\n");
 }
 
 struct printer {
     enum cli_format format;
     uint64_t printed;
+    bool has_header; /* the csv/json head is printed */
 };
+
+/* The head is printed before the first id, so that a failure before any id prints nothing
+ * on stdout (a server reports a bad segment only after the request is sent). */
+static void print_head(struct printer *printer)
+{
+    if (printer->has_header) return;
+    printer->has_header = true;
+    if (printer->format == CLI_FORMAT_CSV) printf("id\n");
+    if (printer->format == CLI_FORMAT_JSON) printf("{\"ids\": [");
+}
+
+static void print_tail(struct printer *printer)
+{
+    if (printer->format == CLI_FORMAT_JSON) printf("], \"count\": %llu}\n", (unsigned long long)printer->printed);
+}
 
 static bool print_id(void *context, uint32_t row_id)
 {
     struct printer *printer = context;
+    print_head(printer);
     if (printer->format == CLI_FORMAT_JSON) printf("%s%u", printer->printed ? ", " : "", row_id);
     else printf("%u\n", row_id);
     printer->printed++;
     return true;
+}
+
+static int ids_remote(const struct cli_query_args *args)
+{
+    struct pdb_client *client;
+    double started_s = cli_now_s();
+    int early = cli_connect("ids", args->connect, args->token, &client);
+    if (early >= 0) return early;
+    double connected_s = cli_now_s();
+    struct pdb_error error = {0};
+    struct printer printer = {.format = args->format};
+    enum pdb_status status = pdb_client_ids(client, args->segment, args->now_s, args->limit, print_id,
+                                            &printer, &error);
+    double done_s = cli_now_s();
+    pdb_client_close(client);
+    if (status == PDB_OK) print_head(&printer);
+    if (printer.has_header) print_tail(&printer);
+    if (status != PDB_OK) return cli_report("ids", &error);
+    if (args->timing) cli_print_remote_timing("ids", connected_s - started_s, done_s - connected_s);
+    return CLI_EXIT_OK;
 }
 
 int cmd_ids(int argc, char **argv)
@@ -39,6 +78,7 @@ int cmd_ids(int argc, char **argv)
     struct cli_query_args args;
     int early = cli_parse_query_args("ids", argc, argv, true, usage, &args);
     if (early >= 0) return early;
+    if (args.connect != NULL) return ids_remote(&args);
     struct pdb_error error = {0};
     struct pdb_db *db;
     double started_s = cli_now_s();
@@ -52,11 +92,10 @@ int cmd_ids(int argc, char **argv)
         return cli_report("ids", &error);
     }
     struct printer printer = {.format = args.format};
-    if (args.format == CLI_FORMAT_CSV) printf("id\n");
-    if (args.format == CLI_FORMAT_JSON) printf("{\"ids\": [");
+    print_head(&printer);
     enum pdb_status status = pdb_segment_ids(db, args.segment, args.limit, print_id, &printer, &error);
     double done_s = cli_now_s();
-    if (args.format == CLI_FORMAT_JSON) printf("], \"count\": %llu}\n", (unsigned long long)printer.printed);
+    print_tail(&printer);
     if (status != PDB_OK) {
         pdb_db_close(db);
         return cli_report("ids", &error);

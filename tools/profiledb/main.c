@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"delete", cmd_delete, "delete the profiles in a segment (tombstones)"},
     {"get", cmd_get, "show one profile, by id or by an identifier"},
     {"stats", cmd_stats, "rows, chunks, and bytes per column"},
+    {"serve", cmd_serve, "serve a database over the network (docs/PROTOCOL.md)"},
 };
 
 static void print_help(FILE *out)
@@ -34,7 +35,7 @@ static void print_help(FILE *out)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'profiledb <command> --help' for a command's options.\n"
                  "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad segment, 4 I/O or corrupt "
-                 "database, 5 bad schema or data, 6 not found.\n");
+                 "database, 5 bad schema or data, 6 not found, 7 access denied (server).\n");
 }
 
 int main(int argc, char **argv)

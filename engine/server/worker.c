@@ -1,0 +1,446 @@
+/*
+ * The worker pool: a bounded job queue and threads that run COUNT, IDS, GET and STATS on
+ * their own pdb_db handle, frame the responses and hand them to the event loop.
+ *
+ * Every handle is opened at start on the same database directory and checked to hold the same
+ * rows, so all workers answer from one snapshot (the server does not write in this version).
+ * IDS streams pages of at most page_rows ids, each its own frame with the MORE flag but the
+ * last; a worker waits (up to the request's deadline) while the connection has more than
+ * output_size_max (PDB_SERVER_OUTPUT_SIZE_MAX) bytes unwritten, so a slow reader holds back only
+ * its own stream. The deadline is checked when a job starts and between pages; a COUNT cannot be
+ * interrupted once it runs (the engine has no cancellation yet).
+ */
+#include "server/server_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/status.h"
+
+/* ---- Queue ---------------------------------------------------------------------------- */
+
+bool workers_submit(struct server *server, struct job *job)
+{
+    pthread_mutex_lock(&server->queue_mutex);
+    bool is_queued = server->queue_size < PDB_SERVER_QUEUE_MAX && !server->workers_stop &&
+                     server->queue_bytes + job->payload_size <= PDB_SERVER_QUEUE_BYTES_MAX;
+    if (is_queued) {
+        server->queue_bytes += job->payload_size;
+        server->queue[(server->queue_head + server->queue_size) % PDB_SERVER_QUEUE_MAX] = job;
+        server->queue_size++;
+        pthread_cond_signal(&server->queue_nonempty);
+    }
+    pthread_mutex_unlock(&server->queue_mutex);
+    return is_queued;
+}
+
+static struct job *next_job(struct server *server)
+{
+    pthread_mutex_lock(&server->queue_mutex);
+    while (server->queue_size == 0 && !server->workers_stop)
+        pthread_cond_wait(&server->queue_nonempty, &server->queue_mutex);
+    struct job *job = NULL;
+    if (server->queue_size > 0) {
+        job = server->queue[server->queue_head];
+        server->queue_head = (server->queue_head + 1) % PDB_SERVER_QUEUE_MAX;
+        server->queue_size--;
+    }
+    pthread_mutex_unlock(&server->queue_mutex);
+    return job;
+}
+
+/* ---- Responses ------------------------------------------------------------------------ */
+
+static size_t frame_begin(struct worker *worker, const struct job *job, uint8_t opcode,
+                          uint16_t flags)
+{
+    buffer_reset(&worker->frame);
+    return protocol_frame_begin(&worker->frame, opcode, PROTOCOL_FLAG_RESPONSE | flags,
+                                job->request_id);
+}
+
+static void respond_error(struct worker *worker, const struct job *job, enum protocol_error code,
+                          const char *format, ...) __attribute__((format(printf, 4, 5)));
+
+static void respond_error(struct worker *worker, const struct job *job, enum protocol_error code,
+                          const char *format, ...)
+{
+    char message[PDB_ERROR_MESSAGE_SIZE];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    size_t start = frame_begin(worker, job, PROTOCOL_OP_ERROR, 0);
+    if (start != SIZE_MAX && protocol_error_response_encode(&worker->frame, code, message) == 0 &&
+        protocol_frame_end(&worker->frame, start, PDB_RESPONSE_FRAME_SIZE_MAX) == 0)
+        connection_append_frame(job->connection, &worker->frame);
+    atomic_fetch_add(&worker->server->counter_errors, 1);
+}
+
+static void respond_status(struct worker *worker, const struct job *job,
+                           const struct pdb_error *error)
+{
+    respond_error(worker, job, protocol_error_for_status(error->status), "%s",
+                  error->message[0] ? error->message : pdb_status_name(error->status));
+}
+
+/* Ends the frame begun in worker->frame and queues it; a payload that failed to encode
+ * (encoded != 0) or a frame over the response limit becomes an error. */
+static void respond_frame(struct worker *worker, const struct job *job, size_t start, int encoded)
+{
+    if (start == SIZE_MAX || encoded != 0) {
+        respond_error(worker, job, PROTOCOL_ERROR_NO_MEMORY, "out of memory building the response");
+        return;
+    }
+    if (protocol_frame_end(&worker->frame, start, PDB_RESPONSE_FRAME_SIZE_MAX) != 0) {
+        respond_error(worker, job, PROTOCOL_ERROR_LIMIT,
+                      "the response is larger than the %u-byte frame limit",
+                      PDB_RESPONSE_FRAME_SIZE_MAX);
+        return;
+    }
+    connection_append_frame(job->connection, &worker->frame);
+}
+
+/* A NUL-terminated copy of a string from the payload; NULL when out of memory. */
+static char *string_copy(struct protocol_string string)
+{
+    return mem_strndup(string.data, string.size);
+}
+
+/* ---- Requests ------------------------------------------------------------------------- */
+
+static void run_count(struct worker *worker, const struct job *job)
+{
+    struct protocol_segment_request request;
+    if (!protocol_segment_request_decode(job->payload, job->payload_size, &request)) {
+        respond_error(worker, job, PROTOCOL_ERROR_BAD_REQUEST,
+                      "COUNT payload does not decode (i64 now_s, string segment)");
+        return;
+    }
+    char *segment = string_copy(request.segment);
+    if (segment == NULL) {
+        respond_error(worker, job, PROTOCOL_ERROR_NO_MEMORY, "out of memory");
+        return;
+    }
+    pdb_db_set_now(worker->db, request.now_s);
+    uint64_t count = 0;
+    struct pdb_error error = {0};
+    if (pdb_segment_count(worker->db, segment, &count, &error) != PDB_OK) {
+        respond_status(worker, job, &error);
+    } else {
+        size_t start = frame_begin(worker, job, PROTOCOL_OP_COUNT, 0);
+        respond_frame(worker, job, start, protocol_put_u64(&worker->frame, count));
+    }
+    pdb_db_set_now(worker->db, 0);
+    mem_free(segment);
+}
+
+struct ids_stream {
+    struct worker *worker;
+    const struct job *job;
+    uint32_t page_rows;
+    uint32_t id_count; /* in the current page */
+    bool is_stopped;
+    enum protocol_error stop_code; /* NONE: the connection died */
+};
+
+/* Sends the current page; false when the stream must stop. */
+static bool ids_page_send(struct ids_stream *stream, bool is_last)
+{
+    struct worker *worker = stream->worker;
+    const struct job *job = stream->job;
+    size_t start = frame_begin(worker, job, PROTOCOL_OP_IDS, is_last ? 0 : PROTOCOL_FLAG_MORE);
+    int encoded = start == SIZE_MAX ? -1 : protocol_put_u32(&worker->frame, stream->id_count);
+    for (uint32_t i = 0; i < stream->id_count && encoded == 0; i++)
+        encoded = protocol_put_u32(&worker->frame, worker->page[i]);
+    if (encoded != 0 ||
+        protocol_frame_end(&worker->frame, start, PDB_RESPONSE_FRAME_SIZE_MAX) != 0) {
+        stream->is_stopped = true;
+        stream->stop_code = PROTOCOL_ERROR_NO_MEMORY;
+        return false;
+    }
+    struct connection *connection = job->connection;
+    struct timespec deadline = {.tv_sec = (time_t)(job->deadline_ms / 1000),
+                                .tv_nsec = (long)(job->deadline_ms % 1000) * 1000000L};
+    pthread_mutex_lock(&connection->mutex);
+    bool has_timed_out = false;
+    bool has_paused = false;
+    while (!connection->is_dead && connection->output.size - connection->output_sent >=
+                                       worker->server->options.output_size_max) {
+        if (server_now_ms() >= job->deadline_ms) {
+            has_timed_out = true;
+            break;
+        }
+        if (!has_paused) atomic_fetch_add(&worker->server->counter_pauses, 1);
+        has_paused = true;
+        pthread_cond_timedwait(&connection->drained, &connection->mutex, &deadline);
+    }
+    bool is_dead = connection->is_dead;
+    if (!is_dead && !has_timed_out &&
+        buffer_append(&connection->output, worker->frame.data, worker->frame.size) != 0) {
+        has_timed_out = true; /* out of memory: reported below as such */
+        stream->stop_code = PROTOCOL_ERROR_NO_MEMORY;
+    }
+    pthread_mutex_unlock(&connection->mutex);
+    server_slot_notify(worker->server, connection->slot);
+    stream->id_count = 0;
+    if (is_dead) {
+        stream->is_stopped = true;
+        stream->stop_code = PROTOCOL_ERROR_NONE;
+        return false;
+    }
+    if (has_timed_out) {
+        stream->is_stopped = true;
+        if (stream->stop_code == PROTOCOL_ERROR_NONE) stream->stop_code = PROTOCOL_ERROR_DEADLINE;
+        return false;
+    }
+    return true;
+}
+
+static bool ids_on_id(void *context, uint32_t row_id)
+{
+    struct ids_stream *stream = context;
+    stream->worker->page[stream->id_count++] = row_id;
+    if (stream->id_count < stream->page_rows) return true;
+    if (server_now_ms() >= stream->job->deadline_ms) {
+        stream->is_stopped = true;
+        stream->stop_code = PROTOCOL_ERROR_DEADLINE;
+        return false;
+    }
+    return ids_page_send(stream, false);
+}
+
+static void run_ids(struct worker *worker, const struct job *job)
+{
+    struct protocol_ids_request request;
+    if (!protocol_ids_request_decode(job->payload, job->payload_size, &request)) {
+        respond_error(worker, job, PROTOCOL_ERROR_BAD_REQUEST,
+                      "IDS payload does not decode (i64 now_s, u64 limit, u32 page_rows, u8 form, "
+                      "3 reserved zero bytes, string segment)");
+        return;
+    }
+    if (request.form == PROTOCOL_IDS_ROARING) {
+        respond_error(worker, job, PROTOCOL_ERROR_UNSUPPORTED,
+                      "IDS as a portable roaring bitmap (form 1) is specified (docs/PROTOCOL.md) "
+                      "but not supported by this server version (profiledb %s); use pages (form 0)",
+                      PDB_VERSION_STRING);
+        return;
+    }
+    char *segment = string_copy(request.segment);
+    if (segment == NULL) {
+        respond_error(worker, job, PROTOCOL_ERROR_NO_MEMORY, "out of memory");
+        return;
+    }
+    uint32_t page_rows = worker->server->options.page_rows;
+    if (request.page_rows != 0 && request.page_rows < page_rows) page_rows = request.page_rows;
+    struct ids_stream stream = {.worker = worker, .job = job, .page_rows = page_rows};
+    struct pdb_error error = {0};
+    pdb_db_set_now(worker->db, request.now_s);
+    /* Check first so that a bad segment is one ERROR frame and no pages. */
+    enum pdb_status status = pdb_segment_check(worker->db, segment, &error);
+    if (status == PDB_OK)
+        status = pdb_segment_ids(worker->db, segment, request.limit, ids_on_id, &stream, &error);
+    pdb_db_set_now(worker->db, 0);
+    mem_free(segment);
+    if (status != PDB_OK) {
+        respond_status(worker, job, &error);
+    } else if (stream.is_stopped) {
+        if (stream.stop_code == PROTOCOL_ERROR_DEADLINE)
+            respond_error(worker, job, PROTOCOL_ERROR_DEADLINE,
+                          "IDS stopped: the %u ms request deadline passed",
+                          worker->server->options.deadline_ms);
+        else if (stream.stop_code != PROTOCOL_ERROR_NONE)
+            respond_error(worker, job, stream.stop_code, "IDS stopped: out of memory");
+    } else {
+        ids_page_send(&stream, true);
+    }
+}
+
+static void run_get(struct worker *worker, const struct job *job)
+{
+    struct protocol_get_request request;
+    if (!protocol_get_request_decode(job->payload, job->payload_size, &request)) {
+        respond_error(worker, job, PROTOCOL_ERROR_BAD_REQUEST,
+                      "GET payload does not decode (u8 by, 3 reserved zero bytes, then u32 row_id "
+                      "or string attribute, string key)");
+        return;
+    }
+    struct pdb_error error = {0};
+    uint32_t row_id = request.row_id;
+    enum pdb_status status = PDB_OK;
+    if (request.by == PROTOCOL_GET_BY_KEY) {
+        char *attribute = string_copy(request.attribute);
+        char *key = string_copy(request.key);
+        if (attribute == NULL || key == NULL)
+            status = error_set(&error, PDB_ERR_NO_MEMORY, "out of memory");
+        else
+            status = pdb_profile_find(worker->db, attribute, key, &row_id, &error);
+        mem_free(attribute);
+        mem_free(key);
+    }
+    struct pdb_profile *profile = NULL;
+    if (status == PDB_OK) status = pdb_profile_get(worker->db, row_id, &profile, &error);
+    if (status != PDB_OK) {
+        respond_status(worker, job, &error);
+        return;
+    }
+    uint32_t count = pdb_db_attribute_count(worker->db);
+    size_t start = frame_begin(worker, job, PROTOCOL_OP_GET, 0);
+    int encoded = start == SIZE_MAX ? -1 : 0;
+    if (encoded == 0)
+        encoded =
+            protocol_put_u32(&worker->frame, row_id) | protocol_put_u32(&worker->frame, count);
+    for (uint32_t a = 0; a < count && encoded == 0; a++) {
+        struct pdb_attribute_info info;
+        struct pdb_value value;
+        pdb_db_attribute(worker->db, a, &info);
+        pdb_profile_value(profile, a, &value);
+        uint8_t state = PROTOCOL_VALUE_PRESENT;
+        if ((info.flags & PDB_FLAG_PII) && !job->has_pii)
+            state = PROTOCOL_VALUE_MASKED;
+        else if (value.is_null)
+            state = PROTOCOL_VALUE_NULL;
+        encoded = protocol_value_encode(&worker->frame, &info, &value, state);
+    }
+    pdb_profile_destroy(profile);
+    respond_frame(worker, job, start, encoded);
+}
+
+static void run_stats(struct worker *worker, const struct job *job)
+{
+    if (job->payload_size != 0) {
+        respond_error(worker, job, PROTOCOL_ERROR_BAD_REQUEST, "STATS takes an empty payload");
+        return;
+    }
+    struct pdb_stats stats;
+    struct pdb_error error = {0};
+    if (pdb_db_stats(worker->db, &stats, &error) != PDB_OK) {
+        respond_status(worker, job, &error);
+        return;
+    }
+    size_t start = frame_begin(worker, job, PROTOCOL_OP_STATS, 0);
+    respond_frame(worker, job, start,
+                  start == SIZE_MAX ? -1 : protocol_stats_encode(&worker->frame, &stats));
+    pdb_stats_deinit(&stats);
+}
+
+static void run_job(struct worker *worker, const struct job *job)
+{
+    if (server_now_ms() >= job->deadline_ms) {
+        respond_error(worker, job, PROTOCOL_ERROR_DEADLINE,
+                      "the %u ms request deadline passed before a worker was free",
+                      worker->server->options.deadline_ms);
+        return;
+    }
+    pthread_mutex_lock(&job->connection->mutex);
+    bool is_dead = job->connection->is_dead;
+    pthread_mutex_unlock(&job->connection->mutex);
+    if (is_dead) return; /* nobody to answer */
+    switch (job->opcode) {
+    case PROTOCOL_OP_COUNT:
+        run_count(worker, job);
+        break;
+    case PROTOCOL_OP_IDS:
+        run_ids(worker, job);
+        break;
+    case PROTOCOL_OP_GET:
+        run_get(worker, job);
+        break;
+    case PROTOCOL_OP_STATS:
+        run_stats(worker, job);
+        break;
+    default:
+        respond_error(worker, job, PROTOCOL_ERROR_INTERNAL, "opcode 0x%02x reached a worker",
+                      job->opcode);
+    }
+}
+
+static void *worker_main(void *argument)
+{
+    struct worker *worker = argument;
+    struct server *server = worker->server;
+    struct job *job;
+    while ((job = next_job(server)) != NULL) {
+        run_job(worker, job);
+        struct connection *connection = job->connection;
+        uint32_t slot = connection->slot;
+        pthread_mutex_lock(&connection->mutex);
+        connection->in_flight--;
+        pthread_mutex_unlock(&connection->mutex);
+        pthread_mutex_lock(&server->queue_mutex);
+        server->queue_bytes -= job->payload_size;
+        pthread_mutex_unlock(&server->queue_mutex);
+        /* From here the loop may free the connection: only its slot number is used. */
+        server_slot_notify(server, slot);
+        mem_free(job);
+    }
+    return NULL;
+}
+
+/* ---- Pool ----------------------------------------------------------------------------- */
+
+enum pdb_status workers_start(struct server *server, struct pdb_error *error)
+{
+    uint32_t count = server->options.worker_count;
+    if (count == 0) {
+        long processors = sysconf(_SC_NPROCESSORS_ONLN);
+        count = processors > 0 ? (uint32_t)processors : 1;
+    }
+    if (count > PDB_SERVER_WORKERS_MAX) count = PDB_SERVER_WORKERS_MAX;
+    server->workers = mem_calloc(count, sizeof *server->workers);
+    if (server->workers == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
+    server->worker_count = count;
+    for (uint32_t w = 0; w < count; w++) {
+        struct worker *worker = &server->workers[w];
+        worker->server = server;
+        buffer_init(&worker->frame);
+        worker->page = mem_alloc((size_t)server->options.page_rows * sizeof *worker->page);
+        if (worker->page == NULL)
+            return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
+        enum pdb_status status = pdb_db_open(server->options.db_path, &worker->db, error);
+        if (status != PDB_OK) return status;
+        pdb_db_set_threads(worker->db, server->options.query_threads);
+        uint64_t rows = pdb_db_row_count(worker->db);
+        if (w == 0)
+            server->row_count = rows;
+        else if (rows != server->row_count)
+            return error_set(
+                error, PDB_ERR_LOCKED,
+                "serve: %s changed while the workers opened it (%llu rows, then %llu); "
+                "do not ingest into a database while serving it",
+                server->options.db_path, (unsigned long long)server->row_count,
+                (unsigned long long)rows);
+    }
+    for (uint32_t w = 0; w < count; w++) {
+        struct worker *worker = &server->workers[w];
+        int failed = pthread_create(&worker->thread, NULL, worker_main, worker);
+        if (failed != 0)
+            return error_set_errno(error, PDB_ERR_NO_MEMORY, failed, "serve: starting worker %u",
+                                   w);
+        worker->is_started = true;
+    }
+    return PDB_OK;
+}
+
+void workers_stop(struct server *server)
+{
+    if (server->workers == NULL) return;
+    pthread_mutex_lock(&server->queue_mutex);
+    server->workers_stop = true;
+    pthread_cond_broadcast(&server->queue_nonempty);
+    pthread_mutex_unlock(&server->queue_mutex);
+    for (uint32_t w = 0; w < server->worker_count; w++) {
+        struct worker *worker = &server->workers[w];
+        if (worker->is_started) pthread_join(worker->thread, NULL);
+        pdb_db_close(worker->db);
+        buffer_deinit(&worker->frame);
+        mem_free(worker->page);
+    }
+    mem_free(server->workers);
+    server->workers = NULL;
+    server->worker_count = 0;
+}
