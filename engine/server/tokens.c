@@ -45,9 +45,10 @@ static enum pdb_status parse_line(const char *path, uint32_t line_number, const 
                                   const char *end, struct token_entry *entry,
                                   struct pdb_error *error)
 {
-    const char *cursor = line, *word;
-    size_t size;
-    next_word(&cursor, end, &word, &size);
+    const char *cursor = line, *word = line;
+    size_t size = 0;
+    if (!next_word(&cursor, end, &word, &size))
+        return error_set(error, PDB_ERR_DATA, "%s:%u: missing token", path, line_number);
     if (size < PDB_TOKEN_SIZE_MIN || size > PDB_TOKEN_SIZE_MAX)
         return error_set(error, PDB_ERR_DATA,
                          "%s:%u: a token has %u to %u characters, this one %zu", path, line_number,
