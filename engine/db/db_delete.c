@@ -100,10 +100,6 @@ enum pdb_status pdb_segment_delete(struct pdb_db *db, const char *text, uint64_t
     struct segment *segment = NULL;
     struct index_bitmap *next = NULL;
     uint64_t added = 0;
-    if (db->is_write_failed) {
-        return error_set(error, PDB_ERR_IO, "%s: an earlier fsync failed on this handle; reopen "
-                         "the database before writing again", db->path);
-    }
     enum pdb_status status = db_lock_writer(db, &lock_fd, error);
     if (status != PDB_OK) return status;
     if ((status = db_refresh(db, error)) != PDB_OK) goto done;
@@ -127,9 +123,7 @@ enum pdb_status pdb_segment_delete(struct pdb_db *db, const char *text, uint64_t
         if (status != PDB_OK) {
             /* Only the directory fsync after the rename failed (see db_ingest.c): keep every
              * file and write nothing more through this handle. */
-            db->is_write_failed = true;
-            error_prefix(error, "the delete is visible but may not survive a crash (reopen the "
-                         "database before writing again): ");
+            status = db_fail_after_commit(db, "delete", status, error);
             goto done;
         }
         db_collect_garbage(db);

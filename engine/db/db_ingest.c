@@ -186,8 +186,21 @@ static enum pdb_status default_rejects_path(const struct pdb_db *db, const char 
     return PDB_OK;
 }
 
+enum pdb_status db_fail_after_commit(struct pdb_db *db, const char *what, enum pdb_status status,
+                                     struct pdb_error *error)
+{
+    db->is_write_failed = true;
+    error_prefix(error, "the %s is visible but may not survive a crash (reopen the database "
+                 "before writing again): ", what);
+    return status;
+}
+
 enum pdb_status db_lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error)
 {
+    if (db->is_write_failed) {
+        return error_set(error, PDB_ERR_IO, "%s: an earlier fsync failed on this handle; reopen "
+                         "the database before writing again", db->path);
+    }
     char path[PDB_PATH_SIZE_MAX];
     enum pdb_status status = path_join(path, db->path, DB_LOCK_FILE, error);
     if (status != PDB_OK) return status;
@@ -281,10 +294,6 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
     struct loader_counts counts = {0};
     char rejects_path[PDB_PATH_SIZE_MAX] = "";
     bool is_published = false;
-    if (db->is_write_failed) {
-        return error_set(error, PDB_ERR_IO, "%s: an earlier fsync failed on this handle; reopen "
-                         "the database before writing again", db->path);
-    }
     enum pdb_status status = db_lock_writer(db, &lock_fd, error);
     if (status != PDB_OK) return status;
     if ((status = db_refresh(db, error)) != PDB_OK) goto done;
@@ -347,9 +356,7 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
             /* Only the directory fsync after the rename failed: the new manifest is live but
              * may not survive a crash, in which case the old one comes back. Keep the files
              * of both generations and write nothing more through this handle. */
-            db->is_write_failed = true;
-            error_prefix(error, "the ingest is visible but may not survive a crash (reopen the "
-                         "database before writing again): ");
+            status = db_fail_after_commit(db, "ingest", status, error);
             goto done;
         }
         db_collect_garbage(db);

@@ -89,8 +89,16 @@ enum pdb_status db_read_dictionary(struct pdb_db *db, uint32_t attribute_index,
 void db_collect_garbage(struct pdb_db *db);
 
 /* Takes DB/LOCK exclusively (PDB_ERR_LOCKED if another process holds it); *fd_out is the
- * lock's descriptor, closed by the caller to release it. */
+ * lock's descriptor, closed by the caller to release it. Every write takes it first, so it
+ * is also where a handle marked by db_fail_after_commit refuses (PDB_ERR_IO). */
 enum pdb_status db_lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error);
+
+/* After a commit point whose last fsync failed (manifest_store said the new manifest is
+ * published): marks the handle so no write goes through it again (db_lock_writer refuses),
+ * and says in the error that `what` ("ingest", "delete") is visible but may not survive a
+ * crash. Returns error's status. */
+enum pdb_status db_fail_after_commit(struct pdb_db *db, const char *what, enum pdb_status status,
+                                     struct pdb_error *error);
 
 /* Re-reads the manifest under the writer lock; if another writer committed, the handle moves
  * to that generation. */
