@@ -407,8 +407,9 @@ static int validate_lanes(const struct column_chunk *chunk, enum pdb_type type)
     return 0;
 }
 
-int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
-                          uint32_t dictionary_entry_count)
+/* scan_codes: check every category code, not only the zone map. */
+static int validate_chunk(const struct column_chunk *chunk, enum pdb_type type,
+                          uint32_t dictionary_entry_count, bool scan_codes)
 {
     uint32_t rows = chunk->row_count;
     if (rows > PDB_CHUNK_ROWS || chunk->nulls == NULL) return -1;
@@ -440,11 +441,11 @@ int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
         if (nulls < rows &&
             (chunk->min_int < 0 || chunk->max_int >= (int64_t)dictionary_entry_count))
             return -1;
-        for (uint32_t row = 0; row < rows; row++) {
-            if (!column_chunk_is_null(chunk, row) &&
-                column_chunk_code(chunk, row) >= dictionary_entry_count)
-                return -1;
-        }
+        /* Every non-NULL code, not just the zone map: one pass. */
+        uint64_t low, high;
+        if (scan_codes && column_chunk_lanes_range(chunk, &low, &high) &&
+            high >= dictionary_entry_count)
+            return -1;
         break;
     case PDB_TYPE_TEXT:
     case PDB_TYPE_TAGS:
@@ -465,6 +466,18 @@ int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
     default: break;
     }
     return 0;
+}
+
+int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
+                          uint32_t dictionary_entry_count)
+{
+    return validate_chunk(chunk, type, dictionary_entry_count, true);
+}
+
+int column_chunk_validate_summarised(const struct column_chunk *chunk, enum pdb_type type,
+                                     uint32_t dictionary_entry_count)
+{
+    return validate_chunk(chunk, type, dictionary_entry_count, false);
 }
 
 int column_validate(const struct column *column)

@@ -220,6 +220,11 @@ uint64_t column_chunk_memory_size(const struct column_chunk *chunk, enum pdb_typ
 /* Checks the invariants above against `type` (and the dictionary size for codes). */
 int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
                           uint32_t dictionary_entry_count);
+/* The same for a chunk whose zone map column_chunk_refresh_summary has just taken from its
+ * values (block_decode): category codes are checked through the exact zone map, not by a
+ * second pass over the rows. */
+int column_chunk_validate_summarised(const struct column_chunk *chunk, enum pdb_type type,
+                                     uint32_t dictionary_entry_count);
 int column_validate(const struct column *column);
 
 #endif

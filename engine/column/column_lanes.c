@@ -128,6 +128,14 @@ enum pdb_status column_seal(struct column *column, struct pdb_error *error)
             const lane_type *word_lanes = lanes + start;                                           \
             uint32_t end = rows - start < 64u ? rows - start : 64u;                                \
             uint64_t bits = nulls[start / 64u];                                                    \
+            if (bits == 0 && end == 64u) { /* a constant trip count the compiler unrolls */        \
+                for (uint32_t i = 0; i < 64u; i++) {                                               \
+                    lane_type lane = word_lanes[i];                                                \
+                    low = lane < low ? lane : low;                                                 \
+                    high = lane > high ? lane : high;                                              \
+                }                                                                                  \
+                continue;                                                                          \
+            }                                                                                      \
             if (bits == 0) {                                                                       \
                 for (uint32_t i = 0; i < end; i++) {                                               \
                     lane_type lane = word_lanes[i];                                                \

@@ -257,7 +257,7 @@ enum pdb_status block_decode(const uint8_t *block, size_t size, enum pdb_type ty
         return error_set(error, PDB_ERR_NO_MEMORY, "out of memory narrowing a decoded %s chunk",
                          pdb_type_name(type));
     }
-    if (column_chunk_validate(chunk, type, dictionary_entry_count) != 0)
+    if (column_chunk_validate_summarised(chunk, type, dictionary_entry_count) != 0)
         return describe_invalid(chunk, type, dictionary_entry_count, codec->name, error);
     return PDB_OK;
 }
