@@ -14,6 +14,8 @@
  * same way, for the u8/u16/u32 IN kernels (or in_i64 over 8-byte lanes, in the lanes' signed
  * order); a list longer than PDB_IN_LANE_SET_SIZE_MAX is tested on widened blocks of values.
  */
+#include <string.h>
+
 #include "query/query_internal.h"
 #include "simd/simd.h"
 
@@ -123,13 +125,26 @@ void predicate_lanes_range(const struct simd_kernels *simd, const struct column_
     }
 }
 
-/* table[lane] != 0 over a category chunk's codes at their width (table padded, simd.h). */
+/* table[lane] != 0 over a category chunk's codes at their width (table padded, simd.h). One-
+ * byte codes go through in_u8 instead, with the matching codes up to the chunk's largest as
+ * its set: a shuffle per 64 rows where the lookup kernel gathers every code. */
 void predicate_lanes_lookup(const struct simd_kernels *simd, const struct column_chunk *chunk,
                             const uint8_t *table, uint64_t *match_words)
 {
     uint32_t rows = chunk->row_count;
     switch (chunk->lane_width_bytes) {
-    case 1: simd->lookup_u8(chunk->lanes_u8, rows, table, match_words); break;
+    case 1: {
+        uint8_t set[256];
+        uint32_t count = 0;
+        uint32_t largest = chunk->null_count < rows ? (uint32_t)chunk->max_int : 0;
+        for (uint32_t code = 0; code <= largest && code <= UINT8_MAX; code++)
+            if (table[code]) set[count++] = (uint8_t)code;
+        if (count > 0)
+            simd->in_u8(chunk->lanes_u8, rows, set, count, match_words);
+        else
+            memset(match_words, 0, (rows + 63u) / 64u * sizeof(uint64_t));
+        break;
+    }
     case 2: simd->lookup_u16(chunk->lanes_u16, rows, table, match_words); break;
     default: simd->lookup_u32(chunk->lanes_u32, rows, table, match_words); break;
     }
