@@ -63,8 +63,9 @@ static void span_model(struct model *model, uint32_t rows, int64_t base, uint64_
     uint64_t state = seed * 7919u + 1u;
     for (uint32_t row = 0; row < rows; row++) {
         struct model_value *value = model_at(model, row, A_AGE);
-        uint64_t offset = row == 0 ? 0 : row == 1 ? span : test_random(&state) % (span + 1u);
-        if (span == UINT64_MAX && row > 1) offset = test_random(&state);
+        uint64_t random = test_random(&state);
+        uint64_t offset = row == 0 ? 0 : row == 1 ? span : span == UINT64_MAX ? random
+                                                                               : random % (span + 1u);
         value->is_null = row > 1 && test_random(&state) % 10u == 0;
         value->i = at(base, offset);
     }
