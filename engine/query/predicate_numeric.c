@@ -125,9 +125,13 @@ void predicate_lanes_range(const struct simd_kernels *simd, const struct column_
     }
 }
 
+/* Matching codes of a 2-byte category chunk that in_u16 compares by broadcast (no gather). */
+#define LOOKUP_SET_U16_MAX 16u
+
 /* table[lane] != 0 over a category chunk's codes at their width (table padded, simd.h). One-
  * byte codes go through in_u8 instead, with the matching codes up to the chunk's largest as
- * its set: a shuffle per 64 rows where the lookup kernel gathers every code. */
+ * its set: a shuffle per 64 rows where the lookup kernel gathers every code; two-byte codes
+ * likewise through in_u16 when at most LOOKUP_SET_U16_MAX codes of the chunk's range match. */
 void predicate_lanes_lookup(const struct simd_kernels *simd, const struct column_chunk *chunk,
                             const uint8_t *table, uint64_t *match_words)
 {
@@ -145,7 +149,24 @@ void predicate_lanes_lookup(const struct simd_kernels *simd, const struct column
             memset(match_words, 0, (rows + 63u) / 64u * sizeof(uint64_t));
         break;
     }
-    case 2: simd->lookup_u16(chunk->lanes_u16, rows, table, match_words); break;
+    case 2: {
+        uint16_t set[LOOKUP_SET_U16_MAX];
+        uint32_t count = 0;
+        uint32_t smallest = chunk->null_count < rows ? (uint32_t)chunk->min_int : 0;
+        uint32_t largest = chunk->null_count < rows ? (uint32_t)chunk->max_int : 0;
+        for (uint32_t code = smallest; code <= largest && count <= LOOKUP_SET_U16_MAX; code++) {
+            if (!table[code]) continue;
+            if (count < LOOKUP_SET_U16_MAX) set[count] = (uint16_t)code;
+            count++;
+        }
+        if (count > LOOKUP_SET_U16_MAX)
+            simd->lookup_u16(chunk->lanes_u16, rows, table, match_words);
+        else if (count > 0)
+            simd->in_u16(chunk->lanes_u16, rows, set, count, match_words);
+        else
+            memset(match_words, 0, (rows + 63u) / 64u * sizeof(uint64_t));
+        break;
+    }
     default: simd->lookup_u32(chunk->lanes_u32, rows, table, match_words); break;
     }
 }
