@@ -10,7 +10,9 @@
  *   BM_decode/text_email       e-mail addresses of 14-30 bytes, 3% NULL
  *
  * Items are rows; bytes are the decoded in-memory form (column_chunk_memory_size), so bytes/s
- * is the rate at which usable column data appears. The label gives the encoded size.
+ * is the rate at which usable column data appears. Int, timestamp and category chunks decode
+ * to narrow lanes (column/column.h: ages 1 byte a row, these timestamps 4, the 356 codes 2),
+ * so compare rows/s with figures from before the lanes. The label gives the encoded size.
  */
 #include "bench.h"
 
@@ -50,11 +52,21 @@ static void fill_chunk(struct decode_case *decode, struct column_chunk *chunk, s
         }
         switch (decode->shape) {
         case SHAPE_TIMESTAMP:
-            chunk->ints[row] = is_null ? 0 : DECODE_NOW_S - (int64_t)(bench_rng_next(rng) % (2 * 365 * 86400));
+            if (is_null)
+                column_chunk_lane_store(chunk, row, 0);
+            else
+                column_chunk_int_store(chunk, row, DECODE_NOW_S - (int64_t)(bench_rng_next(rng) %
+                                                                          (2 * 365 * 86400)));
             break;
-        case SHAPE_SMALL_INT: chunk->ints[row] = is_null ? 0 : 18 + (int64_t)(bench_rng_next(rng) % 73); break;
+        case SHAPE_SMALL_INT:
+            if (is_null)
+                column_chunk_lane_store(chunk, row, 0);
+            else
+                column_chunk_int_store(chunk, row, 18 + (int64_t)(bench_rng_next(rng) % 73));
+            break;
         case SHAPE_CATEGORY:
-            chunk->codes[row] = is_null ? 0 : (uint32_t)(bench_rng_next(rng) % DECODE_DICTIONARY_ENTRIES);
+            column_chunk_lane_store(chunk, row,
+                                    is_null ? 0 : bench_rng_next(rng) % DECODE_DICTIONARY_ENTRIES);
             break;
         case SHAPE_EMAIL: {
             char text[96];
@@ -93,10 +105,20 @@ static int decode_setup(void *context, char *error, size_t error_size)
         chunk.text_bytes = text;
         chunk.text_bytes_capacity = (size_t)PDB_CHUNK_ROWS * 64;
     }
+    if (decode->type != PDB_TYPE_TEXT && column_chunk_lanes_widen(&chunk, decode->type) != 0) {
+        column_chunk_deinit(&chunk);
+        snprintf(error, error_size, "out of memory");
+        return -1;
+    }
     struct bench_rng rng;
     bench_rng_init(&rng, bench_seed(), 200 + (uint64_t)decode->shape);
     fill_chunk(decode, &chunk, &rng);
     column_chunk_refresh_summary(&chunk, decode->type);
+    if (column_chunk_seal(&chunk, decode->type) != 0) { /* the form decoding gives */
+        column_chunk_deinit(&chunk);
+        snprintf(error, error_size, "out of memory");
+        return -1;
+    }
     decode->decoded_bytes = column_chunk_memory_size(&chunk, decode->type);
     buffer_init(&decode->block);
     struct pdb_error pdb_error = {0};

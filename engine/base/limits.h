@@ -49,6 +49,9 @@
 #define PDB_SEGMENT_DEPTH_MAX 128u /* nesting of parentheses and NOT */
 #define PDB_SEGMENT_NODES_MAX 65536u
 #define PDB_IN_LIST_SIZE_MAX 65536u
+/* IN-list values one chunk's lanes are tested against on the stack (translated to lane
+ * offsets); a longer list is tested block by block on widened values instead. */
+#define PDB_IN_LANE_SET_SIZE_MAX 2048u
 
 /* Files. */
 #define PDB_PATH_SIZE_MAX 4096u

@@ -80,6 +80,8 @@ static inline uint64_t field_at(const uint8_t *packed, uint64_t bit, uint32_t wi
 
 DEFINE_BITPACK_APPEND(bitpack_append_u64, uint64_t)
 DEFINE_BITPACK_APPEND(bitpack_append_u32, uint32_t)
+DEFINE_BITPACK_APPEND(bitpack_append_u16, uint16_t)
+DEFINE_BITPACK_APPEND(bitpack_append_u8, uint8_t)
 
 /* ---- Unpacking --------------------------------------------------------------------------- */
 
@@ -131,6 +133,8 @@ DEFINE_BITPACK_APPEND(bitpack_append_u32, uint32_t)
 
 DEFINE_UNPACK_WIDTH(unpack_u64_width, uint64_t)
 DEFINE_UNPACK_WIDTH(unpack_u32_width, uint32_t)
+DEFINE_UNPACK_WIDTH(unpack_u16_width, uint16_t)
+DEFINE_UNPACK_WIDTH(unpack_u8_width, uint8_t)
 
 #define UNPACK_CASE(function, w)                                                                  \
     case w: function(packed, packed_size, first, count, w, base, out); return;
@@ -170,5 +174,30 @@ void bitpack_unpack_u32(const uint8_t *packed, size_t packed_size, uint64_t firs
         UNPACK_CASES8(unpack_u32_width, 24)
         UNPACK_CASE(unpack_u32_width, 32)
     default: assert(!"bit width above 32");
+    }
+}
+
+void bitpack_unpack_u16(const uint8_t *packed, size_t packed_size, uint64_t first,
+                        uint32_t count, uint32_t width, uint16_t base, uint16_t *out)
+{
+    assert(width <= 16u && packed_size % 8u == 0);
+    assert(bitpack_size_bytes(first + count, width) <= packed_size);
+    switch (width) {
+        UNPACK_CASES8(unpack_u16_width, 0)
+        UNPACK_CASES8(unpack_u16_width, 8)
+        UNPACK_CASE(unpack_u16_width, 16)
+    default: assert(!"bit width above 16");
+    }
+}
+
+void bitpack_unpack_u8(const uint8_t *packed, size_t packed_size, uint64_t first,
+                       uint32_t count, uint32_t width, uint8_t base, uint8_t *out)
+{
+    assert(width <= 8u && packed_size % 8u == 0);
+    assert(bitpack_size_bytes(first + count, width) <= packed_size);
+    switch (width) {
+        UNPACK_CASES8(unpack_u8_width, 0)
+        UNPACK_CASE(unpack_u8_width, 8)
+    default: assert(!"bit width above 8");
     }
 }

@@ -40,17 +40,26 @@ static inline uint32_t bitpack_width(uint64_t value)
  * is then unchanged). */
 int bitpack_append_u64(struct buffer *out, const uint64_t *values, const uint64_t *nulls,
                        uint32_t count, uint64_t base, uint32_t width);
-/* The same over uint32 values (width <= 32). */
+/* The same over uint32, uint16 and uint8 values (width at most the values' bits). */
 int bitpack_append_u32(struct buffer *out, const uint32_t *values, const uint64_t *nulls,
                        uint32_t count, uint32_t base, uint32_t width);
+int bitpack_append_u16(struct buffer *out, const uint16_t *values, const uint64_t *nulls,
+                       uint32_t count, uint16_t base, uint32_t width);
+int bitpack_append_u8(struct buffer *out, const uint8_t *values, const uint64_t *nulls,
+                      uint32_t count, uint8_t base, uint32_t width);
 
 /* out[i] = base + field (first + i), for i < count, with uint64 wrapping. The caller has
  * checked width <= 64 and packed_size >= bitpack_size_bytes(first + count, width), and that
  * packed_size is a multiple of 8. */
 void bitpack_unpack_u64(const uint8_t *packed, size_t packed_size, uint64_t first,
                         uint32_t count, uint32_t width, uint64_t base, uint64_t *out);
-/* The same into uint32 (width <= 32, uint32 wrapping). */
+/* The same into uint32, uint16 and uint8 (width at most the output's bits, wrapping at it):
+ * the in-memory lanes of column.h are unpacked straight at their width. */
 void bitpack_unpack_u32(const uint8_t *packed, size_t packed_size, uint64_t first,
                         uint32_t count, uint32_t width, uint32_t base, uint32_t *out);
+void bitpack_unpack_u16(const uint8_t *packed, size_t packed_size, uint64_t first,
+                        uint32_t count, uint32_t width, uint16_t base, uint16_t *out);
+void bitpack_unpack_u8(const uint8_t *packed, size_t packed_size, uint64_t first,
+                       uint32_t count, uint32_t width, uint8_t base, uint8_t *out);
 
 #endif

@@ -104,6 +104,8 @@ static inline const uint8_t *codec_read_bytes(struct codec_reader *reader, uint6
 
 /* Zeroes out[row] for every NULL row (decoded values of NULL rows hold the frame base). */
 void codec_zero_null_rows_u64(const uint64_t *nulls, uint32_t row_count, uint64_t *out);
+/* The same for the lanes of an int, timestamp or category chunk, at their width. */
+void codec_zero_null_lanes(struct column_chunk *chunk);
 void codec_zero_null_rows_u32(const uint64_t *nulls, uint32_t row_count, uint32_t *out);
 void codec_zero_null_rows_f64(const uint64_t *nulls, uint32_t row_count, double *out);
 
@@ -123,6 +125,9 @@ int codec_frame_append_i64(struct buffer *out, const int64_t *values, const uint
                            uint32_t count);
 int codec_frame_append_u32(struct buffer *out, const uint32_t *values, const uint64_t *nulls,
                            uint32_t count);
+/* FRAME(row_count) of an int/timestamp chunk's values or a category chunk's codes, read
+ * from its lanes (either form) with the base and width taken from the exact zone map. */
+int codec_frame_append_lanes(struct buffer *out, const struct column_chunk *chunk);
 
 struct codec_frame {
     uint64_t base;
@@ -143,6 +148,10 @@ void codec_frame_unpack_u64(const struct codec_frame *frame, uint64_t first, uin
                             uint64_t *out);
 void codec_frame_unpack_u32(const struct codec_frame *frame, uint64_t first, uint32_t count,
                             uint32_t *out);
+/* Unpacks all frame->count fields into chunk's lanes (allocated, frame->count rows, a width
+ * the fields plus lane_offset fit): lane = lane_offset + field, wrapping at the width. */
+void codec_frame_unpack_lanes(const struct codec_frame *frame, uint64_t lane_offset,
+                              struct column_chunk *chunk);
 
 /* ---- LZ4 (codec_lz4.c) ---------------------------------------------------------------------
  * LZ4 block format. One compressed byte yields at most 255 output bytes, so a claimed size

@@ -6,7 +6,10 @@
  * bits), so codes pack at the width of (max - min) over the chunk's non-NULL codes; taking
  * the minimum as the base also makes a chunk of one value cost nothing per row, and keeps
  * codes narrow when later chunks use only recently added entries. NULL rows decode as code
- * 0. block_decode checks the codes against the dictionary size and names a wrong row.
+ * 0. Decoding unpacks base + field straight into lanes (column.h) of the width that holds the
+ * frame's largest possible code; when the frame straddles a width (codes 200..250 packed at 6
+ * bits could reach 263) block_decode narrows the chunk to its real largest code. block_decode
+ * checks the codes against the dictionary size and names a wrong row.
  */
 #include "base/status.h"
 #include "column/codec_common.h"
@@ -15,9 +18,7 @@ static enum codec_encode_result dict_encode(const struct column_chunk *chunk, en
                                             struct buffer *out)
 {
     (void)type;
-    const uint64_t *nulls = chunk->null_count > 0 ? chunk->nulls : NULL;
-    if (codec_nulls_append(chunk, out) != 0 ||
-        codec_frame_append_u32(out, chunk->codes, nulls, chunk->row_count) != 0)
+    if (codec_nulls_append(chunk, out) != 0 || codec_frame_append_lanes(out, chunk) != 0)
         return CODEC_NO_MEMORY;
     return CODEC_ENCODED;
 }
@@ -34,8 +35,23 @@ static enum pdb_status dict_decode(const uint8_t *payload, size_t size,
     if (status != PDB_OK) return status;
     if (reader.left != 0)
         return error_set(error, PDB_ERR_CORRUPT, "%zu bytes follow the category code frame", reader.left);
-    codec_frame_unpack_u32(&frame, 0, block->row_count, chunk->codes);
-    if (block->null_count > 0) codec_zero_null_rows_u32(chunk->nulls, block->row_count, chunk->codes);
+    /* The base is the smallest code: at or beyond the dictionary, every row's code is. */
+    if (block->null_count < block->row_count && frame.base >= block->dictionary_entry_count) {
+        uint32_t row = 0;
+        while (row < block->row_count && ((chunk->nulls[row >> 6] >> (row & 63u)) & 1u)) row++;
+        return error_set(error, PDB_ERR_CORRUPT, "category code %llu at row %u is beyond the "
+                         "%u-entry dictionary", (unsigned long long)frame.base, row,
+                         block->dictionary_entry_count);
+    }
+    /* Largest possible code: base + 2^width - 1 (base < 2^32, width <= 32: no overflow). */
+    uint64_t largest = frame.base + (frame.width == 0 ? 0 : (1ull << frame.width) - 1u);
+    uint32_t lane_width = column_lane_width_for(largest);
+    if (lane_width > 4u) lane_width = 4u; /* codes wrap at 32 bits; validation refuses them */
+    if (column_chunk_lanes_allocate(chunk, lane_width) != 0)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory decoding category codes");
+    chunk->lane_base = 0;
+    codec_frame_unpack_lanes(&frame, frame.base, chunk);
+    if (block->null_count > 0) codec_zero_null_lanes(chunk);
     /* Codes against the dictionary: block_decode's column_chunk_validate. */
     return PDB_OK;
 }

@@ -5,8 +5,9 @@
  * Frame of reference against the chunk minimum, then bit-packing at the width of the range:
  * ages take 7 bits, epoch seconds over two years 26, a constant chunk 0. The range is taken
  * in uint64 arithmetic so INT64_MIN..INT64_MAX packs (at width 64). NULL rows are packed as
- * the base and decoded as 0, the in-memory NULL value. Decoding unpacks straight into the
- * chunk's int64 array at several values per nanosecond (codec_bitpack.c).
+ * the base. The in-memory lanes (column.h) are the same frame of reference, so decoding
+ * unpacks the fields straight into lanes of the narrowest width that holds `width` bits,
+ * with lane_base the frame base: a sealed chunk for every block this codec writes.
  */
 #include "base/status.h"
 #include "column/codec_common.h"
@@ -15,9 +16,8 @@ static enum codec_encode_result for_encode(const struct column_chunk *chunk, enu
                                            struct buffer *out)
 {
     (void)type;
-    const uint64_t *nulls = chunk->null_count > 0 ? chunk->nulls : NULL;
     if (codec_nulls_append(chunk, out) != 0 ||
-        codec_frame_append_i64(out, chunk->ints, nulls, chunk->row_count) != 0)
+        codec_frame_append_lanes(out, chunk) != 0)
         return CODEC_NO_MEMORY;
     return CODEC_ENCODED;
 }
@@ -34,9 +34,15 @@ static enum pdb_status for_decode(const uint8_t *payload, size_t size,
     if (status != PDB_OK) return status;
     if (reader.left != 0)
         return error_set(error, PDB_ERR_CORRUPT, "%zu bytes follow the integer frame", reader.left);
-    uint64_t *values = (uint64_t *)chunk->ints; /* int64 and uint64 may alias */
-    codec_frame_unpack_u64(&frame, 0, block->row_count, values);
-    if (block->null_count > 0) codec_zero_null_rows_u64(chunk->nulls, block->row_count, values);
+    uint32_t lane_width = frame.width <= 8u    ? 1u
+                          : frame.width <= 16u ? 2u
+                          : frame.width <= 32u ? 4u
+                                               : 8u;
+    if (column_chunk_lanes_allocate(chunk, lane_width) != 0)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory decoding integers");
+    chunk->lane_base = (int64_t)frame.base;
+    codec_frame_unpack_lanes(&frame, 0, chunk);
+    if (block->null_count > 0) codec_zero_null_lanes(chunk);
     return PDB_OK;
 }
 

@@ -5,8 +5,11 @@
  * way. The base is the minimum non-NULL value and the width the bits of (max - min) taken in
  * uint64 arithmetic, so the full int64 range (max - min up to 2^64 - 1) packs at width 64.
  * Reading checks the width, that a 32-bit target's base fits, and that exactly the packed
- * bytes for `count` fields are present, before anything is unpacked.
+ * bytes for `count` fields are present, before anything is unpacked. Int, timestamp and
+ * category chunks are packed from their lanes and unpacked into them at the lane width
+ * (codec_frame_append_lanes, codec_frame_unpack_lanes): no int64 copy in between.
  */
+#include <assert.h>
 #include <stdbool.h>
 
 #include "base/status.h"
@@ -50,6 +53,26 @@ int codec_frame_append_u32(struct buffer *out, const uint32_t *values, const uin
     uint32_t width = bitpack_width(max - min);
     if (buffer_append_u64(out, min) != 0 || buffer_append_u32(out, width) != 0) return -1;
     return bitpack_append_u32(out, values, nulls, count, min, width);
+}
+
+int codec_frame_append_lanes(struct buffer *out, const struct column_chunk *chunk)
+{
+    const uint64_t *nulls = chunk->null_count > 0 ? chunk->nulls : NULL;
+    uint32_t count = chunk->row_count;
+    bool has_values = chunk->null_count < count;
+    /* The zone map is exact (column.h): the frame base is the minimum, as if scanned. */
+    uint64_t base = has_values ? (uint64_t)chunk->min_int : 0;
+    uint32_t width = has_values ? bitpack_width((uint64_t)chunk->max_int - base) : 0;
+    if (buffer_append_u64(out, base) != 0 || buffer_append_u32(out, width) != 0) return -1;
+    /* field = value - base = lane - (base - lane_base), which fits the lane type. */
+    uint64_t shift = has_values ? base - (uint64_t)chunk->lane_base : 0;
+    switch (chunk->lane_width_bytes) {
+    case 0: assert(count == 0); return 0; /* no lanes yet */
+    case 1: return bitpack_append_u8(out, chunk->lanes_u8, nulls, count, (uint8_t)shift, width);
+    case 2: return bitpack_append_u16(out, chunk->lanes_u16, nulls, count, (uint16_t)shift, width);
+    case 4: return bitpack_append_u32(out, chunk->lanes_u32, nulls, count, (uint32_t)shift, width);
+    default: return bitpack_append_u64(out, chunk->lanes_u64, nulls, count, shift, width);
+    }
 }
 
 enum pdb_status codec_frame_read(struct codec_reader *reader, uint64_t count, uint32_t width_max,
@@ -96,4 +119,29 @@ void codec_frame_unpack_u32(const struct codec_frame *frame, uint64_t first, uin
 {
     bitpack_unpack_u32(frame->packed, frame->packed_size, first, count, frame->width,
                        (uint32_t)frame->base, out);
+}
+
+void codec_frame_unpack_lanes(const struct codec_frame *frame, uint64_t lane_offset,
+                              struct column_chunk *chunk)
+{
+    uint32_t count = (uint32_t)frame->count;
+    const uint8_t *packed = frame->packed;
+    size_t size = frame->packed_size;
+    switch (chunk->lane_width_bytes) {
+    case 1:
+        bitpack_unpack_u8(packed, size, 0, count, frame->width, (uint8_t)lane_offset,
+                          chunk->lanes_u8);
+        break;
+    case 2:
+        bitpack_unpack_u16(packed, size, 0, count, frame->width, (uint16_t)lane_offset,
+                           chunk->lanes_u16);
+        break;
+    case 4:
+        bitpack_unpack_u32(packed, size, 0, count, frame->width, (uint32_t)lane_offset,
+                           chunk->lanes_u32);
+        break;
+    default:
+        bitpack_unpack_u64(packed, size, 0, count, frame->width, lane_offset, chunk->lanes_u64);
+        break;
+    }
 }

@@ -119,6 +119,13 @@ enum pdb_status codec_nulls_read(struct codec_reader *reader, const struct codec
         memcpy(chunk->nulls, bytes, size);
         if (rows % 64u && (chunk->nulls[rows / 64u] >> (rows % 64u)) != 0)
             return error_set(error, PDB_ERR_CORRUPT, "null bitset has bits set beyond %u rows", rows);
+        /* Checked here too (block_decode checks every codec) so that it is refused before the
+         * values are decoded and their lanes allocated. */
+        uint32_t counted = (uint32_t)bitset_count(chunk->nulls);
+        if (counted != nulls) {
+            return error_set(error, PDB_ERR_CORRUPT, "null bitset holds %u nulls, header says %u",
+                             counted, nulls);
+        }
         return PDB_OK;
     }
     case NULL_FORM_NULL_ROWS:
@@ -153,5 +160,13 @@ void codec_zero_null_rows_f64(const uint64_t *nulls, uint32_t row_count, double 
     for (uint32_t word = 0; word < words_for(row_count); word++) {
         for (uint64_t bits = nulls[word]; bits; bits &= bits - 1u)
             out[word * 64u + (uint32_t)__builtin_ctzll(bits)] = 0.0;
+    }
+}
+
+void codec_zero_null_lanes(struct column_chunk *chunk)
+{
+    for (uint32_t word = 0; word < words_for(chunk->row_count); word++) {
+        for (uint64_t bits = chunk->nulls[word]; bits; bits &= bits - 1u)
+            column_chunk_lane_store(chunk, word * 64u + (uint32_t)__builtin_ctzll(bits), 0);
     }
 }

@@ -4,7 +4,9 @@
  * The format of every block written before the other codecs existed, so old databases keep
  * opening; the fallback for any chunk no other codec makes smaller; and the inner form of
  * the LZ4 codec, which calls codec_plain_encode/decode on the uncompressed payload.
- * Decoding is a few memcpys plus the checks no array can skip (offsets, finiteness).
+ * Decoding is a few memcpys plus the checks no array can skip (offsets, finiteness); int,
+ * timestamp and category values are written as i64 / u32 (NULL rows 0) from the lanes and
+ * read back into sealed lanes (column.h) after one min/max pass over the payload.
  */
 #include "column/codec_plain.h"
 
@@ -17,6 +19,75 @@
 static size_t words_for(uint32_t row_count)
 {
     return ((size_t)row_count + 63u) / 64u;
+}
+
+static inline bool is_null_row(const uint64_t *nulls, uint32_t row)
+{
+    return (nulls[row >> 6] >> (row & 63u)) & 1u;
+}
+
+/* Appends every row's value as `element_size` (8: int64, 4: uint32 code) little-endian
+ * bytes, NULL rows as 0. */
+static int append_lane_values(const struct column_chunk *chunk, size_t element_size,
+                              struct buffer *out)
+{
+    uint32_t rows = chunk->row_count;
+    if (buffer_reserve(out, (size_t)rows * element_size) != 0) return -1;
+    uint8_t *next = out->data + out->size;
+    for (uint32_t row = 0; row < rows; row++) {
+        uint64_t value = is_null_row(chunk->nulls, row)
+                             ? 0
+                             : (uint64_t)chunk->lane_base + column_chunk_lane(chunk, row);
+        if (element_size == 8) {
+            memcpy(next, &value, 8);
+        } else {
+            uint32_t code = (uint32_t)value;
+            memcpy(next, &code, 4);
+        }
+        next += element_size;
+    }
+    out->size += (size_t)rows * element_size;
+    return 0;
+}
+
+/* Decodes `rows` little-endian int64 values (is_code: uint32 codes) into sealed lanes. */
+static enum pdb_status decode_lane_values(const uint8_t *payload, uint32_t rows, bool is_code,
+                                          struct column_chunk *chunk, struct pdb_error *error)
+{
+    bool seen = false;
+    int64_t min = 0, max = 0;
+    for (uint32_t row = 0; row < rows; row++) {
+        if (is_null_row(chunk->nulls, row)) continue;
+        int64_t value;
+        if (is_code) {
+            uint32_t code;
+            memcpy(&code, payload + (size_t)row * 4u, 4);
+            value = code;
+        } else {
+            memcpy(&value, payload + (size_t)row * 8u, 8);
+        }
+        if (!seen || value < min) min = value;
+        if (!seen || value > max) max = value;
+        seen = true;
+    }
+    int64_t base = seen && !is_code ? min : 0;
+    uint64_t span = seen ? (uint64_t)max - (uint64_t)base : 0;
+    if (column_chunk_lanes_allocate(chunk, column_lane_width_for(span)) != 0)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory decoding a plain block");
+    chunk->lane_base = base;
+    for (uint32_t row = 0; row < rows; row++) {
+        uint64_t value;
+        if (is_code) {
+            uint32_t code;
+            memcpy(&code, payload + (size_t)row * 4u, 4);
+            value = code;
+        } else {
+            memcpy(&value, payload + (size_t)row * 8u, 8);
+        }
+        uint64_t lane = is_null_row(chunk->nulls, row) ? 0 : value - (uint64_t)base;
+        column_chunk_lane_store(chunk, row, lane);
+    }
+    return PDB_OK;
 }
 
 enum codec_encode_result codec_plain_encode(const struct column_chunk *chunk, enum pdb_type type,
@@ -32,13 +103,13 @@ enum codec_encode_result codec_plain_encode(const struct column_chunk *chunk, en
         break;
     case PDB_TYPE_INT:
     case PDB_TYPE_TIMESTAMP:
-        failed |= buffer_append(out, chunk->ints, (size_t)rows * sizeof(int64_t));
+        failed |= append_lane_values(chunk, sizeof(int64_t), out);
         break;
     case PDB_TYPE_FLOAT:
         failed |= buffer_append(out, chunk->floats, (size_t)rows * sizeof(double));
         break;
     case PDB_TYPE_CATEGORY:
-        failed |= buffer_append(out, chunk->codes, (size_t)rows * sizeof(uint32_t));
+        failed |= append_lane_values(chunk, sizeof(uint32_t), out);
         break;
     case PDB_TYPE_TEXT:
         failed |= buffer_append(out, chunk->offsets, ((size_t)rows + 1) * sizeof(uint32_t));
@@ -47,7 +118,7 @@ enum codec_encode_result codec_plain_encode(const struct column_chunk *chunk, en
     case PDB_TYPE_TAGS:
         failed |= buffer_append(out, chunk->offsets, ((size_t)rows + 1) * sizeof(uint32_t));
         if (!failed)
-            failed |= buffer_append(out, chunk->codes, (size_t)chunk->offsets[rows] * sizeof(uint32_t));
+            failed |= buffer_append(out, chunk->tag_codes, (size_t)chunk->offsets[rows] * sizeof(uint32_t));
         break;
     default: return CODEC_NOT_APPLICABLE;
     }
@@ -111,7 +182,7 @@ static enum pdb_status decode_strings(const uint8_t *payload, size_t size,
         chunk->text_bytes_size = (size_t)values_size;
         chunk->text_bytes_capacity = (size_t)values_size;
     } else {
-        chunk->codes = values;
+        chunk->tag_codes = values;
         chunk->tag_codes_capacity = chunk->offsets[rows];
     }
     return PDB_OK;
@@ -143,8 +214,7 @@ enum pdb_status codec_plain_decode(const uint8_t *payload, size_t size,
     case PDB_TYPE_TIMESTAMP:
         if (size != (size_t)rows * 8u)
             return error_set(error, PDB_ERR_CORRUPT, "integer block has the wrong size");
-        memcpy(chunk->ints, payload, size);
-        return PDB_OK;
+        return decode_lane_values(payload, rows, false, chunk, error);
     case PDB_TYPE_FLOAT:
         if (size != (size_t)rows * 8u)
             return error_set(error, PDB_ERR_CORRUPT, "float block has the wrong size");
@@ -157,8 +227,7 @@ enum pdb_status codec_plain_decode(const uint8_t *payload, size_t size,
     case PDB_TYPE_CATEGORY:
         if (size != (size_t)rows * 4u)
             return error_set(error, PDB_ERR_CORRUPT, "category block has the wrong size");
-        memcpy(chunk->codes, payload, size);
-        return PDB_OK;
+        return decode_lane_values(payload, rows, true, chunk, error);
     case PDB_TYPE_TEXT:
     case PDB_TYPE_TAGS: return decode_strings(payload, size, block, chunk, error);
     default: return error_set(error, PDB_ERR_CORRUPT, "unknown type");

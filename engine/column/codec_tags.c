@@ -26,7 +26,7 @@ static enum codec_encode_result tags_encode(const struct column_chunk *chunk, en
     const uint64_t *nulls = chunk->null_count > 0 ? chunk->nulls : NULL;
     int failed = codec_nulls_append(chunk, out) != 0 ||
                  codec_frame_append_u32(out, counts, nulls, rows) != 0 ||
-                 codec_frame_append_u32(out, chunk->codes, NULL, chunk->offsets[rows]) != 0;
+                 codec_frame_append_u32(out, chunk->tag_codes, NULL, chunk->offsets[rows]) != 0;
     mem_free(counts);
     return failed ? CODEC_NO_MEMORY : CODEC_ENCODED;
 }
@@ -86,7 +86,7 @@ static enum pdb_status tags_decode(const uint8_t *payload, size_t size,
     if (total == 0) return PDB_OK;
     uint32_t *values = mem_alloc((size_t)total * sizeof *values);
     if (values == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory decoding tags");
-    chunk->codes = values; /* owned by the chunk from here on */
+    chunk->tag_codes = values; /* owned by the chunk from here on */
     chunk->tag_codes_capacity = (size_t)total;
     codec_frame_unpack_u32(&codes, 0, (uint32_t)total, values);
     /* Order within rows and the dictionary bound: block_decode's column_chunk_validate. */

@@ -1,5 +1,10 @@
 /*
- * Column life cycle, appends and validation (see column.h).
+ * Column life cycle, appends, lanes and validation (see column.h).
+ *
+ * Lanes are written by appends in place while the value fits; a value the sealed lanes
+ * cannot hold moves the chunk to the building form once (one copy), and the chunk is sealed
+ * (narrowed, one copy) when the next chunk starts or by column_seal. Ingest never pays for
+ * sealing: it encodes each full chunk straight from the building form and drops it.
  */
 #include "column/column.h"
 
@@ -23,19 +28,16 @@ int column_chunk_init(struct column_chunk *chunk, enum pdb_type type)
         break;
     case PDB_TYPE_INT:
     case PDB_TYPE_TIMESTAMP:
-        chunk->ints = mem_alloc_aligned(64, PDB_CHUNK_ROWS * sizeof(int64_t));
-        break;
+    case PDB_TYPE_CATEGORY:
+        return 0; /* lanes: allocated by the first append or by the decoder, at their width */
     case PDB_TYPE_FLOAT:
         chunk->floats = mem_alloc_aligned(64, PDB_CHUNK_ROWS * sizeof(double));
-        break;
-    case PDB_TYPE_CATEGORY:
-        chunk->codes = mem_alloc_aligned(64, PDB_CHUNK_ROWS * sizeof(uint32_t));
         break;
     case PDB_TYPE_TEXT:
     case PDB_TYPE_TAGS:
         chunk->offsets = mem_calloc(PDB_CHUNK_ROWS + 1, sizeof(uint32_t));
         if (chunk->offsets == NULL) goto fail;
-        chunk->codes = NULL; /* tags: grown on demand; text uses text_bytes */
+        chunk->tag_codes = NULL; /* tags: grown on demand; text uses text_bytes */
         return 0;
     default:
         assert(!"unknown type");
@@ -115,7 +117,8 @@ struct column_chunk *column_add_chunk(struct column *column)
     return chunk;
 }
 
-/* The chunk the next row goes into, or NULL when out of memory / rows. */
+/* The chunk the next row goes into, or NULL when out of memory / rows. A full last chunk is
+ * sealed before the next one starts. */
 static struct column_chunk *append_target(struct column *column, struct pdb_error *error)
 {
     if (column->chunk_count > 0) {
@@ -127,6 +130,7 @@ static struct column_chunk *append_target(struct column *column, struct pdb_erro
                   column->attribute.name, PDB_ROWS_MAX);
         return NULL;
     }
+    if (column_seal(column, error) != PDB_OK) return NULL;
     struct column_chunk *chunk = column_add_chunk(column);
     if (chunk == NULL) error_set(error, PDB_ERR_NO_MEMORY, "out of memory adding a chunk");
     return chunk;
@@ -150,6 +154,26 @@ static void widen_zone_int(struct column_chunk *chunk, int64_t value)
     }
 }
 
+/* Writes the lane of a non-NULL int/timestamp value or category code at the chunk's next row:
+ * in place when the lanes hold it, otherwise after moving the chunk to the building form. A
+ * chunk with no non-NULL row yet (all its lanes 0) takes the value as its base. 0, or -1 when
+ * out of memory (chunk unchanged). */
+static int store_lane_value(struct column_chunk *chunk, enum pdb_type type, int64_t value)
+{
+    if (chunk->lanes == NULL && column_chunk_lanes_widen(chunk, type) != 0) return -1;
+    bool is_category = type == PDB_TYPE_CATEGORY;
+    if (!is_category && chunk->null_count == chunk->row_count && chunk->lane_width_bytes < 8u)
+        chunk->lane_base = value;
+    uint64_t lane = (uint64_t)value - (uint64_t)chunk->lane_base;
+    bool fits = value >= chunk->lane_base && lane <= column_lane_max(chunk->lane_width_bytes);
+    if (!fits) {
+        if (column_chunk_lanes_widen(chunk, type) != 0) return -1;
+        lane = (uint64_t)value - (uint64_t)chunk->lane_base;
+    }
+    column_chunk_lane_store(chunk, chunk->row_count, lane);
+    return 0;
+}
+
 static void widen_zone_float(struct column_chunk *chunk, double value)
 {
     if (chunk->null_count == chunk->row_count) {
@@ -165,18 +189,23 @@ enum pdb_status column_append_null(struct column *column, struct pdb_error *erro
     struct column_chunk *chunk = append_target(column, error);
     if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
     uint32_t row = chunk->row_count;
-    bitset_set(chunk->nulls, row);
     uint32_t end = 0;
     switch (column->attribute.type) {
     case PDB_TYPE_BOOL: break; /* bit stays 0 */
     case PDB_TYPE_INT:
-    case PDB_TYPE_TIMESTAMP: chunk->ints[row] = 0; break;
+    case PDB_TYPE_TIMESTAMP:
+    case PDB_TYPE_CATEGORY:
+        if (chunk->lanes == NULL && column_chunk_lanes_widen(chunk, column->attribute.type) != 0)
+            return error_set(error, PDB_ERR_NO_MEMORY, "out of memory appending to '%s'",
+                             column->attribute.name);
+        column_chunk_lane_store(chunk, row, 0);
+        break;
     case PDB_TYPE_FLOAT: chunk->floats[row] = 0.0; break;
-    case PDB_TYPE_CATEGORY: chunk->codes[row] = 0; break;
     case PDB_TYPE_TEXT:
     case PDB_TYPE_TAGS: end = chunk->offsets[row]; break;
     default: assert(!"unknown type");
     }
+    bitset_set(chunk->nulls, row);
     chunk->null_count++;
     finish_row(column, chunk, end);
     return PDB_OK;
@@ -197,7 +226,9 @@ enum pdb_status column_append_int(struct column *column, int64_t value, struct p
     assert(column->attribute.type == PDB_TYPE_INT || column->attribute.type == PDB_TYPE_TIMESTAMP);
     struct column_chunk *chunk = append_target(column, error);
     if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
-    chunk->ints[chunk->row_count] = value;
+    if (store_lane_value(chunk, column->attribute.type, value) != 0)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory appending to '%s'",
+                         column->attribute.name);
     widen_zone_int(chunk, value);
     finish_row(column, chunk, 0);
     return PDB_OK;
@@ -231,7 +262,10 @@ enum pdb_status column_append_string(struct column *column, const char *data, si
         if (status != PDB_OK) return status;
         struct column_chunk *chunk = append_target(column, error);
         if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
-        chunk->codes[chunk->row_count] = code;
+        if (store_lane_value(chunk, type, code) != 0)
+            return error_set(error, PDB_ERR_NO_MEMORY, "out of memory appending to '%s'",
+                             column->attribute.name);
+        widen_zone_int(chunk, code);
         finish_row(column, chunk, 0);
         return PDB_OK;
     }
@@ -287,12 +321,12 @@ enum pdb_status column_append_tags(struct column *column, const char *const *dat
         return error_set(error, PDB_ERR_LIMIT, "too many tags of '%s' in one chunk",
                          column->attribute.name);
     }
-    void *grown = chunk->codes;
+    void *grown = chunk->tag_codes;
     if (mem_grow(&grown, &chunk->tag_codes_capacity, (size_t)start + unique, sizeof(uint32_t)) != 0)
         return error_set(error, PDB_ERR_NO_MEMORY, "out of memory appending tags");
-    chunk->codes = grown;
-    /* An empty set may leave chunk->codes NULL: memcpy must not see it. */
-    if (unique > 0) memcpy(chunk->codes + start, codes, unique * sizeof(uint32_t));
+    chunk->tag_codes = grown;
+    /* An empty set may leave chunk->tag_codes NULL: memcpy must not see it. */
+    if (unique > 0) memcpy(chunk->tag_codes + start, codes, unique * sizeof(uint32_t));
     finish_row(column, chunk, start + unique);
     return PDB_OK;
 }
@@ -301,54 +335,43 @@ void column_chunk_refresh_summary(struct column_chunk *chunk, enum pdb_type type
 {
     uint32_t rows = chunk->row_count;
     uint32_t nulls = 0;
-    bool is_int = type == PDB_TYPE_INT || type == PDB_TYPE_TIMESTAMP;
-    bool is_float = type == PDB_TYPE_FLOAT;
-    int64_t min_int = INT64_MAX, max_int = INT64_MIN;
+    for (uint32_t word = 0; word * 64u < rows; word++)
+        nulls += (uint32_t)__builtin_popcountll(chunk->nulls[word]);
+    chunk->null_count = nulls;
+    if (nulls == rows) return;
+    if (type == PDB_TYPE_INT || type == PDB_TYPE_TIMESTAMP || type == PDB_TYPE_CATEGORY) {
+        uint64_t min_lane, max_lane;
+        if (!column_chunk_lanes_range(chunk, &min_lane, &max_lane)) return;
+        /* Wrapping: lanes that overflow int64 past the base show as max < min or min < base,
+         * which column_chunk_validate refuses. */
+        chunk->min_int = (int64_t)((uint64_t)chunk->lane_base + min_lane);
+        chunk->max_int = (int64_t)((uint64_t)chunk->lane_base + max_lane);
+        return;
+    }
+    if (type != PDB_TYPE_FLOAT) return;
     double min_float = INFINITY, max_float = -INFINITY;
     for (uint32_t word = 0; word * 64u < rows; word++) {
         uint64_t null_bits = chunk->nulls[word];
-        nulls += (uint32_t)__builtin_popcountll(null_bits);
-        if (!is_int && !is_float) continue;
         uint32_t start = word * 64u;
         uint32_t end = rows - start < 64u ? rows - start : 64u;
         if (null_bits == 0) {
             /* The common case: a branch-free min/max the compiler vectorises. */
             for (uint32_t i = 0; i < end; i++) {
-                if (is_int) {
-                    int64_t value = chunk->ints[start + i];
-                    min_int = value < min_int ? value : min_int;
-                    max_int = value > max_int ? value : max_int;
-                } else {
-                    double value = chunk->floats[start + i];
-                    min_float = value < min_float ? value : min_float;
-                    max_float = value > max_float ? value : max_float;
-                }
+                double value = chunk->floats[start + i];
+                min_float = value < min_float ? value : min_float;
+                max_float = value > max_float ? value : max_float;
             }
             continue;
         }
         for (uint32_t i = 0; i < end; i++) {
             if ((null_bits >> i) & 1u) continue;
-            if (is_int) {
-                int64_t value = chunk->ints[start + i];
-                min_int = value < min_int ? value : min_int;
-                max_int = value > max_int ? value : max_int;
-            } else {
-                double value = chunk->floats[start + i];
-                min_float = value < min_float ? value : min_float;
-                max_float = value > max_float ? value : max_float;
-            }
+            double value = chunk->floats[start + i];
+            min_float = value < min_float ? value : min_float;
+            max_float = value > max_float ? value : max_float;
         }
     }
-    chunk->null_count = nulls;
-    if (nulls < rows) {
-        if (is_int) {
-            chunk->min_int = min_int;
-            chunk->max_int = max_int;
-        } else if (is_float) {
-            chunk->min_float = min_float;
-            chunk->max_float = max_float;
-        }
-    }
+    chunk->min_float = min_float;
+    chunk->max_float = max_float;
 }
 
 uint64_t column_chunk_memory_size(const struct column_chunk *chunk, enum pdb_type type)
@@ -359,16 +382,34 @@ uint64_t column_chunk_memory_size(const struct column_chunk *chunk, enum pdb_typ
     case PDB_TYPE_BOOL: return null_bytes + (rows + 7) / 8;
     case PDB_TYPE_INT:
     case PDB_TYPE_TIMESTAMP:
+    case PDB_TYPE_CATEGORY: return null_bytes + rows * chunk->lane_width_bytes;
     case PDB_TYPE_FLOAT: return null_bytes + rows * 8;
-    case PDB_TYPE_CATEGORY: return null_bytes + rows * 4;
     case PDB_TYPE_TEXT: return null_bytes + (rows + 1) * 4 + chunk->offsets[rows];
     case PDB_TYPE_TAGS: return null_bytes + (rows + 1) * 4 + (uint64_t)chunk->offsets[rows] * 4;
     default: return 0;
     }
 }
 
-int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
-                          uint32_t dictionary_entry_count)
+/* The lane invariants of column.h that O(1) checks can see: a lane width the type allows,
+ * the sealed or the building form, and a zone map the lanes can hold above the base. */
+static int validate_lanes(const struct column_chunk *chunk, enum pdb_type type)
+{
+    bool is_category = type == PDB_TYPE_CATEGORY;
+    uint32_t width = chunk->lane_width_bytes;
+    if (chunk->lanes == NULL) return chunk->row_count == 0 && width == 0 ? 0 : -1;
+    if (width != 1 && width != 2 && width != 4 && (width != 8 || is_category)) return -1;
+    bool is_building = is_category ? width == 4 && chunk->lane_base == 0
+                                   : width == 8 && chunk->lane_base == INT64_MIN;
+    if (!is_building && !column_chunk_is_sealed(chunk, type)) return -1;
+    if (chunk->null_count == chunk->row_count) return 0;
+    if (chunk->lane_base > chunk->min_int || chunk->min_int > chunk->max_int) return -1;
+    if ((uint64_t)chunk->max_int - (uint64_t)chunk->lane_base > column_lane_max(width)) return -1;
+    return 0;
+}
+
+/* scan_codes: check every category code, not only the zone map. */
+static int validate_chunk(const struct column_chunk *chunk, enum pdb_type type,
+                          uint32_t dictionary_entry_count, bool scan_codes)
 {
     uint32_t rows = chunk->row_count;
     if (rows > PDB_CHUNK_ROWS || chunk->nulls == NULL) return -1;
@@ -391,10 +432,20 @@ int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
         for (uint32_t row = 0; row < rows; row++)
             if (!isfinite(chunk->floats[row])) return -1;
         break;
+    case PDB_TYPE_INT:
+    case PDB_TYPE_TIMESTAMP:
+        if (validate_lanes(chunk, type) != 0) return -1;
+        break;
     case PDB_TYPE_CATEGORY:
-        for (uint32_t row = 0; row < rows; row++)
-            if (!column_chunk_is_null(chunk, row) && chunk->codes[row] >= dictionary_entry_count)
-                return -1;
+        if (validate_lanes(chunk, type) != 0) return -1;
+        if (nulls < rows &&
+            (chunk->min_int < 0 || chunk->max_int >= (int64_t)dictionary_entry_count))
+            return -1;
+        /* Every non-NULL code, not just the zone map: one pass. */
+        uint64_t low, high;
+        if (scan_codes && column_chunk_lanes_range(chunk, &low, &high) &&
+            high >= dictionary_entry_count)
+            return -1;
         break;
     case PDB_TYPE_TEXT:
     case PDB_TYPE_TAGS:
@@ -405,8 +456,8 @@ int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
                 return -1;
             if (type == PDB_TYPE_TAGS) {
                 for (uint32_t i = chunk->offsets[row]; i < chunk->offsets[row + 1]; i++) {
-                    if (chunk->codes[i] >= dictionary_entry_count) return -1;
-                    if (i > chunk->offsets[row] && chunk->codes[i - 1] >= chunk->codes[i]) return -1;
+                    if (chunk->tag_codes[i] >= dictionary_entry_count) return -1;
+                    if (i > chunk->offsets[row] && chunk->tag_codes[i - 1] >= chunk->tag_codes[i]) return -1;
                 }
             }
         }
@@ -417,12 +468,26 @@ int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
     return 0;
 }
 
+int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
+                          uint32_t dictionary_entry_count)
+{
+    return validate_chunk(chunk, type, dictionary_entry_count, true);
+}
+
+int column_chunk_validate_summarised(const struct column_chunk *chunk, enum pdb_type type,
+                                     uint32_t dictionary_entry_count)
+{
+    return validate_chunk(chunk, type, dictionary_entry_count, false);
+}
+
 int column_validate(const struct column *column)
 {
     if (dictionary_validate(&column->dictionary) != 0) return -1;
     for (uint32_t i = 0; i < column->chunk_count; i++) {
         const struct column_chunk *chunk = &column->chunks[i];
         if (i + 1 < column->chunk_count && chunk->row_count != PDB_CHUNK_ROWS) return -1;
+        if (i + 1 < column->chunk_count && !column_chunk_is_sealed(chunk, column->attribute.type))
+            return -1;
         if (column_chunk_validate(chunk, column->attribute.type, column->dictionary.entry_count))
             return -1;
     }

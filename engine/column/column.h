@@ -6,18 +6,36 @@
  *
  *   type       values                                          a NULL row holds
  *   bool       bools: bitset, PDB_CHUNK_WORDS words             bit 0
- *   int        ints: int64_t[PDB_CHUNK_ROWS]                    0
- *   timestamp  ints: int64_t[PDB_CHUNK_ROWS] (epoch seconds)    0
+ *   int        lanes: lane_width_bytes (1, 2, 4, 8) per row;    lane 0
+ *              value = lane_base + lane (mod 2^64)
+ *   timestamp  lanes, as int (epoch seconds)                    lane 0
  *   float      floats: double[PDB_CHUNK_ROWS] (no NaN/inf)      0.0
- *   category   codes: uint32_t[PDB_CHUNK_ROWS] into dictionary  0 (meaningless)
+ *   category   lanes: dictionary codes, 1, 2 or 4 bytes each;   lane 0 (meaningless)
+ *              lane_base 0
  *   text       offsets: uint32_t[row_count + 1] into bytes      an empty string
- *   tags       offsets: uint32_t[row_count + 1] into codes;     an empty set
- *              codes sorted ascending, unique within a row
+ *   tags       offsets: uint32_t[row_count + 1] into tag_codes; an empty set
+ *              tag codes sorted ascending, unique within a row
  *
- * Invariants: every chunk but the last holds exactly PDB_CHUNK_ROWS rows; `nulls` always has
- * PDB_CHUNK_WORDS words with bits only below row_count; null_count == popcount(nulls);
- * fixed-width arrays have PDB_CHUNK_ROWS capacity so appends never reallocate them; the zone
- * map (min/max over non-null values) is exact for int, timestamp and float chunks.
+ * Lanes (int, timestamp, category) are frame-of-reference offsets, unsigned and as narrow
+ * as the chunk allows, so a scan of ages reads one byte per row. A chunk's lanes are in one
+ * of two forms:
+ *   sealed    int/timestamp: lane_base = min_int and the width is the narrowest holding
+ *             max_int - min_int (taken in uint64, so INT64_MIN..INT64_MAX needs 8 bytes);
+ *             category: the narrowest width holding the largest code (1, 2 or 4 bytes).
+ *             With no non-NULL row: lane_base 0, width 1.
+ *   building  int/timestamp: 8-byte lanes with lane_base INT64_MIN (any value fits);
+ *             category: 4-byte lanes. Appends use it; column_chunk_seal narrows it.
+ * Decoded chunks are sealed; appending a value that the sealed lanes hold keeps a chunk
+ * sealed, any other turns it into the building form; a chunk is sealed when the next chunk
+ * starts, and column_seal seals the last one. A freshly initialised chunk has no lane array
+ * (lanes NULL, lane_width_bytes 0) until its first append or decode.
+ *
+ * Invariants: every chunk but the last holds exactly PDB_CHUNK_ROWS rows and is sealed;
+ * `nulls` always has PDB_CHUNK_WORDS words with bits only below row_count; null_count ==
+ * popcount(nulls); fixed-width arrays (lanes at their width included) have PDB_CHUNK_ROWS
+ * capacity so appends never reallocate them; the zone map (min/max over non-null values) is
+ * exact for int, timestamp and float chunks, and for category chunks holds the smallest and
+ * largest code; lane_base <= every non-null value, so lanes order rows as their values do.
  */
 #ifndef PDB_COLUMN_COLUMN_H
 #define PDB_COLUMN_COLUMN_H
@@ -36,17 +54,24 @@ struct column_chunk {
     uint64_t *nulls; /* bit set = NULL */
     union {
         uint64_t *bools;
-        int64_t *ints;
         double *floats;
-        uint32_t *codes;
+        uint32_t *tag_codes; /* tags */
+        void *lanes;         /* int, timestamp, category: one typed view per width */
+        uint8_t *lanes_u8;
+        uint16_t *lanes_u16;
+        uint32_t *lanes_u32;
+        uint64_t *lanes_u64;
     };
-    /* text: offsets into text_bytes; tags: offsets into codes (the union's `codes`). */
+    uint32_t lane_width_bytes; /* 1, 2, 4 or 8; 0 while `lanes` is NULL */
+    int64_t lane_base;         /* int/timestamp: value = lane_base + lane; category: 0 */
+    /* text: offsets into text_bytes; tags: offsets into tag_codes. */
     uint32_t *offsets;
     char *text_bytes;
     size_t text_bytes_size;
     size_t text_bytes_capacity;
     size_t tag_codes_capacity;
-    /* Zone map over non-null values; meaningful when null_count < row_count. */
+    /* Zone map over non-null values; meaningful when null_count < row_count. Category chunks
+     * keep their smallest and largest code in min_int/max_int. */
     int64_t min_int, max_int;
     double min_float, max_float;
 };
@@ -89,6 +114,29 @@ static inline bool column_chunk_is_null(const struct column_chunk *chunk, uint32
     return (chunk->nulls[row >> 6] >> (row & 63u)) & 1u;
 }
 
+/* The raw lane of row `row` of an int, timestamp or category chunk. */
+static inline uint64_t column_chunk_lane(const struct column_chunk *chunk, uint32_t row)
+{
+    switch (chunk->lane_width_bytes) {
+    case 1: return chunk->lanes_u8[row];
+    case 2: return chunk->lanes_u16[row];
+    case 4: return chunk->lanes_u32[row];
+    default: return chunk->lanes_u64[row];
+    }
+}
+
+/* Value of row `row` of an INT or TIMESTAMP chunk (lane_base for a NULL row). */
+static inline int64_t column_chunk_int(const struct column_chunk *chunk, uint32_t row)
+{
+    return (int64_t)((uint64_t)chunk->lane_base + column_chunk_lane(chunk, row));
+}
+
+/* Dictionary code of row `row` of a CATEGORY chunk (0 for a NULL row). */
+static inline uint32_t column_chunk_code(const struct column_chunk *chunk, uint32_t row)
+{
+    return (uint32_t)column_chunk_lane(chunk, row);
+}
+
 /* Text of row `row` of a TEXT chunk (not NUL-terminated). */
 static inline const char *column_chunk_text(const struct column_chunk *chunk, uint32_t row,
                                             uint32_t *size_out)
@@ -113,11 +161,70 @@ void column_move_chunks(struct column *to, struct column *from);
 struct column_chunk *column_add_chunk(struct column *column);
 /* Recomputes the zone map and null_count from the values (after decoding). */
 void column_chunk_refresh_summary(struct column_chunk *chunk, enum pdb_type type);
+
+/* ---- Lanes (int, timestamp, category) ------------------------------------------------------
+ * Decoders allocate the lanes at the width they decode to; tests and appends write values
+ * with the store functions below, which need the value to fit the current lanes. */
+
+/* Bytes per lane that hold every offset up to `span` (1, 2, 4 or 8). */
+static inline uint32_t column_lane_width_for(uint64_t span)
+{
+    return span <= UINT8_MAX ? 1u : span <= UINT16_MAX ? 2u : span <= UINT32_MAX ? 4u : 8u;
+}
+
+/* The largest lane a width holds. */
+static inline uint64_t column_lane_max(uint32_t width_bytes)
+{
+    return width_bytes >= 8u ? UINT64_MAX : (1ull << (8u * width_bytes)) - 1u;
+}
+
+/* Replaces the chunk's lanes with an uninitialised array of PDB_CHUNK_ROWS lanes of
+ * `width_bytes` (lane_base is left as it is). 0, or -1 when out of memory (chunk unchanged). */
+int column_chunk_lanes_allocate(struct column_chunk *chunk, uint32_t width_bytes);
+/* Puts the chunk's lanes in the building form (allocating them if there are none), keeping
+ * every row's value. 0, or -1 when out of memory (chunk unchanged). */
+int column_chunk_lanes_widen(struct column_chunk *chunk, enum pdb_type type);
+/* Narrows the lanes to the sealed form (needs the exact zone map and null_count, as appends
+ * and column_chunk_refresh_summary leave them); a sealed chunk is left as it is. 0, or -1
+ * when out of memory (chunk unchanged). */
+int column_chunk_seal(struct column_chunk *chunk, enum pdb_type type);
+/* The smallest and largest lane of the non-NULL rows (null_count must be exact); false, with
+ * nothing written, when the chunk has no non-NULL row. */
+bool column_chunk_lanes_range(const struct column_chunk *chunk, uint64_t *min_out,
+                              uint64_t *max_out);
+/* Whether the lanes are in the sealed form (O(1), from the zone map); true for types
+ * without lanes. */
+bool column_chunk_is_sealed(const struct column_chunk *chunk, enum pdb_type type);
+/* Seals the column's last chunk (every other is sealed already); see column_chunk_seal. */
+enum pdb_status column_seal(struct column *column, struct pdb_error *error);
+
+/* Writes the lane of row `row`; the caller guarantees it fits lane_width_bytes. */
+static inline void column_chunk_lane_store(struct column_chunk *chunk, uint32_t row, uint64_t lane)
+{
+    switch (chunk->lane_width_bytes) {
+    case 1: chunk->lanes_u8[row] = (uint8_t)lane; break;
+    case 2: chunk->lanes_u16[row] = (uint16_t)lane; break;
+    case 4: chunk->lanes_u32[row] = (uint32_t)lane; break;
+    default: chunk->lanes_u64[row] = lane; break;
+    }
+}
+
+/* Writes `value` into row `row` of an int/timestamp chunk: value >= lane_base and value -
+ * lane_base fits the width (always true in the building form). */
+static inline void column_chunk_int_store(struct column_chunk *chunk, uint32_t row, int64_t value)
+{
+    column_chunk_lane_store(chunk, row, (uint64_t)value - (uint64_t)chunk->lane_base);
+}
 /* Bytes the chunk's in-memory arrays hold for its rows (not capacity): for statistics. */
 uint64_t column_chunk_memory_size(const struct column_chunk *chunk, enum pdb_type type);
 /* Checks the invariants above against `type` (and the dictionary size for codes). */
 int column_chunk_validate(const struct column_chunk *chunk, enum pdb_type type,
                           uint32_t dictionary_entry_count);
+/* The same for a chunk whose zone map column_chunk_refresh_summary has just taken from its
+ * values (block_decode): category codes are checked through the exact zone map, not by a
+ * second pass over the rows. */
+int column_chunk_validate_summarised(const struct column_chunk *chunk, enum pdb_type type,
+                                     uint32_t dictionary_entry_count);
 int column_validate(const struct column *column);
 
 #endif

@@ -5,7 +5,10 @@
  * scratch buffer, and keeps the smallest payload; the table is ordered by decode speed so
  * that a tie goes to the cheaper decoder. block_decode checks the header, dispatches on the
  * encoding id and re-checks the decoded chunk (null count, zone map, invariants), so a codec
- * can never hand the executor a chunk that breaks column.h.
+ * can never hand the executor a chunk that breaks column.h. Codecs decode int, timestamp and
+ * category values straight into lanes; the few blocks whose frame is wider than their values
+ * (never written by this encoder but for category frames that straddle a lane width) are
+ * sealed here, so every decoded chunk is sealed.
  */
 #include "column/encoding.h"
 
@@ -34,6 +37,11 @@ static const struct codec *codec_find(uint32_t id)
 static bool codec_applies(const struct codec *codec, enum pdb_type type)
 {
     return (codec->type_mask & CODEC_TYPE_BIT(type)) != 0;
+}
+
+static bool has_lanes(enum pdb_type type)
+{
+    return type == PDB_TYPE_INT || type == PDB_TYPE_TIMESTAMP || type == PDB_TYPE_CATEGORY;
 }
 
 const char *block_encoding_name(uint32_t encoding)
@@ -159,10 +167,11 @@ static enum pdb_status describe_invalid(const struct column_chunk *chunk, enum p
     uint32_t rows = chunk->row_count;
     for (uint32_t row = 0; row < rows; row++) {
         bool is_null = column_chunk_is_null(chunk, row);
-        if (type == PDB_TYPE_CATEGORY && !is_null && chunk->codes[row] >= dictionary_entry_count) {
+        if (type == PDB_TYPE_CATEGORY && !is_null &&
+            column_chunk_code(chunk, row) >= dictionary_entry_count) {
             return error_set(error, PDB_ERR_CORRUPT, "column block (%s): category code %u at row "
                              "%u is beyond the %u-entry dictionary", codec_name,
-                             chunk->codes[row], row, dictionary_entry_count);
+                             column_chunk_code(chunk, row), row, dictionary_entry_count);
         }
         if (type != PDB_TYPE_TEXT && type != PDB_TYPE_TAGS) continue;
         uint32_t start = chunk->offsets[row], end = chunk->offsets[row + 1];
@@ -175,19 +184,34 @@ static enum pdb_status describe_invalid(const struct column_chunk *chunk, enum p
                              codec_name, row);
         }
         for (uint32_t i = start; type == PDB_TYPE_TAGS && i < end; i++) {
-            if (chunk->codes[i] >= dictionary_entry_count) {
+            if (chunk->tag_codes[i] >= dictionary_entry_count) {
                 return error_set(error, PDB_ERR_CORRUPT, "column block (%s): tag code %u at row %u "
-                                 "is beyond the %u-entry dictionary", codec_name, chunk->codes[i],
+                                 "is beyond the %u-entry dictionary", codec_name, chunk->tag_codes[i],
                                  row, dictionary_entry_count);
             }
-            if (i > start && chunk->codes[i - 1] >= chunk->codes[i]) {
+            if (i > start && chunk->tag_codes[i - 1] >= chunk->tag_codes[i]) {
                 return error_set(error, PDB_ERR_CORRUPT, "column block (%s): tag codes of row %u "
                                  "are out of order or repeated", codec_name, row);
             }
         }
     }
+    if (has_lanes(type) && chunk->null_count < rows &&
+        (chunk->lane_base > chunk->min_int || chunk->min_int > chunk->max_int)) {
+        return error_set(error, PDB_ERR_CORRUPT, "column block (%s): values overflow int64 (frame "
+                         "base %lld plus a field beyond INT64_MAX)", codec_name,
+                         (long long)chunk->lane_base);
+    }
     return error_set(error, PDB_ERR_CORRUPT, "column block (%s) values are inconsistent (bits "
                      "beyond the rows, offsets not starting at 0, or NaN/infinity)", codec_name);
+}
+
+/* Whether the decoded lanes hold their zone map above the base (else validation reports). */
+static bool lanes_hold_values(const struct column_chunk *chunk)
+{
+    if (chunk->null_count == chunk->row_count) return true;
+    return chunk->lane_base <= chunk->min_int && chunk->min_int <= chunk->max_int &&
+           (uint64_t)chunk->max_int - (uint64_t)chunk->lane_base <=
+               column_lane_max(chunk->lane_width_bytes);
 }
 
 enum pdb_status block_decode(const uint8_t *block, size_t size, enum pdb_type type,
@@ -228,7 +252,12 @@ enum pdb_status block_decode(const uint8_t *block, size_t size, enum pdb_type ty
         return error_set(error, PDB_ERR_CORRUPT, "column block (%s) null bitset holds %u nulls, "
                          "header says %u", codec->name, counted, nulls);
     }
-    if (column_chunk_validate(chunk, type, dictionary_entry_count) != 0)
+    if (has_lanes(type) && chunk->lanes != NULL && !column_chunk_is_sealed(chunk, type) &&
+        lanes_hold_values(chunk) && column_chunk_seal(chunk, type) != 0) {
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory narrowing a decoded %s chunk",
+                         pdb_type_name(type));
+    }
+    if (column_chunk_validate_summarised(chunk, type, dictionary_entry_count) != 0)
         return describe_invalid(chunk, type, dictionary_entry_count, codec->name, error);
     return PDB_OK;
 }

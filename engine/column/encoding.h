@@ -5,8 +5,9 @@
  * the payload, through a table of codecs (encoding.c, one codec per codec_*.c file).
  * block_encode tries every codec that applies to the type and keeps the smallest payload;
  * ties go to the faster decoder, in the order PLAIN, CONSTANT, FOR_BITPACK, DICT_BITPACK,
- * DECIMAL, TAGS_BITPACK, TEXT_LZ4, LZ4. Decoding always yields the plain in-memory arrays of
- * column.h, whatever the encoding.
+ * DECIMAL, TAGS_BITPACK, TEXT_LZ4, LZ4. Decoding always yields the in-memory form of
+ * column.h, whatever the encoding, with int, timestamp and category lanes sealed (narrowest
+ * width; FOR and DICT frames unpack straight into it).
  *
  *   offset  size  field
  *   0       4     type (enum pdb_type)
@@ -36,7 +37,7 @@
  *   8   4   width in bits: 0..64 (0..32 when the values are u32)
  *   12  ..  ceil(n * width / 64) u64 words; field i = value - base (mod 2^64) at stream
  *           bits [i*width, (i+1)*width), stream bit k being bit k%64 of word k/64.
- *           NULL rows hold field 0 and decode to the in-memory NULL value (0, 0.0, "").
+ *           NULL rows hold field 0 and decode to the in-memory NULL value (lane 0, 0.0, "").
  *
  * FOR_BITPACK (2), int and timestamp: NULLS, FRAME(row_count) of the values.
  * DICT_BITPACK (3), category: NULLS, FRAME(row_count) of the dictionary codes.

@@ -74,12 +74,12 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
         switch (columns[a]->attribute.type) {
         case PDB_TYPE_TEXT: string_bytes += chunk->offsets[row + 1] - chunk->offsets[row]; break;
         case PDB_TYPE_CATEGORY:
-            dictionary_entry(&columns[a]->dictionary, chunk->codes[row], &size);
+            dictionary_entry(&columns[a]->dictionary, column_chunk_code(chunk, row), &size);
             string_bytes += size;
             break;
         case PDB_TYPE_TAGS:
             for (uint32_t i = chunk->offsets[row]; i < chunk->offsets[row + 1]; i++) {
-                dictionary_entry(&columns[a]->dictionary, chunk->codes[i], &size);
+                dictionary_entry(&columns[a]->dictionary, chunk->tag_codes[i], &size);
                 string_bytes += size;
                 tag_total++;
             }
@@ -113,12 +113,12 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
         switch (value->type) {
         case PDB_TYPE_BOOL: value->bool_value = (chunk->bools[row >> 6] >> (row & 63)) & 1; break;
         case PDB_TYPE_INT:
-        case PDB_TYPE_TIMESTAMP: value->int_value = chunk->ints[row]; break;
+        case PDB_TYPE_TIMESTAMP: value->int_value = column_chunk_int(chunk, row); break;
         case PDB_TYPE_FLOAT: value->float_value = chunk->floats[row]; break;
         case PDB_TYPE_TEXT:
         case PDB_TYPE_CATEGORY:
             data = value->type == PDB_TYPE_TEXT ? column_chunk_text(chunk, row, &size)
-                                                : dictionary_entry(&column->dictionary, chunk->codes[row], &size);
+                                                : dictionary_entry(&column->dictionary, column_chunk_code(chunk, row), &size);
             memcpy(profile->strings + string_used, data, size);
             value->string_data = profile->strings + string_used;
             value->string_size = size;
@@ -128,7 +128,7 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
             value->tag_data = profile->tag_pointers + tags_used;
             value->tag_sizes = profile->tag_sizes + tags_used;
             for (uint32_t i = chunk->offsets[row]; i < chunk->offsets[row + 1]; i++) {
-                data = dictionary_entry(&column->dictionary, chunk->codes[i], &size);
+                data = dictionary_entry(&column->dictionary, chunk->tag_codes[i], &size);
                 memcpy(profile->strings + string_used, data, size);
                 profile->tag_pointers[tags_used] = profile->strings + string_used;
                 profile->tag_sizes[tags_used] = size;

@@ -285,21 +285,20 @@ static inline void count_code(struct index_builder *builder, uint32_t code)
 /* Counts the non-NULL rows of each code. */
 static void count_category_chunk(struct index_builder *builder, const struct column_chunk *chunk)
 {
-    const uint32_t *codes = chunk->codes;
     uint32_t rows = chunk->row_count;
     if (chunk->null_count == 0) {
         for (uint32_t row = 0; row < rows; row++)
-            count_code(builder, codes[row]);
+            count_code(builder, column_chunk_code(chunk, row));
         return;
     }
     for (uint32_t row = 0; row < rows; row++)
-        if (!column_chunk_is_null(chunk, row)) count_code(builder, codes[row]);
+        if (!column_chunk_is_null(chunk, row)) count_code(builder, column_chunk_code(chunk, row));
 }
 
 /* Counts the rows holding each tag. A NULL row holds an empty set, so it adds nothing. */
 static void count_tags_chunk(struct index_builder *builder, const struct column_chunk *chunk)
 {
-    const uint32_t *codes = chunk->codes;
+    const uint32_t *codes = chunk->tag_codes;
     uint32_t end = chunk->offsets[chunk->row_count];
     for (uint32_t i = chunk->offsets[0]; i < end; i++)
         count_code(builder, codes[i]);
@@ -319,25 +318,25 @@ static void assign_slots(struct index_builder *builder)
 static void group_category_chunk(struct index_builder *builder, const struct column_chunk *chunk)
 {
     assign_slots(builder);
-    const uint32_t *codes = chunk->codes;
     uint32_t *next = builder->next;
     uint16_t *positions = builder->positions;
     uint32_t rows = chunk->row_count;
     if (chunk->null_count == 0) {
         for (uint32_t row = 0; row < rows; row++)
-            positions[next[codes[row]]++] = (uint16_t)row;
+            positions[next[column_chunk_code(chunk, row)]++] = (uint16_t)row;
         return;
     }
     for (uint32_t row = 0; row < rows; row++)
-        if (!column_chunk_is_null(chunk, row)) positions[next[codes[row]]++] = (uint16_t)row;
+        if (!column_chunk_is_null(chunk, row))
+            positions[next[column_chunk_code(chunk, row)]++] = (uint16_t)row;
 }
 
 static void group_tags_chunk(struct index_builder *builder, const struct column_chunk *chunk)
 {
     assign_slots(builder);
     uint32_t pair_count = chunk->offsets[chunk->row_count] - chunk->offsets[0];
-    if (pair_count == 0) return; /* chunk->codes may be NULL */
-    const uint32_t *codes = chunk->codes + chunk->offsets[0];
+    if (pair_count == 0) return; /* chunk->tag_codes may be NULL */
+    const uint32_t *codes = chunk->tag_codes + chunk->offsets[0];
     const uint16_t *row_starts = builder->row_starts;
     uint32_t *next = builder->next;
     uint16_t *positions = builder->positions;
@@ -352,20 +351,19 @@ static void group_tags_chunk(struct index_builder *builder, const struct column_
  * counts[c]; one pass, no per-row branch on first sight. */
 static void bucket_category_chunk(struct index_builder *builder, const struct column_chunk *chunk)
 {
-    const uint32_t *codes = chunk->codes;
     uint32_t *counts = builder->counts;
     uint16_t *positions = builder->positions;
     uint32_t rows = chunk->row_count;
     if (chunk->null_count == 0) {
         for (uint32_t row = 0; row < rows; row++) {
-            uint32_t code = codes[row];
+            uint32_t code = column_chunk_code(chunk, row);
             positions[(size_t)code * PDB_CHUNK_ROWS + counts[code]++] = (uint16_t)row;
         }
         return;
     }
     for (uint32_t row = 0; row < rows; row++) {
         if (column_chunk_is_null(chunk, row)) continue;
-        uint32_t code = codes[row];
+        uint32_t code = column_chunk_code(chunk, row);
         positions[(size_t)code * PDB_CHUNK_ROWS + counts[code]++] = (uint16_t)row;
     }
 }
@@ -373,8 +371,8 @@ static void bucket_category_chunk(struct index_builder *builder, const struct co
 static void bucket_tags_chunk(struct index_builder *builder, const struct column_chunk *chunk)
 {
     uint32_t pair_count = chunk->offsets[chunk->row_count] - chunk->offsets[0];
-    if (pair_count == 0) return; /* chunk->codes may be NULL */
-    const uint32_t *codes = chunk->codes + chunk->offsets[0];
+    if (pair_count == 0) return; /* chunk->tag_codes may be NULL */
+    const uint32_t *codes = chunk->tag_codes + chunk->offsets[0];
     const uint16_t *row_starts = builder->row_starts;
     uint32_t *counts = builder->counts;
     uint16_t *positions = builder->positions;

@@ -67,13 +67,13 @@ int value_index_validate(const struct value_index *index, const struct column *c
 static bool row_has_code(const struct column_chunk *chunk, enum pdb_type type, uint32_t row,
                          uint32_t code)
 {
-    if (type == PDB_TYPE_CATEGORY) return chunk->codes[row] == code;
+    if (type == PDB_TYPE_CATEGORY) return column_chunk_code(chunk, row) == code;
     /* A row's tag codes are sorted ascending. */
     uint32_t low = chunk->offsets[row], high = chunk->offsets[row + 1];
     while (low < high) {
         uint32_t middle = low + (high - low) / 2u;
-        if (chunk->codes[middle] == code) return true;
-        if (chunk->codes[middle] < code)
+        if (chunk->tag_codes[middle] == code) return true;
+        if (chunk->tag_codes[middle] < code)
             low = middle + 1u;
         else
             high = middle;

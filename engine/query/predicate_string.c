@@ -78,12 +78,14 @@ static enum leaf_match category_match(const struct leaf *leaf, const struct colu
     case CODE_TABLE_ALL:
         return LEAF_MATCH_ALL;
     case CODE_TABLE_ONE:
-        simd_kernels()->range_u32(chunk->codes, chunk->row_count, prepared->single_code,
-                                  prepared->single_code, match_words);
+        /* Codes are lanes (column.h); one outside the chunk's code range is in no row. */
+        if (prepared->single_code < chunk->min_int || prepared->single_code > chunk->max_int)
+            return LEAF_MATCH_NONE;
+        predicate_lanes_range(simd_kernels(), chunk, prepared->single_code,
+                              prepared->single_code, match_words);
         break;
     case CODE_TABLE_SOME:
-        simd_kernels()->lookup_u32(chunk->codes, chunk->row_count, prepared->code_table,
-                                   match_words);
+        predicate_lanes_lookup(simd_kernels(), chunk, prepared->code_table, match_words);
         break;
     }
     query_bitset_clear_tail(match_words, chunk->row_count);

@@ -49,7 +49,7 @@ enum leaf_match predicate_tags_match(const struct leaf *leaf, const struct colum
     const struct leaf_prepared *prepared = &leaf->prepared;
     if (prepared->summary == CODE_TABLE_NONE) return LEAF_MATCH_NONE;
     const uint8_t *table = prepared->code_table;
-    const uint32_t *codes = chunk->codes;
+    const uint32_t *codes = chunk->tag_codes;
     const uint32_t *offsets = chunk->offsets;
     uint32_t rows = chunk->row_count;
     uint32_t needed = prepared->tags_needed;

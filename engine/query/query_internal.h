@@ -256,6 +256,14 @@ enum leaf_match predicate_string_match(const struct leaf *leaf, const struct col
                                        struct segment_scratch *scratch, uint64_t *match_words);
 enum leaf_match predicate_tags_match(const struct leaf *leaf, const struct column_chunk *chunk,
                                      uint64_t *match_words);
+/* Lane scans (predicate_numeric.c) of int, timestamp and category chunks at their lane width
+ * (column.h), one bit per row as the kernels write: low <= lane <= high (high fits the
+ * width), and table[lane] != 0 (a category code table padded as simd.h asks). */
+struct simd_kernels;
+void predicate_lanes_range(const struct simd_kernels *simd, const struct column_chunk *chunk,
+                           uint64_t low, uint64_t high, uint64_t *match_words);
+void predicate_lanes_lookup(const struct simd_kernels *simd, const struct column_chunk *chunk,
+                            const uint8_t *table, uint64_t *match_words);
 
 /* ACCESS_INDEX leaves: the match words of chunk `chunk_index` from the value index
  * (non-NULL rows only); temp_words is overwritten. */

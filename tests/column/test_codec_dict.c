@@ -12,15 +12,19 @@ Test(codec_dict, packs_codes_at_the_width_of_their_range)
 {
     struct column_chunk chunk;
     cr_assert_eq(column_chunk_init(&chunk, PDB_TYPE_CATEGORY), 0);
+    cr_assert_eq(column_chunk_lanes_widen(&chunk, PDB_TYPE_CATEGORY), 0);
     chunk.row_count = 1000;
     uint64_t state = 1;
     for (uint32_t row = 0; row < 1000; row++)
-        chunk.codes[row] = 300 + (uint32_t)(codec_test_random(&state) % 40); /* 6 bits */
-    chunk.codes[0] = 300;
-    chunk.codes[1] = 339;
-    chunk.codes[10] = 0;
+        column_chunk_lane_store(&chunk, row, 300 + codec_test_random(&state) % 40); /* 6 bits */
+    column_chunk_lane_store(&chunk, 0, 300);
+    column_chunk_lane_store(&chunk, 1, 339);
+    column_chunk_lane_store(&chunk, 10, 0);
     bitset_set(chunk.nulls, 10);
-    chunk.null_count = 1;
+    column_chunk_refresh_summary(&chunk, PDB_TYPE_CATEGORY);
+    cr_assert_eq(chunk.null_count, 1u);
+    cr_assert_eq(chunk.min_int, 300);
+    cr_assert_eq(chunk.max_int, 339);
     struct buffer block;
     buffer_init(&block);
     cr_assert_eq(block_encode(&chunk, PDB_TYPE_CATEGORY, &block, NULL), PDB_OK);
@@ -59,7 +63,7 @@ Test(codec_dict, hostile_frames_are_corrupt)
     buffer_deinit(&block);
     /* codes 0, 1, 2, 3 from a 2-bit frame; a 3-entry dictionary lacks code 3 (row 3) */
     frame_block(&block, 4, 0, 2, 0xe4);
-    codec_test_expect_corrupt(&block, PDB_TYPE_CATEGORY, 3, "row 3", "code 3 of 3 entries");
+    codec_test_expect_corrupt_decoded(&block, PDB_TYPE_CATEGORY, 3, "row 3", "code 3 of 3 entries");
     buffer_deinit(&block);
     frame_block(&block, 4, 5, 0, 0);
     codec_test_expect_corrupt(&block, PDB_TYPE_CATEGORY, 5, "row 0", "constant code == size");

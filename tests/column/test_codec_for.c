@@ -13,9 +13,13 @@ static void make_ints(struct column_chunk *chunk, const int64_t *values, const b
                       uint32_t rows)
 {
     cr_assert_eq(column_chunk_init(chunk, PDB_TYPE_INT), 0);
+    cr_assert_eq(column_chunk_lanes_widen(chunk, PDB_TYPE_INT), 0);
     chunk->row_count = rows;
     for (uint32_t row = 0; row < rows; row++) {
-        chunk->ints[row] = nulls && nulls[row] ? 0 : values[row];
+        if (nulls && nulls[row])
+            column_chunk_lane_store(chunk, row, 0);
+        else
+            column_chunk_int_store(chunk, row, values[row]);
         if (nulls && nulls[row]) {
             bitset_set(chunk->nulls, row);
             chunk->null_count++;

@@ -15,14 +15,15 @@ static void encode_with_nulls(uint32_t rows, bool (*is_null)(uint32_t), struct b
                               struct column_chunk *chunk)
 {
     cr_assert_eq(column_chunk_init(chunk, PDB_TYPE_INT), 0);
+    cr_assert_eq(column_chunk_lanes_widen(chunk, PDB_TYPE_INT), 0);
     chunk->row_count = rows;
     for (uint32_t row = 0; row < rows; row++) {
-        chunk->ints[row] = 0;
+        column_chunk_lane_store(chunk, row, 0);
         if (is_null(row)) {
             chunk->nulls[row / 64] |= 1ull << (row % 64);
             chunk->null_count++;
         } else {
-            chunk->ints[row] = 7;
+            column_chunk_int_store(chunk, row, 7);
         }
     }
     column_chunk_refresh_summary(chunk, PDB_TYPE_INT);

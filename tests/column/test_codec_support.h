@@ -71,5 +71,10 @@ void codec_test_block_make(struct buffer *out, enum pdb_type type, uint32_t enco
 void codec_test_expect_corrupt(const struct buffer *block, enum pdb_type type,
                                uint32_t dictionary_entry_count, const char *needle,
                                const char *what);
+/* The same for blocks only their decoded values show wrong (category codes beyond the
+ * dictionary): exactly one allocation, the chunk's lane array, is allowed before refusing. */
+void codec_test_expect_corrupt_decoded(const struct buffer *block, enum pdb_type type,
+                                       uint32_t dictionary_entry_count, const char *needle,
+                                       const char *what);
 
 #endif

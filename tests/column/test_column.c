@@ -54,7 +54,7 @@ static void render_tags(const struct column *column, const struct column_chunk *
     out[0] = '\0';
     for (uint32_t i = chunk->offsets[row]; i < chunk->offsets[row + 1]; i++) {
         uint32_t size;
-        const char *bytes = dictionary_entry(&column->dictionary, chunk->codes[i], &size);
+        const char *bytes = dictionary_entry(&column->dictionary, chunk->tag_codes[i], &size);
         used += (size_t)snprintf(out + used, out_size - used, "%s%.*s",
                                  i > chunk->offsets[row] ? "|" : "", (int)size, bytes);
     }
@@ -97,10 +97,10 @@ Test(column, appends_ints_and_timestamps_with_extremes)
         const struct column_chunk *chunk = &column->chunks[0];
         cr_assert_eq(chunk->row_count, 7u);
         cr_assert_eq(chunk->null_count, 2u);
-        cr_assert_eq(chunk->ints[0], 0, "a NULL int holds 0");
+        cr_assert_eq(column_chunk_lane(chunk, 0), 0u, "a NULL int holds lane 0");
         for (int i = 0; i < 5; i++)
-            cr_assert_eq(chunk->ints[i + 1], values[i]);
-        cr_assert_eq(chunk->ints[6], 0);
+            cr_assert_eq(column_chunk_int(chunk, (uint32_t)i + 1), values[i]);
+        cr_assert_eq(column_chunk_lane(chunk, 6), 0u);
         cr_assert_eq(chunk->min_int, INT64_MIN);
         cr_assert_eq(chunk->max_int, INT64_MAX);
         cr_assert_eq(column_validate(column), 0);
@@ -140,7 +140,7 @@ Test(column, appends_category_codes_through_the_dictionary)
     const struct column_chunk *chunk = &column->chunks[0];
     uint32_t expected[] = {0, 1, 0, 2, 1, 3};
     for (int i = 0; i < 6; i++)
-        cr_assert_eq(chunk->codes[i], expected[i], "row %d", i);
+        cr_assert_eq(column_chunk_code(chunk, (uint32_t)i), expected[i], "row %d", i);
     cr_assert_eq(column->dictionary.entry_count, 4u);
     uint32_t size;
     const char *bytes = dictionary_entry(&column->dictionary, 2, &size);
@@ -204,14 +204,14 @@ Test(column, tags_are_sorted_and_deduplicated)
     const struct column_chunk *chunk = &column->chunks[0];
     /* Codes in first-seen order: vip 0, new 1, eu 2, zeta 3. Rows hold sorted codes. */
     cr_assert_eq(chunk->offsets[1] - chunk->offsets[0], 3u);
-    cr_assert_eq(chunk->codes[0], 0u);
-    cr_assert_eq(chunk->codes[1], 1u);
-    cr_assert_eq(chunk->codes[2], 2u);
+    cr_assert_eq(chunk->tag_codes[0], 0u);
+    cr_assert_eq(chunk->tag_codes[1], 1u);
+    cr_assert_eq(chunk->tag_codes[2], 2u);
     cr_assert_eq(chunk->offsets[2] - chunk->offsets[1], 1u);
-    cr_assert_eq(chunk->codes[3], 2u);
+    cr_assert_eq(chunk->tag_codes[3], 2u);
     cr_assert_eq(chunk->offsets[3] - chunk->offsets[2], 2u);
-    cr_assert_eq(chunk->codes[4], 0u);
-    cr_assert_eq(chunk->codes[5], 3u);
+    cr_assert_eq(chunk->tag_codes[4], 0u);
+    cr_assert_eq(chunk->tag_codes[5], 3u);
     char text[64];
     render_tags(column, chunk, 0, text, sizeof text);
     cr_assert_str_eq(text, "vip|new|eu");
@@ -301,7 +301,7 @@ Test(column, rolls_over_to_a_new_chunk_at_exactly_65536_rows)
     OK(column_append_int(column, -7, NULL));
     cr_assert_eq(column->chunk_count, 2u);
     cr_assert_eq(column->chunks[1].row_count, 1u);
-    cr_assert_eq(column->chunks[1].ints[0], -7);
+    cr_assert_eq(column_chunk_int(&column->chunks[1], 0), -7);
     cr_assert_eq(column_row_count(column), PDB_CHUNK_ROWS + 1u);
     /* Zone maps are per chunk. */
     cr_assert_eq(column->chunks[0].min_int, 0);
@@ -371,7 +371,7 @@ Test(column, clear_chunks_keeps_the_dictionary)
     cr_assert_eq(column->chunk_count, 0u);
     cr_assert_eq(column->dictionary.entry_count, 2u);
     OK(column_append_string(column, "de", 2, NULL));
-    cr_assert_eq(column->chunks[0].codes[0], 1u, "codes stay stable across chunks");
+    cr_assert_eq(column_chunk_code(&column->chunks[0], 0), 1u, "codes stay stable across chunks");
     cr_assert_eq(column_validate(column), 0);
     column_destroy(column);
 }
@@ -510,9 +510,9 @@ Test(column, validate_catches_bad_values_of_each_type)
     column = make_column("c", PDB_TYPE_CATEGORY);
     OK(column_append_string(column, "x", 1, NULL));
     OK(column_append_null(column, NULL));
-    column->chunks[0].codes[1] = 99;
+    column_chunk_lane_store(&column->chunks[0], 1, 99);
     cr_assert_eq(column_validate(column), 0);
-    column->chunks[0].codes[0] = 1;
+    column_chunk_lane_store(&column->chunks[0], 0, 1);
     cr_assert_neq(column_validate(column), 0);
     column_destroy(column);
 
@@ -543,15 +543,15 @@ Test(column, validate_catches_bad_values_of_each_type)
     append_tag_list(column, tags, 3);
     chunk = &column->chunks[0];
     cr_assert_eq(column_validate(column), 0);
-    chunk->codes[0] = 1;
+    chunk->tag_codes[0] = 1;
     cr_assert_neq(column_validate(column), 0, "repeated code");
-    chunk->codes[0] = 2;
-    chunk->codes[2] = 0;
+    chunk->tag_codes[0] = 2;
+    chunk->tag_codes[2] = 0;
     cr_assert_neq(column_validate(column), 0, "unsorted codes");
-    chunk->codes[0] = 0;
-    chunk->codes[2] = 3;
+    chunk->tag_codes[0] = 0;
+    chunk->tag_codes[2] = 3;
     cr_assert_neq(column_validate(column), 0, "code outside the dictionary");
-    chunk->codes[2] = 2;
+    chunk->tag_codes[2] = 2;
     cr_assert_eq(column_validate(column), 0);
     column_destroy(column);
 }

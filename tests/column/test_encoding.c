@@ -139,7 +139,15 @@ static void assert_chunks_equal(const struct column_chunk *a, const struct colum
         break;
     case PDB_TYPE_INT:
     case PDB_TYPE_TIMESTAMP:
-        cr_assert(rows == 0 || memcmp(a->ints, b->ints, rows * sizeof(int64_t)) == 0, "%s", label);
+        for (uint32_t row = 0; row < rows; row++) {
+            if (column_chunk_is_null(a, row)) {
+                cr_assert_eq(column_chunk_lane(a, row), 0u, "%s row %u: NULL lane", label, row);
+                cr_assert_eq(column_chunk_lane(b, row), 0u, "%s row %u: NULL lane", label, row);
+            } else {
+                cr_assert_eq(column_chunk_int(b, row), column_chunk_int(a, row), "%s row %u",
+                             label, row);
+            }
+        }
         if (has_values) {
             cr_assert_eq(b->min_int, a->min_int, "%s", label);
             cr_assert_eq(b->max_int, a->max_int, "%s", label);
@@ -156,7 +164,8 @@ static void assert_chunks_equal(const struct column_chunk *a, const struct colum
     case PDB_TYPE_CATEGORY:
         for (uint32_t row = 0; row < rows; row++)
             if (!column_chunk_is_null(a, row))
-                cr_assert_eq(b->codes[row], a->codes[row], "%s row %u", label, row);
+                cr_assert_eq(column_chunk_code(b, row), column_chunk_code(a, row), "%s row %u",
+                             label, row);
         break;
     case PDB_TYPE_TEXT:
         cr_assert(memcmp(a->offsets, b->offsets, (rows + 1) * sizeof(uint32_t)) == 0, "%s", label);
@@ -168,7 +177,7 @@ static void assert_chunks_equal(const struct column_chunk *a, const struct colum
     case PDB_TYPE_TAGS:
         cr_assert(memcmp(a->offsets, b->offsets, (rows + 1) * sizeof(uint32_t)) == 0, "%s", label);
         cr_assert(a->offsets[rows] == 0 ||
-                      memcmp(a->codes, b->codes, a->offsets[rows] * sizeof(uint32_t)) == 0,
+                      memcmp(a->tag_codes, b->tag_codes, a->offsets[rows] * sizeof(uint32_t)) == 0,
                   "%s", label);
         break;
     default:

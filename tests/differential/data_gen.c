@@ -7,12 +7,15 @@
  * -0.0, 2^63 as a float, DBL_MAX, denormals, timestamps exactly at now() - 30d and one second
  * either side, epoch 0 and negative epochs, '' and non-ASCII strings, strings that are prefixes
  * of each other, 'ß' and decomposed accents for case folding, empty and NULL tag sets.
+ * Integer and category columns land in every lane width (1, 2, 4 and 8 bytes, chunks of one
+ * column at different widths and bases), with the ends of each chunk's span likely present.
  * Everything is a function of the seed; now() is drawn from it too.
  */
 #include "diff.h"
 
 #include <criterion/criterion.h>
 #include <float.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +30,9 @@ const struct diff_attr_spec diff_attrs[DIFF_ATTR_COUNT] = {
     [DIFF_C2] = {"c2", PDB_TYPE_CATEGORY, "", 0, true},
     [DIFF_T1] = {"t1", PDB_TYPE_TEXT, "", 10, true},
     [DIFF_G1] = {"g1", PDB_TYPE_TAGS, "indexed", 10, true},
+    [DIFF_I3] = {"i3", PDB_TYPE_INT, "", 10, true},
+    [DIFF_I4] = {"i4", PDB_TYPE_INT, "", 0, true},
+    [DIFF_C3] = {"c3", PDB_TYPE_CATEGORY, "", 5, true},
     [DIFF_M1] = {"m1", PDB_TYPE_INT, "", 100, false},
 };
 
@@ -210,6 +216,33 @@ static void set_string(struct diff_data *data, struct diff_cell *cell, const cha
               &cell->folded_size);
 }
 
+/* i3: chunk 0 over 0..65535 (2-byte lanes), later chunks over 1000..1255 (1 byte above base
+ * 1000); the ends are drawn often so the spans are exact. */
+static int64_t random_i3(struct diff_rng *rng, uint32_t row)
+{
+    int64_t low = row < DIFF_CHUNK_ROWS ? 0 : 1000, high = row < DIFF_CHUNK_ROWS ? 65535 : 1255;
+    uint64_t pick = diff_rng_below(rng, 100);
+    if (pick < 5) return low;
+    if (pick < 10) return high;
+    if (pick < 40) return low + diff_rng_range(rng, 0, 9); /* heavy hitters */
+    return diff_rng_range(rng, low, high);
+}
+
+/* i4: chunk 0 over INT32_MIN..INT32_MAX (a span of exactly 2^32 - 1: 4-byte lanes), later
+ * chunks over -32768..32768 (2^16: just too wide for 2 bytes). */
+static int64_t random_i4(struct diff_rng *rng, uint32_t row)
+{
+    int64_t low = row < DIFF_CHUNK_ROWS ? INT32_MIN : -32768;
+    int64_t high = row < DIFF_CHUNK_ROWS ? INT32_MAX : 32768;
+    uint64_t pick = diff_rng_below(rng, 100);
+    if (pick < 5) return low;
+    if (pick < 10) return high;
+    if (pick < 40) return diff_rng_range(rng, -20, 20);
+    return diff_rng_range(rng, low, high);
+}
+
+static const char *const category_c3_prefixes[] = {"k", "K", "k\xc3\xa9"};
+
 /* ---- Rows ------------------------------------------------------------------------------- */
 
 void diff_data_generate(struct diff_data *data, uint64_t seed, uint32_t row_count)
@@ -267,6 +300,23 @@ void diff_data_generate(struct diff_data *data, uint64_t seed, uint32_t row_coun
                 random_text(&rng, &scratch);
                 set_string(data, cell, scratch.data ? scratch.data : "", scratch.size);
                 break;
+            case DIFF_I3:
+                cell->int_value = random_i3(&rng, row);
+                break;
+            case DIFF_I4:
+                cell->int_value = random_i4(&rng, row);
+                break;
+            case DIFF_C3: {
+                /* 300 values: a few heavy hitters, the rest uniform. */
+                uint64_t index = diff_rng_percent(&rng, 40) ? diff_rng_below(&rng, 4)
+                                                             : diff_rng_below(&rng, 300);
+                char value[16];
+                int size = snprintf(value, sizeof value, "%s%u",
+                                    category_c3_prefixes[index % COUNT_OF(category_c3_prefixes)],
+                                    (unsigned)index);
+                set_string(data, cell, value, (size_t)size);
+                break;
+            }
             case DIFF_G1:
                 if (!diff_rng_percent(&rng, 17)) {
                     uint64_t tags = 1 + diff_rng_below(&rng, 4);

@@ -25,6 +25,7 @@
 /* ---- Sizes and environment ------------------------------------------------------------- */
 
 /* Default rows: more than one 65,536-row chunk, the second one partial. */
+#define DIFF_CHUNK_ROWS 65536u /* PDB_CHUNK_ROWS: where data_gen changes lane ranges */
 #define DIFF_ROWS_DEFAULT 70000u
 /* Default random segments per test; the brief asks for at least 1,000 in a normal run. */
 #define DIFF_SEGMENTS_DEFAULT 1000u
@@ -103,6 +104,10 @@ enum diff_attr_id {
     DIFF_C2,  /* category: 'a' 'ab' 'abc' 'b' (prefixes of each other), never null */
     DIFF_T1,  /* text: quotes, commas, newlines, 'ß', combining marks, 10% null */
     DIFF_G1,  /* tags: 0-4 of DIFF_TAG_COUNT, 15% empty sets, 10% null, indexed */
+    /* Lane widths (column/column.h): i2 and c1/c2 take 1 byte, i1 and ts1 8. */
+    DIFF_I3, /* int: chunk 0 spans 0..65535 (2-byte lanes), chunk 1 1000..1255 (1), 10% null */
+    DIFF_I4, /* int: chunk 0 spans INT32_MIN..INT32_MAX (4), chunk 1 -32768..32768 (4) */
+    DIFF_C3, /* category: 300 values, so codes take 2 bytes, 5% null */
     DIFF_M1,  /* int: in the schema but not in the CSV header, so always null */
     DIFF_ATTR_COUNT
 };

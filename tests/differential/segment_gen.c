@@ -529,7 +529,8 @@ static enum diff_attr_id random_attr(struct generator *g)
     static const uint32_t weights[DIFF_ATTR_COUNT] = {
         [DIFF_I1] = 12,  [DIFF_I2] = 10, [DIFF_F1] = 10, [DIFF_F2] = 8,
         [DIFF_TS1] = 12, [DIFF_B1] = 8,  [DIFF_C1] = 10, [DIFF_C2] = 8,
-        [DIFF_T1] = 14,  [DIFF_G1] = 12, [DIFF_M1] = 2,
+        [DIFF_T1] = 14,  [DIFF_G1] = 12, [DIFF_I3] = 8, [DIFF_I4] = 8,
+        [DIFF_C3] = 8,   [DIFF_M1] = 2,
     };
     uint32_t total = 0;
     for (int attr = 0; attr < DIFF_ATTR_COUNT; attr++)

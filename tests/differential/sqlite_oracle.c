@@ -124,17 +124,19 @@ struct diff_sqlite *diff_sqlite_create(const struct diff_data *data)
     sqlite3_finalize(probe);
     exec_or_die(
         sqlite->db,
-        "CREATE TABLE p(id INTEGER PRIMARY KEY, i1, i2, f1, f2, ts1, b1, c1, c2, t1, g1, m1);"
+        "CREATE TABLE p(id INTEGER PRIMARY KEY, i1, i2, f1, f2, ts1, b1, c1, c2, t1, g1, i3, i4, "
+        "c3, m1);"
         "BEGIN;");
     sqlite3_stmt *insert_row = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(sqlite->db, "INSERT INTO p VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+    cr_assert_eq(sqlite3_prepare_v2(sqlite->db, "INSERT INTO p VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
                                     &insert_row, NULL),
                  SQLITE_OK);
     struct diff_text tag_list = {0};
     /* Column order of p after id. */
     static const enum diff_attr_id columns[] = {DIFF_I1,  DIFF_I2, DIFF_F1, DIFF_F2,
                                                 DIFF_TS1, DIFF_B1, DIFF_C1, DIFF_C2,
-                                                DIFF_T1,  DIFF_G1, DIFF_M1};
+                                                DIFF_T1,  DIFF_G1, DIFF_I3, DIFF_I4,
+                                                DIFF_C3,  DIFF_M1};
     for (uint32_t row = 0; row < data->row_count; row++) {
         sqlite3_bind_int64(insert_row, 1, row);
         for (int i = 0; i < (int)(sizeof columns / sizeof columns[0]); i++) {

@@ -124,10 +124,10 @@ void support_model_chunk(const struct column *column, uint32_t code, uint32_t ch
         if (code == UINT32_MAX) {
             match = is_null;
         } else if (!is_null && column->attribute.type == PDB_TYPE_CATEGORY) {
-            match = chunk->codes[row] == code;
+            match = column_chunk_code(chunk, row) == code;
         } else if (!is_null) {
             for (uint32_t i = chunk->offsets[row]; i < chunk->offsets[row + 1]; i++)
-                match = match || chunk->codes[i] == code;
+                match = match || chunk->tag_codes[i] == code;
         }
         if (match) bitset_set(out_words, row);
     }

@@ -370,11 +370,13 @@ Test(value_index, validate_catches_an_index_that_no_longer_matches)
     cr_assert_eq(value_index_validate(index, column), 0);
 
     /* A changed value: the row is now in the wrong bitmap. */
-    uint32_t saved = column->chunks[1].codes[50];
-    cr_assert(!column_chunk_is_null(&column->chunks[1], 50));
-    column->chunks[1].codes[50] = (saved + 1u) % column->dictionary.entry_count;
+    struct column_chunk *last = &column->chunks[1];
+    uint32_t saved = column_chunk_code(last, 50);
+    cr_assert(!column_chunk_is_null(last, 50));
+    cr_assert_eq(column_chunk_lanes_widen(last, PDB_TYPE_CATEGORY), 0); /* any code fits */
+    column_chunk_lane_store(last, 50, (saved + 1u) % column->dictionary.entry_count);
     cr_assert_eq(value_index_validate(index, column), -1);
-    column->chunks[1].codes[50] = saved;
+    column_chunk_lane_store(last, 50, saved);
     cr_assert_eq(value_index_validate(index, column), 0);
 
     /* A tampered cardinality, null count or type. */

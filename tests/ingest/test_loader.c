@@ -89,9 +89,9 @@ static enum pdb_status on_chunk_write(void *context, uint32_t ordinal,
         const struct column_chunk *chunk = &columns[0]->chunks[0];
         int64_t first = (int64_t)ordinal * PDB_CHUNK_ROWS;
         for (uint32_t row = 0; row < PDB_CHUNK_ROWS; row++) {
-            if (chunk->ints[row] != first + row)
+            if (column_chunk_int(chunk, row) != first + row)
                 cr_assert_fail("chunk %u row %u holds id %lld, expected %lld", ordinal, row,
-                               (long long)chunk->ints[row], (long long)(first + row));
+                               (long long)column_chunk_int(chunk, row), (long long)(first + row));
         }
     }
     if (h->chunk_digests != NULL) {
@@ -243,7 +243,7 @@ static bool is_null(const struct harness *h, uint32_t attribute, uint32_t row)
 static int64_t int_at(const struct harness *h, uint32_t attribute, uint32_t row)
 {
     cr_assert_not(is_null(h, attribute, row), "attribute %u row %u is NULL", attribute, row);
-    return chunk_of(h, attribute)->ints[row];
+    return column_chunk_int(chunk_of(h, attribute), row);
 }
 
 /* Text or category value as a NUL-terminated string in `out`. */
@@ -258,7 +258,7 @@ static const char *string_at(const struct harness *h, uint32_t attribute, uint32
     if (column->attribute.type == PDB_TYPE_TEXT) {
         bytes = column_chunk_text(chunk, row, &size);
     } else {
-        bytes = dictionary_entry(&column->dictionary, chunk->codes[row], &size);
+        bytes = dictionary_entry(&column->dictionary, column_chunk_code(chunk, row), &size);
     }
     cr_assert_lt(size, out_size);
     memcpy(out, bytes, size);
@@ -285,7 +285,7 @@ static const char *tags_at(const struct harness *h, uint32_t attribute, uint32_t
     for (uint32_t i = 0; i < count; i++) {
         uint32_t size;
         const char *bytes =
-            dictionary_entry(&column->dictionary, chunk->codes[chunk->offsets[row] + i], &size);
+            dictionary_entry(&column->dictionary, chunk->tag_codes[chunk->offsets[row] + i], &size);
         cr_assert_lt(size, 32u);
         memcpy(copies[i], bytes, size);
         copies[i][size] = '\0';
@@ -755,7 +755,7 @@ static void check_rollover(uint32_t good_rows, uint32_t expected_calls)
         /* The partial chunk continues the ids where the sink stopped. */
         const struct column_chunk *ids = chunk_of(&h, 0);
         for (uint32_t row = 0; row < left; row++)
-            cr_assert_eq(ids->ints[row], h.next_id + row);
+            cr_assert_eq(column_chunk_int(ids, row), h.next_id + row);
         char text[32], expected[32];
         snprintf(expected, sizeof expected, "all|t%u", (good_rows - 1) % 3);
         cr_assert_str_eq(tags_at(&h, 2, (uint32_t)left - 1, text, sizeof text), expected);

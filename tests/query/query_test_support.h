@@ -74,7 +74,8 @@ static inline struct model_value *model_at(struct model *model, uint32_t row, ui
  * seeded; then model_build_table turns it into model->table. */
 void model_init_random(struct model *model, uint32_t rows, uint32_t seed, int null_percent);
 void model_init_empty(struct model *model, uint32_t rows); /* every value NULL */
-void model_build_table(struct model *model);
+void model_build_table(struct model *model); /* every chunk sealed, as when decoded */
+void model_build_table_unsealed(struct model *model); /* last chunks in the building form */
 void model_deinit(struct model *model);
 
 /* ---- Test expressions ------------------------------------------------------------------ */

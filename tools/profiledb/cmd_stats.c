@@ -32,7 +32,7 @@ static void print_stats(const struct pdb_stats *stats, enum cli_format format)
     for (uint32_t c = 0; c < stats->column_count; c++) memory_total += stats->columns[c].bytes_in_memory;
     if (format == CLI_FORMAT_TABLE) {
         printf("rows            %llu\ndeleted         %llu\nchunks          %u\n"
-               "generation      %llu\nbytes on disk   %llu\nbytes in memory %llu (plain form)\n"
+               "generation      %llu\nbytes on disk   %llu\nbytes in memory %llu (decoded form)\n"
                "CSV ingested    %llu bytes (disk/CSV ratio %.3f)\n\n",
                (unsigned long long)stats->row_count, (unsigned long long)stats->deleted_count,
                stats->chunk_count, (unsigned long long)stats->generation,
