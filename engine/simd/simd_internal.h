@@ -44,8 +44,8 @@ SIMD_TEXT_DECLARE(simd_text_avx512);
         .lookup_u32 = lookup_u32, .bitset_and = bitset_and, .bitset_or = bitset_or,                \
         .bitset_andnot = bitset_andnot, .bitset_count = bitset_count,                              \
         .bitset_and_count = bitset_and_count, .text_starts = SIMD_TEXT_NAME(TEXT, _starts),        \
-        .text_ends = SIMD_TEXT_NAME(TEXT, _ends),                                                \
-        .text_contains = SIMD_TEXT_NAME(TEXT, _contains), .sum_u64 = sum_u64,                    \
+        .text_ends = SIMD_TEXT_NAME(TEXT, _ends),                                                  \
+        .text_contains = SIMD_TEXT_NAME(TEXT, _contains), .sum_u64 = sum_u64,                      \
     }
 
 #endif
