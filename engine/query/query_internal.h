@@ -272,8 +272,9 @@ enum pdb_status plan_prepare(struct segment *segment, struct table *table,
                              struct pdb_error *error);
 const char *plan_access_name(enum access_path access);
 
-/* segment_prepare's per-leaf work; the previous state is released first. */
-enum pdb_status predicate_string_prepare(struct leaf *leaf, const struct column *column,
+/* segment_prepare's per-leaf work; the previous state is released first. A case-insensitive
+ * test on text builds the column's case-folded form (text_fold.h), kept with the column. */
+enum pdb_status predicate_string_prepare(struct leaf *leaf, struct column *column,
                                          struct pdb_error *error);
 enum pdb_status predicate_tags_prepare(struct leaf *leaf, const struct column *column,
                                        struct pdb_error *error);

@@ -217,7 +217,7 @@ enum pdb_status segment_prepare(struct segment *segment, struct table *table,
     size_t fold_capacity = 0;
     for (uint32_t i = 0; i < segment->leaf_count; i++) {
         struct leaf *leaf = segment->leaves[i];
-        const struct column *column = table->columns[leaf->attribute_index];
+        struct column *column = table->columns[leaf->attribute_index];
         if (column->attribute.type != leaf->type) {
             segment->prepared_table = NULL;
             return error_set(error, PDB_ERR_USAGE,
