@@ -17,9 +17,33 @@
 #include <stdint.h>
 
 #include "simd/simd_internal.h"
+
+static inline uint32_t row_of(const uint32_t *offsets, uint32_t from, uint32_t count,
+                              uint64_t position);
+#define TEXT_ROW_OF row_of
 #include "simd/text_common.h"
 
 #define GATHER_BLOB_BYTES_MAX ((uint64_t)INT32_MAX)
+/* Steps of 16 offsets row_of takes before it gallops. */
+#define ROW_WALK_STEPS 4u
+
+/* text_row_of's contract: 16 offsets per compare (monotonic offsets make the ones <= position
+ * a prefix, so their count is the step to the row), then the gallop for long distances. */
+static inline uint32_t row_of(const uint32_t *offsets, uint32_t from, uint32_t count,
+                              uint64_t position)
+{
+    __m512i at = _mm512_set1_epi32((int)(uint32_t)position); /* position < offsets[count] */
+    if (position < offsets[from + 1]) return from; /* the same or the next row: branches */
+    if (from + 2u <= count && position < offsets[from + 2]) return from + 1u; /* predict well */
+    uint32_t row = from;
+    for (uint32_t step = 0; step < ROW_WALK_STEPS && row + 16u <= count; step++) {
+        __m512i next = _mm512_loadu_si512((const void *)(offsets + row + 1));
+        uint32_t below = (uint32_t)_mm512_cmple_epu32_mask(next, at);
+        if (below != 0xFFFFu) return row + (uint32_t)__builtin_popcount(below);
+        row += 16u;
+    }
+    return text_row_of(offsets, row, count, position);
+}
 
 /* Rows [first, first + 8) (all below the fast limit). */
 static inline uint64_t fixed_group(const struct text_fixed *fixed, const char *bytes,
@@ -34,23 +58,14 @@ static inline uint64_t fixed_group(const struct text_fixed *fixed, const char *b
     __m512i head = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), fits, at, bytes, 1);
     __mmask8 found = _mm512_mask_testn_epi64_mask(
         fits, _mm512_xor_si512(head, _mm512_set1_epi64((long long)fixed->head)), mask);
-    if (fixed->size > 8u && found) {
+    if (fixed->size > 8u) { /* unconditional: a branch on `found` mispredicts */
         __m256i tail_at = _mm256_add_epi32(at, _mm256_set1_epi32((int)fixed->tail_offset));
         __m512i tail =
             _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), found, tail_at, bytes, 1);
         found = _mm512_mask_testn_epi64_mask(
             found, _mm512_xor_si512(tail, _mm512_set1_epi64((long long)fixed->tail)), mask);
     }
-    if (fixed->size > 16u) {
-        for (uint32_t bits = found; bits; bits &= bits - 1u) {
-            uint32_t row = first + (uint32_t)__builtin_ctz(bits);
-            bool fits_row;
-            const char *subject =
-                text_fixed_subject(fixed, bytes, offsets[row], offsets[row + 1], &fits_row);
-            if (!text_fixed_middle(fixed, subject)) found &= (__mmask8) ~(1u << (row - first));
-        }
-    }
-    return found;
+    return (uint64_t)text_fixed_middle_inplace(fixed, bytes, offsets, first, found);
 }
 
 static void fixed_scan(const char *bytes, const uint32_t *offsets, uint32_t count,

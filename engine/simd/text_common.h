@@ -11,7 +11,8 @@
  *
  * Substring search (CONTAINS) hands the levels' candidate masks (bit k: the pattern's first
  * and last bytes occur at position p + k) to text_search_block, which checks the middle,
- * maps the position to its row by galloping forward over the offsets (positions only grow),
+ * maps the position to its row by walking forward over the offsets (positions only grow; a
+ * level may define TEXT_ROW_OF to compare many offsets per step, then gallop with text_row_of),
  * rejects a match that crosses the row's end, and skips the rest of a row once it is decided.
  */
 #ifndef PDB_SIMD_TEXT_COMMON_H
@@ -102,15 +103,16 @@ static inline bool text_fixed_middle(const struct text_fixed *fixed, const char 
     return fixed->size <= 16u || memcmp(subject + 8, fixed->pattern + 8, fixed->size - 16u) == 0;
 }
 
-static inline uint64_t text_fixed_row_fast(const struct text_fixed *fixed, const char *bytes,
+/* Whether the pattern's first and last 8 bytes match (all of it, up to 16 bytes), without
+ * branches: the caller checks the middle of longer patterns (text_fixed_middle_inplace). */
+static inline uint64_t text_fixed_row_ends(const struct text_fixed *fixed, const char *bytes,
                                            uint32_t start, uint32_t end)
 {
     bool fits;
     const char *subject = text_fixed_subject(fixed, bytes, start, end, &fits);
     uint64_t head = text_load64(subject) ^ fixed->head;
     uint64_t tail = text_load64(subject + fixed->tail_offset) ^ fixed->tail;
-    bool ends_match = ((head | tail) & fixed->mask) == 0;
-    return fits & ends_match && text_fixed_middle(fixed, subject);
+    return (uint64_t)fits & (uint64_t)(((head | tail) & fixed->mask) == 0);
 }
 
 static inline uint64_t text_fixed_row_exact(const struct text_fixed *fixed, const char *bytes,
@@ -121,18 +123,38 @@ static inline uint64_t text_fixed_row_exact(const struct text_fixed *fixed, cons
     return fits && memcmp(subject, fixed->pattern, fixed->size) == 0;
 }
 
+/* Clears the bits of `word` (rows from `first`) whose middle bytes differ: patterns over 16
+ * bytes only, and only rows whose ends matched. */
+static inline uint64_t text_fixed_middle_inplace(const struct text_fixed *fixed, const char *bytes,
+                                                 const uint32_t *offsets, uint32_t first,
+                                                 uint64_t word)
+{
+    if (fixed->size <= 16u) return word;
+    for (uint64_t bits = word; bits; bits &= bits - 1u) {
+        uint32_t k = (uint32_t)__builtin_ctzll(bits);
+        bool fits;
+        const char *subject =
+            text_fixed_subject(fixed, bytes, offsets[first + k], offsets[first + k + 1], &fits);
+        if (!text_fixed_middle(fixed, subject)) word &= ~(1ull << k);
+    }
+    return word;
+}
+
 /* One word of rows [first, first + rows), rows <= 64, choosing the safe test per row. */
 static inline uint64_t text_fixed_word(const struct text_fixed *fixed, const char *bytes,
                                        const uint32_t *offsets, uint32_t first, uint32_t rows,
                                        uint32_t fast_rows)
 {
     uint64_t word = 0;
+    if (rows == 64u && first + 64u <= fast_rows) {
+        for (uint32_t k = 0; k < 64u; k++)
+            word |= text_fixed_row_ends(fixed, bytes, offsets[first + k], offsets[first + k + 1])
+                    << k;
+        return text_fixed_middle_inplace(fixed, bytes, offsets, first, word);
+    }
     for (uint32_t k = 0; k < rows; k++) {
         uint32_t row = first + k;
-        uint64_t bit = row < fast_rows
-                           ? text_fixed_row_fast(fixed, bytes, offsets[row], offsets[row + 1])
-                           : text_fixed_row_exact(fixed, bytes, offsets[row], offsets[row + 1]);
-        word |= bit << k;
+        word |= text_fixed_row_exact(fixed, bytes, offsets[row], offsets[row + 1]) << k;
     }
     return word;
 }
@@ -144,9 +166,10 @@ struct text_search {
     const uint32_t *offsets;
     uint32_t count;
     const char *pattern;
-    uint32_t size; /* > 0 */
-    uint32_t row;  /* offsets[row] <= every position still to come */
-    uint64_t *out; /* zeroed first; bits are set as rows match */
+    uint32_t size;            /* > 0 */
+    uint32_t row;             /* offsets[row] <= every position still to come */
+    uint64_t *out;            /* zeroed first; bits are set as rows match */
+    uint64_t head, head_mask; /* the pattern's first min(size, 8) bytes, as text_fixed */
 };
 
 /* The row r >= from with offsets[r] <= position < offsets[r + 1], given offsets[from] <=
@@ -171,17 +194,19 @@ static inline uint32_t text_row_of(const uint32_t *offsets, uint32_t from, uint3
     return low;
 }
 
+#ifndef TEXT_ROW_OF
+#define TEXT_ROW_OF text_row_of
+#endif
+
 /* Whether the pattern occurs at `position` (its first and last bytes are known to). */
 static inline bool text_search_verify(const struct text_search *search, uint64_t position)
 {
     if (search->size <= 2u) return true;
     const char *at = search->bytes + position;
     uint64_t end = search->offsets[search->count];
-    if (position + 8u <= end && search->size <= 8u) {
-        uint64_t mask = search->size == 8u ? ~0ull : (1ull << (8u * search->size)) - 1u;
-        char head[8] = {0};
-        memcpy(head, search->pattern, search->size);
-        return ((text_load64(at) ^ text_load64(head)) & mask) == 0;
+    if (position + 8u <= end) {
+        if (((text_load64(at) ^ search->head) & search->head_mask) != 0) return false;
+        if (search->size <= 8u) return true;
     }
     return memcmp(at + 1, search->pattern + 1, search->size - 2u) == 0;
 }
@@ -197,7 +222,7 @@ static inline uint64_t text_search_block(struct text_search *search, uint64_t bl
         uint64_t position = block + (uint64_t)__builtin_ctzll(candidates);
         candidates &= candidates - 1u;
         if (!text_search_verify(search, position)) continue;
-        uint32_t row = text_row_of(search->offsets, search->row, search->count, position);
+        uint32_t row = TEXT_ROW_OF(search->offsets, search->row, search->count, position);
         search->row = row;
         uint64_t row_end = search->offsets[row + 1];
         if (position + search->size <= row_end) search->out[row / 64u] |= 1ull << (row % 64u);
@@ -226,7 +251,17 @@ static inline bool text_search_init(struct text_search *search, const char *byte
                                     uint32_t size, uint64_t *out)
 {
     text_bits_none(count, out);
-    *search = (struct text_search){bytes, offsets, count, pattern, size, 0, out};
+    char head[8] = {0};
+    memcpy(head, pattern, size < 8u ? size : 8u);
+    *search = (struct text_search){bytes,
+                                   offsets,
+                                   count,
+                                   pattern,
+                                   size,
+                                   0,
+                                   out,
+                                   text_load64(head),
+                                   size >= 8u ? ~0ull : (1ull << (8u * size)) - 1u};
     return count > 0 && offsets[count] - offsets[0] >= size;
 }
 
