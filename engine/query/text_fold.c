@@ -6,8 +6,11 @@
  * tolower, the same as casefold_into does per value, and keeps the chunk's offsets. Any other
  * chunk folds each value with casefold_into: a first pass measures the folded sizes (and
  * whether they all stayed the same, when the offsets are shared again), a second writes them,
- * so nothing grows inside the row loops. Runs on the thread that prepares the segment; a
- * database handle is used by one thread at a time.
+ * so nothing grows inside the row loops. Values repeat (names especially), so a small table
+ * of the chunk's recent non-ASCII values (their hash picks the slot; a hit compares the bytes)
+ * gives each distinct value one casefold_into per pass and copies its earlier fold after.
+ * Runs on the thread that prepares the segment; a database handle is used by one thread at a
+ * time.
  */
 #include "query/text_fold.h"
 
@@ -15,7 +18,25 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/checksum.h"
 #include "query/casefold.h"
+
+/* Slots of the table of recent non-ASCII values (a power of two). */
+#define FOLD_MEMO_SLOTS 4096u
+#define FOLD_NOT_WRITTEN UINT32_MAX
+
+/* A value seen in this chunk: its bytes (as offsets into the chunk), its folded size, and
+ * where the second pass wrote its fold (FOLD_NOT_WRITTEN before). All UINT32_MAX: empty. */
+struct fold_memo_entry {
+    uint32_t source, source_size;
+    uint32_t folded_size, folded_at;
+};
+
+struct fold_state {
+    int32_t *buffer; /* casefold_into's */
+    size_t capacity;
+    struct fold_memo_entry *memo; /* FOLD_MEMO_SLOTS */
+};
 
 /* Eight bytes at a time: names and emails are short, chunks are long. */
 static bool is_ascii(const char *bytes, size_t size)
@@ -50,20 +71,31 @@ static uint32_t longest_value(const struct column_chunk *chunk)
     return longest;
 }
 
-/* Row `row` folded into out (when not NULL); returns its folded size. ASCII rows skip
- * casefold_into's call and copy. */
-static size_t fold_row(const struct column_chunk *chunk, uint32_t row, int32_t *buffer,
-                       size_t capacity, char *out)
+/* The folded size of row `row`; with `folded` (the second pass), also writes the fold at
+ * folded + at. ASCII rows skip casefold_into; repeated values copy their earlier fold. */
+static size_t fold_row(struct fold_state *state, const struct column_chunk *chunk, uint32_t row,
+                       char *folded, uint32_t at)
 {
     const char *value = chunk->text_bytes + chunk->offsets[row];
     uint32_t value_size = chunk->offsets[row + 1] - chunk->offsets[row];
     if (is_ascii(value, value_size)) {
-        if (out != NULL) ascii_lower(value, value_size, out);
+        if (folded != NULL) ascii_lower(value, value_size, folded + at);
         return value_size;
     }
+    struct fold_memo_entry *entry =
+        &state->memo[hash_bytes(value, value_size) & (FOLD_MEMO_SLOTS - 1u)];
+    bool is_known = entry->source_size == value_size &&
+                    memcmp(chunk->text_bytes + entry->source, value, value_size) == 0;
+    if (is_known && folded == NULL) return entry->folded_size;
+    if (is_known && entry->folded_at != FOLD_NOT_WRITTEN) {
+        memcpy(folded + at, folded + entry->folded_at, entry->folded_size);
+        return entry->folded_size;
+    }
     size_t size;
-    const char *folded = casefold_into(value, value_size, buffer, capacity, &size);
-    if (out != NULL && size) memcpy(out, folded, size);
+    const char *result = casefold_into(value, value_size, state->buffer, state->capacity, &size);
+    if (folded != NULL && size) memcpy(folded + at, result, size);
+    *entry = (struct fold_memo_entry){chunk->offsets[row], value_size, (uint32_t)size,
+                                      folded != NULL ? at : FOLD_NOT_WRITTEN};
     return size;
 }
 
@@ -73,20 +105,23 @@ static enum pdb_status fold_values(struct column_chunk *chunk, const char *attri
 {
     uint32_t rows = chunk->row_count;
     const uint32_t *offsets = chunk->offsets;
-    size_t capacity = casefold_capacity(longest_value(chunk));
-    int32_t *buffer = mem_alloc(capacity * sizeof buffer[0]);
+    struct fold_state state = {.capacity = casefold_capacity(longest_value(chunk))};
+    state.buffer = mem_alloc(state.capacity * sizeof state.buffer[0]);
+    state.memo = mem_alloc(FOLD_MEMO_SLOTS * sizeof state.memo[0]);
     uint32_t *folded_offsets = NULL;
     char *folded = NULL;
-    if (buffer == NULL) goto no_memory;
+    if (state.buffer == NULL || state.memo == NULL) goto no_memory;
+    memset(state.memo, 0xFF, FOLD_MEMO_SLOTS * sizeof state.memo[0]);
     uint64_t total = 0;
     bool sizes_kept = true;
     for (uint32_t row = 0; row < rows; row++) {
-        size_t size = fold_row(chunk, row, buffer, capacity, NULL);
+        size_t size = fold_row(&state, chunk, row, NULL, 0);
         total += size;
         sizes_kept &= size == offsets[row + 1] - offsets[row];
     }
     if (total > PDB_CHUNK_TEXT_BYTES_MAX) {
-        mem_free(buffer);
+        mem_free(state.buffer);
+        mem_free(state.memo);
         return error_set(error, PDB_ERR_LIMIT,
                          "case-folded text of '%s' in one chunk exceeds %u bytes", attribute_name,
                          PDB_CHUNK_TEXT_BYTES_MAX);
@@ -100,16 +135,18 @@ static enum pdb_status fold_values(struct column_chunk *chunk, const char *attri
     uint32_t at = 0;
     for (uint32_t row = 0; row < rows; row++) {
         if (folded_offsets != NULL) folded_offsets[row] = at;
-        at += (uint32_t)fold_row(chunk, row, buffer, capacity, folded + at);
+        at += (uint32_t)fold_row(&state, chunk, row, folded, at);
     }
     assert(at == total);
     if (folded_offsets != NULL) folded_offsets[rows] = at;
-    mem_free(buffer);
+    mem_free(state.buffer);
+    mem_free(state.memo);
     chunk->fold = (struct column_text_fold){
         folded_offsets != NULL ? folded_offsets : chunk->offsets, folded, (size_t)total};
     return PDB_OK;
 no_memory:
-    mem_free(buffer);
+    mem_free(state.buffer);
+    mem_free(state.memo);
     mem_free(folded);
     mem_free(folded_offsets);
     return error_set(error, PDB_ERR_NO_MEMORY, "out of memory case-folding '%s'", attribute_name);
