@@ -81,7 +81,7 @@ static void text_pattern_match(const struct string_test *test, const struct colu
 }
 
 static enum leaf_match text_match(const struct leaf *leaf, const struct column_chunk *chunk,
-                                  struct segment_scratch *scratch, uint64_t *match_words)
+                                  uint64_t *match_words)
 {
     const struct string_test *test = &leaf->string;
     if (is_pattern_test(test)) {
@@ -91,8 +91,7 @@ static enum leaf_match text_match(const struct leaf *leaf, const struct column_c
         uint32_t wanted_size = test->low.size;
         TEXT_ROWS(chunk, match_words, equals(value, size, wanted, wanted_size));
     } else {
-        assert(!test->case_insensitive);
-        (void)scratch;
+        assert(!test->case_insensitive); /* only pattern tests fold */
         TEXT_ROWS(chunk, match_words, string_test_match(test, value, size, NULL, 0));
     }
     query_bitset_clear_tail(match_words, chunk->row_count);
@@ -125,7 +124,8 @@ enum leaf_match predicate_string_match(const struct leaf *leaf, const struct col
                                        struct segment_scratch *scratch, uint64_t *match_words)
 {
     if (leaf->type == PDB_TYPE_CATEGORY) return category_match(leaf, chunk, match_words);
-    return text_match(leaf, chunk, scratch, match_words);
+    (void)scratch; /* text folds ahead of evaluation (text_fold.c) */
+    return text_match(leaf, chunk, match_words);
 }
 
 void leaf_prepared_release(struct leaf *leaf)

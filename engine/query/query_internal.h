@@ -86,7 +86,6 @@ struct leaf_prepared {
     enum code_table_summary summary;
     uint32_t single_code;
     uint32_t tags_needed; /* HAS ALL: listed tags (all present), or UINT32_MAX if one is absent */
-    size_t fold_capacity; /* text, case-insensitive: int32 units to fold the longest value */
 };
 
 /* How a leaf reads its chunks (chosen by plan.c at prepare time). */
@@ -158,7 +157,6 @@ struct segment {
     uint32_t attribute_count;
     /* segment_prepare */
     const struct table *prepared_table; /* the table evaluation must use */
-    size_t fold_capacity;               /* max over text case-insensitive leaves */
     uint64_t *plan_words;               /* plan.c: one chunk bitset for sampling (arena) */
     bool is_explained;                  /* segment_profile_count: estimate every leaf */
 };
@@ -167,9 +165,7 @@ struct segment_node_profile;
 
 struct segment_scratch {
     uint32_t level_count;
-    uint64_t *words;      /* (2 * level_count + 3) bitsets of PDB_CHUNK_WORDS */
-    int32_t *fold_buffer; /* case folding of text values */
-    size_t fold_capacity; /* int32 units */
+    uint64_t *words; /* (2 * level_count + 3) bitsets of PDB_CHUNK_WORDS */
     /* Explain mode only (segment_profile_count): per node_index counters and times; NULL
      * on the normal path, which then never reads a clock. */
     struct segment_node_profile *profile;
