@@ -102,6 +102,7 @@ void bench_memory_register(void);
 void bench_bitmaps_register(void);
 void bench_decode_register(void);
 void bench_segments_register(void);
+void bench_text_register(void);
 
 #ifdef __cplusplus
 }

@@ -52,6 +52,7 @@ uint32_t bench_registry_build(void)
     if (case_count > 0) return case_count;
     bench_memory_register();
     bench_kernels_register();
+    bench_text_register();
     bench_bitmaps_register();
     bench_decode_register();
     bench_segments_register();

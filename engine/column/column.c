@@ -49,8 +49,16 @@ fail:
     return -1;
 }
 
+void column_chunk_fold_release(struct column_chunk *chunk)
+{
+    if (chunk->fold.offsets != chunk->offsets) mem_free(chunk->fold.offsets);
+    mem_free(chunk->fold.bytes);
+    memset(&chunk->fold, 0, sizeof chunk->fold);
+}
+
 void column_chunk_deinit(struct column_chunk *chunk)
 {
+    column_chunk_fold_release(chunk);
     mem_free(chunk->nulls);
     mem_free(chunk->bools); /* the union's one pointer */
     mem_free(chunk->offsets);
@@ -141,6 +149,7 @@ static void finish_row(struct column *column, struct column_chunk *chunk, uint32
 {
     if (column->attribute.type == PDB_TYPE_TEXT || column->attribute.type == PDB_TYPE_TAGS)
         chunk->offsets[chunk->row_count + 1] = end;
+    if (chunk->fold.offsets != NULL) column_chunk_fold_release(chunk); /* now stale */
     chunk->row_count++;
 }
 
@@ -462,6 +471,12 @@ static int validate_chunk(const struct column_chunk *chunk, enum pdb_type type,
             }
         }
         if (type == PDB_TYPE_TEXT && chunk->offsets[rows] != chunk->text_bytes_size) return -1;
+        if (type == PDB_TYPE_TEXT && chunk->fold.offsets != NULL) {
+            const uint32_t *folded = chunk->fold.offsets;
+            if (folded[0] != 0 || folded[rows] != chunk->fold.bytes_size) return -1;
+            for (uint32_t row = 0; row < rows; row++)
+                if (folded[row] > folded[row + 1]) return -1;
+        }
         break;
     default: break;
     }

@@ -36,6 +36,12 @@
  * capacity so appends never reallocate them; the zone map (min/max over non-null values) is
  * exact for int, timestamp and float chunks, and for category chunks holds the smallest and
  * largest code; lane_base <= every non-null value, so lanes order rows as their values do.
+ *
+ * A text chunk may also carry its case-folded form (`fold`), which case-insensitive tests scan
+ * instead of the values: the fold of row i is fold.bytes[fold.offsets[i] .. fold.offsets[i +
+ * 1]). query/text_fold.c builds it on the first such test and the chunk owns it from then on;
+ * appending a row drops it. fold.offsets is the chunk's own `offsets` when folding kept every
+ * value's size (an all-ASCII chunk), else an array of row_count + 1 entries.
  */
 #ifndef PDB_COLUMN_COLUMN_H
 #define PDB_COLUMN_COLUMN_H
@@ -47,6 +53,13 @@
 #include "base/limits.h"
 #include "catalog/schema.h"
 #include "column/dictionary.h"
+
+/* A text chunk's case-folded values (see above); offsets == NULL: not built. */
+struct column_text_fold {
+    uint32_t *offsets;
+    char *bytes; /* NULL when every folded value is empty */
+    size_t bytes_size;
+};
 
 struct column_chunk {
     uint32_t row_count;
@@ -70,6 +83,7 @@ struct column_chunk {
     size_t text_bytes_size;
     size_t text_bytes_capacity;
     size_t tag_codes_capacity;
+    struct column_text_fold fold; /* text: see above */
     /* Zone map over non-null values; meaningful when null_count < row_count. Category chunks
      * keep their smallest and largest code in min_int/max_int. */
     int64_t min_int, max_int;
@@ -159,6 +173,8 @@ void column_clear_chunks(struct column *column);
 void column_move_chunks(struct column *to, struct column *from);
 /* Adds an initialised empty chunk at the end of the column; returns it or NULL. */
 struct column_chunk *column_add_chunk(struct column *column);
+/* Frees the chunk's case-folded form, if any (it is rebuilt on the next case-insensitive test). */
+void column_chunk_fold_release(struct column_chunk *chunk);
 /* Recomputes the zone map and null_count from the values (after decoding). */
 void column_chunk_refresh_summary(struct column_chunk *chunk, enum pdb_type type);
 

@@ -45,11 +45,6 @@ struct segment_scratch *segment_scratch_create(const struct segment *segment)
     size_t bitsets = 2u * (size_t)scratch->level_count + 3u;
     scratch->words = mem_alloc_aligned(64, bitsets * PDB_CHUNK_WORDS * sizeof(uint64_t));
     if (scratch->words == NULL) goto fail;
-    if (segment->fold_capacity > 0) {
-        scratch->fold_buffer = mem_alloc(segment->fold_capacity * sizeof(int32_t));
-        if (scratch->fold_buffer == NULL) goto fail;
-        scratch->fold_capacity = segment->fold_capacity;
-    }
     return scratch;
 fail:
     segment_scratch_destroy(scratch);
@@ -59,7 +54,6 @@ fail:
 void segment_scratch_destroy(struct segment_scratch *scratch)
 {
     if (scratch == NULL) return;
-    mem_free(scratch->fold_buffer);
     mem_free(scratch->words);
     mem_free(scratch);
 }
@@ -282,7 +276,6 @@ void segment_eval_chunk(const struct segment *segment, const struct table *table
 {
     assert(table == segment->prepared_table && chunk_index < table->chunk_count);
     assert(scratch->level_count >= segment->level_count);
-    assert(scratch->fold_capacity >= segment->fold_capacity);
     struct evaluation evaluation = {table, chunk_index, table_chunk_row_count(table, chunk_index),
                                     scratch, simd_kernels(), scratch->profile};
     eval_node(&evaluation, segment->root, 0, result_words, scratch_root_u(scratch));

@@ -2,13 +2,17 @@
  * String leaves: comparisons, BETWEEN, IN and STARTS/ENDS/CONTAINS (and their case-
  * insensitive forms) on text and category columns.
  *
- * Text is tested row by row on the chunk's offsets/bytes (an equality test compares sizes
- * first; case-insensitive tests fold each value into the scratch's buffer, never
- * allocating). Category is tested once per dictionary entry by segment_prepare into a
- * per-code match table; the chunk scan is then one lookup per row code (or one compare when
- * exactly one code matches), and a table with no or every code set decides the chunk at once.
- * Both scans are SIMD kernels (simd/simd.h); the table is allocated with the
- * SIMD_LOOKUP_TABLE_PADDING bytes their gathers read past the last entry.
+ * Text: STARTS/ENDS WITH and CONTAINS run the SIMD text kernels over the whole chunk
+ * (simd/simd.h: fixed-offset compares, a blob-wide substring search); their case-insensitive
+ * forms run the same kernels over the chunk's case-folded copy (query/text_fold.c, built by
+ * prepare the first time a column needs it, then kept with the loaded column) with the
+ * pattern the binder folded. Comparisons, BETWEEN and IN are tested row by row on the
+ * chunk's offsets/bytes (an equality test compares sizes first). Category is tested once per
+ * dictionary entry by segment_prepare into a per-code match table; the chunk scan is then one
+ * lookup per row code (or one compare when exactly one code matches), and a table with no or
+ * every code set decides the chunk at once. Both scans are SIMD kernels (simd/simd.h); the
+ * table is allocated with the SIMD_LOOKUP_TABLE_PADDING bytes their gathers read past the
+ * last entry.
  */
 #include <assert.h>
 #include <string.h>
@@ -17,6 +21,7 @@
 #include "base/status.h"
 #include "query/casefold.h"
 #include "query/query_internal.h"
+#include "query/text_fold.h"
 #include "simd/simd.h"
 
 /* Builds match_words from PREDICATE for rows [0, rows), with value/size bound per row. */
@@ -49,20 +54,45 @@ static bool equals(const char *value, uint32_t size, const char *wanted, uint32_
     return size == wanted_size && (size == 0 || memcmp(value, wanted, size) == 0);
 }
 
+static bool is_pattern_test(const struct string_test *test)
+{
+    return test->kind == STRING_TEST_STARTS || test->kind == STRING_TEST_ENDS ||
+           test->kind == STRING_TEST_CONTAINS;
+}
+
+/* STARTS/ENDS WITH, CONTAINS and their I-forms: one kernel call over the chunk. */
+static void text_pattern_match(const struct string_test *test, const struct column_chunk *chunk,
+                               uint64_t *match_words)
+{
+    const char *bytes = chunk->text_bytes;
+    const uint32_t *offsets = chunk->offsets;
+    if (test->case_insensitive) {
+        assert(chunk->fold.offsets != NULL); /* predicate_string_prepare built it */
+        bytes = chunk->fold.bytes;
+        offsets = chunk->fold.offsets;
+    }
+    const struct simd_kernels *kernels = simd_kernels();
+    void (*kernel)(const char *, const uint32_t *, uint32_t, const char *, uint32_t, uint64_t *) =
+        test->kind == STRING_TEST_STARTS ? kernels->text_starts
+        : test->kind == STRING_TEST_ENDS ? kernels->text_ends
+                                         : kernels->text_contains;
+    kernel(bytes != NULL ? bytes : "", offsets, chunk->row_count, test->pattern.data,
+           test->pattern.size, match_words);
+}
+
 static enum leaf_match text_match(const struct leaf *leaf, const struct column_chunk *chunk,
-                                  struct segment_scratch *scratch, uint64_t *match_words)
+                                  uint64_t *match_words)
 {
     const struct string_test *test = &leaf->string;
-    if (is_equality(test)) {
+    if (is_pattern_test(test)) {
+        text_pattern_match(test, chunk, match_words);
+    } else if (is_equality(test)) {
         const char *wanted = test->low.data;
         uint32_t wanted_size = test->low.size;
         TEXT_ROWS(chunk, match_words, equals(value, size, wanted, wanted_size));
     } else {
-        assert(!test->case_insensitive || scratch->fold_capacity >= leaf->prepared.fold_capacity);
-        int32_t *fold_buffer = scratch->fold_buffer;
-        size_t fold_capacity = scratch->fold_capacity;
-        TEXT_ROWS(chunk, match_words,
-                  string_test_match(test, value, size, fold_buffer, fold_capacity));
+        assert(!test->case_insensitive); /* only pattern tests fold */
+        TEXT_ROWS(chunk, match_words, string_test_match(test, value, size, NULL, 0));
     }
     query_bitset_clear_tail(match_words, chunk->row_count);
     return LEAF_MATCH_BITS;
@@ -96,7 +126,8 @@ enum leaf_match predicate_string_match(const struct leaf *leaf, const struct col
                                        struct segment_scratch *scratch, uint64_t *match_words)
 {
     if (leaf->type == PDB_TYPE_CATEGORY) return category_match(leaf, chunk, match_words);
-    return text_match(leaf, chunk, scratch, match_words);
+    (void)scratch; /* text folds ahead of evaluation (text_fold.c) */
+    return text_match(leaf, chunk, match_words);
 }
 
 void leaf_prepared_release(struct leaf *leaf)
@@ -121,30 +152,14 @@ static void summarise(struct leaf_prepared *prepared)
                                                            : CODE_TABLE_SOME;
 }
 
-static size_t longest_text_value(const struct column *column)
-{
-    uint32_t longest = 0;
-    for (uint32_t i = 0; i < column->chunk_count; i++) {
-        const struct column_chunk *chunk = &column->chunks[i];
-        for (uint32_t row = 0; row < chunk->row_count; row++) {
-            uint32_t size = chunk->offsets[row + 1] - chunk->offsets[row];
-            longest = size > longest ? size : longest;
-        }
-    }
-    return longest;
-}
-
-enum pdb_status predicate_string_prepare(struct leaf *leaf, const struct column *column,
+enum pdb_status predicate_string_prepare(struct leaf *leaf, struct column *column,
                                          struct pdb_error *error)
 {
     leaf_prepared_release(leaf);
     struct leaf_prepared *prepared = &leaf->prepared;
     const struct string_test *test = &leaf->string;
-    if (leaf->type == PDB_TYPE_TEXT) {
-        if (test->case_insensitive)
-            prepared->fold_capacity = casefold_capacity(longest_text_value(column));
-        return PDB_OK;
-    }
+    if (leaf->type == PDB_TYPE_TEXT)
+        return test->case_insensitive ? text_fold_column(column, error) : PDB_OK;
     const struct dictionary *dictionary = &column->dictionary;
     uint32_t entries = dictionary->entry_count;
     static_assert(PDB_DICTIONARY_ENTRIES_MAX <= INT32_MAX, "codes index lookup tables");

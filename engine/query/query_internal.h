@@ -86,7 +86,6 @@ struct leaf_prepared {
     enum code_table_summary summary;
     uint32_t single_code;
     uint32_t tags_needed; /* HAS ALL: listed tags (all present), or UINT32_MAX if one is absent */
-    size_t fold_capacity; /* text, case-insensitive: int32 units to fold the longest value */
 };
 
 /* How a leaf reads its chunks (chosen by plan.c at prepare time). */
@@ -158,7 +157,6 @@ struct segment {
     uint32_t attribute_count;
     /* segment_prepare */
     const struct table *prepared_table; /* the table evaluation must use */
-    size_t fold_capacity;               /* max over text case-insensitive leaves */
     uint64_t *plan_words;               /* plan.c: one chunk bitset for sampling (arena) */
     bool is_explained;                  /* segment_profile_count: estimate every leaf */
 };
@@ -167,9 +165,7 @@ struct segment_node_profile;
 
 struct segment_scratch {
     uint32_t level_count;
-    uint64_t *words;      /* (2 * level_count + 3) bitsets of PDB_CHUNK_WORDS */
-    int32_t *fold_buffer; /* case folding of text values */
-    size_t fold_capacity; /* int32 units */
+    uint64_t *words; /* (2 * level_count + 3) bitsets of PDB_CHUNK_WORDS */
     /* Explain mode only (segment_profile_count): per node_index counters and times; NULL
      * on the normal path, which then never reads a clock. */
     struct segment_node_profile *profile;
@@ -280,8 +276,9 @@ enum pdb_status plan_prepare(struct segment *segment, struct table *table,
                              struct pdb_error *error);
 const char *plan_access_name(enum access_path access);
 
-/* segment_prepare's per-leaf work; the previous state is released first. */
-enum pdb_status predicate_string_prepare(struct leaf *leaf, const struct column *column,
+/* segment_prepare's per-leaf work; the previous state is released first. A case-insensitive
+ * test on text builds the column's case-folded form (text_fold.h), kept with the column. */
+enum pdb_status predicate_string_prepare(struct leaf *leaf, struct column *column,
                                          struct pdb_error *error);
 enum pdb_status predicate_tags_prepare(struct leaf *leaf, const struct column *column,
                                        struct pdb_error *error);

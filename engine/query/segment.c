@@ -10,8 +10,9 @@
  *
  * A compiled segment owns one query arena (AST + bound tree) and the heap tables built by
  * prepare. segment_prepare rebuilds the leaf state on every call (it costs one pass over
- * each referenced dictionary, plus one over the value sizes of text columns under a
- * case-insensitive test), so it can never describe an older table than the one given.
+ * each referenced dictionary; a case-insensitive test on a text column folds the column's
+ * chunks the first time only, query/text_fold.c), so it can never describe an older table
+ * than the one given.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -214,10 +215,9 @@ enum pdb_status segment_prepare(struct segment *segment, struct table *table,
                              column->attribute.name, column->chunk_count, table->chunk_count);
         }
     }
-    size_t fold_capacity = 0;
     for (uint32_t i = 0; i < segment->leaf_count; i++) {
         struct leaf *leaf = segment->leaves[i];
-        const struct column *column = table->columns[leaf->attribute_index];
+        struct column *column = table->columns[leaf->attribute_index];
         if (column->attribute.type != leaf->type) {
             segment->prepared_table = NULL;
             return error_set(error, PDB_ERR_USAGE,
@@ -232,10 +232,7 @@ enum pdb_status segment_prepare(struct segment *segment, struct table *table,
             segment->prepared_table = NULL;
             return status;
         }
-        if (leaf->prepared.fold_capacity > fold_capacity)
-            fold_capacity = leaf->prepared.fold_capacity;
     }
-    segment->fold_capacity = fold_capacity;
     enum pdb_status status = plan_prepare(segment, table, error);
     if (status != PDB_OK) {
         segment->prepared_table = NULL;

@@ -23,6 +23,7 @@
 #define SIMD_SUFFIX si256
 #define SIMD_TEMPLATE_LEVEL SIMD_LEVEL_AVX2
 #define SIMD_TEMPLATE_TABLE simd_kernels_avx2_table
+#define SIMD_TEMPLATE_TEXT simd_text_avx2
 
 /* ---- Lane masks into bits -------------------------------------------------------------------- */
 

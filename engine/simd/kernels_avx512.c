@@ -21,6 +21,7 @@
 #define SIMD_SUFFIX si512
 #define SIMD_TEMPLATE_LEVEL SIMD_LEVEL_AVX512
 #define SIMD_TEMPLATE_TABLE simd_kernels_avx512_table
+#define SIMD_TEMPLATE_TEXT simd_text_avx512
 
 /* ---- Ranges: (v - base) <= width, unsigned --------------------------------------------------- */
 

@@ -131,4 +131,4 @@ static uint64_t sum_u64(const uint64_t *v, size_t count)
     return total;
 }
 
-const struct simd_kernels simd_kernels_scalar_table = SIMD_KERNELS_TABLE(SIMD_LEVEL_SCALAR);
+const struct simd_kernels simd_kernels_scalar_table = SIMD_KERNELS_TABLE(SIMD_LEVEL_SCALAR, simd_text_scalar);

@@ -6,7 +6,8 @@
  *   SIMD_VECTOR_BYTES (32 or 64), SIMD_VECTOR (the integer vector type) and SIMD_PREFIX,
  *   SIMD_SUFFIX (_mm256_ and si256, or _mm512_ and si512): the whole-vector operations
  *   below are those intrinsics by name;
- *   SIMD_TEMPLATE_LEVEL, SIMD_TEMPLATE_TABLE: the level and the name of its table;
+ *   SIMD_TEMPLATE_LEVEL, SIMD_TEMPLATE_TABLE, SIMD_TEMPLATE_TEXT: the level, the name of its
+ *   table and the prefix of its text kernels (text_<level>.c);
  *   SIMD_IN_BROADCAST_MAX_32: see below;
  *   vector_from_128 (a 128-bit value in every 128-bit lane), vector_sum64 (the sum of the
  *   64-bit lanes), vector_select_by_top_bit (per byte: b where the selector byte's top bit is
@@ -370,4 +371,5 @@ static uint64_t sum_u64(const uint64_t *v, size_t count)
     return sum;
 }
 
-const struct simd_kernels SIMD_TEMPLATE_TABLE = SIMD_KERNELS_TABLE(SIMD_TEMPLATE_LEVEL);
+const struct simd_kernels SIMD_TEMPLATE_TABLE =
+    SIMD_KERNELS_TABLE(SIMD_TEMPLATE_LEVEL, SIMD_TEMPLATE_TEXT);

@@ -7,8 +7,14 @@
  * and beyond `count` in the last word 0, nothing after it. Bitset kernels combine or count
  * chunk bitsets of `words` (<= SIMD_BITSET_WORDS_MAX) 64-bit words. Kernels read only the
  * memory they are given (values[0 .. count), set[0 .. set_count), table[0 .. entries +
- * SIMD_LOOKUP_TABLE_PADDING)), never allocate and never fail; pointers are borrowed for the
- * call and need no alignment.
+ * SIMD_LOOKUP_TABLE_PADDING), the text bytes below), never allocate and never fail; pointers
+ * are borrowed for the call and need no alignment.
+ *
+ * Text kernels test the `count` strings of one text chunk: string i is bytes[offsets[i] ..
+ * offsets[i + 1]) (offsets non-decreasing, so the strings are one contiguous blob), and bit i
+ * says whether it starts with, ends with or contains pattern[0 .. pattern_size). A match never
+ * spans two strings; an empty pattern matches every string, the empty one included. They read
+ * only bytes[offsets[0] .. offsets[count]), offsets[0 .. count] and the pattern.
  *
  * simd_kernels() is the table the engine uses: the best level the CPU and OS support, chosen
  * once, or the level named by PROFILEDB_SIMD=scalar|avx2|avx512 (tests and benchmarks run every
@@ -83,6 +89,13 @@ struct simd_kernels {
     uint64_t (*bitset_count)(const uint64_t *words_in, uint32_t words);
     /* popcount(a & b), writing nothing. */
     uint64_t (*bitset_and_count)(const uint64_t *a, const uint64_t *b, uint32_t words);
+    /* Text (see the top of this file): */
+    void (*text_starts)(const char *bytes, const uint32_t *offsets, uint32_t count,
+                        const char *pattern, uint32_t pattern_size, uint64_t *out);
+    void (*text_ends)(const char *bytes, const uint32_t *offsets, uint32_t count,
+                      const char *pattern, uint32_t pattern_size, uint64_t *out);
+    void (*text_contains)(const char *bytes, const uint32_t *offsets, uint32_t count,
+                          const char *pattern, uint32_t pattern_size, uint64_t *out);
     /* The memory-bandwidth yardstick for benchmarks: v[0] + ... + v[count - 1] modulo 2^64. */
     uint64_t (*sum_u64)(const uint64_t *v, size_t count);
 };
