@@ -1,7 +1,10 @@
 /*
  * Single profiles: reading every attribute of one row into an owned pdb_profile, and
- * finding a row by an identifier value (through the segment engine: `attr = 'key'`).
- * A deleted (tombstoned) profile is not found by either.
+ * finding a row by a key value. Attributes flagged `identifier` are looked up in a hash index
+ * (index/identifier_index.h) built on the first find from the loaded column and extended by
+ * the rows later ingests append on this handle; other text, category and int attributes are
+ * found through the segment engine (`attr = 'key'`, a scan). A deleted (tombstoned) profile
+ * is not found by either.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include "base/buffer.h"
 #include "base/status.h"
 #include "db/db_internal.h"
+#include "index/identifier_index.h"
 #include "index/index_bitmap.h"
 #include "ingest/value_parse.h"
 #include "query/segment.h"
@@ -157,6 +161,78 @@ static bool remember_first(void *context, uint32_t row_id)
     return false;
 }
 
+void db_identifier_indexes_destroy(struct pdb_db *db)
+{
+    if (db->identifier_indexes == NULL) return;
+    for (uint32_t a = 0; a < db->schema.attribute_count; a++)
+        identifier_index_destroy(db->identifier_indexes[a]);
+    mem_free(db->identifier_indexes);
+    db->identifier_indexes = NULL;
+}
+
+/* The index of identifier attribute `index`, built or extended to every row of the handle's
+ * snapshot; *column_out is the loaded column it reads keys from. */
+static enum pdb_status identifier_index_for(struct pdb_db *db, uint32_t attribute_index,
+                                            const struct identifier_index **index_out,
+                                            const struct column **column_out,
+                                            struct pdb_error *error)
+{
+    const struct column *column;
+    enum pdb_status status = table_column(&db->table, attribute_index, &column, error);
+    if (status != PDB_OK) return status;
+    if (db->identifier_indexes == NULL) {
+        db->identifier_indexes = mem_calloc(db->schema.attribute_count, sizeof *db->identifier_indexes);
+        if (db->identifier_indexes == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    }
+    struct identifier_index **slot = &db->identifier_indexes[attribute_index];
+    if (*slot != NULL && identifier_index_row_count(*slot) > db->table.row_count) {
+        identifier_index_destroy(*slot); /* cannot happen while rows are append-only */
+        *slot = NULL;
+    }
+    if (*slot == NULL) {
+        status = identifier_index_create(column->attribute.type, NULL, slot, error);
+        if (status != PDB_OK) return status;
+    }
+    if (identifier_index_row_count(*slot) < db->table.row_count) {
+        status = identifier_index_extend(*slot, column, db->table.row_count, error);
+        if (status != PDB_OK) {
+            identifier_index_destroy(*slot);
+            *slot = NULL;
+            error_prefix(error, "indexing '%s': ", column->attribute.name);
+            return status;
+        }
+    }
+    *index_out = *slot;
+    *column_out = column;
+    return PDB_OK;
+}
+
+static enum pdb_status find_indexed(struct pdb_db *db, const struct attribute *info,
+                                    uint32_t attribute_index, const char *key,
+                                    uint32_t *row_id_out, struct pdb_error *error)
+{
+    const struct identifier_index *index = NULL;
+    const struct column *column = NULL;
+    unsigned char buffer[IDENTIFIER_KEY_INT_SIZE];
+    const void *key_data = key;
+    size_t key_size = strlen(key);
+    if (info->type == PDB_TYPE_INT) {
+        int64_t value;
+        const char *reason = value_parse_int(key, key_size, &value);
+        if (reason != NULL)
+            return error_set(error, PDB_ERR_USAGE, "key '%s' for int attribute '%s': %s", key, info->name, reason);
+        key_data = identifier_key_int(value, buffer);
+        key_size = IDENTIFIER_KEY_INT_SIZE;
+    }
+    enum pdb_status status = identifier_index_for(db, attribute_index, &index, &column, error);
+    if (status != PDB_OK) return status;
+    uint32_t found = identifier_index_find(index, column, key_data, key_size);
+    if (found == IDENTIFIER_INDEX_NO_ROW)
+        return error_set(error, PDB_ERR_NOT_FOUND, "no profile has %s = '%s'", info->name, key);
+    *row_id_out = found;
+    return PDB_OK;
+}
+
 enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const char *key,
                                  uint32_t *row_id_out, struct pdb_error *error)
 {
@@ -169,6 +245,10 @@ enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const
                          suggestion ? "'?)" : "");
     }
     const struct attribute *info = &db->schema.attributes[index];
+    bool is_key_type = info->type == PDB_TYPE_INT || info->type == PDB_TYPE_TEXT ||
+                       info->type == PDB_TYPE_CATEGORY;
+    if (is_key_type && (info->flags & PDB_FLAG_IDENTIFIER) != 0)
+        return find_indexed(db, info, (uint32_t)index, key, row_id_out, error);
     struct buffer text;
     buffer_init(&text);
     enum pdb_status status = PDB_OK;
