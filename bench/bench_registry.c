@@ -55,6 +55,7 @@ uint32_t bench_registry_build(void)
     bench_bitmaps_register();
     bench_decode_register();
     bench_segments_register();
+    bench_profiles_register();
     return case_count;
 }
 
