@@ -176,6 +176,24 @@ static enum pdb_status decode(const char *path, const uint8_t *data, size_t size
     return PDB_OK;
 }
 
+enum pdb_status segment_file_decode(const char *path, const uint8_t *data, size_t size,
+                                    struct saved_segments *set_out, struct pdb_error *error)
+{
+    struct saved_segments set = {0, NULL};
+    uint32_t count = size >= HEADER_SIZE ? read_u32(data + 12) : 0;
+    if (count > 0 && count <= PDB_SAVED_SEGMENTS_MAX) {
+        set.entries = mem_calloc(count, sizeof *set.entries);
+        if (set.entries == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading %s", path);
+    }
+    enum pdb_status status = decode(path, data, size, &set, error);
+    if (status != PDB_OK) {
+        saved_segments_deinit(&set);
+        return status;
+    }
+    *set_out = set;
+    return PDB_OK;
+}
+
 enum pdb_status segment_file_read(const char *path, struct saved_segments *set_out,
                                   struct pdb_error *error)
 {
@@ -187,23 +205,9 @@ enum pdb_status segment_file_read(const char *path, struct saved_segments *set_o
         return PDB_OK;
     }
     if (status != PDB_OK) return status;
-    struct saved_segments set = {0, NULL};
-    uint32_t count = size >= HEADER_SIZE ? read_u32(data + 12) : 0;
-    if (count > 0 && count <= PDB_SAVED_SEGMENTS_MAX) {
-        set.entries = mem_calloc(count, sizeof *set.entries);
-        if (set.entries == NULL) {
-            mem_free(data);
-            return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading %s", path);
-        }
-    }
-    status = decode(path, data, size, &set, error);
+    status = segment_file_decode(path, data, size, set_out, error);
     mem_free(data);
-    if (status != PDB_OK) {
-        saved_segments_deinit(&set);
-        return status;
-    }
-    *set_out = set;
-    return PDB_OK;
+    return status;
 }
 
 enum pdb_status segment_file_write(const char *path, const struct saved_segments *set,

@@ -57,6 +57,11 @@ const char *segment_name_check(const char *name, size_t size);
 enum pdb_status segment_file_read(const char *path, struct saved_segments *set_out,
                                   struct pdb_error *error);
 
+/* Checks and decodes a whole file's bytes data[0..size) (named `path` in messages) into
+ * *set_out (owned). The reader behind segment_file_read; a fuzz target's entry point. */
+enum pdb_status segment_file_decode(const char *path, const uint8_t *data, size_t size,
+                                    struct saved_segments *set_out, struct pdb_error *error);
+
 /* Writes `set` to `path` atomically and durably (temp file, fsync, rename, fsync dir). */
 enum pdb_status segment_file_write(const char *path, const struct saved_segments *set,
                                    struct pdb_error *error);
