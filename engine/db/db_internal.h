@@ -55,10 +55,13 @@ struct pdb_db {
                                             first parallel step, and for thread_count 1 */
     struct pdb_query_timing query_timing; /* of the last segment count or ids */
     bool is_write_failed; /* an fsync failed after a commit point: no more writes (STYLE) */
-    /* Identifier hash indexes (index/identifier_index.h), one per identifier attribute, NULL
-     * until pdb_profile_find first needs it; extended to the rows an ingest appended. The
-     * array has schema.attribute_count entries (NULL until the first index). */
-    struct identifier_index **identifier_indexes;
+    /* Per attribute (schema.attribute_count entries; NULL until the first find on an
+     * identifier): its hash index (index/identifier_index.h) once built, extended to the rows
+     * an ingest appended on the next find, and how many finds it has served. */
+    struct db_identifier {
+        struct identifier_index *index;
+        uint32_t find_count;
+    } *identifiers;
     /* Saved segments as last read from SEGMENTS, and that file's identity then, so a change
      * by another handle is seen by the next compile. */
     struct saved_segments saved;
@@ -135,6 +138,10 @@ struct thread_pool *db_thread_pool(struct pdb_db *db);
 /* Takes DB/LOCK exclusively without waiting: *fd_out holds it until closed. PDB_ERR_LOCKED
  * when another process writes. */
 enum pdb_status db_lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error);
+
+/* pdb_profile_find answers the first finds on an identifier attribute by a scan and builds
+ * the attribute's index at this many (one-shot lookups, like the CLI's, skip the build). */
+#define DB_IDENTIFIER_INDEX_AFTER_FINDS 2u
 
 /* Frees every identifier index (pdb_db_close; a writer that rewrites existing rows). */
 void db_identifier_indexes_destroy(struct pdb_db *db);

@@ -1,10 +1,11 @@
 /*
  * Single profiles: reading every attribute of one row into an owned pdb_profile, and
  * finding a row by a key value. Attributes flagged `identifier` are looked up in a hash index
- * (index/identifier_index.h) built on the first find from the loaded column and extended by
- * the rows later ingests append on this handle; other text, category and int attributes are
- * found through the segment engine (`attr = 'key'`, a scan). A deleted (tombstoned) profile
- * is not found by either.
+ * (index/identifier_index.h) built from the loaded column on the second find of the attribute
+ * (or by pdb_profile_index) and extended by the rows later ingests append on this handle; the
+ * first find, and finds on other text, category and int attributes, go through the segment
+ * engine (`attr = 'key'`, a scan), which is cheaper for a single lookup than a build. A
+ * deleted (tombstoned) profile is not found by either.
  */
 #include <stdio.h>
 #include <string.h>
@@ -163,11 +164,20 @@ static bool remember_first(void *context, uint32_t row_id)
 
 void db_identifier_indexes_destroy(struct pdb_db *db)
 {
-    if (db->identifier_indexes == NULL) return;
+    if (db->identifiers == NULL) return;
     for (uint32_t a = 0; a < db->schema.attribute_count; a++)
-        identifier_index_destroy(db->identifier_indexes[a]);
-    mem_free(db->identifier_indexes);
-    db->identifier_indexes = NULL;
+        identifier_index_destroy(db->identifiers[a].index);
+    mem_free(db->identifiers);
+    db->identifiers = NULL;
+}
+
+/* The identifier state of every attribute, allocated on first use. */
+static enum pdb_status identifiers_of(struct pdb_db *db, struct pdb_error *error)
+{
+    if (db->identifiers != NULL) return PDB_OK;
+    db->identifiers = mem_calloc(db->schema.attribute_count, sizeof *db->identifiers);
+    if (db->identifiers == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    return PDB_OK;
 }
 
 /* The index of identifier attribute `index`, built or extended to every row of the handle's
@@ -180,11 +190,8 @@ static enum pdb_status identifier_index_for(struct pdb_db *db, uint32_t attribut
     const struct column *column;
     enum pdb_status status = table_column(&db->table, attribute_index, &column, error);
     if (status != PDB_OK) return status;
-    if (db->identifier_indexes == NULL) {
-        db->identifier_indexes = mem_calloc(db->schema.attribute_count, sizeof *db->identifier_indexes);
-        if (db->identifier_indexes == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
-    }
-    struct identifier_index **slot = &db->identifier_indexes[attribute_index];
+    if ((status = identifiers_of(db, error)) != PDB_OK) return status;
+    struct identifier_index **slot = &db->identifiers[attribute_index].index;
     if (*slot != NULL && identifier_index_row_count(*slot) > db->table.row_count) {
         identifier_index_destroy(*slot); /* cannot happen while rows are append-only */
         *slot = NULL;
@@ -233,10 +240,10 @@ static enum pdb_status find_indexed(struct pdb_db *db, const struct attribute *i
     return PDB_OK;
 }
 
-enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const char *key,
-                                 uint32_t *row_id_out, struct pdb_error *error)
+/* The attribute called `attribute`, or NOT_FOUND with a suggestion. */
+static enum pdb_status resolve(struct pdb_db *db, const char *attribute, uint32_t *index_out,
+                               struct pdb_error *error)
 {
-    if (attribute == NULL || key == NULL) return error_set(error, PDB_ERR_USAGE, "attribute and key are required");
     int32_t index = schema_find(&db->schema, attribute, strlen(attribute));
     if (index < 0) {
         const char *suggestion = schema_suggest(&db->schema, attribute, strlen(attribute));
@@ -244,14 +251,50 @@ enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const
                          suggestion ? " (did you mean '" : "", suggestion ? suggestion : "",
                          suggestion ? "'?)" : "");
     }
-    const struct attribute *info = &db->schema.attributes[index];
+    *index_out = (uint32_t)index;
+    return PDB_OK;
+}
+
+static bool is_indexable(const struct attribute *info)
+{
     bool is_key_type = info->type == PDB_TYPE_INT || info->type == PDB_TYPE_TEXT ||
                        info->type == PDB_TYPE_CATEGORY;
-    if (is_key_type && (info->flags & PDB_FLAG_IDENTIFIER) != 0)
-        return find_indexed(db, info, (uint32_t)index, key, row_id_out, error);
+    return is_key_type && (info->flags & PDB_FLAG_IDENTIFIER) != 0;
+}
+
+enum pdb_status pdb_profile_index(struct pdb_db *db, const char *attribute, struct pdb_error *error)
+{
+    if (db == NULL || attribute == NULL) return error_set(error, PDB_ERR_USAGE, "database and attribute are required");
+    uint32_t index;
+    enum pdb_status status = resolve(db, attribute, &index, error);
+    if (status != PDB_OK) return status;
+    const struct attribute *info = &db->schema.attributes[index];
+    if (!is_indexable(info)) {
+        return error_set(error, PDB_ERR_USAGE, "attribute '%s' (%s) is not a text, category or int "
+                         "attribute flagged identifier", info->name, pdb_type_name(info->type));
+    }
+    const struct identifier_index *built;
+    const struct column *column;
+    return identifier_index_for(db, index, &built, &column, error);
+}
+
+enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const char *key,
+                                 uint32_t *row_id_out, struct pdb_error *error)
+{
+    if (attribute == NULL || key == NULL) return error_set(error, PDB_ERR_USAGE, "attribute and key are required");
+    uint32_t index;
+    enum pdb_status status = resolve(db, attribute, &index, error);
+    if (status != PDB_OK) return status;
+    const struct attribute *info = &db->schema.attributes[index];
+    if (is_indexable(info)) {
+        if ((status = identifiers_of(db, error)) != PDB_OK) return status;
+        struct db_identifier *identifier = &db->identifiers[index];
+        if (identifier->find_count < UINT32_MAX) identifier->find_count++;
+        if (identifier->index != NULL || identifier->find_count >= DB_IDENTIFIER_INDEX_AFTER_FINDS)
+            return find_indexed(db, info, index, key, row_id_out, error);
+    }
     struct buffer text;
     buffer_init(&text);
-    enum pdb_status status = PDB_OK;
     if (info->type == PDB_TYPE_INT) {
         int64_t value;
         const char *reason = value_parse_int(key, strlen(key), &value);

@@ -343,16 +343,25 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
 
 /* Finds the profile whose attribute `attribute` (text, category or int) equals `key` exactly;
  * for an int attribute `key` is a decimal integer ("-42"; PDB_ERR_USAGE if it is not).
- * PDB_ERR_NOT_FOUND if none; if several match, the lowest row id is returned. Attributes
- * flagged `identifier` are looked up in a hash index (about a microsecond per call), built on
- * the handle's first find for that attribute from its loaded column (a one-time pass over the
- * rows: ~1 s and ~16 MiB per million distinct values, kept until pdb_db_close) and extended
- * on the next find after an ingest on this handle appended rows; other attributes are
- * scanned. Errors: PDB_ERR_NOT_FOUND (attribute unknown, with a suggestion; or no match),
- * PDB_ERR_USAGE (a bool, float, timestamp or tags attribute), PDB_ERR_NO_MEMORY, and those of
- * loading the column (PDB_ERR_IO, PDB_ERR_CORRUPT). */
+ * PDB_ERR_NOT_FOUND if none; if several match, the lowest row id is returned. On an attribute
+ * flagged `identifier` the second and later finds on a handle use a hash index (about a
+ * microsecond per call), built on the second find from the loaded column (a one-time pass:
+ * ~1 s and up to 16 MiB per million distinct values, kept until pdb_db_close) or earlier by
+ * pdb_profile_index, and extended on the next find after an ingest on this handle appended
+ * rows; the first find, and finds on other attributes, scan the column (a single lookup costs
+ * less than a build). Errors: PDB_ERR_NOT_FOUND (attribute unknown, with a suggestion; or no
+ * match), PDB_ERR_USAGE (a bool, float, timestamp or tags attribute), PDB_ERR_NO_MEMORY, and
+ * those of loading the column (PDB_ERR_IO, PDB_ERR_CORRUPT). */
 enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const char *key,
                                  uint32_t *row_id_out, struct pdb_error *error);
+
+/* Builds (or extends to every row) the hash index of identifier attribute `attribute` now, so
+ * that every later pdb_profile_find on it is a probe: a server calls it for each identifier at
+ * start. Errors: PDB_ERR_NOT_FOUND (unknown attribute), PDB_ERR_USAGE (not a text, category
+ * or int attribute flagged identifier), PDB_ERR_NO_MEMORY, PDB_ERR_LIMIT, and those of loading
+ * the column. */
+enum pdb_status pdb_profile_index(struct pdb_db *db, const char *attribute,
+                                  struct pdb_error *error);
 
 uint32_t pdb_profile_row_id(const struct pdb_profile *profile);
 /* Fills *value for attribute `attribute_index`; borrowed until pdb_profile_destroy. */

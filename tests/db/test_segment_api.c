@@ -1,8 +1,8 @@
 /*
  * Tests for the engine-side APIs of the server (issue #5) through the public header:
- * pdb_profile_find through the identifier hash index (lowest id for duplicates, NOT_FOUND,
- * int keys, consistency after an append on the same handle and across chunks; the index
- * agrees with the segment scan), pdb_segment_breakdown (category, bool, tags, NULLs, order,
+ * pdb_profile_find through the identifier hash index and pdb_profile_index (lowest id for
+ * duplicates, NOT_FOUND, int keys, consistency after an append on the same handle and across
+ * chunks; the index agrees with the segment scan), pdb_segment_breakdown (category, bool, tags, NULLs, order,
  * limit, against counts of the equivalent segments, every thread count), pdb_segment_overlap
  * (against counts of the AND of each pair), and saved segments (same count as the inline text,
  * nesting, cycles, dropped-then-used, persistence across reopen, another handle's change seen,
@@ -112,6 +112,7 @@ static bool first_id(void *context, uint32_t row_id)
 Test(segment_api, find_by_identifier_returns_the_lowest_id)
 {
     struct pdb_db *db = create_with_rows(70000); /* two chunks */
+    cr_assert_eq(find(db, "id", "K42"), 42u); /* the first find scans, the next ones probe */
     cr_assert_eq(find(db, "id", "K42"), 42u);
     cr_assert_eq(find(db, "id", "K4999"), 4999u);
     cr_assert_eq(find(db, "num", "-99"), 1u);
@@ -148,7 +149,12 @@ Test(segment_api, find_sees_rows_appended_on_the_same_handle)
     struct pdb_db *db = create_with_rows(3000);
     struct pdb_error error = {0};
     uint32_t row;
-    cr_assert_eq(find(db, "id", "K10"), 10u); /* builds the index */
+    cr_assert_eq(pdb_profile_index(db, "id", &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_profile_index(db, "num", &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_profile_index(db, "n", &error), PDB_ERR_USAGE, "not an identifier");
+    cr_assert_eq(pdb_profile_index(db, "t", &error), PDB_ERR_USAGE);
+    cr_assert_eq(pdb_profile_index(db, "idd", &error), PDB_ERR_NOT_FOUND);
+    cr_assert_eq(find(db, "id", "K10"), 10u);
     cr_assert_eq(pdb_profile_find(db, "id", "K4000", &row, &error), PDB_ERR_NOT_FOUND);
     cr_assert_eq(pdb_profile_find(db, "plain", "P66000", &row, &error), PDB_ERR_NOT_FOUND);
     char csv[320];
