@@ -1,7 +1,9 @@
 /*
  * Identifier indexes (see identifier_index.h): an open-addressing table of {row_id, tag}
- * slots, linear probing, grown to twice its size when more than 3/4 full. Growing re-places
- * the slots by their tag alone (the home slot is tag & mask), so it never reads the column.
+ * slots, linear probing, at most 3/4 full. An extend grows the table once, up front, to fit
+ * every new row as a new key (a category: at most its dictionary), re-placing the slots by
+ * their tag alone (the home slot is tag & mask), so growing never reads the column; it then
+ * inserts in batches whose home slots are prefetched together.
  *
  * row_key() is the one place that reads a column chunk's values (through column.h's accessors);
  * everything else sees a key as bytes.
@@ -109,13 +111,10 @@ void identifier_index_destroy(struct identifier_index *index)
     mem_free(index);
 }
 
-static enum pdb_status grow(struct identifier_index *index, struct pdb_error *error)
+/* Re-places every slot into a table of slot_count slots (by tag alone). */
+static enum pdb_status resize(struct identifier_index *index, uint64_t slot_count,
+                              struct pdb_error *error)
 {
-    uint64_t slot_count = index->slot_count * 2;
-    if (slot_count > PDB_IDENTIFIER_INDEX_SLOTS_MAX) {
-        return error_set(error, PDB_ERR_LIMIT, "identifier index: more than %llu distinct keys",
-                         (unsigned long long)(PDB_IDENTIFIER_INDEX_SLOTS_MAX / 4 * 3));
-    }
     struct identifier_slot *slots = slots_create(slot_count);
     if (slots == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory growing an identifier index to %llu slots", (unsigned long long)slot_count);
     uint64_t mask = slot_count - 1;
@@ -132,6 +131,40 @@ static enum pdb_status grow(struct identifier_index *index, struct pdb_error *er
     return PDB_OK;
 }
 
+/* Grows the table (once) so that `key_count` keys fit under the 3/4 load limit. */
+static enum pdb_status reserve(struct identifier_index *index, uint64_t key_count,
+                               struct pdb_error *error)
+{
+    uint64_t slot_count = index->slot_count;
+    while (key_count * 4 > slot_count * 3 && slot_count <= PDB_IDENTIFIER_INDEX_SLOTS_MAX) slot_count *= 2;
+    if (slot_count > PDB_IDENTIFIER_INDEX_SLOTS_MAX) {
+        return error_set(error, PDB_ERR_LIMIT, "identifier index: more than %llu distinct keys",
+                         (unsigned long long)(PDB_IDENTIFIER_INDEX_SLOTS_MAX / 4 * 3));
+    }
+    return slot_count == index->slot_count ? PDB_OK : resize(index, slot_count, error);
+}
+
+/* Inserts row_id under tag unless an earlier row has its key. */
+static void insert(struct identifier_index *index, const struct column *column, uint32_t row_id,
+                   uint32_t tag, const void *key, size_t size)
+{
+    uint64_t mask = index->slot_count - 1;
+    for (uint64_t at = tag & mask;; at = (at + 1) & mask) {
+        struct identifier_slot *slot = &index->slots[at];
+        if (slot->row_id == IDENTIFIER_INDEX_NO_ROW) {
+            slot->row_id = row_id;
+            slot->tag = tag;
+            index->key_count++;
+            return;
+        }
+        if (slot->tag == tag && row_has_key(column, slot->row_id, key, size)) return; /* lowest stays */
+    }
+}
+
+/* Rows are hashed this many at a time and their home slots prefetched before any is
+ * inserted, so the cache misses of a batch overlap. */
+#define INSERT_BATCH 16u
+
 enum pdb_status identifier_index_extend(struct identifier_index *index,
                                         const struct column *column, uint64_t row_count,
                                         struct pdb_error *error)
@@ -147,36 +180,29 @@ enum pdb_status identifier_index_extend(struct identifier_index *index,
                          (unsigned long long)row_count, (unsigned long long)column_row_count(column),
                          (unsigned long long)index->row_count);
     }
-    unsigned char buffer[IDENTIFIER_KEY_INT_SIZE];
-    for (uint64_t r = index->row_count; r < row_count; r++) {
-        uint32_t row_id = (uint32_t)r;
-        size_t size;
-        const void *key = row_key(column, row_id, buffer, &size);
-        if (key == NULL) continue;
-        if ((index->key_count + 1) * 4 > index->slot_count * 3) {
-            enum pdb_status status = grow(index, error);
-            if (status != PDB_OK) {
-                index->row_count = r;
-                return status;
-            }
-        }
-        uint32_t tag = (uint32_t)index->hash(key, size);
+    /* Room for every new key at once: identifiers are mostly distinct, and a category has no
+     * more keys than dictionary entries. */
+    uint64_t new_keys = row_count - index->row_count;
+    if (index->type == PDB_TYPE_CATEGORY && new_keys > column->dictionary.entry_count)
+        new_keys = column->dictionary.entry_count;
+    enum pdb_status status = reserve(index, index->key_count + new_keys, error);
+    if (status != PDB_OK) return status;
+    unsigned char buffers[INSERT_BATCH][IDENTIFIER_KEY_INT_SIZE];
+    const void *keys[INSERT_BATCH];
+    size_t sizes[INSERT_BATCH];
+    uint32_t tags[INSERT_BATCH];
+    for (uint64_t first = index->row_count; first < row_count; first += INSERT_BATCH) {
+        uint32_t batch = row_count - first < INSERT_BATCH ? (uint32_t)(row_count - first) : INSERT_BATCH;
         uint64_t mask = index->slot_count - 1;
-        uint64_t at = tag & mask;
-        bool is_new = true;
-        for (;;) {
-            struct identifier_slot *slot = &index->slots[at];
-            if (slot->row_id == IDENTIFIER_INDEX_NO_ROW) break;
-            if (slot->tag == tag && row_has_key(column, slot->row_id, key, size)) {
-                is_new = false; /* an earlier row has it: the lowest id stays */
-                break;
-            }
-            at = (at + 1) & mask;
+        for (uint32_t i = 0; i < batch; i++) {
+            keys[i] = row_key(column, (uint32_t)(first + i), buffers[i], &sizes[i]);
+            if (keys[i] == NULL) continue;
+            tags[i] = (uint32_t)index->hash(keys[i], sizes[i]);
+            __builtin_prefetch(&index->slots[tags[i] & mask], 1);
         }
-        if (!is_new) continue;
-        index->slots[at].row_id = row_id;
-        index->slots[at].tag = tag;
-        index->key_count++;
+        for (uint32_t i = 0; i < batch; i++) {
+            if (keys[i] != NULL) insert(index, column, (uint32_t)(first + i), tags[i], keys[i], sizes[i]);
+        }
     }
     index->row_count = row_count;
     return PDB_OK;
