@@ -1,8 +1,9 @@
 /*
  * Tests for index/identifier_index.c: text, category and int keys over several chunks; the
  * lowest row wins for duplicates; NULL rows are not indexed; missing keys; every key hashing
- * to the same value (a constant hash) still finds exactly its row; appending rows and
- * extending the index; growth from the initial table size; wrong types; validate catching an
+ * to the same value (a constant hash) still finds exactly its row; duplicates inside one
+ * insert batch; appending rows and extending the index (growing the table); a category
+ * index sized by its dictionary; wrong types; validate catching an
  * index that no longer matches its column.
  */
 #include <criterion/criterion.h>
@@ -131,12 +132,33 @@ Test(identifier_index, int_and_category_keys)
     cr_assert_eq(find_text(category_index, categories, "c36"), 36u);
     cr_assert_eq(find_text(category_index, categories, "c37"), IDENTIFIER_INDEX_NO_ROW);
     cr_assert_eq(identifier_index_key_count(category_index), 37u);
+    cr_assert_lt(identifier_index_memory_size(category_index), 16384u, "sized by the dictionary, not the rows");
     cr_assert_eq(identifier_index_validate(int_index, ints), 0);
     cr_assert_eq(identifier_index_validate(category_index, categories), 0);
     identifier_index_destroy(int_index);
     identifier_index_destroy(category_index);
     column_destroy(ints);
     column_destroy(categories);
+}
+
+Test(identifier_index, duplicates_inside_one_insert_batch_keep_the_first)
+{
+    struct column *column = make_column(PDB_TYPE_TEXT);
+    for (uint32_t r = 0; r < 1000; r++) {
+        char key[16];
+        int size = snprintf(key, sizeof key, "d%u", r / 3); /* rows 3k, 3k+1, 3k+2 share a key */
+        cr_assert_eq(column_append_string(column, key, (size_t)size, NULL), PDB_OK);
+    }
+    struct identifier_index *index = build(column, NULL);
+    cr_assert_eq(identifier_index_key_count(index), 334u);
+    for (uint32_t k = 0; k < 334; k++) {
+        char key[16];
+        snprintf(key, sizeof key, "d%u", k);
+        cr_assert_eq(find_text(index, column, key), 3 * k, "%s", key);
+    }
+    cr_assert_eq(identifier_index_validate(index, column), 0);
+    identifier_index_destroy(index);
+    column_destroy(column);
 }
 
 Test(identifier_index, wrong_types_are_refused)
