@@ -6,7 +6,7 @@
  * limit, against counts of the equivalent segments, every thread count), pdb_segment_overlap
  * (against counts of the AND of each pair), and saved segments (same count as the inline text,
  * nesting, cycles, dropped-then-used, persistence across reopen, another handle's change seen,
- * a damaged SEGMENTS file detected).
+ * a damaged SEGMENTS file detected), and allocation failures in each of them.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "profiledb/profiledb.h"
 
 static char directory[256];
@@ -373,5 +374,74 @@ Test(segment_api, saved_segments_persist_and_damage_is_detected)
     /* A truncated file too. */
     cr_assert_eq(truncate(path, 10), 0);
     cr_assert_eq(pdb_segment_count(db, "n < 5", &result, &error), PDB_ERR_CORRUPT);
+    pdb_db_close(db);
+}
+
+/* ---- Allocation failures ------------------------------------------------------------------- */
+
+Test(segment_api, allocation_failures_fail_cleanly_and_change_nothing)
+{
+    struct pdb_db *db = create_with_rows(2000);
+    save(db, "base", "n < 50");
+    uint64_t expected_breakdown_total = count(db, "n < 50 AND c IS NOT NULL");
+    bool saved = false, broken_down = false, overlapped = false, found = false;
+    for (uint64_t n = 0; n < 300 && !(saved && broken_down && overlapped && found); n++) {
+        struct pdb_error error = {0};
+        if (!saved) {
+            mem_fail_after(n);
+            enum pdb_status status = pdb_segment_save(db, "nested", "segment('base') AND b", &error);
+            mem_fail_after(UINT64_MAX);
+            cr_assert(status == PDB_OK || status == PDB_ERR_NO_MEMORY, "n=%llu: %s", (unsigned long long)n, error.message);
+            saved = status == PDB_OK;
+            if (!saved) {
+                struct pdb_error check = {0};
+                uint64_t result;
+                cr_assert_eq(pdb_segment_count(db, "segment('nested')", &result, &check), PDB_ERR_SEGMENT,
+                             "a failed save leaves no segment");
+            }
+        }
+        if (!broken_down) {
+            struct pdb_breakdown breakdown;
+            mem_fail_after(n);
+            enum pdb_status status = pdb_segment_breakdown(db, "segment('base')", "c", 0, &breakdown, &error);
+            mem_fail_after(UINT64_MAX);
+            cr_assert(status == PDB_OK || status == PDB_ERR_NO_MEMORY, "n=%llu: %s", (unsigned long long)n, error.message);
+            if (status == PDB_OK) {
+                uint64_t total = 0;
+                for (uint32_t i = 0; i < breakdown.entry_count; i++) total += breakdown.entries[i].count;
+                cr_assert_eq(total, expected_breakdown_total);
+                pdb_breakdown_deinit(&breakdown);
+                broken_down = true;
+            }
+        }
+        if (!overlapped) {
+            const char *segments[] = {"segment('base')", "b", "t HAS 't1'"};
+            uint64_t matrix[9] = {0};
+            mem_fail_after(n);
+            enum pdb_status status = pdb_segment_overlap(db, segments, 3, matrix, &error);
+            mem_fail_after(UINT64_MAX);
+            cr_assert(status == PDB_OK || status == PDB_ERR_NO_MEMORY, "n=%llu: %s", (unsigned long long)n, error.message);
+            if (status == PDB_OK) {
+                cr_assert_eq(matrix[1], count(db, "n < 50 AND b"));
+                overlapped = true;
+            } else {
+                cr_assert_eq(matrix[0], 0u, "the matrix is written only on success");
+            }
+        }
+        if (!found) {
+            uint32_t row = 12345;
+            mem_fail_after(n);
+            enum pdb_status status = pdb_profile_index(db, "id", &error);
+            if (status == PDB_OK) status = pdb_profile_find(db, "id", "K77", &row, &error);
+            mem_fail_after(UINT64_MAX);
+            cr_assert(status == PDB_OK || status == PDB_ERR_NO_MEMORY, "n=%llu: %s", (unsigned long long)n, error.message);
+            if (status == PDB_OK) {
+                cr_assert_eq(row, 77u);
+                found = true;
+            }
+        }
+    }
+    cr_assert(saved && broken_down && overlapped && found, "some call never succeeded");
+    cr_assert_eq(count(db, "segment('nested')"), count(db, "n < 50 AND b"));
     pdb_db_close(db);
 }
