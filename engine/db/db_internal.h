@@ -135,10 +135,6 @@ int64_t db_now(const struct pdb_db *db);
  * thread count changes. */
 struct thread_pool *db_thread_pool(struct pdb_db *db);
 
-/* Takes DB/LOCK exclusively without waiting: *fd_out holds it until closed. PDB_ERR_LOCKED
- * when another process writes. */
-enum pdb_status db_lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error *error);
-
 /* pdb_profile_find answers the first finds on an identifier attribute by a scan and builds
  * the attribute's index at this many (one-shot lookups, like the CLI's, skip the build). */
 #define DB_IDENTIFIER_INDEX_AFTER_FINDS 2u

@@ -214,9 +214,12 @@ static enum pdb_status identifier_index_for(struct pdb_db *db, uint32_t attribut
     return PDB_OK;
 }
 
+/* The lowest row with the key, by the index. *is_deleted_out is set (and nothing else) when
+ * that row was deleted: a later row with the same key may be alive, which the scan finds. */
 static enum pdb_status find_indexed(struct pdb_db *db, const struct attribute *info,
                                     uint32_t attribute_index, const char *key,
-                                    uint32_t *row_id_out, struct pdb_error *error)
+                                    uint32_t *row_id_out, bool *is_deleted_out,
+                                    struct pdb_error *error)
 {
     const struct identifier_index *index = NULL;
     const struct column *column = NULL;
@@ -236,6 +239,10 @@ static enum pdb_status find_indexed(struct pdb_db *db, const struct attribute *i
     uint32_t found = identifier_index_find(index, column, key_data, key_size);
     if (found == IDENTIFIER_INDEX_NO_ROW)
         return error_set(error, PDB_ERR_NOT_FOUND, "no profile has %s = '%s'", info->name, key);
+    if (index_bitmap_contains(db->table.deleted, found)) {
+        *is_deleted_out = true;
+        return PDB_OK;
+    }
     *row_id_out = found;
     return PDB_OK;
 }
@@ -290,8 +297,11 @@ enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const
         if ((status = identifiers_of(db, error)) != PDB_OK) return status;
         struct db_identifier *identifier = &db->identifiers[index];
         if (identifier->find_count < UINT32_MAX) identifier->find_count++;
-        if (identifier->index != NULL || identifier->find_count >= DB_IDENTIFIER_INDEX_AFTER_FINDS)
-            return find_indexed(db, info, index, key, row_id_out, error);
+        if (identifier->index != NULL || identifier->find_count >= DB_IDENTIFIER_INDEX_AFTER_FINDS) {
+            bool is_deleted = false;
+            status = find_indexed(db, info, index, key, row_id_out, &is_deleted, error);
+            if (status != PDB_OK || !is_deleted) return status;
+        }
     }
     struct buffer text;
     buffer_init(&text);

@@ -6,7 +6,7 @@
  * limit, against counts of the equivalent segments, every thread count), pdb_segment_overlap
  * (against counts of the AND of each pair), and saved segments (same count as the inline text,
  * nesting, cycles, dropped-then-used, persistence across reopen, another handle's change seen,
- * a damaged SEGMENTS file detected), and allocation failures in each of them.
+ * a damaged SEGMENTS file detected), deleted profiles left out of all of them, and allocation failures in each of them.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
