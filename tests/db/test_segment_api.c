@@ -2,11 +2,12 @@
  * Tests for the engine-side APIs of the server (issue #5) through the public header:
  * pdb_profile_find through the identifier hash index and pdb_profile_index (lowest id for
  * duplicates, NOT_FOUND, int keys, consistency after an append on the same handle and across
- * chunks; the index agrees with the segment scan), pdb_segment_breakdown (category, bool, tags, NULLs, order,
- * limit, against counts of the equivalent segments, every thread count), pdb_segment_overlap
- * (against counts of the AND of each pair), and saved segments (same count as the inline text,
- * nesting, cycles, dropped-then-used, persistence across reopen, another handle's change seen,
- * a damaged SEGMENTS file detected), deleted profiles left out of all of them, and allocation failures in each of them.
+ * chunks; the index agrees with the segment scan), pdb_segment_breakdown (category, bool,
+ * tags, NULLs, order, limit, against counts of the equivalent segments, every thread count),
+ * pdb_segment_overlap (against counts of the AND of each pair), saved segments (same count as
+ * the inline text, nesting, cycles, dropped-then-used, persistence across reopen, another
+ * handle's change seen, a damaged SEGMENTS file detected), deleted profiles left out of all
+ * of them, and allocation failures in each of them.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
