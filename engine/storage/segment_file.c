@@ -211,7 +211,7 @@ enum pdb_status segment_file_read(const char *path, struct saved_segments *set_o
 }
 
 enum pdb_status segment_file_write(const char *path, const struct saved_segments *set,
-                                   struct pdb_error *error)
+                                   bool *is_renamed_out, struct pdb_error *error)
 {
     struct buffer out;
     buffer_init(&out);
@@ -234,7 +234,7 @@ enum pdb_status segment_file_write(const char *path, const struct saved_segments
     else if (out.size > PDB_SEGMENTS_FILE_SIZE_MAX)
         status = error_set(error, PDB_ERR_LIMIT, "%s would be %zu bytes (limit %u)", path, out.size, PDB_SEGMENTS_FILE_SIZE_MAX);
     else
-        status = file_replace_atomic(path, out.data, out.size, NULL, error);
+        status = file_replace_atomic(path, out.data, out.size, is_renamed_out, error);
     buffer_deinit(&out);
     return status;
 }

@@ -17,6 +17,7 @@
 #ifndef PDB_STORAGE_SEGMENT_FILE_H
 #define PDB_STORAGE_SEGMENT_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,8 +63,10 @@ enum pdb_status segment_file_read(const char *path, struct saved_segments *set_o
 enum pdb_status segment_file_decode(const char *path, const uint8_t *data, size_t size,
                                     struct saved_segments *set_out, struct pdb_error *error);
 
-/* Writes `set` to `path` atomically and durably (temp file, fsync, rename, fsync dir). */
+/* Writes `set` to `path` atomically and durably (temp file, fsync, rename, fsync dir).
+ * *is_renamed_out (may be NULL) is set when a failure came after the rename (see
+ * file_replace_atomic): the new file is then what readers see. */
 enum pdb_status segment_file_write(const char *path, const struct saved_segments *set,
-                                   struct pdb_error *error);
+                                   bool *is_renamed_out, struct pdb_error *error);
 
 #endif

@@ -7,9 +7,10 @@
  * pdb_segment_overlap (against counts of the AND of each pair), saved segments (same count as
  * the inline text, nesting, cycles, dropped-then-used, persistence across reopen, another
  * handle's change seen, a damaged SEGMENTS file detected), deleted profiles left out of all
- * of them, and allocation failures in each of them.
+ * of them, allocation failures in each of them, and I/O failures of a save.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "base/alloc.h"
 #include "profiledb/profiledb.h"
+#include "storage/file_io.h"
 
 static char directory[256];
 static char db_path[300];
@@ -444,5 +446,39 @@ Test(segment_api, allocation_failures_fail_cleanly_and_change_nothing)
     }
     cr_assert(saved && broken_down && overlapped && found, "some call never succeeded");
     cr_assert_eq(count(db, "segment('nested')"), count(db, "n < 50 AND b"));
+    pdb_db_close(db);
+}
+
+/* ---- I/O failures ---------------------------------------------------------------------------- */
+
+Test(segment_api, failed_writes_of_a_save_are_reported_and_leave_a_known_state)
+{
+    struct pdb_db *db = create_with_rows(10);
+    save(db, "kept", "n < 5");
+    struct pdb_error error = {0};
+    /* The temp file's write, then its fsync: nothing changes and the handle writes on. */
+    struct { enum file_fault_point point; uint32_t after; } before_rename[] = {
+        {FILE_FAULT_WRITE, 0}, {FILE_FAULT_SYNC, 0}};
+    for (size_t i = 0; i < 2; i++) {
+        file_fault_inject(before_rename[i].point, before_rename[i].after, ENOSPC);
+        enum pdb_status status = pdb_segment_save(db, "new", "n > 5", &error);
+        file_fault_inject(before_rename[i].point, 0, 0);
+        cr_assert_eq(status, PDB_ERR_IO, "fault %zu: %s", i, error.message);
+        uint64_t result;
+        cr_assert_eq(pdb_segment_count(db, "segment('new')", &result, NULL), PDB_ERR_SEGMENT);
+        cr_assert_eq(count(db, "segment('kept')"), 5u);
+    }
+    /* The directory fsync after the rename: visible, reported, and the handle stops writing. */
+    file_fault_inject(FILE_FAULT_SYNC, 1, EIO);
+    enum pdb_status status = pdb_segment_save(db, "new", "n > 5", &error);
+    file_fault_inject(FILE_FAULT_SYNC, 0, 0);
+    cr_assert_eq(status, PDB_ERR_IO);
+    cr_assert(strstr(error.message, "may not survive a crash") != NULL, "%s", error.message);
+    cr_assert_eq(count(db, "segment('new')"), 4u, "readers see the renamed file");
+    cr_assert_eq(pdb_segment_drop(db, "new", &error), PDB_ERR_IO, "no more writes on this handle");
+    pdb_db_close(db);
+    db = open_db();
+    cr_assert_eq(count(db, "segment('new')"), 4u);
+    save(db, "other", "TRUE"); /* a new handle writes again */
     pdb_db_close(db);
 }

@@ -54,7 +54,7 @@ Test(segment_file, set_stays_sorted_and_round_trips)
     cr_assert_eq(saved_segments_find(&set, "z.z-9_", 6), 2);
     cr_assert_eq(saved_segments_find(&set, "b", 1), -1);
     struct pdb_error error = {0};
-    cr_assert_eq(segment_file_write(path, &set, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(segment_file_write(path, &set, NULL, &error), PDB_OK, "%s", error.message);
     struct saved_segments read;
     cr_assert_eq(segment_file_read(path, &read, &error), PDB_OK, "%s", error.message);
     cr_assert_eq(read.count, 3u);
@@ -85,7 +85,7 @@ static size_t sample(uint8_t *out)
     struct saved_segments set = {0, NULL};
     put(&set, "ab", "x = 1");
     put(&set, "cd", "y");
-    cr_assert_eq(segment_file_write(path, &set, NULL), PDB_OK);
+    cr_assert_eq(segment_file_write(path, &set, NULL, NULL), PDB_OK);
     saved_segments_deinit(&set);
     uint8_t *data;
     size_t size;
