@@ -121,14 +121,11 @@ enum pdb_status db_saved_segments_refresh(struct pdb_db *db, struct pdb_error *e
 
 /* ---- Changes ---------------------------------------------------------------------------- */
 
-/* Under the writer lock: the current file's set in *fresh (owned by the caller). */
+/* Under the writer lock (which a handle marked by db_fail_after_commit cannot take): the
+ * current file's set in *fresh (owned by the caller). */
 static enum pdb_status begin_change(struct pdb_db *db, int *lock_fd_out, char *path,
                                     struct saved_segments *fresh, struct pdb_error *error)
 {
-    if (db->is_write_failed) {
-        return error_set(error, PDB_ERR_IO, "%s: an earlier fsync failed on this handle; reopen "
-                         "the database before writing again", db->path);
-    }
     enum pdb_status status = file_path(db, path, error);
     if (status == PDB_OK) status = db_lock_writer(db, lock_fd_out, error);
     if (status != PDB_OK) return status;
@@ -142,18 +139,14 @@ static enum pdb_status begin_change(struct pdb_db *db, int *lock_fd_out, char *p
 
 /* Writes *fresh, adopts it, releases the lock; on failure the handle keeps its old set. A
  * failure after the rename (the directory fsync) leaves the new file visible but perhaps not
- * durable: the handle then refuses further writes, as after such a failure of an ingest, and
- * reports the error; its next compile reads whatever the file holds. */
+ * durable: db_fail_after_commit marks the handle, as after such a failure of an ingest; its next compile reads whatever the file holds. */
 static enum pdb_status commit_change(struct pdb_db *db, int lock_fd, const char *path,
                                      struct saved_segments *fresh, struct pdb_error *error)
 {
     bool is_renamed = false;
     enum pdb_status status = segment_file_write(path, fresh, &is_renamed, error);
-    if (status != PDB_OK && is_renamed) {
-        db->is_write_failed = true;
-        error_prefix(error, "the change is visible but may not survive a crash (reopen the "
-                     "database before writing again): ");
-    }
+    if (status != PDB_OK && is_renamed)
+        status = db_fail_after_commit(db, "saved-segment change", status, error);
     struct saved_segments_stamp stamp;
     if (status == PDB_OK) status = stamp_of(path, &stamp, error);
     if (status == PDB_OK) adopt(db, fresh, &stamp);
