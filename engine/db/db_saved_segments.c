@@ -139,7 +139,8 @@ static enum pdb_status begin_change(struct pdb_db *db, int *lock_fd_out, char *p
 
 /* Writes *fresh, adopts it, releases the lock; on failure the handle keeps its old set. A
  * failure after the rename (the directory fsync) leaves the new file visible but perhaps not
- * durable: db_fail_after_commit marks the handle, as after such a failure of an ingest; its next compile reads whatever the file holds. */
+ * durable: db_fail_after_commit marks the handle, as after such a failure of an ingest; its
+ * next compile reads whatever the file holds. */
 static enum pdb_status commit_change(struct pdb_db *db, int lock_fd, const char *path,
                                      struct saved_segments *fresh, struct pdb_error *error)
 {
