@@ -103,6 +103,13 @@ void bench_bitmaps_register(void);
 void bench_decode_register(void);
 void bench_segments_register(void);
 void bench_text_register(void);
+void bench_profiles_register(void);
+void bench_results_register(void);
+
+/* The generated end-to-end database of bench_segments.c (built on first use, now() fixed at
+ * 2026-11-01, kept open until exit), or NULL with a message in `error`. */
+struct pdb_db;
+struct pdb_db *bench_shared_database(char *error, size_t error_size);
 
 #ifdef __cplusplus
 }

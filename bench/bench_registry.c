@@ -56,6 +56,8 @@ uint32_t bench_registry_build(void)
     bench_bitmaps_register();
     bench_decode_register();
     bench_segments_register();
+    bench_profiles_register();
+    bench_results_register();
     return case_count;
 }
 

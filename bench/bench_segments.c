@@ -152,6 +152,11 @@ static int database_open(char *error, size_t error_size)
     return 0;
 }
 
+struct pdb_db *bench_shared_database(char *error, size_t error_size)
+{
+    return database_open(error, error_size) == 0 ? shared_db : NULL;
+}
+
 static uint64_t column_bytes(const char *name)
 {
     for (uint32_t i = 0; i < shared_stats.column_count; i++)

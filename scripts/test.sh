@@ -32,6 +32,9 @@ echo "==== build (RelWithDebInfo)"
 scripts/build.sh build || exit 1
 run_suite build plain
 
+echo "==== build (Release, -O3: what bench/compare and the demo use; its warnings are errors too)"
+BUILD_TYPE=Release scripts/build.sh build-release -DPDB_BUILD_TESTS=OFF || { echo "FAILED: Release build"; failures=$((failures + 1)); }
+
 echo "==== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 scripts/build.sh build-asan -DPDB_SANITIZE=ON || exit 1
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

@@ -52,6 +52,16 @@
 /* IN-list values one chunk's lanes are tested against on the stack (translated to lane
  * offsets); a longer list is tested block by block on widened values instead. */
 #define PDB_IN_LANE_SET_SIZE_MAX 2048u
+/* Saved segments (segment('name') inside a segment; db/db_saved_segments.c). */
+#define PDB_SAVED_SEGMENTS_MAX 4096u          /* named segments in one database */
+#define PDB_SAVED_SEGMENT_NAME_SIZE_MAX 64u   /* bytes of a name: [A-Za-z0-9_.-]+ */
+#define PDB_SAVED_SEGMENT_DEPTH_MAX 8u        /* segment('a') inside 'a' inside ... */
+#define PDB_SEGMENTS_FILE_SIZE_MAX (64u << 20) /* the SEGMENTS file */
+/* Results. */
+#define PDB_OVERLAP_SEGMENTS_MAX 64u          /* segments of one overlap matrix */
+#define PDB_BREAKDOWN_VALUES_MAX (1u << 24)   /* dictionary entries a breakdown counts */
+/* Identifier hash indexes: slots of one table (a power of two; tags are 32 bits). */
+#define PDB_IDENTIFIER_INDEX_SLOTS_MAX (1ull << 32)
 
 /* Files. */
 #define PDB_PATH_SIZE_MAX 4096u
@@ -100,6 +110,10 @@ static_assert(PDB_CHUNK_ROWS % 64u == 0, "chunk rows fill whole bitset words");
 static_assert(PDB_CHUNK_ROWS == 65536u, "a chunk is exactly one roaring container");
 static_assert(PDB_ATTRIBUTE_NAME_SIZE_MAX < PDB_SCHEMA_LINE_SIZE_MAX, "names fit in a line");
 static_assert(PDB_TEXT_VALUE_SIZE_MAX <= PDB_CSV_RECORD_SIZE_MAX, "a value fits in a record");
+static_assert(PDB_SAVED_SEGMENTS_MAX * (PDB_SAVED_SEGMENT_NAME_SIZE_MAX + 16ull) <
+                  PDB_SEGMENTS_FILE_SIZE_MAX, "the names of every saved segment fit the file");
+static_assert(PDB_SAVED_SEGMENT_DEPTH_MAX * PDB_SEGMENT_DEPTH_MAX <= 4096u,
+              "expanded saved segments keep the bound tree's depth bounded");
 static_assert(PDB_CSV_READ_SIZE <= PDB_CSV_RECORD_SIZE_MAX, "reads are smaller than records");
 static_assert(PDB_INPUT_READS_IN_FLIGHT <= PDB_IO_RING_DEPTH_MAX, "read-ahead fits one ring");
 static_assert(PDB_WAL_RECORD_SIZE_MAX < PDB_WAL_BUFFERED_SIZE_MAX, "a record fits the buffer");

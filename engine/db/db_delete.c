@@ -104,7 +104,7 @@ enum pdb_status pdb_segment_delete(struct pdb_db *db, const char *text, uint64_t
     if (status != PDB_OK) return status;
     if ((status = db_refresh(db, error)) != PDB_OK) goto done;
     db_collect_garbage(db);
-    status = segment_compile(text, strlen(text), &db->schema, db_now(db), &segment, error);
+    status = db_segment_compile(db, text, &segment, error);
     if (status != PDB_OK) goto done;
     if ((status = collect_rows(db, segment, &next, &added, error)) != PDB_OK) goto done;
     if (added > 0) {

@@ -10,6 +10,7 @@
  *   LOCK          flock()ed exclusively by the one writer (ingest)
  *   READERS       flock()ed shared by every open handle; a writer deletes superseded files
  *                 only while it can take it exclusively, so no reader loses a file it needs
+ *   SEGMENTS      saved segments (storage/segment_file.h), replaced atomically under LOCK
  *   rejects/      reject files of past ingests
  * A handle sees the generation it opened (or last wrote) until it writes again.
  *
@@ -29,6 +30,11 @@
 #include "column/table.h"
 #include "storage/chunk_file.h"
 #include "storage/manifest.h"
+#include "storage/segment_file.h"
+
+struct identifier_index;
+struct segment;
+struct segment_library;
 
 #define DB_SCHEMA_FILE "schema"
 #define DB_LOCK_FILE "LOCK"
@@ -49,6 +55,22 @@ struct pdb_db {
                                             first parallel step, and for thread_count 1 */
     struct pdb_query_timing query_timing; /* of the last segment count or ids */
     bool is_write_failed; /* an fsync failed after a commit point: no more writes (STYLE) */
+    /* Per attribute (schema.attribute_count entries; NULL until the first find on an
+     * identifier): its hash index (index/identifier_index.h) once built, extended to the rows
+     * an ingest appended on the next find, and how many finds it has served. */
+    struct db_identifier {
+        struct identifier_index *index;
+        uint32_t find_count;
+    } *identifiers;
+    /* Saved segments as last read from SEGMENTS, and that file's identity then, so a change
+     * by another handle is seen by the next compile. */
+    struct saved_segments saved;
+    struct saved_segments_stamp {
+        bool is_loaded;
+        bool exists;
+        uint64_t device, inode, size_bytes;
+        int64_t modified_ns;
+    } saved_stamp;
 };
 
 /* A snapshot's in-memory state: the lazily loaded table and the chunk directory cache. */
@@ -112,5 +134,20 @@ int64_t db_now(const struct pdb_db *db);
  * callers then work on the calling thread alone. Borrowed until the handle is closed or its
  * thread count changes. */
 struct thread_pool *db_thread_pool(struct pdb_db *db);
+
+/* pdb_profile_find answers the first finds on an identifier attribute by a scan and builds
+ * the attribute's index at this many (one-shot lookups, like the CLI's, skip the build). */
+#define DB_IDENTIFIER_INDEX_AFTER_FINDS 2u
+
+/* Frees every identifier index (pdb_db_close; a writer that rewrites existing rows). */
+void db_identifier_indexes_destroy(struct pdb_db *db);
+
+/* Compiles `text` against the schema, the handle's now() and its saved segments (re-read
+ * first if SEGMENTS changed since). *segment_out is owned. */
+enum pdb_status db_segment_compile(struct pdb_db *db, const char *text,
+                                   struct segment **segment_out, struct pdb_error *error);
+
+/* Re-reads SEGMENTS if it changed since the handle last read it (a stat per call). */
+enum pdb_status db_saved_segments_refresh(struct pdb_db *db, struct pdb_error *error);
 
 #endif

@@ -147,6 +147,8 @@ void pdb_db_close(struct pdb_db *db)
 {
     if (db == NULL) return;
     thread_pool_destroy(db->pool);
+    db_identifier_indexes_destroy(db);
+    saved_segments_deinit(&db->saved);
     db_release_snapshot(db);
     manifest_deinit(&db->manifest);
     schema_deinit(&db->schema);

@@ -1,7 +1,11 @@
 /*
  * Single profiles: reading every attribute of one row into an owned pdb_profile, and
- * finding a row by an identifier value (through the segment engine: `attr = 'key'`).
- * A deleted (tombstoned) profile is not found by either.
+ * finding a row by a key value. Attributes flagged `identifier` are looked up in a hash index
+ * (index/identifier_index.h) built from the loaded column on the second find of the attribute
+ * (or by pdb_profile_index) and extended by the rows later ingests append on this handle; the
+ * first find, and finds on other text, category and int attributes, go through the segment
+ * engine (`attr = 'key'`, a scan), which is cheaper for a single lookup than a build. A
+ * deleted (tombstoned) profile is not found by either.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +14,7 @@
 #include "base/buffer.h"
 #include "base/status.h"
 #include "db/db_internal.h"
+#include "index/identifier_index.h"
 #include "index/index_bitmap.h"
 #include "ingest/value_parse.h"
 #include "query/segment.h"
@@ -157,10 +162,95 @@ static bool remember_first(void *context, uint32_t row_id)
     return false;
 }
 
-enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const char *key,
-                                 uint32_t *row_id_out, struct pdb_error *error)
+void db_identifier_indexes_destroy(struct pdb_db *db)
 {
-    if (attribute == NULL || key == NULL) return error_set(error, PDB_ERR_USAGE, "attribute and key are required");
+    if (db->identifiers == NULL) return;
+    for (uint32_t a = 0; a < db->schema.attribute_count; a++)
+        identifier_index_destroy(db->identifiers[a].index);
+    mem_free(db->identifiers);
+    db->identifiers = NULL;
+}
+
+/* The identifier state of every attribute, allocated on first use. */
+static enum pdb_status identifiers_of(struct pdb_db *db, struct pdb_error *error)
+{
+    if (db->identifiers != NULL) return PDB_OK;
+    db->identifiers = mem_calloc(db->schema.attribute_count, sizeof *db->identifiers);
+    if (db->identifiers == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    return PDB_OK;
+}
+
+/* The index of identifier attribute `index`, built or extended to every row of the handle's
+ * snapshot; *column_out is the loaded column it reads keys from. */
+static enum pdb_status identifier_index_for(struct pdb_db *db, uint32_t attribute_index,
+                                            const struct identifier_index **index_out,
+                                            const struct column **column_out,
+                                            struct pdb_error *error)
+{
+    const struct column *column;
+    enum pdb_status status = table_column(&db->table, attribute_index, &column, error);
+    if (status != PDB_OK) return status;
+    if ((status = identifiers_of(db, error)) != PDB_OK) return status;
+    struct identifier_index **slot = &db->identifiers[attribute_index].index;
+    if (*slot != NULL && identifier_index_row_count(*slot) > db->table.row_count) {
+        identifier_index_destroy(*slot); /* cannot happen while rows are append-only */
+        *slot = NULL;
+    }
+    if (*slot == NULL) {
+        status = identifier_index_create(column->attribute.type, NULL, slot, error);
+        if (status != PDB_OK) return status;
+    }
+    if (identifier_index_row_count(*slot) < db->table.row_count) {
+        status = identifier_index_extend(*slot, column, db->table.row_count, error);
+        if (status != PDB_OK) {
+            identifier_index_destroy(*slot);
+            *slot = NULL;
+            error_prefix(error, "indexing '%s': ", column->attribute.name);
+            return status;
+        }
+    }
+    *index_out = *slot;
+    *column_out = column;
+    return PDB_OK;
+}
+
+/* The lowest row with the key, by the index. *is_deleted_out is set (and nothing else) when
+ * that row was deleted: a later row with the same key may be alive, which the scan finds. */
+static enum pdb_status find_indexed(struct pdb_db *db, const struct attribute *info,
+                                    uint32_t attribute_index, const char *key,
+                                    uint32_t *row_id_out, bool *is_deleted_out,
+                                    struct pdb_error *error)
+{
+    const struct identifier_index *index = NULL;
+    const struct column *column = NULL;
+    unsigned char buffer[IDENTIFIER_KEY_INT_SIZE];
+    const void *key_data = key;
+    size_t key_size = strlen(key);
+    if (info->type == PDB_TYPE_INT) {
+        int64_t value;
+        const char *reason = value_parse_int(key, key_size, &value);
+        if (reason != NULL)
+            return error_set(error, PDB_ERR_USAGE, "key '%s' for int attribute '%s': %s", key, info->name, reason);
+        key_data = identifier_key_int(value, buffer);
+        key_size = IDENTIFIER_KEY_INT_SIZE;
+    }
+    enum pdb_status status = identifier_index_for(db, attribute_index, &index, &column, error);
+    if (status != PDB_OK) return status;
+    uint32_t found = identifier_index_find(index, column, key_data, key_size);
+    if (found == IDENTIFIER_INDEX_NO_ROW)
+        return error_set(error, PDB_ERR_NOT_FOUND, "no profile has %s = '%s'", info->name, key);
+    if (index_bitmap_contains(db->table.deleted, found)) {
+        *is_deleted_out = true;
+        return PDB_OK;
+    }
+    *row_id_out = found;
+    return PDB_OK;
+}
+
+/* The attribute called `attribute`, or NOT_FOUND with a suggestion. */
+static enum pdb_status resolve(struct pdb_db *db, const char *attribute, uint32_t *index_out,
+                               struct pdb_error *error)
+{
     int32_t index = schema_find(&db->schema, attribute, strlen(attribute));
     if (index < 0) {
         const char *suggestion = schema_suggest(&db->schema, attribute, strlen(attribute));
@@ -168,10 +258,53 @@ enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const
                          suggestion ? " (did you mean '" : "", suggestion ? suggestion : "",
                          suggestion ? "'?)" : "");
     }
+    *index_out = (uint32_t)index;
+    return PDB_OK;
+}
+
+static bool is_indexable(const struct attribute *info)
+{
+    bool is_key_type = info->type == PDB_TYPE_INT || info->type == PDB_TYPE_TEXT ||
+                       info->type == PDB_TYPE_CATEGORY;
+    return is_key_type && (info->flags & PDB_FLAG_IDENTIFIER) != 0;
+}
+
+enum pdb_status pdb_profile_index(struct pdb_db *db, const char *attribute, struct pdb_error *error)
+{
+    if (db == NULL || attribute == NULL) return error_set(error, PDB_ERR_USAGE, "database and attribute are required");
+    uint32_t index = 0;
+    enum pdb_status status = resolve(db, attribute, &index, error);
+    if (status != PDB_OK) return status;
     const struct attribute *info = &db->schema.attributes[index];
+    if (!is_indexable(info)) {
+        return error_set(error, PDB_ERR_USAGE, "attribute '%s' (%s) is not a text, category or int "
+                         "attribute flagged identifier", info->name, pdb_type_name(info->type));
+    }
+    const struct identifier_index *built;
+    const struct column *column;
+    return identifier_index_for(db, index, &built, &column, error);
+}
+
+enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const char *key,
+                                 uint32_t *row_id_out, struct pdb_error *error)
+{
+    if (attribute == NULL || key == NULL) return error_set(error, PDB_ERR_USAGE, "attribute and key are required");
+    uint32_t index = 0;
+    enum pdb_status status = resolve(db, attribute, &index, error);
+    if (status != PDB_OK) return status;
+    const struct attribute *info = &db->schema.attributes[index];
+    if (is_indexable(info)) {
+        if ((status = identifiers_of(db, error)) != PDB_OK) return status;
+        struct db_identifier *identifier = &db->identifiers[index];
+        if (identifier->find_count < UINT32_MAX) identifier->find_count++;
+        if (identifier->index != NULL || identifier->find_count >= DB_IDENTIFIER_INDEX_AFTER_FINDS) {
+            bool is_deleted = false;
+            status = find_indexed(db, info, index, key, row_id_out, &is_deleted, error);
+            if (status != PDB_OK || !is_deleted) return status;
+        }
+    }
     struct buffer text;
     buffer_init(&text);
-    enum pdb_status status = PDB_OK;
     if (info->type == PDB_TYPE_INT) {
         int64_t value;
         const char *reason = value_parse_int(key, strlen(key), &value);

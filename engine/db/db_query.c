@@ -1,6 +1,6 @@
 /*
  * Segment queries on a database handle: compile against the schema with the handle's
- * now(), prepare (which loads the referenced columns, each decoded in parallel over its
+ * now() and saved segments (db_saved_segments.c), prepare (which loads the referenced columns, each decoded in parallel over its
  * chunks), then evaluate the chunks over the handle's thread pool (query/segment.h). The
  * three steps are timed apart for pdb_db_query_timing. pdb_segment_explain runs the same
  * query once, measured node by node on the calling thread (segment_profile_count).
@@ -25,7 +25,7 @@ static enum pdb_status compile(struct pdb_db *db, const char *text, struct segme
                                struct pdb_error *error)
 {
     if (db == NULL || text == NULL) return error_set(error, PDB_ERR_USAGE, "database and segment are required");
-    return segment_compile(text, strlen(text), &db->schema, db_now(db), segment_out, error);
+    return db_segment_compile(db, text, segment_out, error);
 }
 
 /* Compiles and prepares (loading columns); fills the first two fields of *timing. */

@@ -19,7 +19,9 @@
 #include "profiledb/profiledb.h"
 #include "query/arena.h"
 
-enum ast_kind { AST_OR, AST_AND, AST_NOT, AST_TRUE, AST_FALSE, AST_PREDICATE };
+/* AST_SEGMENT is segment('name'): literals[0] is the name (a STRING literal); the binder
+ * replaces it by the saved segment's bound text. */
+enum ast_kind { AST_OR, AST_AND, AST_NOT, AST_TRUE, AST_FALSE, AST_PREDICATE, AST_SEGMENT };
 
 enum ast_operator {
     AST_OP_BARE, /* a bool attribute alone: attr = TRUE */

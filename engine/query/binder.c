@@ -20,11 +20,18 @@
 #include "query/ast.h"
 #include "query/casefold.h"
 #include "query/query_internal.h"
+#include "query/segment.h"
 
 struct binder {
     const struct schema *schema;
     struct query_arena *arena;
     struct pdb_error *error;
+    /* segment('name'): where saved texts come from (NULL: none), now() for their parse, and
+     * the names being expanded, outermost first, for cycle detection. */
+    const struct segment_library *library;
+    int64_t now_s;
+    uint32_t depth;
+    struct bytes_view expanding[PDB_SAVED_SEGMENT_DEPTH_MAX];
 };
 
 /* What a predicate is about while it is being bound. */
@@ -646,6 +653,68 @@ static enum pdb_status bind_predicate(struct binder *binder, const struct ast_no
     }
 }
 
+/* ---- Saved segments ------------------------------------------------------------------ */
+
+static enum pdb_status bind_node(struct binder *binder, const struct ast_node *node,
+                                 struct bound_node **out);
+
+/* segment('name'): parses the saved text into the same arena and binds it in place, so the
+ * bound tree (and everything after the binder) never sees a reference. Errors inside the
+ * saved text are reported as "segment:L:C: in saved segment 'name': <its own error>". */
+static enum pdb_status bind_saved(struct binder *binder, const struct ast_node *node,
+                                  struct bound_node **out)
+{
+    const struct ast_literal *name = &node->literals[0];
+    struct ast_position at = name->position;
+    int shown = name->string_size > PDB_SAVED_SEGMENT_NAME_SIZE_MAX ? (int)PDB_SAVED_SEGMENT_NAME_SIZE_MAX
+                                                                     : (int)name->string_size;
+    size_t text_size = 0;
+    const char *text = binder->library == NULL ? NULL
+                       : binder->library->lookup(binder->library->context, name->string,
+                                                 name->string_size, &text_size);
+    if (text == NULL) {
+        const char *suggestion = binder->library == NULL || binder->library->suggest == NULL
+                                     ? NULL
+                                     : binder->library->suggest(binder->library->context,
+                                                                name->string, name->string_size);
+        return error_set(binder->error, PDB_ERR_SEGMENT,
+                         "segment:%u:%u: unknown saved segment '%.*s'%s%s%s", at.line, at.column,
+                         shown, name->string, suggestion ? " (did you mean '" : "",
+                         suggestion ? suggestion : "", suggestion ? "'?)" : "");
+    }
+    for (uint32_t i = 0; i < binder->depth; i++) {
+        const struct bytes_view *outer = &binder->expanding[i];
+        if (outer->size == name->string_size && memcmp(outer->data, name->string, outer->size) == 0) {
+            return error_set(binder->error, PDB_ERR_SEGMENT,
+                             "segment:%u:%u: saved segment '%.*s' refers to itself (a cycle "
+                             "through %u saved segment%s)", at.line, at.column, shown,
+                             name->string, binder->depth - i, binder->depth - i == 1 ? "" : "s");
+        }
+    }
+    if (binder->depth == PDB_SAVED_SEGMENT_DEPTH_MAX) {
+        return error_set(binder->error, PDB_ERR_LIMIT,
+                         "segment:%u:%u: saved segment '%.*s' nests saved segments deeper than "
+                         "%u (limit)", at.line, at.column, shown, name->string,
+                         PDB_SAVED_SEGMENT_DEPTH_MAX);
+    }
+    struct pdb_error inner = {0};
+    struct ast ast;
+    enum pdb_status status = parser_parse(text, text_size, binder->now_s, binder->arena, &ast, &inner);
+    if (status == PDB_OK) {
+        struct pdb_error *outer_error = binder->error;
+        binder->error = &inner;
+        binder->expanding[binder->depth++] = (struct bytes_view){name->string, name->string_size};
+        status = bind_node(binder, ast.root, out);
+        binder->depth--;
+        binder->error = outer_error;
+    }
+    if (status != PDB_OK) {
+        return error_set(binder->error, status, "segment:%u:%u: in saved segment '%.*s': %s",
+                         at.line, at.column, shown, name->string, inner.message);
+    }
+    return PDB_OK;
+}
+
 /* ---- Tree --------------------------------------------------------------------------- */
 
 static enum pdb_status bind_node(struct binder *binder, const struct ast_node *node,
@@ -659,6 +728,8 @@ static enum pdb_status bind_node(struct binder *binder, const struct ast_node *n
         return finish(binder, fold_constant(binder->arena, BOUND_FALSE), out);
     case AST_PREDICATE:
         return bind_predicate(binder, node, out);
+    case AST_SEGMENT:
+        return bind_saved(binder, node, out);
     case AST_NOT: {
         struct bound_node *child;
         status = bind_node(binder, node->first_child, &child);
@@ -688,6 +759,15 @@ enum pdb_status binder_bind(const struct ast *ast, const struct schema *schema,
                             struct query_arena *arena, struct bound_node **root_out,
                             struct pdb_error *error)
 {
-    struct binder binder = {schema, arena, error};
+    return binder_bind_library(ast, schema, NULL, 0, arena, root_out, error);
+}
+
+enum pdb_status binder_bind_library(const struct ast *ast, const struct schema *schema,
+                                    const struct segment_library *library, int64_t now_s,
+                                    struct query_arena *arena, struct bound_node **root_out,
+                                    struct pdb_error *error)
+{
+    struct binder binder = {.schema = schema, .arena = arena, .error = error,
+                            .library = library, .now_s = now_s};
     return bind_node(&binder, ast->root, root_out);
 }

@@ -3,7 +3,8 @@
  *
  *   segment   := or_expr END            or_expr  := and_expr (OR and_expr)*
  *   and_expr  := not_expr (AND not_expr)*  not_expr := NOT not_expr | primary
- *   primary   := '(' or_expr ')' | TRUE | FALSE | predicate
+ *   primary   := '(' or_expr ')' | TRUE | FALSE | saved | predicate
+ *   saved     := SEGMENT '(' string ')'    (the identifier `segment`, any case)
  *
  * AND/OR chains are loops, so only parentheses and NOT recurse; both count toward the depth
  * limit (PDB_SEGMENT_DEPTH_MAX), checked before recursing, so 100,000 '(' end in a clean
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/alloc.h"
 #include "base/limits.h"
@@ -292,7 +294,41 @@ static enum pdb_status unknown_function(struct parser *parser, const struct toke
 {
     int shown = name->size > 64 ? 64 : (int)name->size;
     return fail_at(parser, name, PDB_ERR_SEGMENT,
-                   "unknown function '%.*s' (the only function is now())", shown, name->text);
+                   "unknown function '%.*s' (the functions are now() and segment('name'))",
+                   shown, name->text);
+}
+
+static bool is_segment_function(const struct token *name)
+{
+    return name->size == 7 && strncasecmp(name->text, "segment", 7) == 0;
+}
+
+/* segment('name'), with `current` at the identifier and '(' next. */
+static enum pdb_status parse_saved_segment(struct parser *parser, struct ast_node **node_out)
+{
+    struct token start = parser->current;
+    enum pdb_status status = count_node(parser, &start);
+    if (status == PDB_OK) status = advance(parser); /* segment */
+    if (status == PDB_OK) status = advance(parser); /* ( */
+    if (status != PDB_OK) return status;
+    if (parser->current.kind != TOKEN_STRING)
+        return expected(parser, "a saved segment's name as a string, e.g. segment('vip_us')");
+    struct ast_node *node = new_node(parser, AST_SEGMENT, position_of(&start));
+    struct ast_literal *name = query_arena_alloc(parser->arena, sizeof *name);
+    if (node == NULL || name == NULL)
+        return error_set(parser->error, PDB_ERR_NO_MEMORY, "out of memory parsing a segment");
+    memset(name, 0, sizeof *name);
+    name->position = position_of(&parser->current);
+    name->source = parser->current.text;
+    name->source_size = (uint32_t)parser->current.size;
+    status = decode_string(parser, &parser->current, name);
+    if (status == PDB_OK) status = advance(parser);
+    if (status == PDB_OK) status = expect(parser, TOKEN_RIGHT_PAREN, "')' after the segment name");
+    if (status != PDB_OK) return status;
+    node->literals = name;
+    node->literal_count = 1;
+    *node_out = node;
+    return PDB_OK;
 }
 
 /* now() [ (+|-) duration ], with `current` at NOW. */
@@ -648,7 +684,10 @@ static enum pdb_status parse_primary(struct parser *parser, struct ast_node **no
     case TOKEN_IDENTIFIER:
         status = peek(parser, &next);
         if (status != PDB_OK) return status;
-        if (next->kind == TOKEN_LEFT_PAREN) return unknown_function(parser, &start);
+        if (next->kind == TOKEN_LEFT_PAREN) {
+            if (is_segment_function(&start)) return parse_saved_segment(parser, node_out);
+            return unknown_function(parser, &start);
+        }
         return parse_predicate(parser, node_out);
     case TOKEN_INTEGER:
     case TOKEN_FLOAT:

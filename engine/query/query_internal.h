@@ -202,6 +202,13 @@ struct ast;
 enum pdb_status binder_bind(const struct ast *ast, const struct schema *schema,
                             struct query_arena *arena, struct bound_node **root_out,
                             struct pdb_error *error);
+/* binder_bind that expands segment('name') from `library` (NULL: every name is unknown),
+ * parsing saved texts with now() = now_s. */
+struct segment_library;
+enum pdb_status binder_bind_library(const struct ast *ast, const struct schema *schema,
+                                    const struct segment_library *library, int64_t now_s,
+                                    struct query_arena *arena, struct bound_node **root_out,
+                                    struct pdb_error *error);
 
 /* Node constructors that fold as they build (NULL only when out of memory). */
 struct bound_node *fold_constant(struct query_arena *arena, enum bound_kind kind);

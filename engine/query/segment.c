@@ -81,6 +81,13 @@ enum pdb_status segment_compile(const char *text, size_t size, const struct sche
                                 int64_t now_s, struct segment **segment_out,
                                 struct pdb_error *error)
 {
+    return segment_compile_library(text, size, schema, NULL, now_s, segment_out, error);
+}
+
+enum pdb_status segment_compile_library(const char *text, size_t size, const struct schema *schema,
+                                        const struct segment_library *library, int64_t now_s,
+                                        struct segment **segment_out, struct pdb_error *error)
+{
     struct segment *segment = mem_calloc(1, sizeof *segment);
     if (segment == NULL)
         return error_set(error, PDB_ERR_NO_MEMORY, "out of memory compiling a segment");
@@ -88,7 +95,8 @@ enum pdb_status segment_compile(const char *text, size_t size, const struct sche
     struct ast ast;
     enum pdb_status status = parser_parse(text, size, now_s, &segment->arena, &ast, error);
     if (status == PDB_OK)
-        status = binder_bind(&ast, schema, &segment->arena, &segment->root, error);
+        status = binder_bind_library(&ast, schema, library, now_s, &segment->arena,
+                                     &segment->root, error);
     if (status == PDB_OK) status = collect(segment, error);
     if (status != PDB_OK) {
         segment_destroy(segment);

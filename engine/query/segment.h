@@ -40,6 +40,26 @@ enum pdb_status segment_compile(const char *text, size_t size, const struct sche
                                 struct pdb_error *error);
 void segment_destroy(struct segment *segment); /* NULL is accepted */
 
+/* Saved segments, for segment('name') inside a segment: the db layer's named texts. */
+struct segment_library {
+    /* The text of the saved segment called name[0..size) (borrowed until the compile returns)
+     * with its size in *text_size_out, or NULL when there is none. */
+    const char *(*lookup)(void *context, const char *name, size_t size, size_t *text_size_out);
+    /* The saved name closest to name[0..size), for "did you mean"; NULL when none is close.
+     * May be NULL. */
+    const char *(*suggest)(void *context, const char *name, size_t size);
+    void *context;
+};
+
+/* segment_compile with segment('name') resolved through `library` (NULL: no saved segments):
+ * each reference is replaced by its saved text, parsed and bound in place, so the result is
+ * the segment with every reference written out. Further errors (PDB_ERR_SEGMENT): an unknown
+ * name (with did-you-mean), a cycle, an error inside a saved text (prefixed with the
+ * reference's position and name); PDB_ERR_LIMIT beyond PDB_SAVED_SEGMENT_DEPTH_MAX levels. */
+enum pdb_status segment_compile_library(const char *text, size_t size, const struct schema *schema,
+                                        const struct segment_library *library, int64_t now_s,
+                                        struct segment **segment_out, struct pdb_error *error);
+
 /* Loads (via table_column) every column the segment references and builds the per-query
  * lookup state (dictionary match tables, case-folding buffer sizes). Must be called before
  * segment_scratch_create and evaluation, and again whenever the table changed (a new
@@ -110,6 +130,39 @@ enum pdb_status segment_count_parallel(struct segment *segment, struct table *ta
 enum pdb_status segment_ids_parallel(struct segment *segment, struct table *table,
                                      const struct segment_exec *exec, uint64_t limit,
                                      pdb_id_fn on_id, void *context, struct pdb_error *error);
+
+/* ---- Breakdown and overlap (segment_breakdown.c, segment_overlap.c) --------------------
+ * Whole-table loops like segment_count_parallel: each chunk is evaluated into a bitset once,
+ * then counted under it; one task per chunk, per-thread totals added at the end. */
+
+/* Counts of a breakdown: for a category or tags attribute counts[code] for every dictionary
+ * code; for a bool attribute counts[0] (false) and counts[1] (true). */
+struct segment_breakdown_counts {
+    uint64_t segment_count; /* rows in the segment */
+    uint64_t null_count;    /* of them, rows whose attribute is NULL */
+    uint32_t value_count;   /* entries of counts */
+    uint64_t *counts;       /* owned: mem_free */
+};
+
+/* Prepares the segment (unless exec->is_prepared) and loads attribute `attribute_index` (a
+ * category, bool or tags column), then counts the segment's rows by value (tags: each tag of
+ * a row; an empty set counts nowhere). Allocates one scratch and one counts array per thread.
+ * Errors: those of segment_prepare and the loader, PDB_ERR_USAGE (another type),
+ * PDB_ERR_LIMIT (more than PDB_BREAKDOWN_VALUES_MAX dictionary entries), PDB_ERR_NO_MEMORY. */
+enum pdb_status segment_breakdown_parallel(struct segment *segment, struct table *table,
+                                           uint32_t attribute_index,
+                                           const struct segment_exec *exec,
+                                           struct segment_breakdown_counts *counts_out,
+                                           struct pdb_error *error);
+
+/* Prepares every segment (1..PDB_OVERLAP_SEGMENTS_MAX of them) against `table`, then writes
+ * matrix[i * count + j] = rows in both segments[i] and segments[j] (the diagonal: each
+ * count), from one pass over the chunks: every segment's bitset of a chunk once, then
+ * and-counts of the pairs. exec->is_prepared is ignored (each is prepared here). Errors: those
+ * of segment_prepare, PDB_ERR_NO_MEMORY. */
+enum pdb_status segment_overlap_parallel(struct segment *const *segments, uint32_t count,
+                                         struct table *table, const struct segment_exec *exec,
+                                         uint64_t *matrix, struct pdb_error *error);
 
 /* Appends the bound, folded tree as indented text, one node per line (attribute, operator,
  * literal), e.g. "AND\n  country IN ('CA', 'US')\n  age BETWEEN 25 AND 40\n".

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of the profiledb CLI: every command's --help, exit codes per failure
 # class, output formats, ingest with rejects, appending, reopening, get by id and key,
-# stats, corruption detection, explain, delete, and counts cross-checked with the sqlite3 shell.
+# stats, breakdown, overlap, saved segments, corruption detection, explain, delete, and counts
+# cross-checked with the sqlite3 shell.
 #   PROFILEDB=build/profiledb bash tests/e2e/cli_test.sh
 # Prints "N passed, N failed" last; exits non-zero on any failure.
 set -uo pipefail
@@ -34,7 +35,7 @@ expect_grep() { # PATTERN FILE DESCRIPTION
 
 # ---- help and usage -------------------------------------------------------------------
 expect_exit 0 "profiledb --help" -- "$pdb" --help
-for command in gen init schema ingest count ids explain delete get stats; do
+for command in gen init schema ingest count ids explain delete get stats breakdown overlap segment; do
     expect_exit 0 "$command --help" -- "$pdb" "$command" --help
     expect_grep "Usage: profiledb $command" "$work/out" "$command --help text"
 done
@@ -138,6 +139,35 @@ expect_grep "^rows            8" "$work/out" "stats rows"
 expect_exit 0 "stats json" -- "$pdb" stats "$work/db" --format json
 expect_grep '"rows": 8' "$work/out" "stats json rows"
 
+# ---- breakdown, overlap, saved segments -----------------------------------------------------
+expect_output "$(printf 'value,count\nfalse,2\ntrue,2\n,4')" "breakdown bool csv" -- "$pdb" breakdown "$work/db" "true" --by vip --format csv
+expect_exit 0 "breakdown category json" -- "$pdb" breakdown "$work/db" "age IS NOT NULL" --by country --format json
+expect_grep '"segment_count": 6, "null_count": 3, "value_count": 3, "values": \[{"value": "FR", "count": 1}, {"value": "US", "count": 1}, {"value": "multi' "$work/out" "breakdown json, ties by value"
+expect_exit 0 "breakdown tags table with limit" -- "$pdb" breakdown "$work/db" "true" --by interests --limit 1
+expect_grep "^running *2$" "$work/out" "breakdown tags top value"
+expect_grep "2 distinct values, limited" "$work/out" "breakdown limit noted"
+expect_exit 2 "breakdown without --by" -- "$pdb" breakdown "$work/db" "true"
+expect_exit 2 "breakdown by an int" -- "$pdb" breakdown "$work/db" "true" --by age
+expect_exit 6 "breakdown by an unknown attribute" -- "$pdb" breakdown "$work/db" "true" --by contry
+expect_grep "did you mean 'country'" "$work/err" "breakdown did-you-mean"
+expect_output '{"segments": ["vip", "age > 30"], "matrix": [[2, 2], [2, 5]]}' "overlap json" -- "$pdb" overlap "$work/db" "vip" "age > 30" --format json
+expect_output "$(printf 'segment,vip,age > 30\nvip,2,2\nage > 30,2,5')" "overlap csv" -- "$pdb" overlap "$work/db" "vip" "age > 30" --format csv
+expect_exit 3 "overlap with a bad segment" -- "$pdb" overlap "$work/db" "vip" "age >"
+expect_grep "segment 2: segment:1:6" "$work/err" "overlap names the bad segment"
+expect_exit 0 "segment save" -- "$pdb" segment save "$work/db" old "age > 30"
+expect_exit 0 "segment save nested" -- "$pdb" segment save "$work/db" old_vip "segment('old') AND vip"
+expect_output "2" "count a saved segment" -- "$pdb" count "$work/db" "segment('old_vip')"
+expect_output "$(printf 'name,segment\nold,age > 30\nold_vip,segment('"'"'old'"'"') AND vip')" "segment list csv" -- "$pdb" segment list "$work/db" --format csv
+expect_exit 3 "segment save a cycle" -- "$pdb" segment save "$work/db" old "segment('old_vip')"
+expect_grep "refers to itself" "$work/err" "cycle message"
+expect_exit 2 "segment save a bad name" -- "$pdb" segment save "$work/db" "no spaces" "vip"
+expect_exit 0 "segment drop" -- "$pdb" segment drop "$work/db" old
+expect_exit 3 "a dropped segment is an error" -- "$pdb" count "$work/db" "segment('old_vip')"
+expect_grep "in saved segment 'old_vip': segment:1:9: unknown saved segment 'old'" "$work/err" "dropped segment message"
+expect_exit 6 "segment drop missing" -- "$pdb" segment drop "$work/db" old
+expect_exit 3 "unknown saved segment" -- "$pdb" count "$work/db" "segment('old_vpi')"
+expect_grep "segment:1:9: unknown saved segment 'old_vpi' (did you mean 'old_vip'?)" "$work/err" "saved segment did-you-mean"
+
 # ---- corruption is detected, not used ----------------------------------------------------
 cp -r "$work/db" "$work/broken"
 chunk=$(ls "$work"/broken/chunk-*.pdc | head -1)
@@ -145,6 +175,9 @@ printf '\xff' | dd of="$chunk" bs=1 seek=40 conv=notrunc status=none   # column 
 expect_exit 0 "a query not reading the damaged block still works" -- "$pdb" count "$work/broken" "age > 0"
 expect_exit 4 "flipped byte in a chunk file" -- "$pdb" count "$work/broken" "customer_id IS NOT NULL"
 expect_grep "fails its checksum" "$work/err" "checksum message"
+printf 'garbage' >>"$work/broken/SEGMENTS"
+expect_exit 4 "damaged saved segments file" -- "$pdb" count "$work/broken" "age > 0"
+expect_grep "SEGMENTS: checksum mismatch" "$work/err" "saved segments checksum message"
 printf 'garbage' >>"$work/broken/MANIFEST"
 expect_exit 4 "torn manifest" -- "$pdb" count "$work/broken" "true"
 expect_exit 6 "not a database" -- "$pdb" count "$work/nowhere" "true"

@@ -111,6 +111,9 @@ int cmd_get(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_breakdown(int argc, char **argv);
+int cmd_overlap(int argc, char **argv);
+int cmd_segment(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 

@@ -22,6 +22,9 @@ static const struct command commands[] = {
     {"ids", cmd_ids, "list the ids of the profiles in a segment"},
     {"explain", cmd_explain, "show a segment's plan with estimated and actual rows per step"},
     {"delete", cmd_delete, "delete the profiles in a segment (tombstones)"},
+    {"breakdown", cmd_breakdown, "count a segment's profiles by the values of an attribute"},
+    {"overlap", cmd_overlap, "how many profiles each pair of segments shares"},
+    {"segment", cmd_segment, "save, list or drop named segments (segment('name'))"},
     {"get", cmd_get, "show one profile, by id or by an identifier"},
     {"stats", cmd_stats, "rows, chunks, and bytes per column"},
     {"serve", cmd_serve, "serve a database over the network (docs/PROTOCOL.md)"},
@@ -32,7 +35,7 @@ static void print_help(FILE *out)
     fprintf(out, "profiledb %s — a columnar customer-profile database\n\n"
                  "Usage: profiledb <command> [options]\n\nCommands:\n", PDB_VERSION_STRING);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'profiledb <command> --help' for a command's options.\n"
                  "Exit codes: 0 ok, 1 internal error, 2 usage, 3 bad segment, 4 I/O or corrupt "
                  "database, 5 bad schema or data, 6 not found, 7 access denied (server).\n");
