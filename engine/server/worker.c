@@ -404,6 +404,19 @@ enum pdb_status workers_start(struct server *server, struct pdb_error *error)
         enum pdb_status status = pdb_db_open(server->options.db_path, &worker->db, error);
         if (status != PDB_OK) return status;
         pdb_db_set_threads(worker->db, server->options.query_threads);
+        /* GET by identifier: build each identifier's hash index now, not on a client's
+         * second lookup (one per handle: each worker has its own). */
+        for (uint32_t a = 0; a < pdb_db_attribute_count(worker->db); a++) {
+            struct pdb_attribute_info info;
+            if (pdb_db_attribute(worker->db, a, &info) != PDB_OK) continue;
+            bool is_key_type = info.type == PDB_TYPE_TEXT || info.type == PDB_TYPE_CATEGORY ||
+                               info.type == PDB_TYPE_INT;
+            if (!(info.flags & PDB_FLAG_IDENTIFIER) || !is_key_type) continue;
+            if ((status = pdb_profile_index(worker->db, info.name, error)) != PDB_OK) {
+                error_prefix(error, "serve: indexing identifier '%s': ", info.name);
+                return status;
+            }
+        }
         uint64_t rows = pdb_db_row_count(worker->db);
         if (w == 0)
             server->row_count = rows;
