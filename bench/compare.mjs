@@ -263,20 +263,28 @@ function duckdbMemoryLimit() {
 
 // In-memory bytes of the columns (for the bandwidth figure). pdb_db_stats loads every column,
 // which at 100,000,000 rows is most of the machine's memory, so above STATS_PROFILES_MAX the
-// fixed-width columns the wide scans read are sized as the plain form instead: 8 bytes per
-// value plus the null bitset (what pdb_db_stats reports for them today).
+// sizes come from a STATS_SAMPLE_PROFILES store of the same generator and seed, scaled by
+// N / STATS_SAMPLE_PROFILES: every chunk holds 65,536 rows of the same distributions, so its
+// lane widths, and the bytes per row, do not depend on N.
 const STATS_PROFILES_MAX = 20000000;
-function columnSizes(options, binaries, store) {
-  if (options.profiles > STATS_PROFILES_MAX) {
-    const plain = options.profiles * 8 + Math.ceil(options.profiles / 65536) * 8192;
-    const names = [...new Set(SUITE.filter((q) => q.wide).flatMap((q) => q.columns))];
-    return { computed: true, columns: names.map((name) => ({ name, bytes_in_memory: plain })) };
-  }
+const STATS_SAMPLE_PROFILES = 1000000;
+function statsOf(binaries, store) {
   log('profiledb: column sizes (pdb_db_stats, loads every column)');
   const result = spawnSync(binaries.pdbRunner, [store, '--stats'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (result.status === 0) return JSON.parse(result.stdout);
   log(`profiledb: pdb_db_stats failed (${result.stderr.trim()}); no bandwidth figure`);
   return null;
+}
+
+function columnSizes(options, binaries, store) {
+  if (options.profiles <= STATS_PROFILES_MAX) return statsOf(binaries, store);
+  const sampleOptions = { ...options, profiles: STATS_SAMPLE_PROFILES };
+  const sample = loadProfiledb(sampleOptions, binaries, generate(sampleOptions, binaries));
+  const stats = statsOf(binaries, sample.store);
+  if (stats == null) return null;
+  const scale = options.profiles / STATS_SAMPLE_PROFILES;
+  for (const column of stats.columns) column.bytes_in_memory = Math.round(column.bytes_in_memory * scale);
+  return { ...stats, sampled_from: STATS_SAMPLE_PROFILES };
 }
 
 function writeQueries(options, engine) {
@@ -489,7 +497,9 @@ function report(options, context) {
   if (bench && stats) {
     push(`Bandwidth: bytes = the in-memory size of the columns the query reads (${stats.computed
       ? 'the plain form, 8 bytes per value plus the null bitset, computed: pdb_db_stats would load every column at this N'
-      : 'pdb_db_stats bytes_in_memory'}), divided by the median time, against the best of the harness's reads of 256 MiB ` +
+      : stats.sampled_from
+        ? `pdb_db_stats bytes_in_memory of a ${fmtInt(stats.sampled_from)}-profile store of the same generator and seed, scaled to N`
+        : 'pdb_db_stats bytes_in_memory'}), divided by the median time, against the best of the harness's reads of 256 MiB ` +
       `(BM_memory_read = plain C loop, BM_memory_sum_u64 = the SIMD sum kernel; ${Object.entries(bench.rates).map(([key, rate]) => `${rateLabel(key)} ${fmt(rate / 1e9, 1)} GB/s`).join('; ')}).`, '');
   }
 
