@@ -95,13 +95,14 @@ int32_t schema_find(const struct schema *schema, const char *name, size_t size)
     return -1;
 }
 
-const char *schema_suggest(const struct schema *schema, const char *name, size_t size)
+const char *catalog_closest(const char *name, size_t size, catalog_candidate_fn candidate_at,
+                            const void *context, uint32_t count)
 {
     uint32_t cap = size <= 3 ? 2 : size <= 6 ? 3 : 4;
     const char *best = NULL;
     uint32_t best_distance = cap;
-    for (uint32_t i = 0; i < schema->attribute_count; i++) {
-        const char *candidate = schema->attributes[i].name;
+    for (uint32_t i = 0; i < count; i++) {
+        const char *candidate = candidate_at(context, i);
         uint32_t distance = catalog_edit_distance(name, size, candidate, strlen(candidate), cap);
         if (distance < best_distance) {
             best_distance = distance;
@@ -109,6 +110,16 @@ const char *schema_suggest(const struct schema *schema, const char *name, size_t
         }
     }
     return best;
+}
+
+static const char *attribute_name_at(const void *context, uint32_t index)
+{
+    return ((const struct schema *)context)->attributes[index].name;
+}
+
+const char *schema_suggest(const struct schema *schema, const char *name, size_t size)
+{
+    return catalog_closest(name, size, attribute_name_at, schema, schema->attribute_count);
 }
 
 /* ---- Parsing ------------------------------------------------------------------------ */

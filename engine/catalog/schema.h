@@ -53,6 +53,13 @@ int type_parse(const char *name, size_t size, enum pdb_type *type_out);
 /* True if word[0..size) is a reserved word of the segment language (case-insensitive). */
 int catalog_is_reserved_word(const char *word, size_t size);
 
+/* The candidate closest to name[0..size) by edit distance, or NULL when none is reasonably
+ * close (the cap grows with the name's length): every "did you mean" of profiledb. Candidate
+ * i is candidate_at(context, i), a NUL-terminated name, for i < count. */
+typedef const char *(*catalog_candidate_fn)(const void *context, uint32_t index);
+const char *catalog_closest(const char *name, size_t size, catalog_candidate_fn candidate_at,
+                            const void *context, uint32_t count);
+
 /* Edit distance between two byte strings, case-insensitive, capped at `cap` (returns cap
  * when the true distance is >= cap). Shared by every "did you mean" message. */
 uint32_t catalog_edit_distance(const char *a, size_t a_size, const char *b, size_t b_size,

@@ -32,21 +32,15 @@ static const char *library_lookup(void *context, const char *name, size_t size,
     return set->entries[index].text;
 }
 
+static const char *saved_name_at(const void *context, uint32_t index)
+{
+    return ((const struct saved_segments *)context)->entries[index].name;
+}
+
 static const char *library_suggest(void *context, const char *name, size_t size)
 {
     const struct saved_segments *set = context;
-    uint32_t cap = size <= 3 ? 2 : size <= 6 ? 3 : 4;
-    const char *best = NULL;
-    uint32_t best_distance = cap;
-    for (uint32_t i = 0; i < set->count; i++) {
-        const char *candidate = set->entries[i].name;
-        uint32_t distance = catalog_edit_distance(name, size, candidate, strlen(candidate), cap);
-        if (distance < best_distance) {
-            best_distance = distance;
-            best = candidate;
-        }
-    }
-    return best;
+    return catalog_closest(name, size, saved_name_at, set, set->count);
 }
 
 static enum pdb_status compile_with(struct pdb_db *db, const struct saved_segments *set,
