@@ -43,8 +43,6 @@ static inline uint32_t row_of(const uint32_t *offsets, uint32_t from, uint32_t c
     return text_row_of(offsets, row, count, position);
 }
 
-#define GATHER_BLOB_BYTES_MAX ((uint64_t)INT32_MAX)
-
 /* 4 rows: which of the 64-bit lanes gathered at `at` (where `fits`) equal `want` in `mask`. */
 static inline uint32_t fixed_quad(const char *bytes, __m128i at, __m256i fits, __m256i want,
                                   __m256i mask)
@@ -56,7 +54,7 @@ static inline uint32_t fixed_quad(const char *bytes, __m128i at, __m256i fits, _
     return (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(same));
 }
 
-/* Rows [first, first + 4) (all below the fast limit). */
+/* Rows [first, first + 4) (all below the fast limit): a text_fixed_group_fn. */
 static inline uint64_t fixed_group(const struct text_fixed *fixed, const char *bytes,
                                    const uint32_t *offsets, uint32_t first)
 {
@@ -76,41 +74,17 @@ static inline uint64_t fixed_group(const struct text_fixed *fixed, const char *b
     return found;
 }
 
-static void fixed_scan(const char *bytes, const uint32_t *offsets, uint32_t count,
-                       const char *pattern, uint32_t pattern_size, bool is_ends, uint64_t *out)
-{
-    if (pattern_size == 0) {
-        text_bits_all(count, out);
-        return;
-    }
-    struct text_fixed fixed;
-    text_fixed_init(&fixed, pattern, pattern_size, is_ends);
-    uint32_t fast_rows = text_fixed_fast_rows(&fixed, offsets, count);
-    bool can_gather = offsets[count] <= GATHER_BLOB_BYTES_MAX;
-    for (uint32_t word = 0; word * 64u < count; word++) {
-        uint32_t first = word * 64u;
-        uint32_t rows = count - first < 64u ? count - first : 64u;
-        if (!can_gather || rows < 64u || first + 64u > fast_rows) {
-            out[word] = text_fixed_word(&fixed, bytes, offsets, first, rows, fast_rows);
-            continue;
-        }
-        uint64_t bits = 0;
-        for (uint32_t group = 0; group < 16u; group++)
-            bits |= fixed_group(&fixed, bytes, offsets, first + group * 4u) << (group * 4u);
-        out[word] = text_fixed_middle_inplace(&fixed, bytes, offsets, first, bits);
-    }
-}
 
 void simd_text_avx2_starts(const char *bytes, const uint32_t *offsets, uint32_t count,
                            const char *pattern, uint32_t pattern_size, uint64_t *out)
 {
-    fixed_scan(bytes, offsets, count, pattern, pattern_size, false, out);
+    text_fixed_scan(bytes, offsets, count, pattern, pattern_size, false, fixed_group, 4u, out);
 }
 
 void simd_text_avx2_ends(const char *bytes, const uint32_t *offsets, uint32_t count,
                          const char *pattern, uint32_t pattern_size, uint64_t *out)
 {
-    fixed_scan(bytes, offsets, count, pattern, pattern_size, true, out);
+    text_fixed_scan(bytes, offsets, count, pattern, pattern_size, true, fixed_group, 4u, out);
 }
 
 static inline uint32_t half_candidates(const char *at, uint32_t pattern_size, __m256i first,

@@ -23,7 +23,6 @@ static inline uint32_t row_of(const uint32_t *offsets, uint32_t from, uint32_t c
 #define TEXT_ROW_OF row_of
 #include "simd/text_common.h"
 
-#define GATHER_BLOB_BYTES_MAX ((uint64_t)INT32_MAX)
 /* Steps of 16 offsets row_of takes before it gallops. */
 #define ROW_WALK_STEPS 4u
 
@@ -45,7 +44,7 @@ static inline uint32_t row_of(const uint32_t *offsets, uint32_t from, uint32_t c
     return text_row_of(offsets, row, count, position);
 }
 
-/* Rows [first, first + 8) (all below the fast limit). */
+/* Rows [first, first + 8) (all below the fast limit): a text_fixed_group_fn. */
 static inline uint64_t fixed_group(const struct text_fixed *fixed, const char *bytes,
                                    const uint32_t *offsets, uint32_t first)
 {
@@ -65,44 +64,20 @@ static inline uint64_t fixed_group(const struct text_fixed *fixed, const char *b
         found = _mm512_mask_testn_epi64_mask(
             found, _mm512_xor_si512(tail, _mm512_set1_epi64((long long)fixed->tail)), mask);
     }
-    return (uint64_t)text_fixed_middle_inplace(fixed, bytes, offsets, first, found);
+    return (uint64_t)found;
 }
 
-static void fixed_scan(const char *bytes, const uint32_t *offsets, uint32_t count,
-                       const char *pattern, uint32_t pattern_size, bool is_ends, uint64_t *out)
-{
-    if (pattern_size == 0) {
-        text_bits_all(count, out);
-        return;
-    }
-    struct text_fixed fixed;
-    text_fixed_init(&fixed, pattern, pattern_size, is_ends);
-    uint32_t fast_rows = text_fixed_fast_rows(&fixed, offsets, count);
-    bool can_gather = offsets[count] <= GATHER_BLOB_BYTES_MAX;
-    for (uint32_t word = 0; word * 64u < count; word++) {
-        uint32_t first = word * 64u;
-        uint32_t rows = count - first < 64u ? count - first : 64u;
-        if (!can_gather || rows < 64u || first + 64u > fast_rows) {
-            out[word] = text_fixed_word(&fixed, bytes, offsets, first, rows, fast_rows);
-            continue;
-        }
-        uint64_t bits = 0;
-        for (uint32_t group = 0; group < 8u; group++)
-            bits |= fixed_group(&fixed, bytes, offsets, first + group * 8u) << (group * 8u);
-        out[word] = bits;
-    }
-}
 
 void simd_text_avx512_starts(const char *bytes, const uint32_t *offsets, uint32_t count,
                              const char *pattern, uint32_t pattern_size, uint64_t *out)
 {
-    fixed_scan(bytes, offsets, count, pattern, pattern_size, false, out);
+    text_fixed_scan(bytes, offsets, count, pattern, pattern_size, false, fixed_group, 8u, out);
 }
 
 void simd_text_avx512_ends(const char *bytes, const uint32_t *offsets, uint32_t count,
                            const char *pattern, uint32_t pattern_size, uint64_t *out)
 {
-    fixed_scan(bytes, offsets, count, pattern, pattern_size, true, out);
+    text_fixed_scan(bytes, offsets, count, pattern, pattern_size, true, fixed_group, 8u, out);
 }
 
 void simd_text_avx512_contains(const char *bytes, const uint32_t *offsets, uint32_t count,

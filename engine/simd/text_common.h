@@ -159,6 +159,47 @@ static inline uint64_t text_fixed_word(const struct text_fixed *fixed, const cha
     return word;
 }
 
+
+/* The largest blob whose byte offsets a 32-bit gather index holds. */
+#define TEXT_GATHER_BLOB_BYTES_MAX ((uint64_t)INT32_MAX)
+
+/* One gathering step of a level: the bits of rows [first, first + rows_per_group) whose first
+ * and last 8 pattern bytes match (all rows below the fast limit); text_fixed_scan checks the
+ * middles of longer patterns once per word. */
+typedef uint64_t (*text_fixed_group_fn)(const struct text_fixed *fixed, const char *bytes,
+                                        const uint32_t *offsets, uint32_t first);
+
+/* STARTS WITH (is_ends false) or ENDS WITH over a chunk, the loop every gathering level
+ * shares: whole words of rows that are safe to gather go through `group`, rows_per_group (a
+ * divisor of 64) at a time; the rest, and blobs too large to gather, through text_fixed_word.
+ * Always inlined, so `group` is compiled with the calling file's instruction set. */
+static inline __attribute__((always_inline)) void
+text_fixed_scan(const char *bytes, const uint32_t *offsets, uint32_t count, const char *pattern,
+                uint32_t pattern_size, bool is_ends, text_fixed_group_fn group,
+                uint32_t rows_per_group, uint64_t *out)
+{
+    if (pattern_size == 0) {
+        text_bits_all(count, out);
+        return;
+    }
+    struct text_fixed fixed;
+    text_fixed_init(&fixed, pattern, pattern_size, is_ends);
+    uint32_t fast_rows = text_fixed_fast_rows(&fixed, offsets, count);
+    bool can_gather = offsets[count] <= TEXT_GATHER_BLOB_BYTES_MAX;
+    for (uint32_t word = 0; word * 64u < count; word++) {
+        uint32_t first = word * 64u;
+        uint32_t rows = count - first < 64u ? count - first : 64u;
+        if (!can_gather || rows < 64u || first + 64u > fast_rows) {
+            out[word] = text_fixed_word(&fixed, bytes, offsets, first, rows, fast_rows);
+            continue;
+        }
+        uint64_t bits = 0;
+        for (uint32_t group_first = 0; group_first < 64u; group_first += rows_per_group)
+            bits |= group(&fixed, bytes, offsets, first + group_first) << group_first;
+        out[word] = text_fixed_middle_inplace(&fixed, bytes, offsets, first, bits);
+    }
+}
+
 /* ---- Substring search ------------------------------------------------------------------- */
 
 struct text_search {
