@@ -70,6 +70,20 @@ static uint32_t file_count(void)
     return count;
 }
 
+/* (Re)creates the database holding a.csv's 70,000 rows: where every case starts. */
+static void fresh_database(void)
+{
+    char command[400];
+    snprintf(command, sizeof command, "rm -rf '%s'", db_path);
+    cr_assert_eq(system(command), 0);
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
+    struct pdb_db *db = NULL;
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_db_ingest_csv(db, csv_a, NULL, NULL, &error), PDB_OK, "%s", error.message);
+    pdb_db_close(db);
+}
+
 /* Ingests b.csv into a database holding a.csv with a fault at the `after`-th call of `point`;
  * returns false when the ingest made fewer calls than that (nothing failed). */
 static bool ingest_with_fault(enum file_fault_point point, uint32_t after, int errno_value)
@@ -107,17 +121,11 @@ static bool ingest_with_fault(enum file_fault_point point, uint32_t after, int e
     cr_assert_eq(count_all(db), expected, "reopened");
     if (is_published) {
         cr_assert_geq(file_count(), files_before, "the files of both generations are kept");
-        /* Back to the state the other cases start from: delete the rows again by recreating. */
         pdb_db_close(db);
-        char command[400];
-        snprintf(command, sizeof command, "rm -rf '%s'", db_path);
-        cr_assert_eq(system(command), 0);
-        cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
-        cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
-        cr_assert_eq(pdb_db_ingest_csv(db, csv_a, NULL, NULL, &error), PDB_OK, "%s", error.message);
-    } else {
-        cr_assert_eq(file_count(), files_before, "no file of the failed ingest is left");
+        fresh_database(); /* back to the state the next attempt starts from */
+        return true;
     }
+    cr_assert_eq(file_count(), files_before, "no file of the failed ingest is left");
     pdb_db_close(db);
     return true;
 }
@@ -125,11 +133,8 @@ static bool ingest_with_fault(enum file_fault_point point, uint32_t after, int e
 static void every_fault_point(enum file_fault_point point, int errno_value)
 {
     struct pdb_error error = {0};
-    cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
     struct pdb_db *db = NULL;
-    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
-    cr_assert_eq(pdb_db_ingest_csv(db, csv_a, NULL, NULL, &error), PDB_OK, "%s", error.message);
-    pdb_db_close(db);
+    fresh_database();
     uint32_t failures = 0;
     published_count = 0;
     for (uint32_t after = 0; ingest_with_fault(point, after, errno_value); after++) failures++;
@@ -189,28 +194,17 @@ static bool delete_with_fault(enum file_fault_point point, uint32_t after, int e
     pdb_db_close(db);
     cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "reopened: %s", error.message);
     cr_assert_eq(count_all(db), expected, "reopened");
+    pdb_db_close(db);
     if (is_published) { /* undo for the next attempt: start again from a.csv */
         published_count++;
-        pdb_db_close(db);
-        char command[400];
-        snprintf(command, sizeof command, "rm -rf '%s'", db_path);
-        cr_assert_eq(system(command), 0);
-        cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
-        cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
-        cr_assert_eq(pdb_db_ingest_csv(db, csv_a, NULL, NULL, &error), PDB_OK, "%s", error.message);
+        fresh_database();
     }
-    pdb_db_close(db);
     return true;
 }
 
 Test(faults, eio_or_enospc_at_any_point_of_a_delete_leaves_the_database_intact)
 {
-    struct pdb_error error = {0};
-    cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
-    struct pdb_db *db = NULL;
-    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
-    cr_assert_eq(pdb_db_ingest_csv(db, csv_a, NULL, NULL, &error), PDB_OK, "%s", error.message);
-    pdb_db_close(db);
+    fresh_database();
     const enum file_fault_point points[] = {FILE_FAULT_WRITE, FILE_FAULT_SYNC};
     const int errnos[] = {ENOSPC, EIO};
     for (int p = 0; p < 2; p++) {
@@ -220,14 +214,7 @@ Test(faults, eio_or_enospc_at_any_point_of_a_delete_leaves_the_database_intact)
             for (uint32_t after = 0; delete_with_fault(points[p], after, errnos[e]); after++) failures++;
             cr_assert_geq(failures, 2u);
             cr_assert_eq(published_count, points[p] == FILE_FAULT_SYNC ? 1u : 0u);
-            /* The last attempt deleted: restore the rows for the next case. */
-            char command[400];
-            snprintf(command, sizeof command, "rm -rf '%s'", db_path);
-            cr_assert_eq(system(command), 0);
-            cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
-            cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
-            cr_assert_eq(pdb_db_ingest_csv(db, csv_a, NULL, NULL, &error), PDB_OK, "%s", error.message);
-            pdb_db_close(db);
+            fresh_database(); /* the last attempt deleted: restore the rows for the next case */
         }
     }
 }
