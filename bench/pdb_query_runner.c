@@ -4,12 +4,14 @@
  *   pdb_query_runner DB QUERIES.tsv [--runs R] [--now TS] [--threads T]
  *   pdb_query_runner DB --stats
  *
- * QUERIES.tsv holds one "name<TAB>segment" per line. The database is opened once, now() is
+ * QUERIES.tsv holds one "name<TAB>segment[<TAB>columns]" per line. The database is opened once, now() is
  * fixed (--now, default 2026-11-01T00:00:00Z), the thread count is set when the engine has
  * pdb_db_set_threads; each segment is counted once to warm (loading its columns, timed as
  * first_ms), then R times (default 5). Prints one JSON object on stdout: per segment the
  * count, every run, the median and the minimum in milliseconds. A count that changes between
- * runs is an error (exit 1). --stats prints pdb_db_stats as JSON instead (bytes per column
+ * runs is an error (exit 1). A line that names the columns its segment scans (comma-separated)
+ * also gets the bandwidth yardstick on those same bytes (column_yardstick.h), timed just
+ * before each run: "yardstick" gives its bytes, median and minimum. --stats prints pdb_db_stats as JSON instead (bytes per column
  * on disk and in memory; loads every column).
  */
 #include <stdio.h>
@@ -19,6 +21,7 @@
 
 #include "base/alloc.h"
 #include "base/timestamp.h"
+#include "column_yardstick.h"
 #include "profiledb/profiledb.h"
 #ifdef PDB_BENCH_HAVE_SIMD
 #include "simd/simd.h"
@@ -31,6 +34,7 @@
 struct query {
     char *name;
     char *text;
+    char *columns; /* NULL: no yardstick */
 };
 
 static double now_ms(void)
@@ -88,10 +92,14 @@ static int queries_read(const char *path, struct query *queries)
             break;
         }
         *tab = '\0';
+        char *columns = strchr(tab + 1, '\t');
+        if (columns != NULL) *columns++ = '\0';
         queries[count].name = mem_strdup(line);
         queries[count].text = mem_strdup(tab + 1);
+        queries[count].columns = columns != NULL && columns[0] != '\0' ? mem_strdup(columns) : NULL;
         count++;
-        if (queries[count - 1].name == NULL || queries[count - 1].text == NULL) {
+        if (queries[count - 1].name == NULL || queries[count - 1].text == NULL ||
+            (columns != NULL && columns[0] != '\0' && queries[count - 1].columns == NULL)) {
             fprintf(stderr, "pdb_query_runner: out of memory\n");
             count = -1;
             break;
@@ -209,8 +217,20 @@ int main(int argc, char **argv)
             break;
         }
         double first_ms = now_ms() - started;
-        double times[RUNNER_RUNS_MAX];
+        struct column_yardstick *yardstick = NULL;
+        if (queries[q].columns != NULL) {
+            char problem[256];
+            yardstick = column_yardstick_create(db, queries[q].columns, pdb_db_thread_count(db),
+                                                problem, sizeof problem);
+            if (yardstick == NULL) {
+                fprintf(stderr, "pdb_query_runner: %s: yardstick: %s\n", queries[q].name, problem);
+                exit_code = 1;
+                break;
+            }
+        }
+        double times[RUNNER_RUNS_MAX], yardstick_times[RUNNER_RUNS_MAX];
         for (unsigned r = 0; r < runs; r++) {
+            if (yardstick != NULL) yardstick_times[r] = column_yardstick_run_ms(yardstick);
             started = now_ms();
             enum pdb_status status = pdb_segment_count(db, queries[q].text, &again, &error);
             times[r] = now_ms() - started;
@@ -229,13 +249,26 @@ int main(int argc, char **argv)
         printf(", \"count\": %llu, \"first_ms\": %.4f, \"median_ms\": %.4f, \"min_ms\": %.4f, \"runs_ms\": [",
                (unsigned long long)count, first_ms, median_of(times, runs), min_ms);
         for (unsigned r = 0; r < runs; r++) printf("%s%.4f", r ? ", " : "", times[r]);
-        printf("]}");
+        printf("]");
+        if (yardstick != NULL) {
+            double yardstick_min = yardstick_times[0];
+            for (unsigned r = 1; r < runs; r++)
+                yardstick_min = yardstick_times[r] < yardstick_min ? yardstick_times[r] : yardstick_min;
+            printf(", \"yardstick\": {\"columns\": ");
+            print_json_string(queries[q].columns);
+            printf(", \"bytes\": %llu, \"median_ms\": %.4f, \"min_ms\": %.4f}",
+                   (unsigned long long)column_yardstick_bytes(yardstick),
+                   median_of(yardstick_times, runs), yardstick_min);
+            column_yardstick_destroy(yardstick);
+        }
+        printf("}");
         fflush(stdout);
     }
     printf("\n]}\n");
     for (int q = 0; q < query_count; q++) {
         mem_free(queries[q].name);
         mem_free(queries[q].text);
+        mem_free(queries[q].columns);
     }
     pdb_db_close(db);
     return exit_code;

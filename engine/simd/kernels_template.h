@@ -170,12 +170,20 @@ static inline uint64_t bitmap16_group(const uint16_t *p, const uint32_t *bitmap,
         return word;                                                                               \
     }
 
+/* Scans prefetch this far ahead of the block they compare (every cache line of it). The
+ * hardware prefetchers alone left the range kernels at 80-86% of the plain SIMD sum over the
+ * same bytes; 2 KiB ahead brought them to 90-97% at 30,000,000 profiles, 1 and 2 threads
+ * (1 and 4 KiB measured alike or worse). Prefetching past the end never faults. */
+#define SCAN_PREFETCH_BYTES 2048
+
 /* out[w] = WORD (an expression of `block`, 64 values) for every word of the scan. */
 #define SCAN_WORDS(TYPE, values, count, out, WORD)                                                 \
     do {                                                                                           \
         uint32_t full_ = (count) / 64u, rest_ = (count) % 64u;                                     \
         for (uint32_t word_ = 0; word_ < full_; word_++) {                                         \
             const TYPE *block = (values) + (size_t)word_ * 64u;                                    \
+            for (uint32_t line_ = 0; line_ < 64u * sizeof(TYPE); line_ += 64u)                      \
+                __builtin_prefetch((const char *)block + SCAN_PREFETCH_BYTES + line_);             \
             (out)[word_] = (WORD);                                                                 \
         }                                                                                          \
         if (rest_) {                                                                               \
