@@ -7,8 +7,10 @@
  *     last chunk if it is partial (it will be rewritten under the new generation).
  *  3. Stream the CSV through the loader (on the handle's thread pool); every full chunk is
  *     written and fsynced as chunk-<index>-g<new generation>.pdc right away (several at once
- *     on different threads), so memory stays at a few chunks.
- *  4. Write the last partial chunk and the grown dictionaries, fsync the directory, then
+ *     on different threads), so memory stays at a few chunks. With a primary identifier, a
+ *     record whose key exists is kept as an update instead of appended (db_upsert.c).
+ *  4. Rewrite every chunk the updates touch as a new file (copy-on-write, db_upsert.c).
+ *     Write the last partial chunk and the grown dictionaries, fsync the directory, then
  *     replace the manifest atomically: that rename is the commit point.
  * Any failure before the rename deletes the new files and leaves the database exactly as it
  * was; a crash leaves only unreferenced newer-generation files, removed by the next writer.
@@ -40,6 +42,7 @@ struct ingest_transaction {
     struct manifest next;      /* the manifest to publish */
     struct column **columns;   /* append columns, one per attribute */
     uint32_t *dictionary_entries_before; /* per attribute, to see which dictionaries grew */
+    struct db_upsert upsert;   /* with a primary identifier: updates of existing profiles */
 };
 
 static double monotonic_s(void)
@@ -306,6 +309,7 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
     }
     transaction.next.generation = transaction.generation;
     if ((status = start_columns(&transaction, error)) != PDB_OK) goto done;
+    if ((status = db_upsert_begin(db, &transaction.upsert, error)) != PDB_OK) goto done;
 
     if (options != NULL && options->rejects_path != NULL) {
         snprintf(rejects_path, sizeof rejects_path, "%s", options->rejects_path);
@@ -331,11 +335,16 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
         .chunk_commit = on_chunk_commit,
         .chunk_context = &transaction,
         .pool = db_thread_pool(db),
+        .upsert = transaction.upsert.is_active ? &transaction.upsert.log : NULL,
     };
     status = loader_load_csv(reader, &db->schema, transaction.columns, &loader_options, &counts, error);
     if (status != PDB_OK) goto done;
 
-    if (counts.rows_loaded > 0) {
+    if (counts.rows_loaded > 0 || counts.rows_updated > 0) {
+        status = db_upsert_rewrite(&transaction.upsert, transaction.generation,
+                                   transaction.first_chunk_index, transaction.next_chunk_index,
+                                   transaction.columns, &transaction.next, error);
+        if (status != PDB_OK) goto done;
         if ((status = finish_files(&transaction, error)) != PDB_OK) goto done;
         transaction.next.bytes_ingested += counts.bytes_read;
         /* Everything the handle needs after the commit is allocated before it. */
@@ -352,6 +361,8 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
         db->manifest = transaction.next;
         memset(&transaction.next, 0, sizeof transaction.next);
         db_snapshot_install(db, &snapshot);
+        /* Updated rows invalidate the identifier indexes (they are rebuilt on demand). */
+        if (counts.rows_updated > 0) db_identifier_indexes_destroy(db);
         if (status != PDB_OK) {
             /* Only the directory fsync after the rename failed: the new manifest is live but
              * may not survive a crash, in which case the old one comes back. Keep the files
@@ -367,7 +378,9 @@ done:
     if (status == PDB_OK && result != NULL) {
         memset(result, 0, sizeof *result);
         result->rows_read = counts.rows_read;
-        result->rows_loaded = counts.rows_loaded;
+        result->rows_loaded = counts.rows_loaded + counts.rows_updated;
+        result->rows_inserted = counts.rows_loaded;
+        result->rows_updated = counts.rows_updated;
         result->rows_rejected = counts.rows_rejected;
         result->bytes_read = counts.bytes_read;
         result->first_row_id = transaction.rows_before;
@@ -387,6 +400,7 @@ done:
         mem_free(transaction.columns);
     }
     mem_free(transaction.dictionary_entries_before);
+    db_upsert_end(&transaction.upsert);
     manifest_deinit(&transaction.next);
     if (lock_fd >= 0) close(lock_fd);
     return status;

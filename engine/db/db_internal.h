@@ -28,6 +28,7 @@
 #include "base/thread_pool.h"
 #include "catalog/schema.h"
 #include "column/table.h"
+#include "ingest/upsert.h"
 #include "storage/chunk_file.h"
 #include "storage/manifest.h"
 #include "storage/segment_file.h"
@@ -139,8 +140,42 @@ struct thread_pool *db_thread_pool(struct pdb_db *db);
  * the attribute's index at this many (one-shot lookups, like the CLI's, skip the build). */
 #define DB_IDENTIFIER_INDEX_AFTER_FINDS 2u
 
+/* The index of identifier attribute `attribute_index`, built or extended to every row of the
+ * handle's snapshot; *column_out is the loaded column it reads keys from. Both borrowed until
+ * the handle's snapshot or indexes change. */
+enum pdb_status db_identifier_index(struct pdb_db *db, uint32_t attribute_index,
+                                    const struct identifier_index **index_out,
+                                    const struct column **column_out, struct pdb_error *error);
+
 /* Frees every identifier index (pdb_db_close; a writer that rewrites existing rows). */
 void db_identifier_indexes_destroy(struct pdb_db *db);
+
+/* An ingest's upserts (db_upsert.c): active when the schema has a primary identifier. */
+struct db_upsert {
+    struct pdb_db *db;
+    const struct identifier_index *index; /* of the primary attribute; NULL: no rows yet */
+    const struct column *column;          /* the loaded primary column the index reads */
+    struct upsert_log log;
+    bool is_active;
+};
+
+/* Prepares `upsert` for an ingest into db's current snapshot (under the writer lock): builds
+ * the primary attribute's identifier index. Inactive (and nothing allocated) without a
+ * primary identifier. Release with db_upsert_end. */
+enum pdb_status db_upsert_begin(struct pdb_db *db, struct db_upsert *upsert,
+                                struct pdb_error *error);
+void db_upsert_end(struct db_upsert *upsert);
+
+/* After the load, before the last partial chunk and the dictionaries are written: rewrites
+ * every chunk the log's updates touch. Chunks below first_chunk_index are committed files,
+ * chunks from there below memory_chunk_index files this load wrote as generation
+ * `generation`, chunk memory_chunk_index the partial chunk in `columns` (the load's columns,
+ * whose dictionaries the updates' new values join); `next` (the manifest to publish) names
+ * the rewritten files. */
+enum pdb_status db_upsert_rewrite(struct db_upsert *upsert, uint64_t generation,
+                                  uint32_t first_chunk_index, uint32_t memory_chunk_index,
+                                  struct column *const *columns, struct manifest *next,
+                                  struct pdb_error *error);
 
 /* Compiles `text` against the schema, the handle's now() and its saved segments (re-read
  * first if SEGMENTS changed since). *segment_out is owned. */

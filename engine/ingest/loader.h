@@ -31,6 +31,7 @@
 #include "ingest/csv_reader.h"
 
 struct thread_pool;
+struct upsert_log;
 
 /* What a sink's chunk_write tells its chunk_commit about the chunk it wrote. */
 struct loader_chunk_receipt {
@@ -68,11 +69,15 @@ struct loader_options {
     loader_chunk_commit_fn chunk_commit; /* optional */
     void *chunk_context;
     struct thread_pool *pool; /* borrowed; NULL: everything on the calling thread */
+    /* Borrowed; non-NULL when the schema has a primary identifier: rows whose key exists go
+     * to it as updates instead of being appended (ingest/upsert.h). */
+    struct upsert_log *upsert;
 };
 
 struct loader_counts {
     uint64_t rows_read;
-    uint64_t rows_loaded;
+    uint64_t rows_loaded;  /* appended to the columns */
+    uint64_t rows_updated; /* went to the upsert log (their key existed) */
     uint64_t rows_rejected;
     uint64_t bytes_read;
 };

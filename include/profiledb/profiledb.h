@@ -82,6 +82,8 @@ enum pdb_attribute_flag {
     PDB_FLAG_IDENTIFIER = 1u << 0, /* values identify a profile (usable with `get --key`) */
     PDB_FLAG_PII = 1u << 1,        /* personal data: masked for roles without the PII grant */
     PDB_FLAG_INDEXED = 1u << 2,    /* keep a value index for fast equality/tag lookups */
+    PDB_FLAG_PRIMARY = 1u << 3,    /* the primary identifier (at most one; implies identifier):
+                                      ingest updates the profile whose key a record names */
 };
 
 /* Description of one attribute; `name` is borrowed until the database is closed. */
@@ -164,7 +166,9 @@ struct pdb_ingest_options {
 
 struct pdb_ingest_result {
     uint64_t rows_read;     /* data rows seen (header excluded) */
-    uint64_t rows_loaded;   /* rows that became profiles */
+    uint64_t rows_loaded;   /* rows accepted: rows_inserted + rows_updated */
+    uint64_t rows_inserted; /* rows that became new profiles */
+    uint64_t rows_updated;  /* rows that updated an existing profile (primary key seen) */
     uint64_t rows_rejected; /* rows written to the reject file */
     uint64_t bytes_read;
     uint64_t first_row_id;  /* id given to the first loaded row */
