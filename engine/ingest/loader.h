@@ -17,6 +17,9 @@
  * appending rows run one at a time each, overlapped with the rest. Results (columns, chunk
  * order and contents, rejects and their order, counts) are identical for every pool size.
  *
+ * With a primary identifier (options->upsert), a record must give the key (else it is a reject);
+ * a record whose key exists is kept in the upsert log instead of appended (ingest/upsert.h).
+ *
  * The loader never commits anything itself: the sink writes chunk files and the caller
  * publishes them (or throws them away on error), which keeps an ingest atomic.
  */
