@@ -204,6 +204,13 @@ enum pdb_status db_lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error 
         return error_set(error, PDB_ERR_IO, "%s: an earlier fsync failed on this handle; reopen "
                          "the database before writing again", db->path);
     }
+    int streaming_fd = db_stream_lock_fd(db);
+    if (streaming_fd >= 0) { /* the handle streams and holds the lock: share it */
+        int fd = dup(streaming_fd);
+        if (fd < 0) return error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot share the lock", db->path);
+        *fd_out = fd;
+        return PDB_OK;
+    }
     char path[PDB_PATH_SIZE_MAX];
     enum pdb_status status = path_join(path, db->path, DB_LOCK_FILE, error);
     if (status != PDB_OK) return status;
@@ -300,6 +307,7 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
     enum pdb_status status = db_lock_writer(db, &lock_fd, error);
     if (status != PDB_OK) return status;
     if ((status = db_refresh(db, error)) != PDB_OK) goto done;
+    if ((status = db_stream_fold(db, error)) != PDB_OK) goto done;
     db_collect_garbage(db);
     transaction.generation = db->manifest.generation + 1;
     transaction.rows_before = db->manifest.row_count;

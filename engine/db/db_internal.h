@@ -33,6 +33,7 @@
 #include "storage/manifest.h"
 #include "storage/segment_file.h"
 
+struct db_stream;
 struct identifier_index;
 struct segment;
 struct segment_library;
@@ -56,6 +57,7 @@ struct pdb_db {
                                             first parallel step, and for thread_count 1 */
     struct pdb_query_timing query_timing; /* of the last segment count or ids */
     bool is_write_failed; /* an fsync failed after a commit point: no more writes (STYLE) */
+    struct db_stream *stream; /* streaming upserts and WAL replay (db_stream.c); NULL: none */
     /* Per attribute (schema.attribute_count entries; NULL until the first find on an
      * identifier): its hash index (index/identifier_index.h) once built, extended to the rows
      * an ingest appended on the next find, and how many finds it has served. */
@@ -176,6 +178,23 @@ enum pdb_status db_upsert_rewrite(struct db_upsert *upsert, uint64_t generation,
                                   uint32_t first_chunk_index, uint32_t memory_chunk_index,
                                   struct column *const *columns, struct manifest *next,
                                   struct pdb_error *error);
+
+/* ---- The write-ahead log (db_stream.c) ----
+ * db->table may hold more than db->manifest: batches streamed by this handle, or replayed from
+ * DB/wal.log when it was opened, not yet checkpointed. Row counts come from db->table. */
+
+/* Applies the log's records after the handle's state (at open; under the writer lock before a
+ * write). Retries when another handle's checkpoint moved the log under it. */
+enum pdb_status db_stream_replay(struct pdb_db *db, struct pdb_error *error);
+/* Under the writer lock, before an ingest or a delete: replays, then checkpoints whatever the
+ * handle holds beyond the manifest, so the write starts from files that hold everything. */
+enum pdb_status db_stream_fold(struct pdb_db *db, struct pdb_error *error);
+/* The snapshot changed (db_snapshot_install): the in-memory stream state is gone. */
+void db_stream_forget(struct pdb_db *db);
+/* pdb_db_close: checkpoints a streaming handle (best effort), closes the log, releases. */
+void db_stream_close(struct pdb_db *db);
+/* DB/LOCK's descriptor while the handle streams, else -1. */
+int db_stream_lock_fd(const struct pdb_db *db);
 
 /* Compiles `text` against the schema, the handle's now() and its saved segments (re-read
  * first if SEGMENTS changed since). *segment_out is owned. */

@@ -57,9 +57,9 @@ void pdb_profile_destroy(struct pdb_profile *profile)
 enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
                                 struct pdb_profile **profile_out, struct pdb_error *error)
 {
-    if (row_id >= db->manifest.row_count) {
+    if (row_id >= db->table.row_count) {
         return error_set(error, PDB_ERR_NOT_FOUND, "no profile with id %u (the database holds "
-                         "%llu profiles)", row_id, (unsigned long long)db->manifest.row_count);
+                         "%llu profiles)", row_id, (unsigned long long)db->table.row_count);
     }
     if (index_bitmap_contains(db->table.deleted, row_id))
         return error_set(error, PDB_ERR_NOT_FOUND, "profile %u was deleted", row_id);

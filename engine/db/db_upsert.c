@@ -68,12 +68,12 @@ enum pdb_status db_upsert_begin(struct pdb_db *db, struct db_upsert *upsert,
     upsert->db = db;
     int32_t primary = schema_primary(&db->schema);
     if (primary < 0) return PDB_OK;
-    if (db->manifest.row_count > 0) {
+    if (db->table.row_count > 0) {
         enum pdb_status status = db_identifier_index(db, (uint32_t)primary, &upsert->index,
                                                      &upsert->column, error);
         if (status != PDB_OK) return status;
     }
-    enum pdb_status status = upsert_log_init(&upsert->log, &db->schema, db->manifest.row_count,
+    enum pdb_status status = upsert_log_init(&upsert->log, &db->schema, db->table.row_count,
                                              find_committed, upsert, error);
     if (status != PDB_OK) return status;
     upsert->is_active = true;

@@ -64,7 +64,7 @@ enum loader_format {
 
 struct loader_options {
     enum loader_format format;
-    const char *rejects_path;         /* created on the first rejected row */
+    const char *rejects_path;         /* created on the first rejected row; NULL: count only */
     bool ignore_unknown_columns;      /* else an unknown header name is an error */
     pdb_progress_fn progress;         /* optional, about ten times a second, calling thread */
     void *progress_context;

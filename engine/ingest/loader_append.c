@@ -27,6 +27,10 @@ static enum pdb_status write_reject(struct loader *loader, const struct loader_r
                                     uint32_t entry, struct pdb_error *error)
 {
     const char *path = loader->options->rejects_path;
+    if (path == NULL) { /* counted only (a replay, whose rejects were reported before) */
+        loader->counts->rows_rejected++;
+        return PDB_OK;
+    }
     if (loader->rejects == NULL) {
         loader->rejects = fopen(path, "w");
         if (loader->rejects == NULL)

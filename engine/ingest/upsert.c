@@ -215,9 +215,7 @@ bool upsert_next_chunk(const struct upsert_log *log, uint64_t from, uint32_t *ch
 
 /* ---- Merging ------------------------------------------------------------------------------ */
 
-/* Appends row `row` of `old` (an unchanged value) to `column`, whose dictionary is the one
- * old's codes refer to. */
-static enum pdb_status copy_value(struct column *column, const struct column_chunk *old,
+enum pdb_status upsert_copy_value(struct column *column, const struct column_chunk *old,
                                   uint32_t row, const char **tags, uint32_t *tag_sizes,
                                   struct pdb_error *error)
 {
@@ -298,7 +296,7 @@ enum pdb_status upsert_merge_chunk(const struct upsert_log *log, const struct sc
                 const uint8_t *at = latest[a];
                 status = loader_append_staged_value(fresh[a], &at, tags, tag_sizes, error);
             } else {
-                status = copy_value(fresh[a], old[a], row, tags, tag_sizes, error);
+                status = upsert_copy_value(fresh[a], old[a], row, tags, tag_sizes, error);
             }
         }
     }

@@ -96,4 +96,10 @@ enum pdb_status upsert_merge_chunk(const struct upsert_log *log, const struct sc
                                    struct column *const *globals, struct column **fresh,
                                    struct pdb_error *error);
 
+/* Appends row `row` of `old` to `column`, whose dictionary is the one old's codes refer to; the
+ * scratch arrays hold PDB_TAGS_PER_VALUE_MAX entries. */
+enum pdb_status upsert_copy_value(struct column *column, const struct column_chunk *old,
+                                  uint32_t row, const char **tags, uint32_t *tag_sizes,
+                                  struct pdb_error *error);
+
 #endif
