@@ -35,7 +35,7 @@ expect_grep() { # PATTERN FILE DESCRIPTION
 
 # ---- help and usage -------------------------------------------------------------------
 expect_exit 0 "profiledb --help" -- "$pdb" --help
-for command in gen init schema ingest count ids explain delete get stats breakdown overlap segment; do
+for command in gen init schema ingest upsert count ids explain delete get stats breakdown overlap segment; do
     expect_exit 0 "$command --help" -- "$pdb" "$command" --help
     expect_grep "Usage: profiledb $command" "$work/out" "$command --help text"
 done
@@ -311,6 +311,23 @@ expect_grep "up4.csv:1:1: the header has no column for the primary identifier 'i
 printf 'a text primary\nb int primary\n' >"$work/twoprimary.schema"
 expect_exit 5 "two primary attributes" -- "$pdb" init "$work/bad" --schema "$work/twoprimary.schema"
 expect_grep "twoprimary.schema:2:7: a schema has at most one primary identifier" "$work/err" "second primary position"
+
+# ---- streaming upserts through the write-ahead log -------------------------------------
+printf '{"id": "E5", "age": 60}\n{"id": "A1", "age": 32}\n{"age": 1}\n' >"$work/up5.ndjson"
+expect_exit 0 "upsert from a file" -- "$pdb" upsert "$work/up" "$work/up5.ndjson" --format json
+expect_grep '"inserted": 1, "updated": 1, "rejected": 1' "$work/out" "upsert acknowledgement"
+expect_grep "records acknowledged in 1 batches" "$work/err" "upsert summary"
+expect_output "1" "streamed values are in the database" -- "$pdb" count "$work/up" "id = 'A1' AND age = 32 AND tier = 'gold'"
+wal_size=$(stat -c %s "$work/up/wal.log")
+if [ "$wal_size" -eq 32 ]; then ok; else fail "upsert checkpoints at the end: wal.log is $wal_size bytes"; fi
+expect_exit 0 "upsert from stdin in two batches" -- sh -c "(printf '{\"id\": \"F6\"}\n'; sleep 0.3; printf '{\"id\": \"G7\"}\n') | \"$pdb\" upsert \"$work/up\" --batch-ms 20"
+expect_grep "ack lsn 2: 1 records, 1 new" "$work/out" "first batch acknowledged alone"
+expect_grep "ack lsn 3: 1 records, 1 new" "$work/out" "second batch acknowledged alone"
+expect_output "7" "streamed profiles counted" -- "$pdb" count "$work/up" "true"
+expect_exit 2 "upsert --batch-records 0" -- "$pdb" upsert "$work/up" --batch-records 0
+printf 'PDBWAL\0\1garbage-not-a-header-xxxxxxxxxx' >"$work/up/wal.log"
+expect_exit 4 "a corrupt log is refused" -- "$pdb" count "$work/up" "true"
+expect_grep "wal.log: offset 0: not a profiledb write-ahead log header" "$work/err" "corrupt log named with its offset"
 
 # ---- the server: the query commands with --connect print what embedded mode prints ---------
 cat >"$work/tokens" <<'TOKENS'
