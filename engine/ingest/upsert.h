@@ -15,7 +15,8 @@
  * one row apply in file order, so several records with one key merge.
  *
  * Memory: the log holds the updates' staged bytes; the key map holds every key the load
- * appends (its bytes, an 8-byte offset and about 12 bytes of hash slots per key).
+ * appends (its bytes, an 8-byte offset and 16-32 bytes of hash slots per key, with the
+ * doubling slack of each array: about 60 bytes a key for 10-byte keys).
  */
 #ifndef PDB_INGEST_UPSERT_H
 #define PDB_INGEST_UPSERT_H
