@@ -34,6 +34,7 @@
 #include "storage/segment_file.h"
 
 struct db_stream;
+struct wal;
 struct identifier_index;
 struct segment;
 struct segment_library;
@@ -182,6 +183,22 @@ enum pdb_status db_upsert_rewrite(struct db_upsert *upsert, uint64_t generation,
 /* ---- The write-ahead log (db_stream.c) ----
  * db->table may hold more than db->manifest: batches streamed by this handle, or replayed from
  * DB/wal.log when it was opened, not yet checkpointed. Row counts come from db->table. */
+
+/* The stream state of a handle (db_stream.c; checkpoints in db_checkpoint.c). */
+struct db_stream {
+    struct wal *wal;          /* open while this handle streams */
+    int lock_fd;              /* DB/LOCK while streaming; -1 otherwise */
+    uint64_t applied_lsn;     /* last WAL record in the table (>= manifest.wal_lsn) */
+    uint64_t logged_bytes;    /* appended to the log since the last checkpoint */
+    bool *dirty;              /* per chunk: differs from the manifest's file */
+    uint32_t dirty_capacity;
+    uint32_t *dictionary_entries; /* per attribute: entries of the manifest's dictionary */
+    bool has_changes;
+};
+
+/* Under the writer lock: writes what the handle holds beyond the manifest into files and a new
+ * manifest, then trims the log (db_checkpoint.c). Nothing to do: PDB_OK. */
+enum pdb_status db_checkpoint_locked(struct pdb_db *db, struct pdb_error *error);
 
 /* Applies the log's records after the handle's state (at open; under the writer lock before a
  * write). Retries when another handle's checkpoint moved the log under it. */

@@ -1,6 +1,6 @@
 /*
- * Streaming upserts through the write-ahead log (pdb_db_upsert), checkpoints
- * (pdb_db_checkpoint) and replay when a database is opened.
+ * Streaming upserts through the write-ahead log (pdb_db_upsert) and replay when a database is
+ * opened (checkpoints: db_checkpoint.c).
  *
  * A batch of NDJSON lines goes through the ingest loader into empty staging columns that
  * share the table's dictionaries (so codes agree), with the upsert log of ingest/upsert.h
@@ -15,10 +15,7 @@
  * rejected again, deterministically, and only counted): so a handle opened after a crash, or
  * while a writer streams, sees every acknowledged batch, each wholly or not at all.
  *
- * A checkpoint writes the dirty chunks and grown dictionaries as files of a new generation,
- * replaces the manifest (which names the last applied LSN) and trims the log to the records
- * after it. A crash before the manifest's rename leaves the old manifest and the whole log;
- * after it, replay skips the records the manifest includes, whether the trim ran or not.
+ * Checkpoints (writing the dirty chunks into files and trimming the log) are db_checkpoint.c.
  *
  * A streaming handle keeps DB/LOCK from its first batch to pdb_db_close; ingest, delete and
  * saved segments on it share that lock (db_lock_writer duplicates it) and first fold the
@@ -35,23 +32,12 @@
 #include "db/db_internal.h"
 #include "ingest/csv_reader.h"
 #include "ingest/loader.h"
-#include "storage/dictionary_file.h"
 #include "storage/file_io.h"
 #include "storage/wal.h"
 
 #define DB_WAL_UPSERT_BATCH 1u /* record type: NDJSON lines */
 #define DB_REPLAY_ATTEMPTS 8u  /* a checkpoint of another handle may move the log under a reader */
 
-struct db_stream {
-    struct wal *wal;          /* open while this handle streams */
-    int lock_fd;              /* DB/LOCK while streaming; -1 otherwise */
-    uint64_t applied_lsn;     /* last WAL record in the table (>= manifest.wal_lsn) */
-    uint64_t logged_bytes;    /* appended to the log since the last checkpoint */
-    bool *dirty;              /* per chunk: differs from the manifest's file */
-    uint32_t dirty_capacity;
-    uint32_t *dictionary_entries; /* per attribute: entries of the manifest's dictionary */
-    bool has_changes;
-};
 
 /* ---- State ------------------------------------------------------------------------------- */
 
@@ -351,130 +337,6 @@ enum pdb_status db_stream_replay(struct pdb_db *db, struct pdb_error *error)
     }
 }
 
-/* ---- Checkpoint ---------------------------------------------------------------------------- */
-
-/* Writes chunk `chunk_index` of the table as a file of `generation`, named in `next`. */
-static enum pdb_status write_chunk(struct pdb_db *db, uint32_t chunk_index, uint64_t generation,
-                                   struct manifest *next, struct pdb_error *error)
-{
-    char name[CHUNK_FILE_NAME_SIZE], path[PDB_PATH_SIZE_MAX];
-    chunk_file_name(name, chunk_index, generation);
-    enum pdb_status status = path_join(path, db->path, name, error);
-    if (status != PDB_OK) return status;
-    struct chunk_directory written;
-    status = chunk_file_write(path, chunk_index, generation,
-                              (const struct column *const *)db->table.columns,
-                              db->schema.attribute_count, chunk_index, &written, error);
-    if (status != PDB_OK) return status;
-    struct manifest_file *entry = &next->chunks[chunk_index];
-    snprintf(entry->name, sizeof entry->name, "%s", name);
-    entry->size_bytes = written.file_size;
-    entry->checksum = written.directory_checksum;
-    chunk_directory_deinit(&written);
-    return PDB_OK;
-}
-
-/* Trims the log to the records after the manifest's wal_lsn. */
-static enum pdb_status trim_log(struct pdb_db *db, struct db_stream *stream, struct pdb_error *error)
-{
-    if (stream->wal != NULL) return wal_trim(stream->wal, db->manifest.wal_lsn, error);
-    struct wal *wal = NULL;
-    enum pdb_status status = wal_open(db->path, db->manifest.wal_lsn, NULL, NULL, &wal, NULL, error);
-    if (status == PDB_OK) status = wal_trim(wal, db->manifest.wal_lsn, error);
-    wal_close(wal);
-    return status;
-}
-
-/* Under the writer lock: the table's changes into files and a new manifest. */
-static enum pdb_status checkpoint_locked(struct pdb_db *db, struct pdb_error *error)
-{
-    struct db_stream *stream = db->stream;
-    if (stream == NULL || !stream->has_changes) return PDB_OK;
-    struct table *table = &db->table;
-    uint64_t generation = db->manifest.generation + 1u;
-    struct manifest next;
-    struct chunk_directory *directories = NULL;
-    bool is_published = false;
-    if (manifest_copy(&next, &db->manifest) != 0) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
-    enum pdb_status status = PDB_OK;
-    if (manifest_set_chunk_count(&next, table->chunk_count) != 0) goto no_memory;
-    next.generation = generation;
-    next.row_count = table->row_count;
-    next.wal_lsn = stream->applied_lsn;
-    directories = mem_calloc(table->chunk_count ? table->chunk_count : 1, sizeof *directories);
-    if (directories == NULL) goto no_memory;
-    db_collect_garbage(db);
-    for (uint32_t c = 0; c < table->chunk_count && status == PDB_OK; c++)
-        if (c < stream->dirty_capacity && stream->dirty[c]) status = write_chunk(db, c, generation, &next, error);
-    for (uint32_t a = 0; a < db->schema.attribute_count && status == PDB_OK; a++) {
-        const struct dictionary *dictionary = &table->columns[a]->dictionary;
-        if (dictionary->entry_count == stream->dictionary_entries[a]) continue;
-        char name[DICTIONARY_FILE_NAME_SIZE], path[PDB_PATH_SIZE_MAX];
-        dictionary_file_name(name, a, generation);
-        struct manifest_file *entry = &next.dictionaries[a];
-        if ((status = path_join(path, db->path, name, error)) != PDB_OK) break;
-        status = dictionary_file_write(path, dictionary, &entry->size_bytes, &entry->checksum, error);
-        if (status == PDB_OK) snprintf(entry->name, sizeof entry->name, "%s", name);
-    }
-    if (status == PDB_OK) status = file_sync_directory(db->path, error);
-    if (status == PDB_OK) status = manifest_store(db->path, &next, &is_published, error);
-    if (status != PDB_OK && !is_published) {
-        manifest_deinit(&next);
-        mem_free(directories);
-        db_collect_garbage(db); /* the unpublished files */
-        return status;
-    }
-    /* Committed: the table is the new generation's; keep the directories of chunks not
-     * rewritten, forget the others (read again from their new files if ever needed). */
-    for (uint32_t c = 0; c < db->directory_count; c++) {
-        bool is_rewritten = c < stream->dirty_capacity && stream->dirty[c];
-        if (is_rewritten || c >= table->chunk_count) chunk_directory_deinit(&db->directories[c]);
-        else directories[c] = db->directories[c];
-    }
-    mem_free(db->directories);
-    db->directories = directories;
-    db->directory_count = table->chunk_count;
-    manifest_deinit(&db->manifest);
-    db->manifest = next;
-    memset(stream->dirty, 0, stream->dirty_capacity * sizeof *stream->dirty);
-    for (uint32_t a = 0; a < db->schema.attribute_count; a++)
-        stream->dictionary_entries[a] = table->columns[a]->dictionary.entry_count;
-    stream->has_changes = false;
-    stream->logged_bytes = 0;
-    if (status != PDB_OK) return db_fail_after_commit(db, "checkpoint", status, error);
-    db_collect_garbage(db);
-    status = trim_log(db, stream, error);
-    if (status != PDB_OK) {
-        /* The files hold everything; replay skips what the manifest names. But a failed
-         * write or fsync stops the handle's writes (STYLE). */
-        db->is_write_failed = true;
-        error_prefix(error, "checkpoint written, trimming the log failed: ");
-    }
-    return status;
-no_memory:
-    manifest_deinit(&next);
-    mem_free(directories);
-    return error_set(error, PDB_ERR_NO_MEMORY, "out of memory writing a checkpoint");
-}
-
-enum pdb_status db_stream_fold(struct pdb_db *db, struct pdb_error *error)
-{
-    enum pdb_status status = db_stream_replay(db, error);
-    if (status != PDB_OK) return status;
-    return checkpoint_locked(db, error);
-}
-
-enum pdb_status pdb_db_checkpoint(struct pdb_db *db, struct pdb_error *error)
-{
-    if (db == NULL) return error_set(error, PDB_ERR_USAGE, "a database is required");
-    int lock_fd = -1;
-    enum pdb_status status = db_lock_writer(db, &lock_fd, error);
-    if (status != PDB_OK) return status;
-    if ((status = db_refresh(db, error)) == PDB_OK) status = db_stream_fold(db, error);
-    close(lock_fd);
-    return status;
-}
-
 /* ---- Streaming ------------------------------------------------------------------------------ */
 
 /* Makes the handle the database's streaming writer (DB/LOCK kept, log open, table loaded). */
@@ -600,7 +462,7 @@ enum pdb_status pdb_db_upsert(struct pdb_db *db, const char *ndjson, size_t size
     }
     staged_batch_deinit(db, &batch);
     if (status == PDB_OK && stream->logged_bytes >= PDB_WAL_CHECKPOINT_SIZE)
-        status = checkpoint_locked(db, error);
+        status = db_checkpoint_locked(db, error);
     return status;
 }
 
@@ -610,7 +472,7 @@ void db_stream_close(struct pdb_db *db)
     if (stream == NULL) return;
     if (stream->lock_fd >= 0 && !db->is_write_failed) {
         struct pdb_error ignored = {0};
-        (void)checkpoint_locked(db, &ignored); /* best effort: the log keeps everything anyway */
+        (void)db_checkpoint_locked(db, &ignored); /* best effort: the log keeps everything anyway */
     }
     wal_close(stream->wal);
     if (stream->lock_fd >= 0) close(stream->lock_fd);
