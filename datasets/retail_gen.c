@@ -32,7 +32,7 @@
 
 static const char schema_text[] =
     "# Retail customer profiles written by `profiledb gen` (see datasets/README.md).\n"
-    "customer_id        text      identifier\n"
+    "customer_id        text      identifier primary\n"
     "email              text      identifier pii\n"
     "phone              text      identifier pii\n"
     "first_name         text      pii\n"

@@ -43,6 +43,12 @@
 /* Write-ahead log (storage/wal.c). */
 #define PDB_WAL_RECORD_SIZE_MAX (16u << 20)   /* payload bytes of one record */
 #define PDB_WAL_BUFFERED_SIZE_MAX (256u << 20) /* bytes appended and not yet synced */
+/* Streaming upserts (db/db_stream.c): a batch is one WAL record of NDJSON lines; below a
+ * chunk's rows so a batch's new rows never fill a chunk of their own. */
+#define PDB_UPSERT_BATCH_RECORDS_MAX 16384u
+#define PDB_UPSERT_BATCH_SIZE_MAX PDB_WAL_RECORD_SIZE_MAX
+/* The log grows to about this before a batch triggers an automatic checkpoint. */
+#define PDB_WAL_CHECKPOINT_SIZE (64u << 20)
 
 /* Segments. */
 #define PDB_SEGMENT_TEXT_SIZE_MAX (1u << 20)
@@ -117,6 +123,7 @@ static_assert(PDB_SAVED_SEGMENT_DEPTH_MAX * PDB_SEGMENT_DEPTH_MAX <= 4096u,
 static_assert(PDB_CSV_READ_SIZE <= PDB_CSV_RECORD_SIZE_MAX, "reads are smaller than records");
 static_assert(PDB_INPUT_READS_IN_FLIGHT <= PDB_IO_RING_DEPTH_MAX, "read-ahead fits one ring");
 static_assert(PDB_WAL_RECORD_SIZE_MAX < PDB_WAL_BUFFERED_SIZE_MAX, "a record fits the buffer");
+static_assert(PDB_UPSERT_BATCH_RECORDS_MAX < PDB_CHUNK_ROWS, "a batch's new rows stay in one partial chunk");
 static_assert(PDB_INPUT_BLOCK_SIZE <= INT32_MAX, "a read's result fits the completion's int32");
 
 static_assert(PDB_SEGMENT_TEXT_SIZE_MAX + 64u <= PDB_REQUEST_FRAME_SIZE_DEFAULT,

@@ -26,6 +26,7 @@ static const struct {
     {"identifier", PDB_FLAG_IDENTIFIER},
     {"pii", PDB_FLAG_PII},
     {"indexed", PDB_FLAG_INDEXED},
+    {"primary", PDB_FLAG_PRIMARY},
 };
 
 /* Words the segment parser treats as keywords; an attribute may not be named after one. */
@@ -92,6 +93,13 @@ int32_t schema_find(const struct schema *schema, const char *name, size_t size)
         const char *candidate = schema->attributes[i].name;
         if (strlen(candidate) == size && strncasecmp(candidate, name, size) == 0) return (int32_t)i;
     }
+    return -1;
+}
+
+int32_t schema_primary(const struct schema *schema)
+{
+    for (uint32_t i = 0; i < schema->attribute_count; i++)
+        if (schema->attributes[i].flags & PDB_FLAG_PRIMARY) return (int32_t)i;
     return -1;
 }
 
@@ -199,6 +207,7 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
                          "timestamp, category, text, tags)",
                          source, line_number, type.column, (int)type.size, type.text);
     }
+    size_t primary_column = 0;
     for (size_t w = 2; w < word_count; w++) {
         struct word flag = words[w];
         uint32_t bit = 0;
@@ -209,8 +218,8 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
         }
         if (bit == 0) {
             return error_set(error, PDB_ERR_SCHEMA,
-                             "%s:%u:%zu: unknown flag '%.*s' (expected identifier, pii or "
-                             "indexed)",
+                             "%s:%u:%zu: unknown flag '%.*s' (expected identifier, pii, "
+                             "indexed or primary)",
                              source, line_number, flag.column, (int)flag.size, flag.text);
         }
         if (attribute.flags & bit) {
@@ -218,6 +227,21 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
                              line_number, flag.column, (int)flag.size, flag.text);
         }
         attribute.flags |= bit;
+        if (bit == PDB_FLAG_PRIMARY) primary_column = flag.column;
+    }
+    if (attribute.flags & PDB_FLAG_PRIMARY) {
+        int32_t primary = schema_primary(schema);
+        if (primary >= 0) {
+            return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: a schema has at most one primary "
+                             "identifier ('%s' is one already)", source, line_number,
+                             primary_column, schema->attributes[primary].name);
+        }
+        if (attribute.type != PDB_TYPE_TEXT && attribute.type != PDB_TYPE_INT) {
+            return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: flag 'primary' needs a text or "
+                             "int attribute, not %s", source, line_number, words[1].column,
+                             pdb_type_name(attribute.type));
+        }
+        attribute.flags |= PDB_FLAG_IDENTIFIER; /* implied */
     }
     if ((attribute.flags & PDB_FLAG_IDENTIFIER) &&
         (attribute.type == PDB_TYPE_BOOL || attribute.type == PDB_TYPE_FLOAT ||

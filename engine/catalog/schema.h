@@ -5,7 +5,8 @@
  *     # comment
  *     <name> <type> [flag ...]
  * name: [a-z_][a-z0-9_]*, at most 64 bytes, unique, not a reserved word of the segment
- * language; type: bool int float timestamp category text tags; flags: identifier pii indexed.
+ * language; type: bool int float timestamp category text tags; flags: identifier pii indexed
+ * primary (at most one attribute, text or int; implies identifier).
  * Types and flags are case-insensitive; names are stored lower-case, and lookups ignore case.
  * Errors are reported as "<source>:<line>:<column>: <reason>".
  */
@@ -42,6 +43,9 @@ int schema_render(const struct schema *schema, struct buffer *out);
 
 /* Index of the attribute named name[0..size) (case-insensitive), or -1. */
 int32_t schema_find(const struct schema *schema, const char *name, size_t size);
+
+/* Index of the attribute flagged primary, or -1 (an append-only schema). */
+int32_t schema_primary(const struct schema *schema);
 
 /* Name of the attribute closest to name[0..size) by edit distance, or NULL when nothing is
  * reasonably close. For "unknown attribute 'contry' (did you mean 'country'?)". */

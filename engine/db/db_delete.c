@@ -103,6 +103,7 @@ enum pdb_status pdb_segment_delete(struct pdb_db *db, const char *text, uint64_t
     enum pdb_status status = db_lock_writer(db, &lock_fd, error);
     if (status != PDB_OK) return status;
     if ((status = db_refresh(db, error)) != PDB_OK) goto done;
+    if ((status = db_stream_fold(db, error)) != PDB_OK) goto done;
     db_collect_garbage(db);
     status = db_segment_compile(db, text, &segment, error);
     if (status != PDB_OK) goto done;

@@ -7,8 +7,10 @@
  *     last chunk if it is partial (it will be rewritten under the new generation).
  *  3. Stream the CSV through the loader (on the handle's thread pool); every full chunk is
  *     written and fsynced as chunk-<index>-g<new generation>.pdc right away (several at once
- *     on different threads), so memory stays at a few chunks.
- *  4. Write the last partial chunk and the grown dictionaries, fsync the directory, then
+ *     on different threads), so memory stays at a few chunks. With a primary identifier, a
+ *     record whose key exists is kept as an update instead of appended (db_upsert.c).
+ *  4. Rewrite every chunk the updates touch as a new file (copy-on-write, db_upsert.c).
+ *     Write the last partial chunk and the grown dictionaries, fsync the directory, then
  *     replace the manifest atomically: that rename is the commit point.
  * Any failure before the rename deletes the new files and leaves the database exactly as it
  * was; a crash leaves only unreferenced newer-generation files, removed by the next writer.
@@ -40,6 +42,7 @@ struct ingest_transaction {
     struct manifest next;      /* the manifest to publish */
     struct column **columns;   /* append columns, one per attribute */
     uint32_t *dictionary_entries_before; /* per attribute, to see which dictionaries grew */
+    struct db_upsert upsert;   /* with a primary identifier: updates of existing profiles */
 };
 
 static double monotonic_s(void)
@@ -201,6 +204,13 @@ enum pdb_status db_lock_writer(struct pdb_db *db, int *fd_out, struct pdb_error 
         return error_set(error, PDB_ERR_IO, "%s: an earlier fsync failed on this handle; reopen "
                          "the database before writing again", db->path);
     }
+    int streaming_fd = db_stream_lock_fd(db);
+    if (streaming_fd >= 0) { /* the handle streams and holds the lock: share it */
+        int fd = dup(streaming_fd);
+        if (fd < 0) return error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot share the lock", db->path);
+        *fd_out = fd;
+        return PDB_OK;
+    }
     char path[PDB_PATH_SIZE_MAX];
     enum pdb_status status = path_join(path, db->path, DB_LOCK_FILE, error);
     if (status != PDB_OK) return status;
@@ -297,6 +307,7 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
     enum pdb_status status = db_lock_writer(db, &lock_fd, error);
     if (status != PDB_OK) return status;
     if ((status = db_refresh(db, error)) != PDB_OK) goto done;
+    if ((status = db_stream_fold(db, error)) != PDB_OK) goto done;
     db_collect_garbage(db);
     transaction.generation = db->manifest.generation + 1;
     transaction.rows_before = db->manifest.row_count;
@@ -306,6 +317,7 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
     }
     transaction.next.generation = transaction.generation;
     if ((status = start_columns(&transaction, error)) != PDB_OK) goto done;
+    if ((status = db_upsert_begin(db, &transaction.upsert, error)) != PDB_OK) goto done;
 
     if (options != NULL && options->rejects_path != NULL) {
         snprintf(rejects_path, sizeof rejects_path, "%s", options->rejects_path);
@@ -331,11 +343,16 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
         .chunk_commit = on_chunk_commit,
         .chunk_context = &transaction,
         .pool = db_thread_pool(db),
+        .upsert = transaction.upsert.is_active ? &transaction.upsert.log : NULL,
     };
     status = loader_load_csv(reader, &db->schema, transaction.columns, &loader_options, &counts, error);
     if (status != PDB_OK) goto done;
 
-    if (counts.rows_loaded > 0) {
+    if (counts.rows_loaded > 0 || counts.rows_updated > 0) {
+        status = db_upsert_rewrite(&transaction.upsert, transaction.generation,
+                                   transaction.first_chunk_index, transaction.next_chunk_index,
+                                   transaction.columns, &transaction.next, error);
+        if (status != PDB_OK) goto done;
         if ((status = finish_files(&transaction, error)) != PDB_OK) goto done;
         transaction.next.bytes_ingested += counts.bytes_read;
         /* Everything the handle needs after the commit is allocated before it. */
@@ -352,6 +369,8 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
         db->manifest = transaction.next;
         memset(&transaction.next, 0, sizeof transaction.next);
         db_snapshot_install(db, &snapshot);
+        /* Updated rows invalidate the identifier indexes (they are rebuilt on demand). */
+        if (counts.rows_updated > 0) db_identifier_indexes_destroy(db);
         if (status != PDB_OK) {
             /* Only the directory fsync after the rename failed: the new manifest is live but
              * may not survive a crash, in which case the old one comes back. Keep the files
@@ -367,7 +386,9 @@ done:
     if (status == PDB_OK && result != NULL) {
         memset(result, 0, sizeof *result);
         result->rows_read = counts.rows_read;
-        result->rows_loaded = counts.rows_loaded;
+        result->rows_loaded = counts.rows_loaded + counts.rows_updated;
+        result->rows_inserted = counts.rows_loaded;
+        result->rows_updated = counts.rows_updated;
         result->rows_rejected = counts.rows_rejected;
         result->bytes_read = counts.bytes_read;
         result->first_row_id = transaction.rows_before;
@@ -387,6 +408,7 @@ done:
         mem_free(transaction.columns);
     }
     mem_free(transaction.dictionary_entries_before);
+    db_upsert_end(&transaction.upsert);
     manifest_deinit(&transaction.next);
     if (lock_fd >= 0) close(lock_fd);
     return status;

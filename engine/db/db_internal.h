@@ -28,10 +28,13 @@
 #include "base/thread_pool.h"
 #include "catalog/schema.h"
 #include "column/table.h"
+#include "ingest/upsert.h"
 #include "storage/chunk_file.h"
 #include "storage/manifest.h"
 #include "storage/segment_file.h"
 
+struct db_stream;
+struct wal;
 struct identifier_index;
 struct segment;
 struct segment_library;
@@ -55,6 +58,7 @@ struct pdb_db {
                                             first parallel step, and for thread_count 1 */
     struct pdb_query_timing query_timing; /* of the last segment count or ids */
     bool is_write_failed; /* an fsync failed after a commit point: no more writes (STYLE) */
+    struct db_stream *stream; /* streaming upserts and WAL replay (db_stream.c); NULL: none */
     /* Per attribute (schema.attribute_count entries; NULL until the first find on an
      * identifier): its hash index (index/identifier_index.h) once built, extended to the rows
      * an ingest appended on the next find, and how many finds it has served. */
@@ -139,8 +143,75 @@ struct thread_pool *db_thread_pool(struct pdb_db *db);
  * the attribute's index at this many (one-shot lookups, like the CLI's, skip the build). */
 #define DB_IDENTIFIER_INDEX_AFTER_FINDS 2u
 
+/* The index of identifier attribute `attribute_index`, built or extended to every row of the
+ * handle's snapshot; *column_out is the loaded column it reads keys from. Both borrowed until
+ * the handle's snapshot or indexes change. */
+enum pdb_status db_identifier_index(struct pdb_db *db, uint32_t attribute_index,
+                                    const struct identifier_index **index_out,
+                                    const struct column **column_out, struct pdb_error *error);
+
 /* Frees every identifier index (pdb_db_close; a writer that rewrites existing rows). */
 void db_identifier_indexes_destroy(struct pdb_db *db);
+
+/* An ingest's upserts (db_upsert.c): active when the schema has a primary identifier. */
+struct db_upsert {
+    struct pdb_db *db;
+    const struct identifier_index *index; /* of the primary attribute; NULL: no rows yet */
+    const struct column *column;          /* the loaded primary column the index reads */
+    struct upsert_log log;
+    bool is_active;
+};
+
+/* Prepares `upsert` for an ingest into db's current snapshot (under the writer lock): builds
+ * the primary attribute's identifier index. Inactive (and nothing allocated) without a
+ * primary identifier. Release with db_upsert_end. */
+enum pdb_status db_upsert_begin(struct pdb_db *db, struct db_upsert *upsert,
+                                struct pdb_error *error);
+void db_upsert_end(struct db_upsert *upsert);
+
+/* After the load, before the last partial chunk and the dictionaries are written: rewrites
+ * every chunk the log's updates touch. Chunks below first_chunk_index are committed files,
+ * chunks from there below memory_chunk_index files this load wrote as generation
+ * `generation`, chunk memory_chunk_index the partial chunk in `columns` (the load's columns,
+ * whose dictionaries the updates' new values join); `next` (the manifest to publish) names
+ * the rewritten files. */
+enum pdb_status db_upsert_rewrite(struct db_upsert *upsert, uint64_t generation,
+                                  uint32_t first_chunk_index, uint32_t memory_chunk_index,
+                                  struct column *const *columns, struct manifest *next,
+                                  struct pdb_error *error);
+
+/* ---- The write-ahead log (db_stream.c) ----
+ * db->table may hold more than db->manifest: batches streamed by this handle, or replayed from
+ * DB/wal.log when it was opened, not yet checkpointed. Row counts come from db->table. */
+
+/* The stream state of a handle (db_stream.c; checkpoints in db_checkpoint.c). */
+struct db_stream {
+    struct wal *wal;          /* open while this handle streams */
+    int lock_fd;              /* DB/LOCK while streaming; -1 otherwise */
+    uint64_t applied_lsn;     /* last WAL record in the table (>= manifest.wal_lsn) */
+    uint64_t logged_bytes;    /* appended to the log since the last checkpoint */
+    bool *dirty;              /* per chunk: differs from the manifest's file */
+    uint32_t dirty_capacity;
+    uint32_t *dictionary_entries; /* per attribute: entries of the manifest's dictionary */
+    bool has_changes;
+};
+
+/* Under the writer lock: writes what the handle holds beyond the manifest into files and a new
+ * manifest, then trims the log (db_checkpoint.c). Nothing to do: PDB_OK. */
+enum pdb_status db_checkpoint_locked(struct pdb_db *db, struct pdb_error *error);
+
+/* Applies the log's records after the handle's state (at open; under the writer lock before a
+ * write). Retries when another handle's checkpoint moved the log under it. */
+enum pdb_status db_stream_replay(struct pdb_db *db, struct pdb_error *error);
+/* Under the writer lock, before an ingest or a delete: replays, then checkpoints whatever the
+ * handle holds beyond the manifest, so the write starts from files that hold everything. */
+enum pdb_status db_stream_fold(struct pdb_db *db, struct pdb_error *error);
+/* The snapshot changed (db_snapshot_install): the in-memory stream state is gone. */
+void db_stream_forget(struct pdb_db *db);
+/* pdb_db_close: checkpoints a streaming handle (best effort), closes the log, releases. */
+void db_stream_close(struct pdb_db *db);
+/* DB/LOCK's descriptor while the handle streams, else -1. */
+int db_stream_lock_fd(const struct pdb_db *db);
 
 /* Compiles `text` against the schema, the handle's now() and its saved segments (re-read
  * first if SEGMENTS changed since). *segment_out is owned. */

@@ -134,6 +134,7 @@ enum pdb_status pdb_db_open(const char *path, struct pdb_db **db_out, struct pdb
         goto fail;
     }
     if ((status = db_reset_snapshot(db, error)) != PDB_OK) goto fail;
+    if ((status = db_stream_replay(db, error)) != PDB_OK) goto fail;
     mem_free(schema_text);
     *db_out = db;
     return PDB_OK;
@@ -146,6 +147,7 @@ fail:
 void pdb_db_close(struct pdb_db *db)
 {
     if (db == NULL) return;
+    db_stream_close(db);
     thread_pool_destroy(db->pool);
     db_identifier_indexes_destroy(db);
     saved_segments_deinit(&db->saved);
@@ -158,7 +160,7 @@ void pdb_db_close(struct pdb_db *db)
 
 uint64_t pdb_db_row_count(const struct pdb_db *db)
 {
-    return db->manifest.row_count;
+    return db->table.row_count;
 }
 
 uint32_t pdb_db_attribute_count(const struct pdb_db *db)

@@ -57,9 +57,9 @@ void pdb_profile_destroy(struct pdb_profile *profile)
 enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
                                 struct pdb_profile **profile_out, struct pdb_error *error)
 {
-    if (row_id >= db->manifest.row_count) {
+    if (row_id >= db->table.row_count) {
         return error_set(error, PDB_ERR_NOT_FOUND, "no profile with id %u (the database holds "
-                         "%llu profiles)", row_id, (unsigned long long)db->manifest.row_count);
+                         "%llu profiles)", row_id, (unsigned long long)db->table.row_count);
     }
     if (index_bitmap_contains(db->table.deleted, row_id))
         return error_set(error, PDB_ERR_NOT_FOUND, "profile %u was deleted", row_id);
@@ -180,9 +180,7 @@ static enum pdb_status identifiers_of(struct pdb_db *db, struct pdb_error *error
     return PDB_OK;
 }
 
-/* The index of identifier attribute `index`, built or extended to every row of the handle's
- * snapshot; *column_out is the loaded column it reads keys from. */
-static enum pdb_status identifier_index_for(struct pdb_db *db, uint32_t attribute_index,
+enum pdb_status db_identifier_index(struct pdb_db *db, uint32_t attribute_index,
                                             const struct identifier_index **index_out,
                                             const struct column **column_out,
                                             struct pdb_error *error)
@@ -234,7 +232,7 @@ static enum pdb_status find_indexed(struct pdb_db *db, const struct attribute *i
         key_data = identifier_key_int(value, buffer);
         key_size = IDENTIFIER_KEY_INT_SIZE;
     }
-    enum pdb_status status = identifier_index_for(db, attribute_index, &index, &column, error);
+    enum pdb_status status = db_identifier_index(db, attribute_index, &index, &column, error);
     if (status != PDB_OK) return status;
     uint32_t found = identifier_index_find(index, column, key_data, key_size);
     if (found == IDENTIFIER_INDEX_NO_ROW)
@@ -282,7 +280,7 @@ enum pdb_status pdb_profile_index(struct pdb_db *db, const char *attribute, stru
     }
     const struct identifier_index *built;
     const struct column *column;
-    return identifier_index_for(db, index, &built, &column, error);
+    return db_identifier_index(db, index, &built, &column, error);
 }
 
 enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const char *key,

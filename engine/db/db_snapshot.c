@@ -111,6 +111,7 @@ void db_snapshot_install(struct pdb_db *db, struct db_snapshot *snapshot)
     db->directories = snapshot->directories;
     db->directory_count = snapshot->directory_count;
     memset(snapshot, 0, sizeof *snapshot);
+    db_stream_forget(db);
 }
 
 void db_release_snapshot(struct pdb_db *db)

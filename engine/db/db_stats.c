@@ -43,7 +43,7 @@ enum pdb_status pdb_db_stats(struct pdb_db *db, struct pdb_stats *stats, struct 
         return status;
     }
     memset(stats, 0, sizeof *stats);
-    stats->row_count = db->manifest.row_count;
+    stats->row_count = db->table.row_count;
     stats->chunk_count = db->manifest.chunk_count;
     stats->column_count = attributes;
     stats->generation = db->manifest.generation;

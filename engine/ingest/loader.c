@@ -90,6 +90,12 @@ static enum pdb_status map_header(struct loader *loader, const struct csv_record
         seen_at[attribute] = (int32_t)f;
         loader->field_attribute[f] = attribute;
     }
+    if (status == PDB_OK && loader->primary >= 0 && seen_at[loader->primary] < 0) {
+        status = error_set(error, PDB_ERR_DATA, "%s:%llu:1: the header has no column for the "
+                           "primary identifier '%s' (every record must name its profile)",
+                           source, (unsigned long long)header->line,
+                           loader->schema->attributes[loader->primary].name);
+    }
     mem_free(seen_at);
     return status;
 }
@@ -246,7 +252,7 @@ enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *
 {
     struct loader loader = {
         .reader = reader, .schema = schema, .columns = columns, .options = options,
-        .counts = counts,
+        .counts = counts, .primary = schema_primary(schema),
     };
     memset(counts, 0, sizeof *counts);
     uint32_t threads = options->pool != NULL ? thread_pool_thread_count(options->pool) : 1u;

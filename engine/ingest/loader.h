@@ -17,6 +17,9 @@
  * appending rows run one at a time each, overlapped with the rest. Results (columns, chunk
  * order and contents, rejects and their order, counts) are identical for every pool size.
  *
+ * With a primary identifier (options->upsert), a record must give the key (else it is a reject);
+ * a record whose key exists is kept in the upsert log instead of appended (ingest/upsert.h).
+ *
  * The loader never commits anything itself: the sink writes chunk files and the caller
  * publishes them (or throws them away on error), which keeps an ingest atomic.
  */
@@ -31,6 +34,7 @@
 #include "ingest/csv_reader.h"
 
 struct thread_pool;
+struct upsert_log;
 
 /* What a sink's chunk_write tells its chunk_commit about the chunk it wrote. */
 struct loader_chunk_receipt {
@@ -60,7 +64,7 @@ enum loader_format {
 
 struct loader_options {
     enum loader_format format;
-    const char *rejects_path;         /* created on the first rejected row */
+    const char *rejects_path;         /* created on the first rejected row; NULL: count only */
     bool ignore_unknown_columns;      /* else an unknown header name is an error */
     pdb_progress_fn progress;         /* optional, about ten times a second, calling thread */
     void *progress_context;
@@ -68,11 +72,15 @@ struct loader_options {
     loader_chunk_commit_fn chunk_commit; /* optional */
     void *chunk_context;
     struct thread_pool *pool; /* borrowed; NULL: everything on the calling thread */
+    /* Borrowed; non-NULL when the schema has a primary identifier: rows whose key exists go
+     * to it as updates instead of being appended (ingest/upsert.h). */
+    struct upsert_log *upsert;
 };
 
 struct loader_counts {
     uint64_t rows_read;
-    uint64_t rows_loaded;
+    uint64_t rows_loaded;  /* appended to the columns */
+    uint64_t rows_updated; /* went to the upsert log (their key existed) */
     uint64_t rows_rejected;
     uint64_t bytes_read;
 };

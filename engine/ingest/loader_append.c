@@ -3,7 +3,8 @@
  * columns, and its rejects -> the reject file, both in file order. It is the only step that
  * touches the columns (and their growing dictionaries) and the reject file, and it runs on
  * one thread at a time. Each time the columns' chunk fills, the chunk is moved (not copied)
- * into fresh columns of a loader_chunk that the write step hands to the sink.
+ * into fresh columns of a loader_chunk that the write step hands to the sink. With a primary
+ * identifier, a row whose key exists goes to the upsert log instead (ingest/upsert.h).
  */
 #include <errno.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "base/alloc.h"
 #include "base/status.h"
 #include "ingest/loader_internal.h"
+#include "ingest/upsert.h"
 
 void loader_chunk_destroy(const struct loader *loader, struct loader_chunk *chunk)
 {
@@ -25,6 +27,10 @@ static enum pdb_status write_reject(struct loader *loader, const struct loader_r
                                     uint32_t entry, struct pdb_error *error)
 {
     const char *path = loader->options->rejects_path;
+    if (path == NULL) { /* counted only (a replay, whose rejects were reported before) */
+        loader->counts->rows_rejected++;
+        return PDB_OK;
+    }
     if (loader->rejects == NULL) {
         loader->rejects = fopen(path, "w");
         if (loader->rejects == NULL)
@@ -76,6 +82,76 @@ static uint32_t take_u32(const uint8_t **cursor)
     return value;
 }
 
+enum pdb_status loader_append_staged_value(struct column *column, const uint8_t **cursor,
+                                          const char **tag_scratch, uint32_t *tag_size_scratch,
+                                          struct pdb_error *error)
+{
+    const uint8_t *at = *cursor;
+    enum pdb_status status;
+    enum staged_kind kind = (enum staged_kind)*at++;
+    switch (kind) {
+    case STAGED_NULL: status = column_append_null(column, error); break;
+    case STAGED_BOOL: status = column_append_bool(column, *at++ != 0, error); break;
+    case STAGED_INT: {
+        int64_t value;
+        memcpy(&value, at, sizeof value);
+        at += sizeof value;
+        status = column_append_int(column, value, error);
+        break;
+    }
+    case STAGED_FLOAT: {
+        double value;
+        memcpy(&value, at, sizeof value);
+        at += sizeof value;
+        status = column_append_float(column, value, error);
+        break;
+    }
+    case STAGED_STRING: {
+        uint32_t size = take_u32(&at);
+        status = column_append_string(column, (const char *)at, size, error);
+        at += size;
+        break;
+    }
+    case STAGED_TAGS: {
+        uint32_t count = take_u32(&at);
+        for (uint32_t t = 0; t < count; t++) {
+            tag_size_scratch[t] = take_u32(&at);
+            tag_scratch[t] = (const char *)at;
+            at += tag_size_scratch[t];
+        }
+        status = column_append_tags(column, tag_scratch, tag_size_scratch, count, error);
+        break;
+    }
+    default: status = error_set(error, PDB_ERR_USAGE, "bad staged value kind %d", (int)kind);
+    }
+    *cursor = at;
+    return status;
+}
+
+const uint8_t *loader_staged_skip(const uint8_t *at)
+{
+    enum staged_kind kind = (enum staged_kind)*at++;
+    switch (kind) {
+    case STAGED_NULL: return at;
+    case STAGED_BOOL: return at + 1;
+    case STAGED_INT:
+    case STAGED_FLOAT: return at + 8;
+    case STAGED_STRING: {
+        uint32_t size = take_u32(&at);
+        return at + size;
+    }
+    case STAGED_TAGS: {
+        uint32_t count = take_u32(&at);
+        for (uint32_t t = 0; t < count; t++) {
+            uint32_t size = take_u32(&at);
+            at += size;
+        }
+        return at;
+    }
+    }
+    return at;
+}
+
 /* Appends the staged row at *cursor (advanced past it). */
 static enum pdb_status append_row(struct loader *loader, const uint8_t **cursor,
                                   struct pdb_error *error)
@@ -89,44 +165,8 @@ static enum pdb_status append_row(struct loader *loader, const uint8_t **cursor,
         at += sizeof a;
         if (a == LOADER_STAGED_END) break;
         loader->row_stamps[a] = stamp;
-        struct column *column = loader->columns[a];
-        enum staged_kind kind = (enum staged_kind)*at++;
-        switch (kind) {
-        case STAGED_NULL: status = column_append_null(column, error); break;
-        case STAGED_BOOL: status = column_append_bool(column, *at++ != 0, error); break;
-        case STAGED_INT: {
-            int64_t value;
-            memcpy(&value, at, sizeof value);
-            at += sizeof value;
-            status = column_append_int(column, value, error);
-            break;
-        }
-        case STAGED_FLOAT: {
-            double value;
-            memcpy(&value, at, sizeof value);
-            at += sizeof value;
-            status = column_append_float(column, value, error);
-            break;
-        }
-        case STAGED_STRING: {
-            uint32_t size = take_u32(&at);
-            status = column_append_string(column, (const char *)at, size, error);
-            at += size;
-            break;
-        }
-        case STAGED_TAGS: {
-            uint32_t count = take_u32(&at);
-            for (uint32_t t = 0; t < count; t++) {
-                loader->tag_size_scratch[t] = take_u32(&at);
-                loader->tag_scratch[t] = (const char *)at;
-                at += loader->tag_size_scratch[t];
-            }
-            status = column_append_tags(column, loader->tag_scratch, loader->tag_size_scratch,
-                                        count, error);
-            break;
-        }
-        default: status = error_set(error, PDB_ERR_USAGE, "bad staged value kind %d", (int)kind);
-        }
+        status = loader_append_staged_value(loader->columns[a], &at, loader->tag_scratch,
+                                            loader->tag_size_scratch, error);
         if (status != PDB_OK) return status;
     }
     for (uint32_t a = 0; a < loader->schema->attribute_count && status == PDB_OK; a++)
@@ -152,6 +192,15 @@ enum pdb_status loader_set_append(struct loader *loader, struct loader_set *set,
             if (v < values->count && values->entries[v].before_record == w) {
                 status = write_reject(loader, values, v++, error);
                 continue;
+            }
+            if (loader->options->upsert != NULL) {
+                bool is_update = false;
+                status = upsert_route(loader->options->upsert, &cursor, &is_update, error);
+                if (status != PDB_OK) break;
+                if (is_update) {
+                    loader->counts->rows_updated++;
+                    continue;
+                }
             }
             status = append_row(loader, &cursor, error);
             if (status != PDB_OK) break;

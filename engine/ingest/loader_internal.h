@@ -105,6 +105,7 @@ struct loader {
     struct loader_counts *counts;
     int32_t *field_attribute; /* per header field: attribute index or -1 (ignored) */
     uint32_t field_count;
+    int32_t primary; /* schema_primary: a record without its value is rejected; -1 none */
     uint64_t *row_stamps; /* append step: per attribute, 1 + the last row that gave it */
     uint32_t batches_per_set;
     bool is_input_ended;
@@ -140,5 +141,12 @@ void loader_batch_stage(const struct loader *loader, struct loader_batch *batch)
 enum pdb_status loader_set_append(struct loader *loader, struct loader_set *set,
                                   struct pdb_error *error);
 void loader_chunk_destroy(const struct loader *loader, struct loader_chunk *chunk);
+/* Appends the staged value at *cursor (its kind byte) to `column`, moving *cursor past it;
+ * the scratch arrays hold PDB_TAGS_PER_VALUE_MAX entries. */
+enum pdb_status loader_append_staged_value(struct column *column, const uint8_t **cursor,
+                                          const char **tag_scratch, uint32_t *tag_size_scratch,
+                                          struct pdb_error *error);
+/* The byte after the staged value whose kind byte is at `at`. */
+const uint8_t *loader_staged_skip(const uint8_t *at);
 
 #endif

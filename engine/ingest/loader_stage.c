@@ -141,6 +141,14 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
     return NULL;
 }
 
+/* The reason of a record without a value for the primary identifier. */
+static const char *primary_missing(const struct loader *loader, char *detail, size_t detail_size)
+{
+    snprintf(detail, detail_size, "no value for the primary identifier '%s' (every record must "
+             "name its profile)", loader->schema->attributes[loader->primary].name);
+    return detail;
+}
+
 /* Stages record `index` of the batch, its fields in header order (the first bad field is the
  * one reported); false when memory ran out. */
 static bool stage_record(const struct loader *loader, struct loader_batch *batch,
@@ -156,7 +164,10 @@ static bool stage_record(const struct loader *loader, struct loader_batch *batch
         if (a < 0) continue;
         const struct csv_field *field = &record->fields[f];
         put_u16(stager, (uint16_t)a);
+        const uint8_t *kind_at = stager->cursor;
         const char *reason = stage_field(stager, &schema->attributes[a], field, detail, sizeof detail);
+        if (reason == NULL && a == loader->primary && *kind_at == STAGED_NULL)
+            reason = primary_missing(loader, detail, sizeof detail);
         if (reason == NULL) continue;
         uint64_t line = batch->record_lines[index] + (field->line - record->line);
         return loader_reject_add(&batch->values, index, csv_reader_source(loader->reader), line,
@@ -306,8 +317,17 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
         }
         stager->seen[a] = index + 1u;
         put_u16(stager, (uint16_t)a);
+        const uint8_t *kind_at = stager->cursor;
         reason = stage_json_value(stager, &schema->attributes[a], member, detail, sizeof detail, &column);
+        if (reason == NULL && a == loader->primary && *kind_at == STAGED_NULL)
+            reason = primary_missing(loader, detail, sizeof detail);
         if (reason != NULL) goto reject;
+    }
+    if (loader->primary >= 0 && stager->seen[loader->primary] != index + 1u) {
+        column = 1;
+        attribute_name = schema->attributes[loader->primary].name;
+        reason = primary_missing(loader, detail, sizeof detail);
+        goto reject;
     }
     put_u16(stager, LOADER_STAGED_END);
     batch->staged.size = (size_t)(stager->cursor - batch->staged.data);

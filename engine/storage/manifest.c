@@ -88,6 +88,9 @@ int manifest_render(const struct manifest *manifest, struct buffer *out)
                       manifest->deleted_count, manifest->deleted.name,
                       manifest->deleted.size_bytes, manifest->deleted.checksum) != 0)
         return -1;
+    if (manifest->wal_lsn != 0 &&
+        buffer_printf(out, "wal_lsn %" PRIu64 "\n", manifest->wal_lsn) != 0)
+        return -1;
     uint64_t checksum = checksum_bytes(out->data + start, out->size - start);
     return buffer_printf(out, "checksum %016" PRIx64 "\n", checksum);
 }
@@ -226,6 +229,13 @@ enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
                 goto fail;
             }
             break;
+        }
+        if (count == 2 && strcmp(words[0], "wal_lsn") == 0) {
+            if (!parse_u64(words[1], 10, &parsed.wal_lsn) || parsed.wal_lsn == 0) {
+                status = corrupt(&cursor, "expected 'wal_lsn <number>'");
+                goto fail;
+            }
+            continue;
         }
         uint64_t index, file_size, checksum;
         if (count != 5 || !parse_u64(words[1], 10, &index) || !valid_file_name(words[2]) ||

@@ -13,6 +13,8 @@
  *     dictionary <attribute> <file> <size> <file xxh3 hex>      category/tags columns
  *     deleted <rows> <file> <size> <file xxh3 hex>   tombstones (at most one; none when
  *                                                    nothing was ever deleted)
+ *     wal_lsn <n>               the last write-ahead log record these files hold (a
+ *                               checkpoint's; replay skips records up to it); absent = 0
  *     checksum <xxh3 hex>       of every byte before this line
  * Anything else, a missing line, or a checksum mismatch is PDB_ERR_CORRUPT with the line.
  */
@@ -44,6 +46,7 @@ struct manifest {
     struct manifest_file *dictionaries; /* attribute_count entries, owned */
     struct manifest_file deleted;       /* tombstone file; name empty: nothing deleted */
     uint64_t deleted_count;             /* rows in it */
+    uint64_t wal_lsn;                   /* last WAL record the files include (0: none) */
 };
 
 /* An empty generation-0 manifest for `attribute_count` attributes. 0 or -1 (memory). */

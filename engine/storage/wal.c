@@ -124,6 +124,7 @@ static enum pdb_status replay(struct wal *wal, const uint8_t *data, size_t size,
         offset += total;
     }
     report->last_lsn = expected - 1u;
+    report->base_lsn = wal->base_lsn;
     wal->last_lsn = wal->durable_lsn = expected - 1u;
     wal->file_end = offset;
     return PDB_OK;
@@ -182,6 +183,24 @@ enum pdb_status wal_open(const char *directory, uint64_t base_lsn, wal_record_fn
 fail:
     mem_free(data);
     wal_close(wal);
+    return status;
+}
+
+enum pdb_status wal_read(const char *directory, wal_record_fn on_record, void *context,
+                         struct wal_replay_report *report, struct pdb_error *error)
+{
+    struct wal reader;
+    memset(&reader, 0, sizeof reader);
+    memset(report, 0, sizeof *report);
+    enum pdb_status status = path_join(reader.path, directory, WAL_FILE_NAME, error);
+    if (status != PDB_OK) return status;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    status = file_read_all(reader.path, WAL_FILE_SIZE_MAX, &data, &size, error);
+    if (status == PDB_ERR_NOT_FOUND) return PDB_OK;
+    if (status != PDB_OK) return status;
+    status = replay(&reader, data, size, on_record, context, report, error);
+    mem_free(data);
     return status;
 }
 

@@ -60,6 +60,7 @@ struct wal_replay_report {
     uint64_t last_lsn;     /* of the last intact record (the base LSN when there is none) */
     uint64_t torn_offset;  /* where a torn tail starts, 0 when there is none */
     uint64_t torn_bytes;   /* bytes of the torn tail */
+    uint64_t base_lsn;     /* from the header: records before it were trimmed */
 };
 
 /* Opens DB/wal.log, creating it (durably, with base LSN `base_lsn`) when absent, and replays
@@ -69,6 +70,12 @@ struct wal_replay_report {
 enum pdb_status wal_open(const char *directory, uint64_t base_lsn, wal_record_fn on_record,
                          void *context, struct wal **wal_out, struct wal_replay_report *report,
                          struct pdb_error *error);
+
+/* Replays DB/wal.log without changing it (a reader's view, while a writer may append): the
+ * same checks and callbacks as wal_open; a torn tail is reported, not cut. A missing log is
+ * an empty one (report all zero). */
+enum pdb_status wal_read(const char *directory, wal_record_fn on_record, void *context,
+                         struct wal_replay_report *report, struct pdb_error *error);
 
 /* Closes the file. Records appended but not synced are lost (they were never acknowledged). */
 void wal_close(struct wal *wal);

@@ -82,6 +82,8 @@ enum pdb_attribute_flag {
     PDB_FLAG_IDENTIFIER = 1u << 0, /* values identify a profile (usable with `get --key`) */
     PDB_FLAG_PII = 1u << 1,        /* personal data: masked for roles without the PII grant */
     PDB_FLAG_INDEXED = 1u << 2,    /* keep a value index for fast equality/tag lookups */
+    PDB_FLAG_PRIMARY = 1u << 3,    /* the primary identifier (at most one; implies identifier):
+                                      ingest updates the profile whose key a record names */
 };
 
 /* Description of one attribute; `name` is borrowed until the database is closed. */
@@ -99,7 +101,10 @@ struct pdb_db;
  * `schema_path`. The directory must not exist or must be empty. */
 enum pdb_status pdb_db_create(const char *path, const char *schema_path, struct pdb_error *error);
 
-/* Opens an existing database. On success *db_out is owned: release it with pdb_db_close. */
+/* Opens an existing database. On success *db_out is owned: release it with pdb_db_close.
+ * Records of the write-ahead log after the manifest's last checkpoint (acknowledged streaming
+ * upserts not yet checkpointed, e.g. after a crash) are replayed into the handle's table (every
+ * column is then loaded); a corrupt log is PDB_ERR_CORRUPT naming DB/wal.log and the offset. */
 enum pdb_status pdb_db_open(const char *path, struct pdb_db **db_out, struct pdb_error *error);
 
 /* Closes a database handle and frees everything it owns. NULL is accepted. */
@@ -164,7 +169,9 @@ struct pdb_ingest_options {
 
 struct pdb_ingest_result {
     uint64_t rows_read;     /* data rows seen (header excluded) */
-    uint64_t rows_loaded;   /* rows that became profiles */
+    uint64_t rows_loaded;   /* rows accepted: rows_inserted + rows_updated */
+    uint64_t rows_inserted; /* rows that became new profiles */
+    uint64_t rows_updated;  /* rows that updated an existing profile (primary key seen) */
     uint64_t rows_rejected; /* rows written to the reject file */
     uint64_t bytes_read;
     uint64_t first_row_id;  /* id given to the first loaded row */
@@ -193,6 +200,40 @@ enum pdb_status pdb_db_ingest_csv(struct pdb_db *db, const char *csv_path,
 enum pdb_status pdb_db_ingest_file(struct pdb_db *db, const char *path,
                                    const struct pdb_ingest_options *options,
                                    struct pdb_ingest_result *result, struct pdb_error *error);
+
+/* ---- Streaming upserts (the write-ahead log) ------------------------------------------- */
+
+struct pdb_upsert_result {
+    uint64_t rows_read;      /* NDJSON records in the batch */
+    uint64_t rows_inserted;  /* new profiles */
+    uint64_t rows_updated;   /* existing profiles changed (their primary key was known) */
+    uint64_t rows_rejected;  /* written to rejects_path */
+    uint64_t lsn;            /* the batch's write-ahead log record; 0: nothing accepted, nothing logged */
+    char rejects_path[4096]; /* empty when nothing was rejected */
+};
+
+/* Upserts one batch of NDJSON records (ndjson[0..size), one object per line, at most
+ * PDB_UPSERT_BATCH_RECORDS_MAX lines and 16 MiB) exactly as pdb_db_ingest_file would (records
+ * that do not fit are rejected with their line and reason into DB/rejects/upsert-<lsn>...;
+ * with a primary identifier a known key updates its profile), through the write-ahead log:
+ * the batch is validated and staged, appended to DB/wal.log as one checksummed record and
+ * fdatasynced (acknowledged = durable), then applied to this handle's in-memory table, so the
+ * next count, ids, get or find on the handle sees it. The first call makes the handle the
+ * database's writer: it takes DB/LOCK (PDB_ERR_LOCKED if another process writes) and keeps it
+ * until pdb_db_close, and loads every column. A checkpoint (pdb_db_checkpoint) runs on its
+ * own when the log grows past 64 MiB, and on close. A failed WAL write or fdatasync fails the
+ * call and the handle's writes (reopen; replay then applies the batch if it reached the disk,
+ * wholly, or not at all). Calls are serialised like every call on a handle: the wait of one
+ * acknowledgement is one pwrite + fdatasync of its record (batch records to share it). */
+enum pdb_status pdb_db_upsert(struct pdb_db *db, const char *ndjson, size_t size,
+                              struct pdb_upsert_result *result, struct pdb_error *error);
+
+/* Writes every change the handle holds beyond the manifest (streamed or replayed batches) as
+ * new chunk and dictionary files and replaces the manifest atomically (write, fsync, rename,
+ * fsync the directory) naming the last WAL record they include, then trims the log to the
+ * records after it. Nothing to do: PDB_OK. Takes the writer lock if the handle does not hold
+ * it. */
+enum pdb_status pdb_db_checkpoint(struct pdb_db *db, struct pdb_error *error);
 
 /* ---- Segments ------------------------------------------------------------------------ */
 

@@ -542,3 +542,51 @@ Test(schema, rejects_lines_over_the_line_limit)
     parse_fails(text, size, PDB_ERR_LIMIT, "s.schema:1: line is");
     free(text);
 }
+
+/* ---- The primary identifier ------------------------------------------------------------- */
+
+Test(schema, primary_implies_identifier_and_is_found)
+{
+    struct schema schema = parse_ok("email text identifier\ncustomer_id text primary pii\nn int\n");
+    cr_assert_eq(schema_primary(&schema), 1);
+    cr_assert_eq(schema.attributes[1].flags, PDB_FLAG_PRIMARY | PDB_FLAG_IDENTIFIER | PDB_FLAG_PII);
+    schema_deinit(&schema);
+    schema = parse_ok("id int identifier primary\n");
+    cr_assert_eq(schema_primary(&schema), 0);
+    cr_assert_eq(schema.attributes[0].flags, PDB_FLAG_PRIMARY | PDB_FLAG_IDENTIFIER);
+    schema_deinit(&schema);
+    schema = parse_ok("a text identifier\nb int\n");
+    cr_assert_eq(schema_primary(&schema), -1, "a schema without primary is append-only");
+    schema_deinit(&schema);
+}
+
+Test(schema, primary_round_trips_through_render)
+{
+    struct schema schema = parse_ok("id text primary\nx int\n");
+    struct buffer out;
+    buffer_init(&out);
+    cr_assert_eq(schema_render(&schema, &out), 0);
+    cr_assert(strstr((const char *)out.data, "identifier primary\n") != NULL, "%.*s",
+              (int)out.size, (const char *)out.data);
+    cr_assert_eq(buffer_append(&out, "", 1), 0);
+    struct schema again = parse_ok((const char *)out.data);
+    cr_assert_eq(again.attributes[0].flags, schema.attributes[0].flags);
+    cr_assert_eq(schema_primary(&again), 0);
+    schema_deinit(&again);
+    schema_deinit(&schema);
+    buffer_deinit(&out);
+}
+
+Test(schema, rejects_a_second_primary_and_wrong_types)
+{
+    PARSE_FAILS("a text primary\nb  int  identifier primary\n", PDB_ERR_SCHEMA,
+                "s.schema:2:20: a schema has at most one primary identifier ('a' is one already)");
+    PARSE_FAILS("a category primary\n", PDB_ERR_SCHEMA,
+                "s.schema:1:3: flag 'primary' needs a text or int attribute, not category");
+    PARSE_FAILS("a float primary\n", PDB_ERR_SCHEMA,
+                "s.schema:1:3: flag 'primary' needs a text or int attribute, not float");
+    PARSE_FAILS("a float identifier primary\n", PDB_ERR_SCHEMA, "s.schema:1:3: flag 'primary' needs");
+    PARSE_FAILS("a text primary primary\n", PDB_ERR_SCHEMA, "s.schema:1:16: flag 'primary' given twice");
+    PARSE_FAILS("a text primry\n", PDB_ERR_SCHEMA,
+                "s.schema:1:8: unknown flag 'primry' (expected identifier, pii, indexed or primary)");
+}

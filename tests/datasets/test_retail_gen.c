@@ -736,7 +736,7 @@ Test(retail_gen, schema_file_matches_and_parses)
         enum pdb_type type;
         uint32_t flags;
     } expected[COLUMN_COUNT] = {
-        {PDB_TYPE_TEXT, PDB_FLAG_IDENTIFIER},
+        {PDB_TYPE_TEXT, PDB_FLAG_IDENTIFIER | PDB_FLAG_PRIMARY},
         {PDB_TYPE_TEXT, PDB_FLAG_IDENTIFIER | PDB_FLAG_PII},
         {PDB_TYPE_TEXT, PDB_FLAG_IDENTIFIER | PDB_FLAG_PII},
         {PDB_TYPE_TEXT, PDB_FLAG_PII},

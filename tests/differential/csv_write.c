@@ -169,15 +169,33 @@ static int write_file(const char *path, const struct diff_text *text)
     return 0;
 }
 
+static int write_files(const struct diff_data *data, const uint32_t *keys, const char *dir,
+                       const char *csv_name, uint64_t stream);
+
 int diff_files_write(const struct diff_data *data, const char *dir)
 {
+    return write_files(data, NULL, dir, "rows.csv", 2);
+}
+
+int diff_files_write_keyed(const struct diff_data *data, const uint32_t *keys, const char *dir,
+                           const char *csv_name, uint64_t stream)
+{
+    return write_files(data, keys, dir, csv_name, stream);
+}
+
+/* keys == NULL: the plain schema and rows; else a first attribute "key text primary" and a
+ * first CSV column with "K<keys[row]>". */
+static int write_files(const struct diff_data *data, const uint32_t *keys, const char *dir,
+                       const char *csv_name, uint64_t stream)
+{
     struct diff_rng rng;
-    diff_rng_init(&rng, data->seed, 2);
+    diff_rng_init(&rng, data->seed, stream);
     char path[4096];
 
     struct diff_text schema = {0};
     diff_text_printf(&schema, "# differential test schema, seed %llu\n",
                      (unsigned long long)data->seed);
+    if (keys != NULL) diff_text_puts(&schema, "key text primary\n");
     for (int attr = 0; attr < DIFF_ATTR_COUNT; attr++) {
         diff_text_printf(&schema, "%s %s%s%s\n", diff_attrs[attr].name,
                          type_names[diff_attrs[attr].type], diff_attrs[attr].flags[0] ? " " : "",
@@ -203,6 +221,7 @@ int diff_files_write(const struct diff_data *data, const char *dir)
 
     struct diff_text csv = {0};
     if (diff_rng_percent(&rng, 30)) diff_text_puts(&csv, "\xef\xbb\xbf");
+    if (keys != NULL) diff_text_puts(&csv, column_count > 0 ? "key," : "key");
     for (uint32_t i = 0; i < column_count; i++) {
         if (i > 0) diff_text_puts(&csv, ",");
         bool padded = diff_rng_percent(&rng, 20);
@@ -215,6 +234,7 @@ int diff_files_write(const struct diff_data *data, const char *dir)
     }
     diff_text_puts(&csv, line_end);
     for (uint32_t row = 0; row < data->row_count; row++) {
+        if (keys != NULL) diff_text_printf(&csv, column_count > 0 ? "K%u," : "K%u", keys[row]);
         for (uint32_t i = 0; i < column_count; i++) {
             if (i > 0) diff_text_puts(&csv, ",");
             write_cell(&rng, &csv, columns[i], diff_cell_at(data, row, columns[i]));
@@ -222,7 +242,7 @@ int diff_files_write(const struct diff_data *data, const char *dir)
         diff_text_puts(&csv, line_end);
         if (diff_rng_below(&rng, 2000) == 0) diff_text_puts(&csv, line_end); /* skipped */
     }
-    snprintf(path, sizeof path, "%s/rows.csv", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, csv_name);
     status = write_file(path, &csv);
     diff_text_deinit(&csv);
     return status;

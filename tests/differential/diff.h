@@ -169,6 +169,10 @@ void diff_timestamp_spell(struct diff_rng *rng, int64_t seconds, struct diff_tex
 
 /* Writes <dir>/schema.txt and <dir>/rows.csv for `data`. Returns 0, or -1 with errno. */
 int diff_files_write(const struct diff_data *data, const char *dir);
+/* The same with a first attribute "key text primary" (row r's key "K<keys[r]>"), the rows
+ * written to <dir>/<csv_name>, the writer's random choices drawn from `stream`. */
+int diff_files_write_keyed(const struct diff_data *data, const uint32_t *keys, const char *dir,
+                           const char *csv_name, uint64_t stream);
 
 /* ---- Segment expression trees (segment_gen.c) ------------------------------------------ */
 

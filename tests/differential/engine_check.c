@@ -9,7 +9,8 @@
  * access paths of the indexed attributes (PROFILEDB_PLAN=index|scan), hand-checked
  * answers for known tricky cases on a five-row database (fixed_regressions) and the error
  * contract: status, "segment:line:column:" prefix, did-you-mean, untouched out-parameters
- * (segment_errors). Nothing here includes an engine header but profiledb.h.
+ * (segment_errors), and after an upsert file rewrote and appended rows
+ * (upserts_are_seen_by_every_evaluator). Nothing here includes an engine header but profiledb.h.
  */
 #include <criterion/criterion.h>
 #include <ftw.h>
@@ -376,6 +377,134 @@ static void engine_answer_recorded(void *opaque, const char *segment_text,
     context->counts[context->next_index] = answer->count;
     context->hashes[context->next_index] = ids_hash(answer->ids, answer->id_count);
     context->next_index++;
+}
+
+/* Upserts (issue #4): a table is loaded with a primary key, about a sixth of its rows holding
+ * other values (rows of a second random table) and its last rows missing; one upsert file then
+ * carries the final values of those rows (some first with decoy values, then the final ones:
+ * merged in file order), no-op updates of a few unchanged rows, and the missing rows as new
+ * keys in ascending order. The engine must then answer random segments exactly as the oracles
+ * do over the final table, before and after reopening: chunk rewrites, zone maps, lanes and
+ * value indexes of rewritten chunks included. */
+#define UPSERT_STREAM 5u
+#define UPSERT_SEGMENTS 300u
+
+static void copy_rows(struct diff_data *out, const struct diff_data *const *sources,
+                      const uint32_t *rows, uint32_t count)
+{
+    out->row_count = count;
+    out->cells = malloc((size_t)DIFF_ATTR_COUNT * (count ? count : 1) * sizeof *out->cells);
+    cr_assert_not_null(out->cells);
+    for (int attr = 0; attr < DIFF_ATTR_COUNT; attr++)
+        for (uint32_t r = 0; r < count; r++)
+            out->cells[(size_t)attr * count + r] = *diff_cell_at(sources[r], rows[r], (enum diff_attr_id)attr);
+}
+
+Test(differential, upserts_are_seen_by_every_evaluator, .timeout = 600)
+{
+    uint64_t seed = diff_env_seed();
+    printf("differential: seed=%llu (upserts_are_seen_by_every_evaluator)\n", (unsigned long long)seed);
+    fflush(stdout);
+    struct diff_data final, other;
+    diff_data_generate(&final, seed, diff_env_rows());
+    diff_data_generate(&other, seed ^ 0x5bd1e995u, final.row_count);
+    uint32_t n = final.row_count, appended = n > 12000 ? 3000 : n / 4, initial_count = n - appended;
+    struct diff_rng rng;
+    diff_rng_init(&rng, seed, 7);
+
+    /* The initial load: row r has key r and, for a sixth of the rows, the other table's values. */
+    const struct diff_data **sources = malloc((size_t)(3u * n + 1u) * sizeof *sources);
+    uint32_t *rows = malloc((size_t)(3u * n + 1u) * sizeof *rows);
+    uint32_t *keys = malloc((size_t)(3u * n + 1u) * sizeof *keys);
+    bool *is_old = calloc(n, sizeof *is_old);
+    cr_assert(sources && rows && keys && is_old);
+    for (uint32_t r = 0; r < initial_count; r++) {
+        is_old[r] = diff_rng_percent(&rng, 17);
+        sources[r] = is_old[r] ? &other : &final;
+        rows[r] = r;
+        keys[r] = r;
+    }
+    struct diff_data initial = {.seed = seed, .now_s = final.now_s};
+    copy_rows(&initial, sources, rows, initial_count);
+
+    /* The upsert file, in key order. */
+    uint32_t records = 0, updates = 0;
+    for (uint32_t r = 0; r < n; r++) {
+        bool is_new = r >= initial_count;
+        if (!is_new && !is_old[r] && !diff_rng_percent(&rng, 4)) continue;
+        if (!is_new && diff_rng_percent(&rng, 30)) { /* a decoy first, overwritten next */
+            sources[records] = &other;
+            rows[records] = (r * 7u + 1u) % n;
+            keys[records++] = r;
+            updates++;
+        }
+        sources[records] = &final;
+        rows[records] = r;
+        keys[records++] = r;
+        if (!is_new) updates++;
+        if (is_new && diff_rng_percent(&rng, 10)) { /* a new key updated again in its own file */
+            sources[records] = &final;
+            rows[records] = r;
+            keys[records++] = r;
+            updates++;
+        }
+    }
+    struct diff_data upserts = {.seed = seed, .now_s = final.now_s};
+    copy_rows(&upserts, sources, rows, records);
+
+    struct engine_fixture fixture;
+    memset(&fixture, 0, sizeof fixture);
+    snprintf(fixture.dir, sizeof fixture.dir, "/tmp/pdb-differential-XXXXXX");
+    cr_assert_not_null(mkdtemp(fixture.dir));
+    uint32_t *initial_keys = malloc((size_t)(initial_count + 1u) * sizeof *initial_keys);
+    for (uint32_t r = 0; r < initial_count; r++) initial_keys[r] = r;
+    cr_assert_eq(diff_files_write_keyed(&initial, initial_keys, fixture.dir, "rows.csv", 2), 0);
+    cr_assert_eq(diff_files_write_keyed(&upserts, keys, fixture.dir, "upserts.csv", 6), 0);
+    fixture_load(&fixture, seed, final.now_s, initial_count);
+    char path[400];
+    snprintf(path, sizeof path, "%s/upserts.csv", fixture.dir);
+    struct pdb_ingest_result result;
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_db_ingest_csv(fixture.db, path, NULL, &result, &error), PDB_OK,
+                 "seed=%llu: upserts: %s", (unsigned long long)seed, error.message);
+    cr_assert_eq(result.rows_rejected, 0, "seed=%llu: see %s", (unsigned long long)seed, result.rejects_path);
+    cr_assert_eq(result.rows_inserted, appended, "seed=%llu", (unsigned long long)seed);
+    cr_assert_eq(result.rows_updated, updates, "seed=%llu", (unsigned long long)seed);
+    cr_assert_eq(pdb_db_row_count(fixture.db), n);
+
+    struct diff_sqlite *sqlite = diff_sqlite_create(&final);
+    struct engine_context context = {.db = fixture.db};
+    struct diff_run run = {
+        .label = "upserts",
+        .data = &final,
+        .sqlite = sqlite,
+        .stream = UPSERT_STREAM,
+        .segment_count = UPSERT_SEGMENTS,
+        .engine = engine_answer,
+        .engine_context = &context,
+    };
+    struct diff_run_stats stats;
+    diff_run_segments(&run, &stats);
+    assert_run_clean(seed, &stats);
+    pdb_db_close(fixture.db);
+    fixture_open(&fixture, seed, final.now_s); /* the rewritten files alone */
+    context.db = fixture.db;
+    run.segment_count = UPSERT_SEGMENTS / 3u;
+    diff_run_segments(&run, &stats);
+    assert_run_clean(seed, &stats);
+
+    engine_context_deinit(&context);
+    diff_sqlite_destroy(sqlite);
+    fixture_cleanup(&fixture);
+    free(initial.cells);
+    free(upserts.cells);
+    free(initial_keys);
+    free(sources);
+    free(rows);
+    free(keys);
+    free(is_old);
+    diff_data_deinit(&other);
+    diff_data_deinit(&final);
 }
 
 Test(differential, answers_survive_reopen, .timeout = 600)

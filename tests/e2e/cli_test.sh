@@ -35,7 +35,7 @@ expect_grep() { # PATTERN FILE DESCRIPTION
 
 # ---- help and usage -------------------------------------------------------------------
 expect_exit 0 "profiledb --help" -- "$pdb" --help
-for command in gen init schema ingest count ids explain delete get stats breakdown overlap segment; do
+for command in gen init schema ingest upsert count ids explain delete get stats breakdown overlap segment; do
     expect_exit 0 "$command --help" -- "$pdb" "$command" --help
     expect_grep "Usage: profiledb $command" "$work/out" "$command --help text"
 done
@@ -284,6 +284,50 @@ expect_exit 0 "ingest ndjson from stdin" -- sh -c "\"$pdb\" ingest \"$work/nd\" 
 expect_output "3" "stdin ndjson row" -- "$pdb" count "$work/nd" "true"
 expect_exit 2 "ingest --input xml" -- "$pdb" ingest "$work/nd" "$work/p.ndjson" --input xml
 expect_exit 2 "ingest --threads junk" -- "$pdb" ingest "$work/io" "$work/a.csv" --threads lots
+
+# ---- upserts by the primary identifier -------------------------------------------------
+printf 'id text primary\nname text\nage int\ntier category indexed\n' >"$work/up.schema"
+expect_exit 0 "init with a primary identifier" -- "$pdb" init "$work/up" --schema "$work/up.schema"
+expect_exit 0 "schema shows primary" -- "$pdb" schema "$work/up"
+expect_grep "identifier primary" "$work/out" "schema prints the primary flag"
+printf 'id,name,age,tier\nA1,Ann,30,gold\nB2,Bob,40,silver\n' >"$work/up1.csv"
+expect_exit 0 "first upsert ingest" -- "$pdb" ingest "$work/up" "$work/up1.csv"
+printf 'id,age,tier\nB2,41,\nC3,50,gold\nB2,42,bronze\n,9,gold\n' >"$work/up2.csv"
+expect_exit 0 "upsert csv" -- "$pdb" ingest "$work/up" "$work/up2.csv" --format json
+expect_grep '"rows_inserted": 1, "rows_updated": 2' "$work/out" "upsert counts in json"
+expect_grep "up2.csv,5,1,id,no value for the primary identifier 'id'" "$(ls "$work"/up/rejects/up2.csv.*)" "a record without a key is rejected"
+expect_output "3" "updates do not add profiles" -- "$pdb" count "$work/up" "true"
+expect_output "1" "last update of a key wins, name kept" -- "$pdb" count "$work/up" "id = 'B2' AND age = 42 AND tier = 'bronze' AND name = 'Bob'"
+printf '{"id": "A1", "name": null, "age": 31}\n{"id": "D4", "tier": "gold"}\n{"name": "x"}\n' >"$work/up3.ndjson"
+expect_exit 0 "upsert ndjson from stdin" -- sh -c "\"$pdb\" ingest \"$work/up\" --input ndjson - < \"$work/up3.ndjson\""
+expect_grep "loaded 2 rows (1 new, 1 updated" "$work/out" "upsert summary line"
+expect_output "1" "explicit null clears, absent member kept" -- "$pdb" count "$work/up" "id = 'A1' AND name IS NULL AND age = 31 AND tier = 'gold'"
+expect_output "3" "indexed category after rewrites" -- "$pdb" count "$work/up" "tier = 'gold'"
+expect_exit 0 "get by the primary key" -- "$pdb" get "$work/up" --key id=D4 --format json
+expect_grep '"tier": "gold"' "$work/out" "get the appended profile"
+printf 'name,age\nZed,3\n' >"$work/up4.csv"
+expect_exit 5 "a header without the primary column" -- "$pdb" ingest "$work/up" "$work/up4.csv"
+expect_grep "up4.csv:1:1: the header has no column for the primary identifier 'id'" "$work/err" "header error names the key"
+printf 'a text primary\nb int primary\n' >"$work/twoprimary.schema"
+expect_exit 5 "two primary attributes" -- "$pdb" init "$work/bad" --schema "$work/twoprimary.schema"
+expect_grep "twoprimary.schema:2:7: a schema has at most one primary identifier" "$work/err" "second primary position"
+
+# ---- streaming upserts through the write-ahead log -------------------------------------
+printf '{"id": "E5", "age": 60}\n{"id": "A1", "age": 32}\n{"age": 1}\n' >"$work/up5.ndjson"
+expect_exit 0 "upsert from a file" -- "$pdb" upsert "$work/up" "$work/up5.ndjson" --format json
+expect_grep '"inserted": 1, "updated": 1, "rejected": 1' "$work/out" "upsert acknowledgement"
+expect_grep "records acknowledged in 1 batches" "$work/err" "upsert summary"
+expect_output "1" "streamed values are in the database" -- "$pdb" count "$work/up" "id = 'A1' AND age = 32 AND tier = 'gold'"
+wal_size=$(stat -c %s "$work/up/wal.log")
+if [ "$wal_size" -eq 32 ]; then ok; else fail "upsert checkpoints at the end: wal.log is $wal_size bytes"; fi
+expect_exit 0 "upsert from stdin in two batches" -- sh -c "(printf '{\"id\": \"F6\"}\n'; sleep 0.3; printf '{\"id\": \"G7\"}\n') | \"$pdb\" upsert \"$work/up\" --batch-ms 20"
+expect_grep "ack lsn 2: 1 records, 1 new" "$work/out" "first batch acknowledged alone"
+expect_grep "ack lsn 3: 1 records, 1 new" "$work/out" "second batch acknowledged alone"
+expect_output "7" "streamed profiles counted" -- "$pdb" count "$work/up" "true"
+expect_exit 2 "upsert --batch-records 0" -- "$pdb" upsert "$work/up" --batch-records 0
+printf 'PDBWAL\0\1garbage-not-a-header-xxxxxxxxxx' >"$work/up/wal.log"
+expect_exit 4 "a corrupt log is refused" -- "$pdb" count "$work/up" "true"
+expect_grep "wal.log: offset 0: not a profiledb write-ahead log header" "$work/err" "corrupt log named with its offset"
 
 # ---- the server: the query commands with --connect print what embedded mode prints ---------
 cat >"$work/tokens" <<'TOKENS'

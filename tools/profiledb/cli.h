@@ -105,6 +105,7 @@ void cli_print_remote_timing(const char *what, double connect_s, double query_s)
 int cmd_init(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_upsert(int argc, char **argv);
 int cmd_count(int argc, char **argv);
 int cmd_ids(int argc, char **argv);
 int cmd_get(int argc, char **argv);

@@ -107,7 +107,7 @@ int cmd_ingest(int argc, char **argv)
     if (has_threads) pdb_db_set_threads(db, threads);
     int exit_code = CLI_EXIT_OK;
     bool warned = false;
-    if (format == CLI_FORMAT_CSV) printf("file,rows_read,rows_loaded,rows_rejected,bytes,seconds,rejects\n");
+    if (format == CLI_FORMAT_CSV) printf("file,rows_read,rows_loaded,rows_rejected,bytes,seconds,rejects,rows_inserted,rows_updated\n");
     if (format == CLI_FORMAT_JSON) printf("[");
     for (int i = optind + 1; i < argc; i++) {
         struct pdb_ingest_result result;
@@ -125,8 +125,11 @@ int cmd_ingest(int argc, char **argv)
         }
         double rate = result.elapsed_s > 0 ? (double)result.rows_read / result.elapsed_s : 0;
         if (format == CLI_FORMAT_TABLE) {
-            printf("%s: loaded %llu rows (ids %llu..) in %.2f s, %.0f rows/s, %.1f MB/s",
-                   argv[i], (unsigned long long)result.rows_loaded,
+            printf("%s: loaded %llu rows (", argv[i], (unsigned long long)result.rows_loaded);
+            if (result.rows_updated > 0)
+                printf("%llu new, %llu updated; ", (unsigned long long)result.rows_inserted,
+                       (unsigned long long)result.rows_updated);
+            printf("ids %llu..) in %.2f s, %.0f rows/s, %.1f MB/s",
                    (unsigned long long)result.first_row_id, result.elapsed_s, rate,
                    result.elapsed_s > 0 ? (double)result.bytes_read / result.elapsed_s / 1e6 : 0);
             if (result.rows_rejected > 0)
@@ -138,13 +141,16 @@ int cmd_ingest(int argc, char **argv)
                    (unsigned long long)result.rows_loaded, (unsigned long long)result.rows_rejected,
                    (unsigned long long)result.bytes_read, result.elapsed_s);
             cli_print_csv_field(stdout, result.rejects_path, strlen(result.rejects_path));
-            printf("\n");
+            printf(",%llu,%llu\n", (unsigned long long)result.rows_inserted,
+                   (unsigned long long)result.rows_updated);
         } else {
             printf("%s\n  {\"file\": ", i > optind + 1 ? "," : "");
             cli_print_json_string(stdout, argv[i], strlen(argv[i]));
-            printf(", \"rows_read\": %llu, \"rows_loaded\": %llu, \"rows_rejected\": %llu, "
+            printf(", \"rows_read\": %llu, \"rows_loaded\": %llu, \"rows_inserted\": %llu, "
+                   "\"rows_updated\": %llu, \"rows_rejected\": %llu, "
                    "\"bytes\": %llu, \"seconds\": %.3f, \"rejects\": ",
                    (unsigned long long)result.rows_read, (unsigned long long)result.rows_loaded,
+                   (unsigned long long)result.rows_inserted, (unsigned long long)result.rows_updated,
                    (unsigned long long)result.rows_rejected, (unsigned long long)result.bytes_read,
                    result.elapsed_s);
             cli_print_json_string(stdout, result.rejects_path, strlen(result.rejects_path));

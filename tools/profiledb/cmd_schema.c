@@ -21,9 +21,10 @@ static void usage(FILE *out)
 static void print_flags(FILE *out, uint32_t flags, const char *separator, bool quoted)
 {
     static const struct { uint32_t flag; const char *name; } names[] = {
-        {PDB_FLAG_IDENTIFIER, "identifier"}, {PDB_FLAG_PII, "pii"}, {PDB_FLAG_INDEXED, "indexed"}};
+        {PDB_FLAG_IDENTIFIER, "identifier"}, {PDB_FLAG_PII, "pii"}, {PDB_FLAG_INDEXED, "indexed"},
+        {PDB_FLAG_PRIMARY, "primary"}};
     bool first = true;
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (!(flags & names[i].flag)) continue;
         fprintf(out, "%s%s%s%s", first ? "" : separator, quoted ? "\"" : "", names[i].name, quoted ? "\"" : "");
         first = false;
