@@ -130,18 +130,41 @@ struct word {
     size_t column; /* 1-based */
 };
 
+/* End of the word at line[i]: the next space, tab or '#' outside a rule's "(...)" and outside
+ * double quotes (an unterminated one runs to the end of the line, for rules.c to report). */
+static size_t word_end(const char *line, size_t size, size_t i)
+{
+    unsigned depth = 0;
+    bool is_quoted = false;
+    for (; i < size; i++) {
+        char c = line[i];
+        if (is_quoted) {
+            if (c == '"') is_quoted = false; /* "" re-opens at once */
+        } else if (c == '"') {
+            is_quoted = true;
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            if (depth > 0) depth--;
+        } else if (depth == 0 && (c == ' ' || c == '\t' || c == '#')) {
+            break;
+        }
+    }
+    return i;
+}
+
 static enum pdb_status parse_line(struct schema *schema, const char *line, size_t size,
                                   const char *source, unsigned line_number,
                                   struct pdb_error *error)
 {
-    struct word words[16];
+    struct word words[16]; /* a name, a type, 3 flags and 11 rules fit */
     size_t word_count = 0;
     size_t i = 0;
     while (i < size) {
         while (i < size && (line[i] == ' ' || line[i] == '\t')) i++;
         if (i >= size || line[i] == '#') break;
         size_t start = i;
-        while (i < size && line[i] != ' ' && line[i] != '\t' && line[i] != '#') i++;
+        i = word_end(line, size, i);
         if (word_count == sizeof words / sizeof words[0]) {
             return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: too many words on one line",
                              source, line_number, start + 1);
@@ -207,13 +230,26 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
                 strncasecmp(flag_names[f].name, flag.text, flag.size) == 0)
                 bit = flag_names[f].flag;
         }
+        if (bit == 0 && rules_is_rule_word(flag.text, flag.size)) {
+            enum pdb_status status = rules_parse_word(&attribute.rules, attribute.type, flag.text,
+                                                      flag.size, source, line_number, flag.column,
+                                                      error);
+            if (status != PDB_OK) {
+                rules_destroy(attribute.rules);
+                return status;
+            }
+            continue;
+        }
         if (bit == 0) {
+            rules_destroy(attribute.rules);
             return error_set(error, PDB_ERR_SCHEMA,
                              "%s:%u:%zu: unknown flag '%.*s' (expected identifier, pii or "
-                             "indexed)",
+                             "indexed, or a rule: trim nfc lower upper casefold map(..) phone "
+                             "email range(..) allowed(..) required)",
                              source, line_number, flag.column, (int)flag.size, flag.text);
         }
         if (attribute.flags & bit) {
+            rules_destroy(attribute.rules);
             return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: flag '%.*s' given twice", source,
                              line_number, flag.column, (int)flag.size, flag.text);
         }
@@ -222,15 +258,24 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
     if ((attribute.flags & PDB_FLAG_IDENTIFIER) &&
         (attribute.type == PDB_TYPE_BOOL || attribute.type == PDB_TYPE_FLOAT ||
          attribute.type == PDB_TYPE_TAGS || attribute.type == PDB_TYPE_TIMESTAMP)) {
+        rules_destroy(attribute.rules);
         return error_set(error, PDB_ERR_SCHEMA,
                          "%s:%u:%zu: flag 'identifier' needs a text, category or int attribute, "
                          "not %s",
                          source, line_number, words[1].column, pdb_type_name(attribute.type));
     }
 
+    enum pdb_status checked = rules_check(attribute.rules, source, line_number, type.column, error);
+    if (checked != PDB_OK) {
+        rules_destroy(attribute.rules);
+        return checked;
+    }
     struct attribute *grown =
         mem_realloc(schema->attributes, (schema->attribute_count + 1) * sizeof *grown);
-    if (grown == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+    if (grown == NULL) {
+        rules_destroy(attribute.rules);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+    }
     schema->attributes = grown;
     schema->attributes[schema->attribute_count++] = attribute;
     return PDB_OK;
@@ -305,6 +350,8 @@ enum pdb_status schema_load_file(const char *path, struct schema *schema, struct
 
 void schema_deinit(struct schema *schema)
 {
+    for (uint32_t i = 0; schema->attributes != NULL && i < schema->attribute_count; i++)
+        rules_destroy(schema->attributes[i].rules);
     mem_free(schema->attributes);
     schema->attributes = NULL;
     schema->attribute_count = 0;
@@ -321,6 +368,7 @@ int schema_render(const struct schema *schema, struct buffer *out)
                 buffer_printf(out, " %s", flag_names[f].name) != 0)
                 return -1;
         }
+        if (rules_render(attribute->rules, attribute->type, out) != 0) return -1;
         /* Trim the padding of a flag-less line. */
         while (out->size > 0 && out->data[out->size - 1] == ' ') out->size--;
         if (buffer_append(out, "\n", 1) != 0) return -1;

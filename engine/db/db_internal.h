@@ -150,4 +150,9 @@ enum pdb_status db_segment_compile(struct pdb_db *db, const char *text,
 /* Re-reads SEGMENTS if it changed since the handle last read it (a stat per call). */
 enum pdb_status db_saved_segments_refresh(struct pdb_db *db, struct pdb_error *error);
 
+/* Fills result's rule tallies from a load's per-rule counts (db_ingest_rules.c). */
+struct loader_counts;
+void db_ingest_result_set_rule_tallies(struct pdb_ingest_result *result, const struct schema *schema,
+                                       const struct loader_counts *counts);
+
 #endif

@@ -28,6 +28,7 @@ void loader_batch_deinit(struct loader_batch *batch)
     loader_reject_list_deinit(&batch->structural);
     buffer_deinit(&batch->staged);
     loader_reject_list_deinit(&batch->values);
+    mem_free(batch->rule_changed);
     memset(batch, 0, sizeof *batch);
 }
 
@@ -94,7 +95,7 @@ int loader_reject_add(struct loader_reject_list *list, uint32_t before_record, c
     }
     list->entries[list->count++] = (struct loader_reject){
         .before_record = before_record, .offset = (uint32_t)start,
-        .size = (uint32_t)(out->size - start)};
+        .size = (uint32_t)(out->size - start), .rule_slot = -1};
     return 0;
 }
 

@@ -57,6 +57,7 @@ struct loader_reject {
     uint32_t before_record;
     uint32_t offset;
     uint32_t size;
+    int32_t rule_slot; /* the rule broken (loader_counts), or -1 */
 };
 
 struct loader_reject_list {
@@ -77,6 +78,7 @@ struct loader_batch {
     struct buffer staged;
     uint32_t staged_count;             /* rows in staged */
     struct loader_reject_list values;  /* records with a bad value */
+    uint64_t *rule_changed; /* per rule slot: values of staged rows a normaliser changed */
     struct pdb_error error;
     enum pdb_status status;
 };

@@ -3,7 +3,11 @@
  * lines) -> typed values in the staged row format, on any thread. A record is staged completely or not at all: the
  * first field that does not parse rolls the row back and becomes the record's reject, with
  * the field's position in the file (file line = the record's first line + lines into it).
- * Allocates only per batch (the memory csv_reader, the tag scratch), never per row.
+ * Allocates only per batch (the memory csv_reader, the tag scratch), never per row. Each
+ * attribute's rules (catalog/rules.h) run here on its parsed value (stage_rules.c): a
+ * normalised string is staged instead of the field's bytes, a broken rule rejects the record
+ * like a bad value, and the normalisers that changed a value are counted once the record is
+ * staged whole.
  */
 #include <string.h>
 
@@ -12,6 +16,7 @@
 #include "base/status.h"
 #include "ingest/json_object.h"
 #include "ingest/loader_internal.h"
+#include "ingest/stage_rules.h"
 #include "ingest/value_parse.h"
 
 struct stager {
@@ -20,6 +25,9 @@ struct stager {
     uint32_t *tag_sizes;
     struct json_object_parser json; /* NDJSON */
     uint32_t *seen; /* NDJSON: per attribute, 1 + the record index that last gave it */
+    struct stage_rules rules;
+    struct buffer *staged;  /* the batch's */
+    size_t record_budget;   /* staged_size_max of the record being staged */
 };
 
 /* Most bytes a record of `raw_size` bytes and `field_count` fields stages to: a value stages
@@ -29,6 +37,7 @@ static size_t staged_size_max(size_t raw_size, uint32_t field_count)
 {
     return 3u * raw_size + 11u * (size_t)field_count + 16u;
 }
+
 
 static inline void put_kind(struct stager *stager, enum staged_kind kind)
 {
@@ -52,6 +61,47 @@ static inline void put_u32(struct stager *stager, uint32_t value)
     put_bytes(stager, &value, sizeof value);
 }
 
+static uint32_t attribute_index(const struct stager *stager, const struct attribute *attribute)
+{
+    return (uint32_t)(attribute - stager->rules.schema->attributes);
+}
+
+/* A NULL value (the `required` rule may reject it). */
+static const char *stage_null(struct stager *stager, const struct attribute *attribute)
+{
+    if (attribute->rules != NULL) {
+        const char *reason = stage_rules_null(&stager->rules, attribute_index(stager, attribute));
+        if (reason != NULL) return reason;
+    }
+    put_kind(stager, STAGED_NULL);
+    return NULL;
+}
+
+/* A text/category value (valid UTF-8) after its rules; a normalised value may outgrow the
+ * record's reserved room, which then grows (keeping a whole record's budget past it). */
+static const char *stage_string(struct stager *stager, const struct attribute *attribute,
+                                const char *data, size_t size, char *detail, size_t detail_size)
+{
+    if (attribute->rules != NULL) {
+        bool is_null = false;
+        const char *reason = stage_rules_string(&stager->rules, attribute_index(stager, attribute),
+                                                &data, &size, &is_null, detail, detail_size);
+        if (reason != NULL) return reason;
+        if (is_null) {
+            put_kind(stager, STAGED_NULL);
+            return NULL;
+        }
+        size_t used = (size_t)(stager->cursor - stager->staged->data);
+        if (buffer_reserve(stager->staged, used - stager->staged->size + size + stager->record_budget) != 0)
+            return STAGE_OUT_OF_MEMORY;
+        stager->cursor = stager->staged->data + used;
+    }
+    put_kind(stager, STAGED_STRING);
+    put_u32(stager, (uint32_t)size);
+    put_bytes(stager, data, size);
+    return NULL;
+}
+
 /* Parses one field and appends its staged value; returns a reason or NULL. */
 static const char *stage_field(struct stager *stager, const struct attribute *attribute,
                                const struct csv_field *field, char *detail, size_t detail_size)
@@ -61,10 +111,7 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
     switch (attribute->type) {
     case PDB_TYPE_TEXT:
     case PDB_TYPE_CATEGORY: {
-        if (size == 0 && !field->is_quoted) {
-            put_kind(stager, STAGED_NULL);
-            break;
-        }
+        if (size == 0 && !field->is_quoted) return stage_null(stager, attribute);
         size_t bad = 0;
         const char *reason = value_check_string(data, size, &bad);
         if (reason != NULL) {
@@ -72,20 +119,17 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
             snprintf(detail, detail_size, "%s at byte %zu of the value", reason, bad + 1);
             return detail;
         }
-        put_kind(stager, STAGED_STRING);
-        put_u32(stager, (uint32_t)size);
-        put_bytes(stager, data, size);
-        break;
+        return stage_string(stager, attribute, data, size, detail, detail_size);
     }
     case PDB_TYPE_TAGS: {
-        if (size == 0 && !field->is_quoted) {
-            put_kind(stager, STAGED_NULL);
-            break;
-        }
+        if (size == 0 && !field->is_quoted) return stage_null(stager, attribute);
         uint32_t count = 0;
         const char *reason = value_split_tags(data, size, stager->tags, stager->tag_sizes,
                                               PDB_TAGS_PER_VALUE_MAX, &count);
         if (reason != NULL) return reason;
+        if (count == 0 && attribute->rules != NULL &&
+            (reason = stage_rules_null(&stager->rules, attribute_index(stager, attribute))) != NULL)
+            return reason;
         put_kind(stager, STAGED_TAGS);
         put_u32(stager, count);
         for (uint32_t t = 0; t < count; t++) {
@@ -96,10 +140,7 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
     }
     default: {
         value_trim(&data, &size);
-        if (size == 0) { /* empty (quoted or not) is NULL for non-string types */
-            put_kind(stager, STAGED_NULL);
-            break;
-        }
+        if (size == 0) return stage_null(stager, attribute); /* empty (quoted or not) is NULL */
         const char *reason = NULL;
         bool bool_value = false;
         int64_t int_value = 0;
@@ -116,6 +157,11 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
         case PDB_TYPE_TIMESTAMP:
             reason = attribute->type == PDB_TYPE_INT ? value_parse_int(data, size, &int_value)
                                                      : value_parse_timestamp(data, size, &int_value);
+            if (reason == NULL && attribute->type == PDB_TYPE_INT &&
+                attribute->rules != NULL &&
+                (reason = stage_rules_int(&stager->rules, attribute_index(stager, attribute),
+                                          int_value, detail, detail_size)) != NULL)
+                return reason;
             if (reason == NULL) {
                 put_kind(stager, STAGED_INT);
                 put_bytes(stager, &int_value, sizeof int_value);
@@ -123,6 +169,10 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
             break;
         case PDB_TYPE_FLOAT:
             reason = value_parse_float(data, size, &float_value);
+            if (reason == NULL && attribute->rules != NULL &&
+                (reason = stage_rules_float(&stager->rules, attribute_index(stager, attribute),
+                                            float_value, detail, detail_size)) != NULL)
+                return reason;
             if (reason == NULL) {
                 put_kind(stager, STAGED_FLOAT);
                 put_bytes(stager, &float_value, sizeof float_value);
@@ -147,9 +197,10 @@ static bool stage_record(const struct loader *loader, struct loader_batch *batch
                          struct stager *stager, const struct csv_record *record, uint32_t index)
 {
     const struct schema *schema = loader->schema;
-    if (buffer_reserve(&batch->staged, staged_size_max(record->raw_size, record->field_count)) != 0)
-        return false;
+    stager->record_budget = staged_size_max(record->raw_size, record->field_count);
+    if (buffer_reserve(&batch->staged, stager->record_budget) != 0) return false;
     stager->cursor = batch->staged.data + batch->staged.size;
+    stage_rules_record_begin(&stager->rules);
     char detail[256];
     for (uint32_t f = 0; f < loader->field_count; f++) {
         int32_t a = loader->field_attribute[f];
@@ -158,14 +209,16 @@ static bool stage_record(const struct loader *loader, struct loader_batch *batch
         put_u16(stager, (uint16_t)a);
         const char *reason = stage_field(stager, &schema->attributes[a], field, detail, sizeof detail);
         if (reason == NULL) continue;
+        if (reason == STAGE_OUT_OF_MEMORY) return false;
         uint64_t line = batch->record_lines[index] + (field->line - record->line);
-        return loader_reject_add(&batch->values, index, csv_reader_source(loader->reader), line,
-                                 field->column, schema->attributes[a].name, reason, record->raw,
-                                 record->raw_size) == 0;
+        return stage_rules_reject(&stager->rules, &batch->values, index, csv_reader_source(loader->reader),
+                                  line, field->column, schema->attributes[a].name, reason,
+                                  record->raw, record->raw_size);
     }
     put_u16(stager, LOADER_STAGED_END);
     batch->staged.size = (size_t)(stager->cursor - batch->staged.data);
     batch->staged_count++;
+    stage_rules_record_commit(&stager->rules);
     return true;
 }
 
@@ -190,10 +243,7 @@ static const char *stage_json_value(struct stager *stager, const struct attribut
 {
     const struct json_scalar *value = &member->value;
     *column_out = value->column;
-    if (value->kind == JSON_NULL) {
-        put_kind(stager, STAGED_NULL);
-        return NULL;
-    }
+    if (value->kind == JSON_NULL) return stage_null(stager, attribute);
     enum pdb_type type = attribute->type;
     if (type == PDB_TYPE_TEXT || type == PDB_TYPE_CATEGORY) {
         if (value->kind != JSON_STRING) {
@@ -202,10 +252,7 @@ static const char *stage_json_value(struct stager *stager, const struct attribut
         }
         const char *reason = value_check_string(value->text, value->size, NULL);
         if (reason != NULL) return reason;
-        put_kind(stager, STAGED_STRING);
-        put_u32(stager, value->size);
-        put_bytes(stager, value->text, value->size);
-        return NULL;
+        return stage_string(stager, attribute, value->text, value->size, detail, detail_size);
     }
     if (type == PDB_TYPE_TAGS) {
         uint32_t count = 0;
@@ -236,6 +283,10 @@ static const char *stage_json_value(struct stager *stager, const struct attribut
                      json_kind_name(value->kind));
             return detail;
         }
+        const char *required = count == 0 && attribute->rules != NULL
+                                   ? stage_rules_null(&stager->rules, attribute_index(stager, attribute))
+                                   : NULL;
+        if (required != NULL) return required;
         put_kind(stager, STAGED_TAGS);
         put_u32(stager, count);
         for (uint32_t t = 0; t < count; t++) {
@@ -281,8 +332,10 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
         if (strcmp(reason, JSON_OUT_OF_MEMORY) == 0) return false;
         goto reject;
     }
-    if (buffer_reserve(&batch->staged, staged_size_max(size, 1)) != 0) return false;
+    stager->record_budget = staged_size_max(size, 1);
+    if (buffer_reserve(&batch->staged, stager->record_budget) != 0) return false;
     stager->cursor = batch->staged.data + batch->staged.size;
+    stage_rules_record_begin(&stager->rules);
     for (uint32_t m = 0; m < stager->json.member_count; m++) {
         const struct json_member *member = &stager->json.members[m];
         int32_t a = schema_find(schema, member->key, member->key_size);
@@ -307,15 +360,25 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
         stager->seen[a] = index + 1u;
         put_u16(stager, (uint16_t)a);
         reason = stage_json_value(stager, &schema->attributes[a], member, detail, sizeof detail, &column);
+        if (reason == STAGE_OUT_OF_MEMORY) return false;
         if (reason != NULL) goto reject;
+    }
+    /* A required attribute the object does not name: reported at the object's end. */
+    int32_t missing = stage_rules_missing_required(&stager->rules, stager->seen, index);
+    if (missing >= 0) {
+        attribute_name = schema->attributes[missing].name;
+        column = (uint32_t)size;
+        reason = RULES_REQUIRED_REASON;
+        goto reject;
     }
     put_u16(stager, LOADER_STAGED_END);
     batch->staged.size = (size_t)(stager->cursor - batch->staged.data);
     batch->staged_count++;
+    stage_rules_record_commit(&stager->rules);
     return true;
 reject:
-    return loader_reject_add(&batch->values, index, source, line, column, attribute_name, reason,
-                             record->raw, record->raw_size) == 0;
+    return stage_rules_reject(&stager->rules, &batch->values, index, source, line, column, attribute_name,
+                              reason, record->raw, record->raw_size);
 }
 
 void loader_batch_stage(const struct loader *loader, struct loader_batch *batch)
@@ -325,6 +388,8 @@ void loader_batch_stage(const struct loader *loader, struct loader_batch *batch)
     struct stager stager = {0};
     bool is_ndjson = loader->options->format == LOADER_FORMAT_NDJSON;
     json_object_parser_init(&stager.json);
+    stager.staged = &batch->staged;
+    if (!stage_rules_begin(&stager.rules, loader->schema, batch)) goto no_memory;
     stager.tags = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof *stager.tags);
     stager.tag_sizes = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof *stager.tag_sizes);
     if (is_ndjson) stager.seen = mem_calloc(loader->schema->attribute_count + 1u, sizeof(uint32_t));
@@ -360,6 +425,7 @@ no_memory:
 done:
     csv_reader_close(reader);
     json_object_parser_deinit(&stager.json);
+    stage_rules_end(&stager.rules);
     mem_free(stager.seen);
     mem_free(stager.tags);
     mem_free(stager.tag_sizes);

@@ -162,6 +162,18 @@ struct pdb_ingest_options {
     bool ignore_unknown_columns;
 };
 
+/* What one data-quality rule of one attribute did during an ingest (README.md, "Schema
+ * files"): `rejected` records broke the rule (validators, and phone), `changed` values of loaded
+ * records were changed by it (normalisers: trim nfc lower upper casefold map phone). */
+struct pdb_ingest_rule_tally {
+    char attribute[65]; /* NUL-terminated attribute name */
+    char rule[16];      /* NUL-terminated rule name: "trim", "range", ... */
+    uint64_t rejected;
+    uint64_t changed;
+};
+
+#define PDB_INGEST_RULE_TALLIES_MAX 64u
+
 struct pdb_ingest_result {
     uint64_t rows_read;     /* data rows seen (header excluded) */
     uint64_t rows_loaded;   /* rows that became profiles */
@@ -174,6 +186,11 @@ struct pdb_ingest_result {
     /* Empty, or why io_uring was wanted but not available ("io_uring unavailable: Operation
      * not permitted"): the file was then read with read(2). Print it as a warning. */
     char input_warning[256];
+    /* The (attribute, rule) pairs with a nonzero tally, in schema order then rule order; at
+     * most PDB_INGEST_RULE_TALLIES_MAX (is_rule_tallies_truncated says more had one). */
+    uint32_t rule_tally_count;
+    bool is_rule_tallies_truncated;
+    struct pdb_ingest_rule_tally rule_tallies[PDB_INGEST_RULE_TALLIES_MAX];
 };
 
 /* Loads a CSV file (RFC 4180, header row naming attributes) into the database, on the
