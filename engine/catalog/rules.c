@@ -566,14 +566,22 @@ static int render_value(const struct attribute_rules *rules, const struct rule_s
     return buffer_append(out, "\"", 1);
 }
 
-/* Shortest %g form that reads back as the same double. */
+void rules_format_float(double value, char *out, size_t out_size)
+{
+    if (value == (double)(int64_t)value && value > -1e15 && value < 1e15) {
+        snprintf(out, out_size, "%lld", (long long)value);
+        return;
+    }
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(out, out_size, "%.*g", digits, value);
+        if (strtod(out, NULL) == value) return;
+    }
+}
+
 static int render_float(double value, struct buffer *out)
 {
     char text[40];
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(text, sizeof text, "%.*g", digits, value);
-        if (strtod(text, NULL) == value) break;
-    }
+    rules_format_float(value, text, sizeof text);
     return buffer_printf(out, "%s", text);
 }
 

@@ -94,6 +94,9 @@ static inline bool rules_has(const struct attribute_rules *rules, enum rule_kind
     return rules != NULL && (rules->kinds & (1u << kind)) != 0;
 }
 
+/* The shortest text that reads back as `value` (integral values without exponent). */
+void rules_format_float(double value, char *out, size_t out_size);
+
 /* Name of a rule kind ("trim", "range", ...). */
 const char *rule_kind_name(enum rule_kind kind);
 

@@ -232,10 +232,11 @@ enum rules_outcome rules_check_float(const struct attribute_rules *rules, double
     if ((rules->has_range_min && value < rules->range_min_float) ||
         (rules->has_range_max && value > rules->range_max_float)) {
         *broken_out = RULE_RANGE;
-        char low[32] = "", high[32] = "";
-        if (rules->has_range_min) snprintf(low, sizeof low, "%.17g", rules->range_min_float);
-        if (rules->has_range_max) snprintf(high, sizeof high, "%.17g", rules->range_max_float);
-        snprintf(reason, reason_size, "rule range(%s,%s): %.17g is out of range", low, high, value);
+        char low[40] = "", high[40] = "", shown[40];
+        if (rules->has_range_min) rules_format_float(rules->range_min_float, low, sizeof low);
+        if (rules->has_range_max) rules_format_float(rules->range_max_float, high, sizeof high);
+        rules_format_float(value, shown, sizeof shown);
+        snprintf(reason, reason_size, "rule range(%s,%s): %s is out of range", low, high, shown);
         return RULES_REJECTED;
     }
     return RULES_OK;
