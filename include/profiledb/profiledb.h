@@ -359,7 +359,10 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
                                 struct pdb_profile **profile_out, struct pdb_error *error);
 
 /* Finds the profile whose attribute `attribute` (text, category or int) equals `key` exactly;
- * for an int attribute `key` is a decimal integer ("-42"; PDB_ERR_USAGE if it is not).
+ * for an int attribute `key` is a decimal integer ("-42"; PDB_ERR_USAGE if it is not). A text or
+ * category key first goes through the attribute's normalising rules, as ingested values did
+ * (`trim lower email`: " Ann@Example.COM" finds "ann@example.com"); a key its validators
+ * reject matches nothing (PDB_ERR_NOT_FOUND naming the rule).
  * PDB_ERR_NOT_FOUND if none; if several match, the lowest row id is returned. On an attribute
  * flagged `identifier` the second and later finds on a handle use a hash index (about a
  * microsecond per call), built on the second find from the loaded column (a one-time pass:
