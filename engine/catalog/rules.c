@@ -455,11 +455,11 @@ static const struct rule_string *find_sorted(const struct attribute_rules *rules
                                              const struct rule_string *strings, const uint32_t *order,
                                              uint32_t count, const char *data, size_t size);
 
-enum pdb_status rules_check(const struct attribute_rules *rules, const char *source,
+enum pdb_status rules_check(struct attribute_rules *rules, enum pdb_type type, const char *source,
                             unsigned line_number, size_t column, struct pdb_error *error)
 {
     if (rules == NULL) return PDB_OK;
-    struct attribute_rules *mutable_rules = (struct attribute_rules *)rules;
+    struct attribute_rules *mutable_rules = rules;
     uint32_t cases = (rules->kinds >> RULE_LOWER) & 7u;
     if (cases != 0 && (cases & (cases - 1)) != 0)
         return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: lower, upper and casefold exclude "
@@ -503,7 +503,16 @@ enum pdb_status rules_check(const struct attribute_rules *rules, const char *sou
         }
     }
     rules_scratch_deinit(&scratch);
-    return status;
+    if (status != PDB_OK) return status;
+    struct buffer canonical;
+    buffer_init(&canonical);
+    if (rules_render(rules, type, &canonical) != 0 || buffer_append(&canonical, "", 1) != 0) {
+        buffer_deinit(&canonical);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+    }
+    memmove(canonical.data, canonical.data + 1, canonical.size - 1); /* drop the leading space */
+    rules->canonical = (char *)canonical.data;
+    return PDB_OK;
 }
 
 static const struct rule_string *find_sorted(const struct attribute_rules *rules,
@@ -546,6 +555,7 @@ void rules_destroy(struct attribute_rules *rules)
     mem_free(rules->allowed);
     mem_free(rules->allowed_order);
     buffer_deinit(&rules->text);
+    mem_free(rules->canonical);
     mem_free(rules);
 }
 

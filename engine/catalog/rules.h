@@ -87,6 +87,7 @@ struct attribute_rules {
     int64_t range_min_int, range_max_int; /* int attributes */
     double range_min_float, range_max_float; /* float attributes */
     struct buffer text; /* the bytes of every rule_string */
+    char *canonical; /* "trim lower email": the rules as rules_render writes them (rules_check) */
 };
 
 static inline bool rules_has(const struct attribute_rules *rules, enum rule_kind kind)
@@ -114,8 +115,8 @@ enum pdb_status rules_parse_word(struct attribute_rules **rules, enum pdb_type t
 /* Checks the rules of an attribute once all words are read: combinations (one case rule,
  * not both phone and email) and lists that could never match (a map key or allowed value
  * the earlier normalisers would change, a map target not in allowed(...)). `column` points
- * at the attribute's type word. */
-enum pdb_status rules_check(const struct attribute_rules *rules, const char *source,
+ * at the attribute's type word. On success also fills rules->canonical. */
+enum pdb_status rules_check(struct attribute_rules *rules, enum pdb_type type, const char *source,
                             unsigned line_number, size_t column, struct pdb_error *error);
 
 void rules_destroy(struct attribute_rules *rules);

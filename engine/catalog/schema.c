@@ -265,7 +265,7 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
                          source, line_number, words[1].column, pdb_type_name(attribute.type));
     }
 
-    enum pdb_status checked = rules_check(attribute.rules, source, line_number, type.column, error);
+    enum pdb_status checked = rules_check(attribute.rules, attribute.type, source, line_number, type.column, error);
     if (checked != PDB_OK) {
         rules_destroy(attribute.rules);
         return checked;

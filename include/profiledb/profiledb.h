@@ -111,6 +111,11 @@ uint32_t pdb_db_attribute_count(const struct pdb_db *db);
 enum pdb_status pdb_db_attribute(const struct pdb_db *db, uint32_t attribute_index,
                                  struct pdb_attribute_info *info);
 
+/* The data-quality rules of an attribute in canonical schema syntax ("trim lower email";
+ * README.md, "Schema files"): "" when it has none, NULL when attribute_index is out of range.
+ * Borrowed, valid until pdb_db_close. */
+const char *pdb_db_attribute_rules(const struct pdb_db *db, uint32_t attribute_index);
+
 /* Renders the schema in schema-file syntax into `buffer` (NUL-terminated, truncated to
  * `buffer_size`). Returns the length the full text needs, excluding the NUL. */
 size_t pdb_db_schema_text(const struct pdb_db *db, char *buffer, size_t buffer_size);

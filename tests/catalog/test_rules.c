@@ -147,6 +147,9 @@ Test(rules, parses_every_rule_and_sets_its_bit)
     cr_assert(score->has_range_min && !score->has_range_max);
     cr_assert_float_eq(score->range_min_float, -1.5, 0);
     cr_assert(rules_has(schema.attributes[5].rules, RULE_CASEFOLD));
+    cr_assert_str_eq(email->canonical, "trim nfc lower email required");
+    cr_assert_str_eq(schema.attributes[2].rules->canonical, "upper map(UK=GB) allowed(GB,US)");
+    cr_assert_str_eq(score->canonical, "range(-1.5,)");
     cr_assert(rules_has(schema.attributes[6].rules, RULE_REQUIRED));
     cr_assert_null(schema.attributes[7].rules);
     schema_deinit(&schema);

@@ -67,6 +67,9 @@ Test(db_rules, rules_persist_and_results_carry_tallies)
     char text[1024];
     pdb_db_schema_text(db, text, sizeof text);
     cr_assert(strstr(text, "country                  category  trim upper map(UK=GB) allowed(GB,US)\n") != NULL, "%s", text);
+    cr_assert_str_eq(pdb_db_attribute_rules(db, 1), "trim lower email");
+    cr_assert_str_eq(pdb_db_attribute_rules(db, 0), "required");
+    cr_assert_null(pdb_db_attribute_rules(db, 4));
     pdb_db_close(db);
 
     write_file(csv_path, "id,email,phone,country\n"

@@ -74,6 +74,9 @@ SCHEMA
 expect_exit 0 "init with rules" -- "$pdb" init "$work/rules" --schema "$work/rules.schema"
 expect_exit 0 "schema with rules" -- "$pdb" schema "$work/rules"
 expect_grep "country                  category  indexed trim upper map(UK=GB,\"GREAT BRITAIN\"=GB) allowed(US,GB,DE)" "$work/out" "rules rendered canonically"
+expect_exit 0 "schema json with rules" -- "$pdb" schema "$work/rules" --format json
+expect_grep '"name": "email", "type": "text", "flags": \["identifier", "pii"\], "rules": "trim lower email"' "$work/out" "schema json rules"
+expect_grep '"name": "age", "type": "int", "flags": \[\], "rules": "range(0,120)"' "$work/out" "schema json range"
 cat >"$work/dirty.csv" <<'CSV'
 customer_id,email,phone,country,age
 C1, Ann@Example.COM ,(555) 123-4567,uk,30
