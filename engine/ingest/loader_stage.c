@@ -67,7 +67,7 @@ static uint32_t attribute_index(const struct stager *stager, const struct attrib
 }
 
 /* A NULL value (the `required` rule may reject it). */
-static const char *stage_null(struct stager *stager, const struct attribute *attribute)
+static inline const char *stage_null(struct stager *stager, const struct attribute *attribute)
 {
     if (attribute->rules != NULL) {
         const char *reason = stage_rules_null(&stager->rules, attribute_index(stager, attribute));
@@ -77,10 +77,11 @@ static const char *stage_null(struct stager *stager, const struct attribute *att
     return NULL;
 }
 
-/* A text/category value (valid UTF-8) after its rules; a normalised value may outgrow the
- * record's reserved room, which then grows (keeping a whole record's budget past it). */
-static const char *stage_string(struct stager *stager, const struct attribute *attribute,
-                                const char *data, size_t size, char *detail, size_t detail_size)
+/* A text/category value (valid UTF-8), after its rules if it has any; a normalised value may
+ * outgrow the record's reserved room, which then grows (keeping a whole record's budget). */
+static inline const char *stage_string(struct stager *stager, const struct attribute *attribute,
+                                       const char *data, size_t size, char *detail,
+                                       size_t detail_size)
 {
     if (attribute->rules != NULL) {
         bool is_null = false;
@@ -200,7 +201,7 @@ static bool stage_record(const struct loader *loader, struct loader_batch *batch
     stager->record_budget = staged_size_max(record->raw_size, record->field_count);
     if (buffer_reserve(&batch->staged, stager->record_budget) != 0) return false;
     stager->cursor = batch->staged.data + batch->staged.size;
-    stage_rules_record_begin(&stager->rules);
+    if (stager->rules.slot_count != 0) stage_rules_record_begin(&stager->rules);
     char detail[256];
     for (uint32_t f = 0; f < loader->field_count; f++) {
         int32_t a = loader->field_attribute[f];
@@ -218,7 +219,7 @@ static bool stage_record(const struct loader *loader, struct loader_batch *batch
     put_u16(stager, LOADER_STAGED_END);
     batch->staged.size = (size_t)(stager->cursor - batch->staged.data);
     batch->staged_count++;
-    stage_rules_record_commit(&stager->rules);
+    if (stager->rules.slot_count != 0) stage_rules_record_commit(&stager->rules);
     return true;
 }
 
@@ -335,7 +336,7 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
     stager->record_budget = staged_size_max(size, 1);
     if (buffer_reserve(&batch->staged, stager->record_budget) != 0) return false;
     stager->cursor = batch->staged.data + batch->staged.size;
-    stage_rules_record_begin(&stager->rules);
+    if (stager->rules.slot_count != 0) stage_rules_record_begin(&stager->rules);
     for (uint32_t m = 0; m < stager->json.member_count; m++) {
         const struct json_member *member = &stager->json.members[m];
         int32_t a = schema_find(schema, member->key, member->key_size);
@@ -374,7 +375,7 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
     put_u16(stager, LOADER_STAGED_END);
     batch->staged.size = (size_t)(stager->cursor - batch->staged.data);
     batch->staged_count++;
-    stage_rules_record_commit(&stager->rules);
+    if (stager->rules.slot_count != 0) stage_rules_record_commit(&stager->rules);
     return true;
 reject:
     return stage_rules_reject(&stager->rules, &batch->values, index, source, line, column, attribute_name,
