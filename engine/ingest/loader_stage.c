@@ -1,9 +1,11 @@
 /*
- * The stage step of the loader (loader_internal.h): one batch's raw records (CSV, or NDJSON
- * lines) -> typed values in the staged row format, on any thread. A record is staged completely or not at all: the
- * first field that does not parse rolls the row back and becomes the record's reject, with
- * the field's position in the file (file line = the record's first line + lines into it).
- * Allocates only per batch (the memory csv_reader, the tag scratch), never per row. Each
+ * The stage step of the loader (loader_internal.h): one batch's records (CSV, or NDJSON
+ * lines), as the read step's field boundaries, -> typed values in the staged row format, on
+ * any thread. A record is staged completely or not at all: the first field that does not
+ * parse rolls the row back and becomes the record's reject, with the field's position in the
+ * file (found by parsing that record again: loader_batch_field_position).
+ * Allocates only per batch (the tag scratch) and per reject, never per
+ * accepted row. Each
  * attribute's rules (catalog/rules.h) run here on its parsed value (stage_rules.c): a
  * normalised string is staged instead of the field's bytes, a broken rule rejects the record
  * like a bad value, and the normalisers that changed a value are counted once the record is
@@ -192,13 +194,29 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
     return NULL;
 }
 
+/* A field from the read step's boundaries: its bytes are in the record's raw bytes or in the
+ * batch's unescaped ones (line and column are left 0: a reject finds its position with
+ * loader_batch_field_position). */
+static inline void field_from(struct csv_field *field, const struct loader_field *ref,
+                              const char *raw, const char *unescaped)
+{
+    uint32_t flags = ref->size_flags;
+    field->data = ((flags & LOADER_FIELD_ESCAPED) ? unescaped : raw) + ref->offset;
+    field->size = flags & LOADER_FIELD_SIZE_MASK;
+    field->is_quoted = (flags & LOADER_FIELD_QUOTED) != 0;
+}
+
 /* Stages record `index` of the batch, its fields in header order (the first bad field is the
- * one reported); false when memory ran out. */
+ * one reported); false when memory ran out (or batch->status says what else failed). */
 static bool stage_record(const struct loader *loader, struct loader_batch *batch,
-                         struct stager *stager, const struct csv_record *record, uint32_t index)
+                         struct stager *stager, uint32_t index)
 {
     const struct schema *schema = loader->schema;
-    stager->record_budget = staged_size_max(record->raw_size, record->field_count);
+    const struct loader_record_span *span = &batch->record_spans[index];
+    const char *raw = (const char *)batch->raw.data + span->offset;
+    const char *unescaped = (const char *)batch->unescaped.data;
+    const struct loader_field *refs = &batch->fields[(size_t)index * batch->fields_per_record];
+    stager->record_budget = staged_size_max(span->size, batch->fields_per_record);
     if (buffer_reserve(&batch->staged, stager->record_budget) != 0) return false;
     stager->cursor = batch->staged.data + batch->staged.size;
     if (stager->rules.slot_count != 0) stage_rules_record_begin(&stager->rules);
@@ -206,15 +224,19 @@ static bool stage_record(const struct loader *loader, struct loader_batch *batch
     for (uint32_t f = 0; f < loader->field_count; f++) {
         int32_t a = loader->field_attribute[f];
         if (a < 0) continue;
-        const struct csv_field *field = &record->fields[f];
+        struct csv_field field;
+        field_from(&field, &refs[f], raw, unescaped);
         put_u16(stager, (uint16_t)a);
-        const char *reason = stage_field(stager, &schema->attributes[a], field, detail, sizeof detail);
+        const char *reason = stage_field(stager, &schema->attributes[a], &field, detail, sizeof detail);
         if (reason == NULL) continue;
         if (reason == STAGE_OUT_OF_MEMORY) return false;
-        uint64_t line = batch->record_lines[index] + (field->line - record->line);
+        /* Only now is the field's position needed: the record is parsed again for it. */
+        uint64_t line = 0;
+        uint32_t column = 0;
+        batch->status = loader_batch_field_position(loader, batch, index, f, &line, &column, &batch->error);
+        if (batch->status != PDB_OK) return false;
         return stage_rules_reject(&stager->rules, &batch->values, index, csv_reader_source(loader->reader),
-                                  line, field->column, schema->attributes[a].name, reason,
-                                  record->raw, record->raw_size);
+                                  line, column, schema->attributes[a].name, reason, raw, span->size);
     }
     put_u16(stager, LOADER_STAGED_END);
     batch->staged.size = (size_t)(stager->cursor - batch->staged.data);
@@ -317,14 +339,17 @@ static const char *stage_json_value(struct stager *stager, const struct attribut
 
 /* Stages NDJSON record `index` (one line holding one object); false when memory ran out. */
 static bool stage_ndjson_record(const struct loader *loader, struct loader_batch *batch,
-                                struct stager *stager, const struct csv_record *record,
-                                uint32_t index)
+                                struct stager *stager, uint32_t index)
 {
     const struct schema *schema = loader->schema;
     const char *source = csv_reader_source(loader->reader);
     uint64_t line = batch->record_lines[index];
-    const char *text = record->fields[0].data;
-    size_t size = record->fields[0].size;
+    const struct loader_record_span *span = &batch->record_spans[index];
+    const char *raw = (const char *)batch->raw.data + span->offset;
+    struct csv_field line_field; /* the whole line */
+    field_from(&line_field, &batch->fields[index], raw, (const char *)batch->unescaped.data);
+    const char *text = line_field.data;
+    size_t size = line_field.size;
     uint32_t column = 1;
     const char *reason = json_object_parse(&stager->json, text, size, &column);
     const char *attribute_name = "";
@@ -379,13 +404,12 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
     return true;
 reject:
     return stage_rules_reject(&stager->rules, &batch->values, index, source, line, column, attribute_name,
-                              reason, record->raw, record->raw_size);
+                              reason, raw, span->size);
 }
 
 void loader_batch_stage(const struct loader *loader, struct loader_batch *batch)
 {
     const char *source = csv_reader_source(loader->reader);
-    struct csv_reader *reader = NULL;
     struct stager stager = {0};
     bool is_ndjson = loader->options->format == LOADER_FORMAT_NDJSON;
     json_object_parser_init(&stager.json);
@@ -397,34 +421,24 @@ void loader_batch_stage(const struct loader *loader, struct loader_batch *batch)
     if (stager.tags == NULL || stager.tag_sizes == NULL || (is_ndjson && stager.seen == NULL)) goto no_memory;
     /* About the size of the raw text: most values stage to fewer bytes than their CSV. */
     if (buffer_reserve(&batch->staged, batch->raw.size + 64u * batch->record_count) != 0) goto no_memory;
-    batch->status = csv_reader_open_memory((const char *)batch->raw.data, batch->raw.size, source,
-                                           &reader, &batch->error);
-    if (batch->status != PDB_OK) goto done;
-    if (is_ndjson) csv_reader_set_lines_mode(reader);
-    uint32_t field_count = is_ndjson ? 1u : loader->field_count;
     for (uint32_t index = 0; index < batch->record_count; index++) {
-        struct csv_record record;
-        bool has_record = false;
-        batch->status = csv_reader_next(reader, &record, &has_record, &batch->error);
-        if (batch->status != PDB_OK) goto done;
-        /* The read step copied well-formed records with their line ends: each parses again
-         * into one well-formed record with the header's field count. */
-        if (!has_record || record.problem != NULL || record.field_count != field_count) {
-            batch->status = error_set(&batch->error, PDB_ERR_USAGE, "%s:%llu: internal error: "
-                                      "a buffered record did not parse again", source,
-                                      (unsigned long long)batch->record_lines[index]);
-            goto done;
+        bool staged = is_ndjson ? stage_ndjson_record(loader, batch, &stager, index)
+                                : stage_record(loader, batch, &stager, index);
+        if (!staged) {
+            if (batch->status != PDB_OK) goto done; /* set by the step that failed */
+            goto no_memory;
         }
-        bool staged = is_ndjson ? stage_ndjson_record(loader, batch, &stager, &record, index)
-                                : stage_record(loader, batch, &stager, &record, index);
-        if (!staged) goto no_memory;
     }
     goto done;
 no_memory:
     batch->status = error_set(&batch->error, PDB_ERR_NO_MEMORY, "%s: out of memory parsing values",
                               source);
 done:
-    csv_reader_close(reader);
+    /* The boundaries are spent: free them now rather than keep them for the batch's next
+     * read (only the sets being read and staged hold any, which bounds memory). */
+    mem_free(batch->fields);
+    batch->fields = NULL;
+    batch->field_capacity = 0;
     json_object_parser_deinit(&stager.json);
     stage_rules_end(&stager.rules);
     mem_free(stager.seen);
