@@ -459,7 +459,6 @@ enum pdb_status rules_check(struct attribute_rules *rules, enum pdb_type type, c
                             unsigned line_number, size_t column, struct pdb_error *error)
 {
     if (rules == NULL) return PDB_OK;
-    struct attribute_rules *mutable_rules = rules;
     uint32_t cases = (rules->kinds >> RULE_LOWER) & 7u;
     if (cases != 0 && (cases & (cases - 1)) != 0)
         return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: lower, upper and casefold exclude "
@@ -469,14 +468,14 @@ enum pdb_status rules_check(struct attribute_rules *rules, enum pdb_type type, c
                          "other", source, line_number, column);
     uint32_t duplicate = 0;
     if (rules_has(rules, RULE_MAP)) {
-        mutable_rules->map_order = sorted_order(rules, rules->map_from, rules->map_count, &duplicate);
+        rules->map_order = sorted_order(rules, rules->map_from, rules->map_count, &duplicate);
         if (rules->map_order == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
         if (duplicate != 0)
             return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%u: map names this value twice", source,
                              line_number, duplicate);
     }
     if (rules_has(rules, RULE_ALLOWED)) {
-        mutable_rules->allowed_order = sorted_order(rules, rules->allowed, rules->allowed_count, &duplicate);
+        rules->allowed_order = sorted_order(rules, rules->allowed, rules->allowed_count, &duplicate);
         if (rules->allowed_order == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
         if (duplicate != 0)
             return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%u: allowed names this value twice",

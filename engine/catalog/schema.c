@@ -222,6 +222,7 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
                          "timestamp, category, text, tags)",
                          source, line_number, type.column, (int)type.size, type.text);
     }
+    enum pdb_status status = PDB_OK;
     for (size_t w = 2; w < word_count; w++) {
         struct word flag = words[w];
         uint32_t bit = 0;
@@ -231,54 +232,50 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
                 bit = flag_names[f].flag;
         }
         if (bit == 0 && rules_is_rule_word(flag.text, flag.size)) {
-            enum pdb_status status = rules_parse_word(&attribute.rules, attribute.type, flag.text,
-                                                      flag.size, source, line_number, flag.column,
-                                                      error);
-            if (status != PDB_OK) {
-                rules_destroy(attribute.rules);
-                return status;
-            }
+            status = rules_parse_word(&attribute.rules, attribute.type, flag.text, flag.size, source,
+                                      line_number, flag.column, error);
+            if (status != PDB_OK) goto fail;
             continue;
         }
         if (bit == 0) {
-            rules_destroy(attribute.rules);
-            return error_set(error, PDB_ERR_SCHEMA,
-                             "%s:%u:%zu: unknown flag '%.*s' (expected identifier, pii or "
-                             "indexed, or a rule: trim nfc lower upper casefold map(..) phone "
-                             "email range(..) allowed(..) required)",
-                             source, line_number, flag.column, (int)flag.size, flag.text);
+            status = error_set(error, PDB_ERR_SCHEMA,
+                               "%s:%u:%zu: unknown flag '%.*s' (expected identifier, pii or "
+                               "indexed, or a rule: trim nfc lower upper casefold map(..) phone "
+                               "email range(..) allowed(..) required)",
+                               source, line_number, flag.column, (int)flag.size, flag.text);
+            goto fail;
         }
         if (attribute.flags & bit) {
-            rules_destroy(attribute.rules);
-            return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: flag '%.*s' given twice", source,
-                             line_number, flag.column, (int)flag.size, flag.text);
+            status = error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: flag '%.*s' given twice", source,
+                               line_number, flag.column, (int)flag.size, flag.text);
+            goto fail;
         }
         attribute.flags |= bit;
     }
     if ((attribute.flags & PDB_FLAG_IDENTIFIER) &&
         (attribute.type == PDB_TYPE_BOOL || attribute.type == PDB_TYPE_FLOAT ||
          attribute.type == PDB_TYPE_TAGS || attribute.type == PDB_TYPE_TIMESTAMP)) {
-        rules_destroy(attribute.rules);
-        return error_set(error, PDB_ERR_SCHEMA,
-                         "%s:%u:%zu: flag 'identifier' needs a text, category or int attribute, "
-                         "not %s",
-                         source, line_number, words[1].column, pdb_type_name(attribute.type));
+        status = error_set(error, PDB_ERR_SCHEMA,
+                           "%s:%u:%zu: flag 'identifier' needs a text, category or int attribute, "
+                           "not %s",
+                           source, line_number, words[1].column, pdb_type_name(attribute.type));
+        goto fail;
     }
+    status = rules_check(attribute.rules, attribute.type, source, line_number, type.column, error);
+    if (status != PDB_OK) goto fail;
 
-    enum pdb_status checked = rules_check(attribute.rules, attribute.type, source, line_number, type.column, error);
-    if (checked != PDB_OK) {
-        rules_destroy(attribute.rules);
-        return checked;
-    }
     struct attribute *grown =
         mem_realloc(schema->attributes, (schema->attribute_count + 1) * sizeof *grown);
     if (grown == NULL) {
-        rules_destroy(attribute.rules);
-        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+        status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+        goto fail;
     }
     schema->attributes = grown;
     schema->attributes[schema->attribute_count++] = attribute;
     return PDB_OK;
+fail:
+    rules_destroy(attribute.rules);
+    return status;
 }
 
 enum pdb_status schema_parse(const char *text, size_t size, const char *source_name,
