@@ -21,12 +21,12 @@
 #include "catalog/rules.h"
 #include "catalog/schema.h"
 
-#define FUZZ_CHECK(condition)                                                                 \
-    do {                                                                                       \
-        if (!(condition)) {                                                                    \
-            fprintf(stderr, "fuzz_schema: check failed: %s\n", #condition);                   \
-            abort();                                                                           \
-        }                                                                                      \
+#define FUZZ_CHECK(condition)                                                                      \
+    do {                                                                                           \
+        if (!(condition)) {                                                                        \
+            fprintf(stderr, "fuzz_schema: check failed: %s\n", #condition);                        \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static void check_value(const struct attribute *attribute, const char *value, size_t size)
@@ -51,8 +51,8 @@ static void check_value(const struct attribute *attribute, const char *value, si
         const char *again = copy;
         size_t again_size = data_size;
         uint32_t changed_again = 0;
-        enum rules_outcome second = rules_apply_string(rules, &scratch, &again, &again_size,
-                                                       &changed_again, &broken, reason, sizeof reason);
+        enum rules_outcome second = rules_apply_string(
+            rules, &scratch, &again, &again_size, &changed_again, &broken, reason, sizeof reason);
         if (!rules_has(rules, RULE_MAP)) {
             FUZZ_CHECK(second == RULES_OK);
             FUZZ_CHECK(again_size == data_size && memcmp(again, copy, data_size) == 0);
@@ -72,7 +72,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     struct schema schema;
     struct pdb_error error = {0};
     if (schema_parse(schema_text, schema_size, "f", &schema, &error) != PDB_OK) {
-        FUZZ_CHECK(strncmp(error.message, "f:", 2) == 0 || strncmp(error.message, "out of memory", 13) == 0);
+        FUZZ_CHECK(strncmp(error.message, "f:", 2) == 0 ||
+                   strncmp(error.message, "out of memory", 13) == 0);
         return 0;
     }
     struct buffer first, second;
@@ -80,7 +81,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     buffer_init(&second);
     FUZZ_CHECK(schema_render(&schema, &first) == 0);
     struct schema again;
-    FUZZ_CHECK(schema_parse((const char *)first.data, first.size, "render", &again, &error) == PDB_OK);
+    FUZZ_CHECK(schema_parse((const char *)first.data, first.size, "render", &again, &error) ==
+               PDB_OK);
     FUZZ_CHECK(schema_render(&again, &second) == 0);
     FUZZ_CHECK(first.size == second.size && memcmp(first.data, second.data, first.size) == 0);
     bool is_utf8 = utf8_validate(text, value_size, NULL);

@@ -22,9 +22,9 @@
 #include "base/status.h"
 
 static const char *const kind_names[RULE_KIND_COUNT] = {
-    [RULE_TRIM] = "trim",       [RULE_NFC] = "nfc",     [RULE_LOWER] = "lower",
+    [RULE_TRIM] = "trim",       [RULE_NFC] = "nfc",           [RULE_LOWER] = "lower",
     [RULE_UPPER] = "upper",     [RULE_CASEFOLD] = "casefold", [RULE_MAP] = "map",
-    [RULE_PHONE] = "phone",     [RULE_EMAIL] = "email", [RULE_RANGE] = "range",
+    [RULE_PHONE] = "phone",     [RULE_EMAIL] = "email",       [RULE_RANGE] = "range",
     [RULE_ALLOWED] = "allowed", [RULE_REQUIRED] = "required",
 };
 
@@ -42,22 +42,23 @@ static bool is_string_type(enum pdb_type type)
 
 static bool is_bare_byte(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '+' || c == '-' || c == '@' || c == '/' || c == ':' ||
-           c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '+' || c == '-' || c == '@' || c == '/' || c == ':' || c >= 0x80;
 }
 
 static size_t name_length(const char *word, size_t size)
 {
     size_t n = 0;
-    while (n < size && ((word[n] >= 'a' && word[n] <= 'z') || (word[n] >= 'A' && word[n] <= 'Z'))) n++;
+    while (n < size && ((word[n] >= 'a' && word[n] <= 'z') || (word[n] >= 'A' && word[n] <= 'Z')))
+        n++;
     return n;
 }
 
 static int kind_of(const char *name, size_t size)
 {
     for (int kind = 0; kind < RULE_KIND_COUNT; kind++)
-        if (strlen(kind_names[kind]) == size && strncasecmp(kind_names[kind], name, size) == 0) return kind;
+        if (strlen(kind_names[kind]) == size && strncasecmp(kind_names[kind], name, size) == 0)
+            return kind;
     return -1;
 }
 
@@ -101,13 +102,13 @@ struct cursor {
     struct pdb_error *error;
 };
 
-#define FAIL_AT(cursor, offset, ...)                                                              \
-    error_set_at((cursor), (offset), __VA_ARGS__)
+#define FAIL_AT(cursor, offset, ...) error_set_at((cursor), (offset), __VA_ARGS__)
 
-static enum pdb_status error_set_at(const struct cursor *cursor, size_t offset, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
+static enum pdb_status error_set_at(const struct cursor *cursor, size_t offset, const char *format,
+                                    ...) __attribute__((format(printf, 3, 4)));
 
-static enum pdb_status error_set_at(const struct cursor *cursor, size_t offset, const char *format, ...)
+static enum pdb_status error_set_at(const struct cursor *cursor, size_t offset, const char *format,
+                                    ...)
 {
     char reason[256];
     va_list arguments;
@@ -120,7 +121,8 @@ static enum pdb_status error_set_at(const struct cursor *cursor, size_t offset, 
 
 static void skip_spaces(struct cursor *cursor)
 {
-    while (cursor->at < cursor->size && (cursor->word[cursor->at] == ' ' || cursor->word[cursor->at] == '\t'))
+    while (cursor->at < cursor->size &&
+           (cursor->word[cursor->at] == ' ' || cursor->word[cursor->at] == '\t'))
         cursor->at++;
 }
 
@@ -151,7 +153,8 @@ static enum pdb_status parse_value(struct cursor *cursor, struct item_list *list
         }
     } else {
         size_t start = cursor->at;
-        while (cursor->at < cursor->size && is_bare_byte((unsigned char)word[cursor->at])) cursor->at++;
+        while (cursor->at < cursor->size && is_bare_byte((unsigned char)word[cursor->at]))
+            cursor->at++;
         if (buffer_append(&list->decoded, word + start, cursor->at - start) != 0)
             return error_set(cursor->error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
     }
@@ -185,15 +188,18 @@ static enum pdb_status parse_items(struct cursor *cursor, bool allow_pairs, stru
             if ((status = parse_value(cursor, list, &item->right)) != PDB_OK) return status;
         }
         list->count++;
-        if (cursor->at >= cursor->size) return FAIL_AT(cursor, open, "unterminated '(': expected ')'");
+        if (cursor->at >= cursor->size)
+            return FAIL_AT(cursor, open, "unterminated '(': expected ')'");
         char c = cursor->word[cursor->at];
         if (c == ')') {
             cursor->at++;
             break;
         }
         if (c != ',') {
-            return FAIL_AT(cursor, cursor->at, "unexpected '%c' (quote a value holding spaces, commas, "
-                           "parentheses, quotes or '=')", c);
+            return FAIL_AT(cursor, cursor->at,
+                           "unexpected '%c' (quote a value holding spaces, commas, "
+                           "parentheses, quotes or '=')",
+                           c);
         }
         cursor->at++;
     }
@@ -242,7 +248,8 @@ static enum pdb_status parse_range(const struct cursor *cursor, struct attribute
                                    enum pdb_type type, const struct item_list *list)
 {
     if (list->count != 2)
-        return FAIL_AT(cursor, 0, "range takes two bounds, range(min,max); leave one empty for "
+        return FAIL_AT(cursor, 0,
+                       "range takes two bounds, range(min,max); leave one empty for "
                        "no bound");
     const struct item_value *low = &list->items[0].left, *high = &list->items[1].left;
     rules->has_range_min = low->size > 0;
@@ -251,9 +258,11 @@ static enum pdb_status parse_range(const struct cursor *cursor, struct attribute
         return FAIL_AT(cursor, 0, "range needs at least one bound");
     enum pdb_status status = PDB_OK;
     if (rules->has_range_min)
-        status = parse_number(cursor, list, low, type, &rules->range_min_int, &rules->range_min_float);
+        status =
+            parse_number(cursor, list, low, type, &rules->range_min_int, &rules->range_min_float);
     if (status == PDB_OK && rules->has_range_max)
-        status = parse_number(cursor, list, high, type, &rules->range_max_int, &rules->range_max_float);
+        status =
+            parse_number(cursor, list, high, type, &rules->range_max_int, &rules->range_max_float);
     if (status != PDB_OK) return status;
     if (rules->has_range_min && rules->has_range_max &&
         (type == PDB_TYPE_INT ? rules->range_min_int > rules->range_max_int
@@ -267,10 +276,13 @@ static enum pdb_status parse_phone(const struct cursor *cursor, struct attribute
 {
     const struct item_value *value = &list->items[0].left;
     const char *text = (const char *)list->decoded.data + value->start;
-    bool ok = list->count == 1 && value->size >= 2 && value->size <= 4 && text[0] == '+' && text[1] != '0';
-    for (size_t i = 1; ok && i < value->size; i++) ok = text[i] >= '0' && text[i] <= '9';
+    bool ok = list->count == 1 && value->size >= 2 && value->size <= 4 && text[0] == '+' &&
+              text[1] != '0';
+    for (size_t i = 1; ok && i < value->size; i++)
+        ok = text[i] >= '0' && text[i] <= '9';
     if (!ok)
-        return FAIL_AT(cursor, value->column, "phone takes one default country calling code, "
+        return FAIL_AT(cursor, value->column,
+                       "phone takes one default country calling code, "
                        "'+' and 1 to 3 digits not starting with 0, as in phone(+44)");
     memcpy(rules->phone_country, text + 1, value->size - 1);
     rules->phone_country[value->size - 1] = '\0';
@@ -294,10 +306,12 @@ static enum pdb_status parse_list(const struct cursor *cursor, struct attribute_
         for (int side = 0; side < (kind == RULE_MAP ? 2 : 1); side++) {
             const struct item_value *value = side == 0 ? &item->left : &item->right;
             if (value->size == 0 && !value->is_quoted) {
-                status = FAIL_AT(cursor, value->column, "empty value (write \"\" for the empty string)");
+                status =
+                    FAIL_AT(cursor, value->column, "empty value (write \"\" for the empty string)");
                 break;
             }
-            if (add_string(rules, list, value, cursor->column, side == 0 ? &left[i] : &right[i]) != 0)
+            if (add_string(rules, list, value, cursor->column, side == 0 ? &left[i] : &right[i]) !=
+                0)
                 goto no_memory;
         }
     }
@@ -336,8 +350,12 @@ enum pdb_status rules_parse_word(struct attribute_rules **rules_inout, enum pdb_
                                  const char *word, size_t size, const char *source,
                                  unsigned line_number, size_t column, struct pdb_error *error)
 {
-    struct cursor cursor = {.word = word, .size = size, .source = source,
-                            .line_number = line_number, .column = column, .error = error};
+    struct cursor cursor = {.word = word,
+                            .size = size,
+                            .source = source,
+                            .line_number = line_number,
+                            .column = column,
+                            .error = error};
     size_t n = name_length(word, size);
     int found = kind_of(word, n);
     if (found < 0 || (n < size && word[n] != '('))
@@ -352,8 +370,9 @@ enum pdb_status rules_parse_word(struct attribute_rules **rules_inout, enum pdb_
         return FAIL_AT(&cursor, n, "rule '%s' takes no arguments", kind_names[kind]);
     if (!has_items && takes_items)
         return FAIL_AT(&cursor, n, "rule '%s' needs arguments: %s", kind_names[kind],
-                       kind == RULE_MAP ? "map(FROM=TO,...)"
-                       : kind == RULE_RANGE ? "range(min,max)" : "allowed(value,...)");
+                       kind == RULE_MAP     ? "map(FROM=TO,...)"
+                       : kind == RULE_RANGE ? "range(min,max)"
+                                            : "allowed(value,...)");
     struct attribute_rules *rules = *rules_inout;
     if (rules != NULL && (rules->kinds & (1u << kind)))
         return FAIL_AT(&cursor, 0, "rule '%s' given twice", kind_names[kind]);
@@ -366,16 +385,25 @@ enum pdb_status rules_parse_word(struct attribute_rules **rules_inout, enum pdb_
     }
     if (status == PDB_OK && rules == NULL) {
         rules = mem_calloc(1, sizeof *rules);
-        if (rules == NULL) status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
-        else *rules_inout = rules;
+        if (rules == NULL)
+            status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+        else
+            *rules_inout = rules;
     }
     if (status == PDB_OK) {
         switch (kind) {
-        case RULE_RANGE: status = parse_range(&cursor, rules, type, &list); break;
-        case RULE_PHONE: if (has_items) status = parse_phone(&cursor, rules, &list); break;
+        case RULE_RANGE:
+            status = parse_range(&cursor, rules, type, &list);
+            break;
+        case RULE_PHONE:
+            if (has_items) status = parse_phone(&cursor, rules, &list);
+            break;
         case RULE_MAP:
-        case RULE_ALLOWED: status = parse_list(&cursor, rules, kind, &list); break;
-        default: break;
+        case RULE_ALLOWED:
+            status = parse_list(&cursor, rules, kind, &list);
+            break;
+        default:
+            break;
         }
     }
     if (status == PDB_OK) rules->kinds |= 1u << kind;
@@ -406,8 +434,9 @@ static int compare_entries(const void *a, const void *b)
 }
 
 /* Sorted index over strings[0..count); a duplicate's column in *duplicate_column (else 0). */
-static uint32_t *sorted_order(const struct attribute_rules *rules, const struct rule_string *strings,
-                              uint32_t count, uint32_t *duplicate_column)
+static uint32_t *sorted_order(const struct attribute_rules *rules,
+                              const struct rule_string *strings, uint32_t count,
+                              uint32_t *duplicate_column)
 {
     uint32_t *order = mem_alloc((count ? count : 1) * sizeof *order);
     struct sort_entry *entries = mem_alloc((count ? count : 1) * sizeof *entries);
@@ -424,7 +453,8 @@ static uint32_t *sorted_order(const struct attribute_rules *rules, const struct 
     for (uint32_t i = 0; i < count; i++) {
         order[i] = entries[i].index;
         if (i > 0 && *duplicate_column == 0 &&
-            compare_bytes(entries[i - 1].data, entries[i - 1].size, entries[i].data, entries[i].size) == 0)
+            compare_bytes(entries[i - 1].data, entries[i - 1].size, entries[i].data,
+                          entries[i].size) == 0)
             *duplicate_column = strings[entries[i].index].column;
     }
     mem_free(entries);
@@ -432,8 +462,9 @@ static uint32_t *sorted_order(const struct attribute_rules *rules, const struct 
 }
 
 static enum pdb_status check_fixed_point(const struct attribute_rules *rules, enum rule_kind limit,
-                                         struct rules_scratch *scratch, const struct rule_string *entry,
-                                         const char *what, const char *source, unsigned line_number,
+                                         struct rules_scratch *scratch,
+                                         const struct rule_string *entry, const char *what,
+                                         const char *source, unsigned line_number,
                                          struct pdb_error *error)
 {
     const char *text = (const char *)rules->text.data + entry->offset;
@@ -441,10 +472,12 @@ static enum pdb_status check_fixed_point(const struct attribute_rules *rules, en
     size_t size = entry->size;
     uint32_t changed = 0;
     enum rules_outcome outcome = rules_normalise(rules, limit, scratch, &data, &size, &changed);
-    if (outcome == RULES_NO_MEMORY) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+    if (outcome == RULES_NO_MEMORY)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
     if (outcome != RULES_OK || size != entry->size || memcmp(data, text, size) != 0) {
         int shown = entry->size > 40 ? 40 : (int)entry->size;
-        return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%u: %s '%.*s' can never match: the rules "
+        return error_set(error, PDB_ERR_SCHEMA,
+                         "%s:%u:%u: %s '%.*s' can never match: the rules "
                          "before it change every such value (write it as they leave it)",
                          source, line_number, entry->column, what, shown, text);
     }
@@ -452,8 +485,9 @@ static enum pdb_status check_fixed_point(const struct attribute_rules *rules, en
 }
 
 static const struct rule_string *find_sorted(const struct attribute_rules *rules,
-                                             const struct rule_string *strings, const uint32_t *order,
-                                             uint32_t count, const char *data, size_t size);
+                                             const struct rule_string *strings,
+                                             const uint32_t *order, uint32_t count,
+                                             const char *data, size_t size);
 
 enum pdb_status rules_check(struct attribute_rules *rules, enum pdb_type type, const char *source,
                             unsigned line_number, size_t column, struct pdb_error *error)
@@ -461,22 +495,29 @@ enum pdb_status rules_check(struct attribute_rules *rules, enum pdb_type type, c
     if (rules == NULL) return PDB_OK;
     uint32_t cases = (rules->kinds >> RULE_LOWER) & 7u;
     if (cases != 0 && (cases & (cases - 1)) != 0)
-        return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: lower, upper and casefold exclude "
-                         "each other: give at most one", source, line_number, column);
+        return error_set(error, PDB_ERR_SCHEMA,
+                         "%s:%u:%zu: lower, upper and casefold exclude "
+                         "each other: give at most one",
+                         source, line_number, column);
     if (rules_has(rules, RULE_PHONE) && rules_has(rules, RULE_EMAIL))
-        return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: rules 'phone' and 'email' exclude each "
-                         "other", source, line_number, column);
+        return error_set(error, PDB_ERR_SCHEMA,
+                         "%s:%u:%zu: rules 'phone' and 'email' exclude each "
+                         "other",
+                         source, line_number, column);
     uint32_t duplicate = 0;
     if (rules_has(rules, RULE_MAP)) {
         rules->map_order = sorted_order(rules, rules->map_from, rules->map_count, &duplicate);
-        if (rules->map_order == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+        if (rules->map_order == NULL)
+            return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
         if (duplicate != 0)
             return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%u: map names this value twice", source,
                              line_number, duplicate);
     }
     if (rules_has(rules, RULE_ALLOWED)) {
-        rules->allowed_order = sorted_order(rules, rules->allowed, rules->allowed_count, &duplicate);
-        if (rules->allowed_order == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+        rules->allowed_order =
+            sorted_order(rules, rules->allowed, rules->allowed_count, &duplicate);
+        if (rules->allowed_order == NULL)
+            return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
         if (duplicate != 0)
             return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%u: allowed names this value twice",
                              source, line_number, duplicate);
@@ -485,20 +526,23 @@ enum pdb_status rules_check(struct attribute_rules *rules, enum pdb_type type, c
     rules_scratch_init(&scratch);
     enum pdb_status status = PDB_OK;
     for (uint32_t i = 0; i < rules->map_count && status == PDB_OK; i++)
-        status = check_fixed_point(rules, RULE_MAP, &scratch, &rules->map_from[i], "map key", source,
-                                   line_number, error);
+        status = check_fixed_point(rules, RULE_MAP, &scratch, &rules->map_from[i], "map key",
+                                   source, line_number, error);
     /* An allowed value must survive the normalisers and the map (phone and email aside). */
     for (uint32_t i = 0; i < rules->allowed_count && status == PDB_OK; i++)
         status = check_fixed_point(rules, RULE_PHONE, &scratch, &rules->allowed[i], "allowed value",
                                    source, line_number, error);
-    for (uint32_t i = 0; rules_has(rules, RULE_ALLOWED) && i < rules->map_count && status == PDB_OK; i++) {
+    for (uint32_t i = 0; rules_has(rules, RULE_ALLOWED) && i < rules->map_count && status == PDB_OK;
+         i++) {
         const struct rule_string *to = &rules->map_to[i];
         const char *text = (const char *)rules->text.data + to->offset;
         if (find_sorted(rules, rules->allowed, rules->allowed_order, rules->allowed_count, text,
                         to->size) == NULL) {
             int shown = to->size > 40 ? 40 : (int)to->size;
-            status = error_set(error, PDB_ERR_SCHEMA, "%s:%u:%u: map target '%.*s' is not in "
-                               "allowed(...)", source, line_number, to->column, shown, text);
+            status = error_set(error, PDB_ERR_SCHEMA,
+                               "%s:%u:%u: map target '%.*s' is not in "
+                               "allowed(...)",
+                               source, line_number, to->column, shown, text);
         }
     }
     rules_scratch_deinit(&scratch);
@@ -515,8 +559,9 @@ enum pdb_status rules_check(struct attribute_rules *rules, enum pdb_type type, c
 }
 
 static const struct rule_string *find_sorted(const struct attribute_rules *rules,
-                                             const struct rule_string *strings, const uint32_t *order,
-                                             uint32_t count, const char *data, size_t size)
+                                             const struct rule_string *strings,
+                                             const uint32_t *order, uint32_t count,
+                                             const char *data, size_t size)
 {
     const char *text = (const char *)rules->text.data;
     uint32_t low = 0, high = count;
@@ -525,8 +570,10 @@ static const struct rule_string *find_sorted(const struct attribute_rules *rules
         const struct rule_string *entry = &strings[order[middle]];
         int cmp = compare_bytes(text + entry->offset, entry->size, data, size);
         if (cmp == 0) return entry;
-        if (cmp < 0) low = middle + 1;
-        else high = middle;
+        if (cmp < 0)
+            low = middle + 1;
+        else
+            high = middle;
     }
     return NULL;
 }
@@ -565,7 +612,8 @@ static int render_value(const struct attribute_rules *rules, const struct rule_s
 {
     const char *text = (const char *)rules->text.data + value->offset;
     bool is_bare = value->size > 0;
-    for (uint32_t i = 0; i < value->size && is_bare; i++) is_bare = is_bare_byte((unsigned char)text[i]);
+    for (uint32_t i = 0; i < value->size && is_bare; i++)
+        is_bare = is_bare_byte((unsigned char)text[i]);
     if (is_bare) return buffer_append(out, text, value->size);
     if (buffer_append(out, "\"", 1) != 0) return -1;
     for (uint32_t i = 0; i < value->size; i++) {
@@ -599,7 +647,8 @@ static int render_bound(const struct attribute_rules *rules, enum pdb_type type,
 {
     if (!(is_max ? rules->has_range_max : rules->has_range_min)) return 0;
     if (type == PDB_TYPE_INT)
-        return buffer_printf(out, "%lld", (long long)(is_max ? rules->range_max_int : rules->range_min_int));
+        return buffer_printf(out, "%lld",
+                             (long long)(is_max ? rules->range_max_int : rules->range_min_int));
     return render_float(is_max ? rules->range_max_float : rules->range_min_float, out);
 }
 
@@ -625,8 +674,8 @@ int rules_render(const struct attribute_rules *rules, enum pdb_type type, struct
             for (uint32_t i = 0; i < count; i++) {
                 if (i > 0 && buffer_append(out, ",", 1) != 0) return -1;
                 if (render_value(rules, &left[i], out) != 0) return -1;
-                if (kind == RULE_MAP &&
-                    (buffer_append(out, "=", 1) != 0 || render_value(rules, &rules->map_to[i], out) != 0))
+                if (kind == RULE_MAP && (buffer_append(out, "=", 1) != 0 ||
+                                         render_value(rules, &rules->map_to[i], out) != 0))
                     return -1;
             }
             if (buffer_append(out, ")", 1) != 0) return -1;

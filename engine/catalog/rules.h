@@ -84,9 +84,9 @@ struct attribute_rules {
     char phone_country[4];
     /* range: inclusive bounds; an absent bound is unbounded */
     bool has_range_min, has_range_max;
-    int64_t range_min_int, range_max_int; /* int attributes */
+    int64_t range_min_int, range_max_int;    /* int attributes */
     double range_min_float, range_max_float; /* float attributes */
-    struct buffer text; /* the bytes of every rule_string */
+    struct buffer text;                      /* the bytes of every rule_string */
     char *canonical; /* "trim lower email": the rules as rules_render writes them (rules_check) */
 };
 

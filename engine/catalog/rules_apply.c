@@ -75,8 +75,10 @@ void rules_trim(const char **data, size_t *size)
 {
     const unsigned char *text = (const unsigned char *)*data;
     size_t length = *size, step;
-    while (length > 0 && (step = space_at_start(text, length)) > 0) text += step, length -= step;
-    while (length > 0 && (step = space_at_end(text, length)) > 0) length -= step;
+    while (length > 0 && (step = space_at_start(text, length)) > 0)
+        text += step, length -= step;
+    while (length > 0 && (step = space_at_end(text, length)) > 0)
+        length -= step;
     *data = (const char *)text;
     *size = length;
 }
@@ -84,8 +86,10 @@ void rules_trim(const char **data, size_t *size)
 /* ---- Normalisers ----------------------------------------------------------------------------- */
 
 static const enum unicode_transform case_transforms[] = {
-    [RULE_NFC] = UNICODE_NFC,     [RULE_LOWER] = UNICODE_LOWER,
-    [RULE_UPPER] = UNICODE_UPPER, [RULE_CASEFOLD] = UNICODE_CASEFOLD,
+    [RULE_NFC] = UNICODE_NFC,
+    [RULE_LOWER] = UNICODE_LOWER,
+    [RULE_UPPER] = UNICODE_UPPER,
+    [RULE_CASEFOLD] = UNICODE_CASEFOLD,
 };
 
 enum rules_outcome rules_normalise(const struct attribute_rules *rules, enum rule_kind limit,
@@ -122,7 +126,8 @@ enum rules_outcome rules_normalise(const struct attribute_rules *rules, enum rul
         if (entry >= 0) {
             const struct rule_string *to = &rules->map_to[entry];
             const char *target = (const char *)rules->text.data + to->offset;
-            if (to->size != value_size || memcmp(target, value, value_size) != 0) changed |= 1u << RULE_MAP;
+            if (to->size != value_size || memcmp(target, value, value_size) != 0)
+                changed |= 1u << RULE_MAP;
             value = target;
             value_size = to->size;
         }
@@ -141,7 +146,8 @@ static int shown_size(const char *value, size_t size)
 {
     if (size <= RULES_REASON_VALUE_SIZE_MAX) return (int)size;
     size_t cut = RULES_REASON_VALUE_SIZE_MAX;
-    while (cut > 0 && ((unsigned char)value[cut] & 0xc0) == 0x80) cut--;
+    while (cut > 0 && ((unsigned char)value[cut] & 0xc0) == 0x80)
+        cut--;
     return (int)cut;
 }
 
@@ -164,7 +170,9 @@ static enum rules_outcome reject(enum rule_kind kind, enum rule_kind *broken_out
         snprintf(reason, reason_size, "rule allowed: '%.*s%s' is not one of the allowed values",
                  shown, value, (size_t)shown < size ? "..." : "");
         break;
-    default: snprintf(reason, reason_size, "%s", RULES_REQUIRED_REASON); break;
+    default:
+        snprintf(reason, reason_size, "%s", RULES_REQUIRED_REASON);
+        break;
     }
     return RULES_REJECTED;
 }
@@ -177,10 +185,12 @@ enum rules_outcome rules_apply_string(const struct attribute_rules *rules,
     const char *value = *data;
     size_t value_size = *size;
     uint32_t changed = 0;
-    enum rules_outcome outcome = rules_normalise(rules, RULE_PHONE, scratch, &value, &value_size, &changed);
+    enum rules_outcome outcome =
+        rules_normalise(rules, RULE_PHONE, scratch, &value, &value_size, &changed);
     if (outcome == RULES_NO_MEMORY) return outcome;
     if (outcome == RULES_NULL) {
-        if (rules_has(rules, RULE_REQUIRED)) return reject(RULE_REQUIRED, broken_out, reason, reason_size, "", "", 0);
+        if (rules_has(rules, RULE_REQUIRED))
+            return reject(RULE_REQUIRED, broken_out, reason, reason_size, "", "", 0);
         *changed_kinds_out = changed;
         return RULES_NULL;
     }
@@ -188,7 +198,8 @@ enum rules_outcome rules_apply_string(const struct attribute_rules *rules,
         size_t phone_size = 0;
         const char *why = rules_phone_normalise(value, value_size, rules->phone_country,
                                                 scratch->phone, &phone_size);
-        if (why != NULL) return reject(RULE_PHONE, broken_out, reason, reason_size, why, value, value_size);
+        if (why != NULL)
+            return reject(RULE_PHONE, broken_out, reason, reason_size, why, value, value_size);
         if (phone_size != value_size || memcmp(scratch->phone, value, value_size) != 0)
             changed |= 1u << RULE_PHONE;
         value = scratch->phone;
@@ -196,7 +207,8 @@ enum rules_outcome rules_apply_string(const struct attribute_rules *rules,
     }
     if (rules_has(rules, RULE_EMAIL)) {
         const char *why = rules_email_check(value, value_size);
-        if (why != NULL) return reject(RULE_EMAIL, broken_out, reason, reason_size, why, value, value_size);
+        if (why != NULL)
+            return reject(RULE_EMAIL, broken_out, reason, reason_size, why, value, value_size);
     }
     if (rules_has(rules, RULE_ALLOWED) && !rules_allowed_contains(rules, value, value_size))
         return reject(RULE_ALLOWED, broken_out, reason, reason_size, "", value, value_size);
@@ -216,8 +228,10 @@ enum rules_outcome rules_check_int(const struct attribute_rules *rules, int64_t 
         (rules->has_range_max && value > rules->range_max_int)) {
         *broken_out = RULE_RANGE;
         char low[24] = "", high[24] = "";
-        if (rules->has_range_min) snprintf(low, sizeof low, "%lld", (long long)rules->range_min_int);
-        if (rules->has_range_max) snprintf(high, sizeof high, "%lld", (long long)rules->range_max_int);
+        if (rules->has_range_min)
+            snprintf(low, sizeof low, "%lld", (long long)rules->range_min_int);
+        if (rules->has_range_max)
+            snprintf(high, sizeof high, "%lld", (long long)rules->range_max_int);
         snprintf(reason, reason_size, "rule range(%s,%s): %lld is out of range", low, high,
                  (long long)value);
         return RULES_REJECTED;

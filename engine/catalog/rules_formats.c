@@ -23,11 +23,12 @@ const char *rules_phone_normalise(const char *data, size_t size, const char *def
                                   char out[17], size_t *out_size)
 {
     char digits[RULE_PHONE_DIGITS_MAX + 4];
-    size_t count = 0;      /* digits seen (only the first sizeof digits kept) */
+    size_t count = 0; /* digits seen (only the first sizeof digits kept) */
     bool has_plus = false;
     for (size_t i = 0; i < size; i++) {
         char c = data[i];
-        if (c == ' ' || c == '\t' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')') continue;
+        if (c == ' ' || c == '\t' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')')
+            continue;
         if (c == '+') {
             if (count > 0 || has_plus) return "'+' after the start";
             has_plus = true;
@@ -61,7 +62,8 @@ const char *rules_phone_normalise(const char *data, size_t size, const char *def
     if (total < RULE_PHONE_DIGITS_MIN || total > RULE_PHONE_DIGITS_MAX)
         return total < RULE_PHONE_DIGITS_MIN ? "fewer than 8 digits with the country code"
                                              : "more than 15 digits with the country code";
-    if ((country_size > 0 ? country[0] : national[0]) == '0') return "the country code starts with 0";
+    if ((country_size > 0 ? country[0] : national[0]) == '0')
+        return "the country code starts with 0";
     out[0] = '+';
     memcpy(out + 1, country, country_size);
     memcpy(out + 1 + country_size, national, national_count);
@@ -71,13 +73,15 @@ const char *rules_phone_normalise(const char *data, size_t size, const char *def
 
 static bool is_local_byte(unsigned char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80) return true;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80)
+        return true;
     return c != '\0' && strchr("!#$%&'*+/=?^_`{|}~-.", c) != NULL;
 }
 
 static bool is_label_byte(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c >= 0x80;
 }
 
 const char *rules_email_check(const char *data, size_t size)
@@ -101,18 +105,22 @@ const char *rules_email_check(const char *data, size_t size)
     size_t labels = 0, start = 0;
     for (size_t i = 0; i <= domain_size; i++) {
         if (i < domain_size && domain[i] != '.') {
-            if (!is_label_byte((unsigned char)domain[i])) return "a character not allowed in the domain";
+            if (!is_label_byte((unsigned char)domain[i]))
+                return "a character not allowed in the domain";
             continue;
         }
         size_t label_size = i - start;
         if (label_size == 0) return "an empty domain label (a '.' at an end, or two in a row)";
         if (label_size > RULE_EMAIL_LABEL_SIZE_MAX) return "a domain label longer than 63 bytes";
-        if (domain[start] == '-' || domain[i - 1] == '-') return "a domain label starts or ends with '-'";
+        if (domain[start] == '-' || domain[i - 1] == '-')
+            return "a domain label starts or ends with '-'";
         labels++;
         if (i == domain_size) {
             bool all_digits = true;
-            for (size_t k = start; k < i; k++) all_digits &= domain[k] >= '0' && domain[k] <= '9';
-            if (label_size < 2 || all_digits) return "the top-level domain is shorter than 2 or all digits";
+            for (size_t k = start; k < i; k++)
+                all_digits &= domain[k] >= '0' && domain[k] <= '9';
+            if (label_size < 2 || all_digits)
+                return "the top-level domain is shorter than 2 or all digits";
         }
         start = i + 1;
     }

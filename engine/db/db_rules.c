@@ -40,11 +40,13 @@ enum pdb_status db_rules_normalise_key(const struct attribute *attribute, const 
             *normalised_out = copy;
         }
     } else if (outcome == RULES_NULL) {
-        status = error_set(error, PDB_ERR_NOT_FOUND, "no profile has %s = '%s' (the key is empty "
-                           "after the attribute's rules)", attribute->name, key);
+        status = error_set(error, PDB_ERR_NOT_FOUND,
+                           "no profile has %s = '%s' (the key is empty "
+                           "after the attribute's rules)",
+                           attribute->name, key);
     } else if (outcome == RULES_REJECTED) {
-        status = error_set(error, PDB_ERR_NOT_FOUND, "no profile has %s = '%s': %s", attribute->name,
-                           key, reason);
+        status = error_set(error, PDB_ERR_NOT_FOUND, "no profile has %s = '%s': %s",
+                           attribute->name, key, reason);
     } else if (outcome == RULES_NO_MEMORY) {
         status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
     }
@@ -52,7 +54,8 @@ enum pdb_status db_rules_normalise_key(const struct attribute *attribute, const 
     return status;
 }
 
-void db_ingest_result_set_rule_tallies(struct pdb_ingest_result *result, const struct schema *schema,
+void db_ingest_result_set_rule_tallies(struct pdb_ingest_result *result,
+                                       const struct schema *schema,
                                        const struct loader_counts *counts)
 {
     result->rule_tally_count = 0;

@@ -27,11 +27,14 @@ bool stage_rules_begin(struct stage_rules *rules, const struct schema *schema,
     rules->slot_count = schema->attribute_count * RULE_KIND_COUNT;
     rules->pending = mem_alloc(rules->slot_count * sizeof *rules->pending);
     rules->required = mem_alloc((required ? required : 1) * sizeof *rules->required);
-    if (batch->rule_changed == NULL) batch->rule_changed = mem_alloc(rules->slot_count * sizeof(uint64_t));
-    if (rules->pending == NULL || rules->required == NULL || batch->rule_changed == NULL) return false;
+    if (batch->rule_changed == NULL)
+        batch->rule_changed = mem_alloc(rules->slot_count * sizeof(uint64_t));
+    if (rules->pending == NULL || rules->required == NULL || batch->rule_changed == NULL)
+        return false;
     memset(batch->rule_changed, 0, rules->slot_count * sizeof(uint64_t));
     for (uint32_t a = 0; a < schema->attribute_count; a++)
-        if (rules_has(schema->attributes[a].rules, RULE_REQUIRED)) rules->required[rules->required_count++] = a;
+        if (rules_has(schema->attributes[a].rules, RULE_REQUIRED))
+            rules->required[rules->required_count++] = a;
     return true;
 }
 
@@ -51,7 +54,8 @@ void stage_rules_record_begin(struct stage_rules *rules)
 
 void stage_rules_record_commit(struct stage_rules *rules)
 {
-    for (uint32_t i = 0; i < rules->pending_count; i++) rules->batch->rule_changed[rules->pending[i]]++;
+    for (uint32_t i = 0; i < rules->pending_count; i++)
+        rules->batch->rule_changed[rules->pending[i]]++;
     rules->pending_count = 0;
 }
 
@@ -71,7 +75,8 @@ const char *stage_rules_string(struct stage_rules *rules, uint32_t attribute_ind
                                const char **data, size_t *size, bool *is_null_out, char *detail,
                                size_t detail_size)
 {
-    const struct attribute_rules *attribute_rules = rules->schema->attributes[attribute_index].rules;
+    const struct attribute_rules *attribute_rules =
+        rules->schema->attributes[attribute_index].rules;
     uint32_t changed = 0;
     enum rule_kind broken = RULE_REQUIRED;
     enum rules_outcome outcome = rules_apply_string(attribute_rules, &rules->scratch, data, size,
@@ -83,7 +88,9 @@ const char *stage_rules_string(struct stage_rules *rules, uint32_t attribute_ind
     }
     *is_null_out = outcome == RULES_NULL;
     for (int kind = 0; changed != 0 && kind < RULE_KIND_COUNT; kind++) {
-        if (changed & (1u << kind)) rules->pending[rules->pending_count++] = (uint32_t)slot_of(attribute_index, (enum rule_kind)kind);
+        if (changed & (1u << kind))
+            rules->pending[rules->pending_count++] =
+                (uint32_t)slot_of(attribute_index, (enum rule_kind)kind);
     }
     return NULL;
 }

@@ -29,7 +29,7 @@ struct stage_rules {
     int32_t broken_slot; /* of the last rejection, or -1 */
     uint32_t *pending;   /* slots changed in the record being staged */
     uint32_t pending_count;
-    uint32_t *required;  /* attributes with `required` */
+    uint32_t *required; /* attributes with `required` */
     uint32_t required_count;
 };
 
@@ -62,6 +62,7 @@ int32_t stage_rules_missing_required(struct stage_rules *rules, const uint32_t *
 /* loader_reject_add, tagging the reject with the rule just broken (if any). false: memory. */
 bool stage_rules_reject(struct stage_rules *rules, struct loader_reject_list *list,
                         uint32_t before_record, const char *source, uint64_t line, uint32_t column,
-                        const char *attribute, const char *reason, const char *raw, size_t raw_size);
+                        const char *attribute, const char *reason, const char *raw,
+                        size_t raw_size);
 
 #endif

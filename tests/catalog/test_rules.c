@@ -30,7 +30,8 @@ static void parse_fails(const char *text, const char *expected_message)
     struct schema schema = {0};
     struct pdb_error error = {0};
     enum pdb_status status = schema_parse(text, strlen(text), "s.schema", &schema, &error);
-    cr_assert_eq(status, PDB_ERR_SCHEMA, "status %d for: %s (message: %s)", status, text, error.message);
+    cr_assert_eq(status, PDB_ERR_SCHEMA, "status %d for: %s (message: %s)", status, text,
+                 error.message);
     cr_assert(strncmp(error.message, expected_message, strlen(expected_message)) == 0,
               "message '%s' does not start with '%s'", error.message, expected_message);
 }
@@ -55,10 +56,13 @@ static void expect_canonical(const char *line, const char *canonical)
     const char *rules = text;
     /* skip "<name> <type>" and the padding */
     for (int word = 0; word < 2; word++) {
-        while (*rules == ' ') rules++;
-        while (*rules != ' ' && *rules != '\n') rules++;
+        while (*rules == ' ')
+            rules++;
+        while (*rules != ' ' && *rules != '\n')
+            rules++;
     }
-    while (*rules == ' ') rules++;
+    while (*rules == ' ')
+        rules++;
     char expected[1024];
     snprintf(expected, sizeof expected, "%s\n", canonical);
     cr_assert_str_eq(rules, expected, "render of '%s'", line);
@@ -108,7 +112,8 @@ static void expect_value(const char *line, const char *value, const char *expect
     cr_assert_eq(changed != 0, strcmp(value, expected) != 0, "changed bits of '%s'", value);
 }
 
-static void expect_reject(const char *line, const char *value, enum rule_kind rule, const char *reason)
+static void expect_reject(const char *line, const char *value, enum rule_kind rule,
+                          const char *reason)
 {
     char out[512];
     enum rule_kind broken = RULE_KIND_COUNT;
@@ -132,7 +137,8 @@ Test(rules, parses_every_rule_and_sets_its_bit)
                                     "active bool required\n"
                                     "plain text\n");
     const struct attribute_rules *email = schema.attributes[0].rules;
-    cr_assert(rules_has(email, RULE_TRIM) && rules_has(email, RULE_NFC) && rules_has(email, RULE_LOWER));
+    cr_assert(rules_has(email, RULE_TRIM) && rules_has(email, RULE_NFC) &&
+              rules_has(email, RULE_LOWER));
     cr_assert(rules_has(email, RULE_EMAIL) && rules_has(email, RULE_REQUIRED));
     cr_assert_not(rules_has(email, RULE_UPPER));
     cr_assert_eq(schema.attributes[0].flags, PDB_FLAG_IDENTIFIER | PDB_FLAG_PII);
@@ -161,8 +167,9 @@ Test(rules, renders_canonically_in_application_order_and_round_trips)
     expect_canonical("e text REQUIRED Trim", "trim required");
     expect_canonical("c category indexed allowed( US , GB ) map( UK = GB ) upper",
                      "indexed upper map(UK=GB) allowed(US,GB)");
-    expect_canonical("c category map(\"Deutschland\"=DE, \"New York\"=NY, \"a \"\"q\"\"\"=\"x,y\") ",
-                     "map(Deutschland=DE,\"New York\"=NY,\"a \"\"q\"\"\"=\"x,y\")");
+    expect_canonical(
+        "c category map(\"Deutschland\"=DE, \"New York\"=NY, \"a \"\"q\"\"\"=\"x,y\") ",
+        "map(Deutschland=DE,\"New York\"=NY,\"a \"\"q\"\"\"=\"x,y\")");
     expect_canonical("a int range(,120)", "range(,120)");
     expect_canonical("a int range(-5,)", "range(-5,)");
     expect_canonical("f float range(0.1,2.5e3)", "range(0.1,2500)");
@@ -185,10 +192,14 @@ Test(rules, a_comment_after_rules_and_hash_inside_quotes)
 Test(rules, errors_name_line_and_column)
 {
     parse_fails("a int\nb int trimm\n", "s.schema:2:7: unknown flag 'trimm'");
-    parse_fails("a int trim\n", "s.schema:1:7: rule 'trim' applies to text and category attributes, not int");
-    parse_fails("a text range(1,2)\n", "s.schema:1:8: rule 'range' applies to int and float attributes, not text");
-    parse_fails("a tags lower\n", "s.schema:1:8: rule 'lower' applies to text and category attributes, not tags");
-    parse_fails("a bool email\n", "s.schema:1:8: rule 'email' applies to text and category attributes");
+    parse_fails("a int trim\n",
+                "s.schema:1:7: rule 'trim' applies to text and category attributes, not int");
+    parse_fails("a text range(1,2)\n",
+                "s.schema:1:8: rule 'range' applies to int and float attributes, not text");
+    parse_fails("a tags lower\n",
+                "s.schema:1:8: rule 'lower' applies to text and category attributes, not tags");
+    parse_fails("a bool email\n",
+                "s.schema:1:8: rule 'email' applies to text and category attributes");
     parse_fails("a text trim trim\n", "s.schema:1:13: rule 'trim' given twice");
     parse_fails("a text trim(x)\n", "s.schema:1:12: rule 'trim' takes no arguments");
     parse_fails("a text map\n", "s.schema:1:11: rule 'map' needs arguments: map(FROM=TO,...)");
@@ -207,19 +218,29 @@ Test(rules, errors_name_line_and_column)
     parse_fails("a int range(1)\n", "s.schema:1:7: range takes two bounds");
     parse_fails("a int range(,)\n", "s.schema:1:7: range needs at least one bound");
     parse_fails("a int range(1.5,2)\n", "s.schema:1:13: range bound '1.5' is not an int64 integer");
-    parse_fails("a int range(0,99999999999999999999)\n", "s.schema:1:15: range bound '99999999999999999999' is not an int64");
-    parse_fails("a float range(0,inf)\n", "s.schema:1:17: range bound 'inf' is not a finite number");
+    parse_fails("a int range(0,99999999999999999999)\n",
+                "s.schema:1:15: range bound '99999999999999999999' is not an int64");
+    parse_fails("a float range(0,inf)\n",
+                "s.schema:1:17: range bound 'inf' is not a finite number");
     parse_fails("a int range(10,1)\n", "s.schema:1:16: range maximum is below its minimum");
-    parse_fails("a text phone(44)\n", "s.schema:1:14: phone takes one default country calling code");
-    parse_fails("a text phone(+0)\n", "s.schema:1:14: phone takes one default country calling code");
-    parse_fails("a text phone(+1234)\n", "s.schema:1:14: phone takes one default country calling code");
-    parse_fails("a text lower upper\n", "s.schema:1:3: lower, upper and casefold exclude each other");
-    parse_fails("a text email phone\n", "s.schema:1:3: rules 'phone' and 'email' exclude each other");
+    parse_fails("a text phone(44)\n",
+                "s.schema:1:14: phone takes one default country calling code");
+    parse_fails("a text phone(+0)\n",
+                "s.schema:1:14: phone takes one default country calling code");
+    parse_fails("a text phone(+1234)\n",
+                "s.schema:1:14: phone takes one default country calling code");
+    parse_fails("a text lower upper\n",
+                "s.schema:1:3: lower, upper and casefold exclude each other");
+    parse_fails("a text email phone\n",
+                "s.schema:1:3: rules 'phone' and 'email' exclude each other");
     parse_fails("a text upper map(uk=GB)\n", "s.schema:1:18: map key 'uk' can never match");
     parse_fails("a text trim map(\" x\"=y)\n", "s.schema:1:17: map key ' x' can never match");
-    parse_fails("a text lower allowed(us,GB)\n", "s.schema:1:25: allowed value 'GB' can never match");
-    parse_fails("a text map(UK=GB) allowed(UK,GB)\n", "s.schema:1:27: allowed value 'UK' can never match");
-    parse_fails("a text map(UK=GBR) allowed(GB)\n", "s.schema:1:15: map target 'GBR' is not in allowed(...)");
+    parse_fails("a text lower allowed(us,GB)\n",
+                "s.schema:1:25: allowed value 'GB' can never match");
+    parse_fails("a text map(UK=GB) allowed(UK,GB)\n",
+                "s.schema:1:27: allowed value 'UK' can never match");
+    parse_fails("a text map(UK=GBR) allowed(GB)\n",
+                "s.schema:1:15: map target 'GBR' is not in allowed(...)");
 }
 
 /* ---- Normalisers -------------------------------------------------------------------------- */
@@ -227,14 +248,15 @@ Test(rules, errors_name_line_and_column)
 Test(rules, trim_strips_unicode_white_space_only)
 {
     expect_value("a text trim", "  a b \t", "a b");
-    expect_value("a text trim", "\xc2\xa0x\xe3\x80\x80", "x");                 /* NBSP, ideographic */
-    expect_value("a text trim", "\xe2\x80\x83x\xe2\x80\xa8\r\n", "x");          /* em space, LS */
-    expect_value("a text trim", "\xe2\x80\x8bx", "\xe2\x80\x8bx");            /* ZWSP is not White_Space */
+    expect_value("a text trim", "\xc2\xa0x\xe3\x80\x80", "x");         /* NBSP, ideographic */
+    expect_value("a text trim", "\xe2\x80\x83x\xe2\x80\xa8\r\n", "x"); /* em space, LS */
+    expect_value("a text trim", "\xe2\x80\x8bx", "\xe2\x80\x8bx");     /* ZWSP is not White_Space */
     expect_value("a text trim", "x", "x");
     char out[64];
     enum rule_kind broken;
     uint32_t changed;
-    cr_assert_eq(apply("a text trim", " \t\xc2\xa0", out, sizeof out, &broken, &changed), RULES_NULL);
+    cr_assert_eq(apply("a text trim", " \t\xc2\xa0", out, sizeof out, &broken, &changed),
+                 RULES_NULL);
     cr_assert_eq(changed, 1u << RULE_TRIM);
     expect_reject("a text trim required", "   ", RULE_REQUIRED, RULES_REQUIRED_REASON);
 }
@@ -245,7 +267,10 @@ Test(rules, nfc_and_case_rules)
     expect_value("a text lower", "Ann@EXAMPLE.com", "ann@example.com");
     expect_value("a text upper", "gb", "GB");
     expect_value("a text upper", "\xc3\xa9t\xc3\xa9", "\xc3\x89T\xc3\x89");
-    expect_value("a text casefold", "STRASSE Stra\xc3\x9f" "e", "strasse strasse");
+    expect_value("a text casefold",
+                 "STRASSE Stra\xc3\x9f"
+                 "e",
+                 "strasse strasse");
     expect_value("a text nfc lower", "CAFE\xcc\x81", "caf\xc3\xa9");
 }
 
@@ -272,7 +297,8 @@ Test(rules, large_map_finds_every_key)
     struct buffer line;
     buffer_init(&line);
     cr_assert_eq(buffer_printf(&line, "c text map("), 0);
-    for (int i = 0; i < 300; i++) cr_assert_eq(buffer_printf(&line, "%sk%d=v%d", i ? "," : "", (i * 7919) % 300, i), 0);
+    for (int i = 0; i < 300; i++)
+        cr_assert_eq(buffer_printf(&line, "%sk%d=v%d", i ? "," : "", (i * 7919) % 300, i), 0);
     cr_assert_eq(buffer_printf(&line, ")\n"), 0);
     cr_assert_eq(buffer_append(&line, "", 1), 0);
     for (int i = 0; i < 300; i += 7) {
@@ -293,7 +319,7 @@ Test(rules, phone_normalises_to_e164)
         const char *rule, *in, *out;
     } cases[] = {
         {"phone(+1)", "(555) 123-4567", "+15551234567"},
-        {"phone(+1)", "1-800-555-0100", "+18005550100"},  /* NANP trunk 1 */
+        {"phone(+1)", "1-800-555-0100", "+18005550100"}, /* NANP trunk 1 */
         {"phone(+1)", "+1 800 555 0100", "+18005550100"},
         {"phone(+44)", "020 7946 0958", "+442079460958"}, /* trunk 0 dropped */
         {"phone(+44)", "+44 20 7946 0958", "+442079460958"},
@@ -313,24 +339,30 @@ Test(rules, phone_normalises_to_e164)
 
 Test(rules, phone_rejects_what_is_not_a_number)
 {
-    expect_reject("p text phone(+1)", "12", RULE_PHONE,
-                  "rule phone: '12' is not a phone number (fewer than 8 digits with the country code)");
-    expect_reject("p text phone", "+1234567", RULE_PHONE,
-                  "rule phone: '+1234567' is not a phone number (fewer than 8 digits with the country code)");
-    expect_reject("p text phone", "+1234567890123456", RULE_PHONE,
-                  "rule phone: '+1234567890123456' is not a phone number (more than 15 digits with the "
-                  "country code)");
-    expect_reject("p text phone", "020 7946 0958", RULE_PHONE,
-                  "rule phone: '020 7946 0958' is not a phone number (no country code: write +<code> or "
-                  "00<code>, or declare phone(+<code>))");
+    expect_reject(
+        "p text phone(+1)", "12", RULE_PHONE,
+        "rule phone: '12' is not a phone number (fewer than 8 digits with the country code)");
+    expect_reject(
+        "p text phone", "+1234567", RULE_PHONE,
+        "rule phone: '+1234567' is not a phone number (fewer than 8 digits with the country code)");
+    expect_reject(
+        "p text phone", "+1234567890123456", RULE_PHONE,
+        "rule phone: '+1234567890123456' is not a phone number (more than 15 digits with the "
+        "country code)");
+    expect_reject(
+        "p text phone", "020 7946 0958", RULE_PHONE,
+        "rule phone: '020 7946 0958' is not a phone number (no country code: write +<code> or "
+        "00<code>, or declare phone(+<code>))");
     expect_reject("p text phone(+1)", "555-1234 ext 5", RULE_PHONE,
                   "rule phone: '555-1234 ext 5' is not a phone number (only digits, a leading '+', "
                   "spaces, '-', '.', '/' and parentheses may appear)");
     expect_reject("p text phone(+1)", "555+1234567", RULE_PHONE,
                   "rule phone: '555+1234567' is not a phone number ('+' after the start)");
-    expect_reject("p text phone", "+0123456789", RULE_PHONE,
-                  "rule phone: '+0123456789' is not a phone number (the country code starts with 0)");
-    expect_reject("p text phone(+1)", "- ( )", RULE_PHONE, "rule phone: '- ( )' is not a phone number (no digits)");
+    expect_reject(
+        "p text phone", "+0123456789", RULE_PHONE,
+        "rule phone: '+0123456789' is not a phone number (the country code starts with 0)");
+    expect_reject("p text phone(+1)", "- ( )", RULE_PHONE,
+                  "rule phone: '- ( )' is not a phone number (no digits)");
     /* 1000 digits: counted, never stored past the buffer */
     char *long_number = malloc(1001);
     memset(long_number, '9', 1000);
@@ -338,7 +370,8 @@ Test(rules, phone_rejects_what_is_not_a_number)
     char out[512];
     enum rule_kind broken;
     uint32_t changed;
-    cr_assert_eq(apply("p text phone(+1)", long_number, out, sizeof out, &broken, &changed), RULES_REJECTED);
+    cr_assert_eq(apply("p text phone(+1)", long_number, out, sizeof out, &broken, &changed),
+                 RULES_REJECTED);
     cr_assert(strstr(out, "...' is not a phone number (more than 15 digits") != NULL, "%s", out);
     free(long_number);
 }
@@ -348,11 +381,18 @@ Test(rules, phone_rejects_what_is_not_a_number)
 Test(rules, email_accepts_practical_addresses)
 {
     static const char *const good[] = {
-        "a@b.co", "first.last@example.com", "x+tag@sub.example.org", "o'neil@example.ie",
-        "user_name-1@ex-ample.com", "!#$%&'*+/=?^_`{|}~-@example.com", "j\xc3\xb6rg@m\xc3\xbcller.de",
-        "a@123.example.com", "a@xn--bcher-kva.example",
+        "a@b.co",
+        "first.last@example.com",
+        "x+tag@sub.example.org",
+        "o'neil@example.ie",
+        "user_name-1@ex-ample.com",
+        "!#$%&'*+/=?^_`{|}~-@example.com",
+        "j\xc3\xb6rg@m\xc3\xbcller.de",
+        "a@123.example.com",
+        "a@xn--bcher-kva.example",
     };
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) expect_value("e text email", good[i], good[i]);
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        expect_value("e text email", good[i], good[i]);
 }
 
 Test(rules, email_rejects_with_the_reason)
@@ -382,7 +422,8 @@ Test(rules, email_rejects_with_the_reason)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char reason[256];
-        snprintf(reason, sizeof reason, "rule email: '%s' is not an email address (%s)", bad[i].in, bad[i].why);
+        snprintf(reason, sizeof reason, "rule email: '%s' is not an email address (%s)", bad[i].in,
+                 bad[i].why);
         expect_reject("e text email", bad[i].in, RULE_EMAIL, reason);
     }
 }
@@ -403,7 +444,8 @@ Test(rules, email_length_limits)
     cr_assert_null(rules_email_check(address, strlen(address)));
     memset(address + 2, 'b', 64);
     strcpy(address + 66, ".com");
-    cr_assert_str_eq(rules_email_check(address, strlen(address)), "a domain label longer than 63 bytes");
+    cr_assert_str_eq(rules_email_check(address, strlen(address)),
+                     "a domain label longer than 63 bytes");
     /* 255 bytes in all */
     strcpy(address, "a@");
     size_t at = 2;
@@ -421,10 +463,12 @@ Test(rules, email_length_limits)
 
 Test(rules, range_checks_int_and_float_with_open_bounds)
 {
-    struct schema schema = parse_ok("age int range(0,120)\nfloor int range(18,)\nscore float range(,1.5)\n");
+    struct schema schema =
+        parse_ok("age int range(0,120)\nfloor int range(18,)\nscore float range(,1.5)\n");
     char reason[256];
     enum rule_kind broken = RULE_KIND_COUNT;
-    const struct attribute_rules *age = schema.attributes[0].rules, *floor = schema.attributes[1].rules,
+    const struct attribute_rules *age = schema.attributes[0].rules,
+                                 *floor = schema.attributes[1].rules,
                                  *score = schema.attributes[2].rules;
     cr_assert_eq(rules_check_int(age, 0, &broken, reason, sizeof reason), RULES_OK);
     cr_assert_eq(rules_check_int(age, 120, &broken, reason, sizeof reason), RULES_OK);
@@ -437,7 +481,8 @@ Test(rules, range_checks_int_and_float_with_open_bounds)
     cr_assert_str_eq(reason, "rule range(18,): 17 is out of range");
     cr_assert_eq(rules_check_float(score, -1e300, &broken, reason, sizeof reason), RULES_OK);
     cr_assert_eq(rules_check_float(score, 1.5, &broken, reason, sizeof reason), RULES_OK);
-    cr_assert_eq(rules_check_float(score, 1.5000001, &broken, reason, sizeof reason), RULES_REJECTED);
+    cr_assert_eq(rules_check_float(score, 1.5000001, &broken, reason, sizeof reason),
+                 RULES_REJECTED);
     cr_assert_str_eq(reason, "rule range(,1.5): 1.5000001 is out of range");
     cr_assert_eq(rules_check_int(NULL, 5, &broken, reason, sizeof reason), RULES_OK);
     schema_deinit(&schema);
@@ -449,7 +494,8 @@ Test(rules, allowed_and_required)
     expect_value(line, "us", "US");
     expect_value(line, "", ""); /* the empty string is allowed here (not with trim: see below) */
     expect_reject(line, "fr", RULE_ALLOWED, "rule allowed: 'FR' is not one of the allowed values");
-    parse_fails("c category trim allowed(US,\"\")\n", "s.schema:1:28: allowed value '' can never match");
+    parse_fails("c category trim allowed(US,\"\")\n",
+                "s.schema:1:28: allowed value '' can never match");
     expect_reject("c text required", "", RULE_REQUIRED, RULES_REQUIRED_REASON);
     expect_value("c text required", "x", "x");
 }
@@ -460,8 +506,9 @@ Test(rules, validators_see_the_normalised_value)
     expect_value("e text trim lower email", "  Ann@Example.COM ", "ann@example.com");
     expect_value("c text map(Deutschland=DE) allowed(DE)", "Deutschland", "DE");
     expect_value("p text phone(+1) allowed(+15551234567)", "555 123 4567", "+15551234567");
-    expect_reject("e text email", " a@b.co", RULE_EMAIL,
-                  "rule email: ' a@b.co' is not an email address (a character not allowed before '@')");
+    expect_reject(
+        "e text email", " a@b.co", RULE_EMAIL,
+        "rule email: ' a@b.co' is not an email address (a character not allowed before '@')");
 }
 
 Test(rules, long_values_are_shortened_in_reasons_on_a_character_boundary)
@@ -472,8 +519,10 @@ Test(rules, long_values_are_shortened_in_reasons_on_a_character_boundary)
     char out[512];
     enum rule_kind broken;
     uint32_t changed;
-    cr_assert_eq(apply("c text allowed(a)", value, out, sizeof out, &broken, &changed), RULES_REJECTED);
+    cr_assert_eq(apply("c text allowed(a)", value, out, sizeof out, &broken, &changed),
+                 RULES_REJECTED);
     char expected[256];
-    snprintf(expected, sizeof expected, "rule allowed: '%.39s...' is not one of the allowed values", value);
+    snprintf(expected, sizeof expected, "rule allowed: '%.39s...' is not one of the allowed values",
+             value);
     cr_assert_str_eq(out, expected);
 }

@@ -53,7 +53,8 @@ static const struct pdb_ingest_rule_tally *tally(const struct pdb_ingest_result 
                                                  const char *attribute, const char *rule)
 {
     for (uint32_t i = 0; i < result->rule_tally_count; i++)
-        if (strcmp(result->rule_tallies[i].attribute, attribute) == 0 && strcmp(result->rule_tallies[i].rule, rule) == 0)
+        if (strcmp(result->rule_tallies[i].attribute, attribute) == 0 &&
+            strcmp(result->rule_tallies[i].rule, rule) == 0)
             return &result->rule_tallies[i];
     return NULL;
 }
@@ -66,7 +67,10 @@ Test(db_rules, rules_persist_and_results_carry_tallies)
     cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
     char text[1024];
     pdb_db_schema_text(db, text, sizeof text);
-    cr_assert(strstr(text, "country                  category  trim upper map(UK=GB) allowed(GB,US)\n") != NULL, "%s", text);
+    cr_assert(
+        strstr(text, "country                  category  trim upper map(UK=GB) allowed(GB,US)\n") !=
+            NULL,
+        "%s", text);
     cr_assert_str_eq(pdb_db_attribute_rules(db, 1), "trim lower email");
     cr_assert_str_eq(pdb_db_attribute_rules(db, 0), "required");
     cr_assert_null(pdb_db_attribute_rules(db, 4));
@@ -77,10 +81,12 @@ Test(db_rules, rules_persist_and_results_carry_tallies)
                          "2,nope,,us\n"
                          "3,b@c.de,,fr\n"
                          "4,d@e.fr,+33 1 23 45 67 89,GB\n");
-    for (int pass = 0; pass < 2; pass++) { /* reopened each time: the rules come from the database */
+    for (int pass = 0; pass < 2;
+         pass++) { /* reopened each time: the rules come from the database */
         cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
         struct pdb_ingest_result result;
-        cr_assert_eq(pdb_db_ingest_csv(db, csv_path, NULL, &result, &error), PDB_OK, "%s", error.message);
+        cr_assert_eq(pdb_db_ingest_csv(db, csv_path, NULL, &result, &error), PDB_OK, "%s",
+                     error.message);
         cr_assert_eq(result.rows_loaded, 2u);
         cr_assert_eq(result.rows_rejected, 2u);
         cr_assert_not(result.is_rule_tallies_truncated);
@@ -101,8 +107,10 @@ Test(db_rules, rules_persist_and_results_carry_tallies)
     }
     cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
     uint64_t count = 0;
-    cr_assert_eq(pdb_segment_count(db, "email = 'ann@example.com' AND phone = '+442079460958' AND country = 'GB'",
-                                   &count, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_segment_count(
+                     db, "email = 'ann@example.com' AND phone = '+442079460958' AND country = 'GB'",
+                     &count, &error),
+                 PDB_OK, "%s", error.message);
     cr_assert_eq(count, 2u);
     pdb_db_close(db);
 }
@@ -115,18 +123,22 @@ Test(db_rules, find_normalises_the_key_on_both_paths)
     cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
     write_file(csv_path, "id,email,phone\n1,a@b.co,\n2, Ann@Example.COM,020 7946 0958\n");
     struct pdb_ingest_result result;
-    cr_assert_eq(pdb_db_ingest_csv(db, csv_path, NULL, &result, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_db_ingest_csv(db, csv_path, NULL, &result, &error), PDB_OK, "%s",
+                 error.message);
     for (int round = 0; round < 3; round++) { /* the first find scans, later ones use the index */
         uint32_t row = 99;
-        cr_assert_eq(pdb_profile_find(db, "email", "ANN@example.com  ", &row, &error), PDB_OK, "%s", error.message);
+        cr_assert_eq(pdb_profile_find(db, "email", "ANN@example.com  ", &row, &error), PDB_OK, "%s",
+                     error.message);
         cr_assert_eq(row, 1u);
         row = 99;
-        cr_assert_eq(pdb_profile_find(db, "phone", "+44 (20) 7946-0958", &row, &error), PDB_OK, "%s", error.message);
+        cr_assert_eq(pdb_profile_find(db, "phone", "+44 (20) 7946-0958", &row, &error), PDB_OK,
+                     "%s", error.message);
         cr_assert_eq(row, 1u);
         cr_assert_eq(pdb_profile_find(db, "phone", "07946 0958", &row, &error), PDB_ERR_NOT_FOUND);
         cr_assert_eq(pdb_profile_find(db, "email", "ann@", &row, &error), PDB_ERR_NOT_FOUND);
-        cr_assert_str_eq(error.message, "no profile has email = 'ann@': rule email: 'ann@' is not an email "
-                                        "address (nothing after '@')");
+        cr_assert_str_eq(error.message,
+                         "no profile has email = 'ann@': rule email: 'ann@' is not an email "
+                         "address (nothing after '@')");
         cr_assert_eq(pdb_profile_find(db, "email", "   ", &row, &error), PDB_ERR_NOT_FOUND);
     }
     pdb_db_close(db);

@@ -53,14 +53,16 @@ static uint64_t chunk_digest(struct column *const *columns, uint32_t attributes)
     for (uint32_t a = 0; a < attributes; a++) {
         struct buffer block;
         buffer_init(&block);
-        cr_assert_eq(block_encode(&columns[a]->chunks[0], columns[a]->attribute.type, &block, NULL), PDB_OK);
+        cr_assert_eq(block_encode(&columns[a]->chunks[0], columns[a]->attribute.type, &block, NULL),
+                     PDB_OK);
         digest = digest * 31u + checksum_bytes(block.data, block.size);
         buffer_deinit(&block);
     }
     return digest;
 }
 
-static enum pdb_status on_chunk_write(void *context, uint32_t ordinal, struct column *const *columns,
+static enum pdb_status on_chunk_write(void *context, uint32_t ordinal,
+                                      struct column *const *columns,
                                       struct loader_chunk_receipt *receipt, struct pdb_error *error)
 {
     (void)error;
@@ -93,7 +95,8 @@ static void harness_init(struct harness *h, const char *schema_text)
 
 static void harness_deinit(struct harness *h)
 {
-    for (uint32_t a = 0; a < h->schema.attribute_count; a++) column_destroy(h->columns[a]);
+    for (uint32_t a = 0; a < h->schema.attribute_count; a++)
+        column_destroy(h->columns[a]);
     free(h->columns);
     loader_counts_deinit(&h->counts);
     unlink(h->rejects_path);
@@ -101,16 +104,20 @@ static void harness_deinit(struct harness *h)
     schema_deinit(&h->schema);
 }
 
-static enum pdb_status load(struct harness *h, const char *text, size_t size, enum loader_format format)
+static enum pdb_status load(struct harness *h, const char *text, size_t size,
+                            enum loader_format format)
 {
     struct csv_reader *reader = NULL;
-    cr_assert_eq(csv_reader_open_memory(text, size, format == LOADER_FORMAT_CSV ? "people.csv" : "people.ndjson",
-                                        &reader, NULL), PDB_OK);
+    cr_assert_eq(csv_reader_open_memory(
+                     text, size, format == LOADER_FORMAT_CSV ? "people.csv" : "people.ndjson",
+                     &reader, NULL),
+                 PDB_OK);
     if (format == LOADER_FORMAT_NDJSON) csv_reader_set_lines_mode(reader);
     h->options.format = format;
     memset(&h->error, 0, sizeof h->error);
     loader_counts_deinit(&h->counts);
-    enum pdb_status status = loader_load_csv(reader, &h->schema, h->columns, &h->options, &h->counts, &h->error);
+    enum pdb_status status =
+        loader_load_csv(reader, &h->schema, h->columns, &h->options, &h->counts, &h->error);
     csv_reader_close(reader);
     for (uint32_t a = 0; a < h->schema.attribute_count; a++)
         cr_assert_eq(column_validate(h->columns[a]), 0, "column %u", a);
@@ -130,22 +137,25 @@ static char *read_file(const char *path)
     return bytes;
 }
 
-static const char *string_at(const struct harness *h, uint32_t attribute, uint32_t row, char *out, size_t out_size)
+static const char *string_at(const struct harness *h, uint32_t attribute, uint32_t row, char *out,
+                             size_t out_size)
 {
     const struct column *column = h->columns[attribute];
     const struct column_chunk *chunk = &column->chunks[0];
     if (column_chunk_is_null(chunk, row)) return "NULL";
     uint32_t size;
-    const char *bytes = column->attribute.type == PDB_TYPE_TEXT
-                            ? column_chunk_text(chunk, row, &size)
-                            : dictionary_entry(&column->dictionary, column_chunk_code(chunk, row), &size);
+    const char *bytes =
+        column->attribute.type == PDB_TYPE_TEXT
+            ? column_chunk_text(chunk, row, &size)
+            : dictionary_entry(&column->dictionary, column_chunk_code(chunk, row), &size);
     cr_assert_lt(size, out_size);
     memcpy(out, bytes, size);
     out[size] = '\0';
     return out;
 }
 
-static uint64_t slot_count(const struct harness *h, const uint64_t *counts, uint32_t attribute, enum rule_kind kind)
+static uint64_t slot_count(const struct harness *h, const uint64_t *counts, uint32_t attribute,
+                           enum rule_kind kind)
 {
     cr_assert_not_null(counts);
     cr_assert_eq(h->counts.rule_slot_count, h->schema.attribute_count * RULE_KIND_COUNT);
@@ -163,28 +173,34 @@ Test(stage_rules, csv_normalises_rejects_with_positions_and_counts_per_rule)
     harness_init(&h, RULES_SCHEMA);
     static const char csv[] =
         "id,email,phone,country,age,score,tags\n"
-        "1, Ann@Example.COM ,(555) 123-4567,uk,30,0.5,a\n"        /* loaded: 4 changes */
-        "2,bad@,555 123 4567,US,30,0.5,a\n"                       /* email */
-        "3,c@d.org,12,US,30,0.5,a\n"                              /* phone */
-        "4,c@d.org,+44 20 7946 0958,fr,30,0.5,a\n"                /* allowed (after upper) */
-        "5,c@d.org,,great britain,121,0.5,a\n"                    /* range(age) */
-        "6,c@d.org,,US,30,1.5,a\n"                                /* range(score) */
-        ",c@d.org,,US,30,0.5,a\n"                                 /* required(id) */
-        "8,c@d.org,,US,30,0.5,\n"                                 /* required(tags): NULL */
-        "9,c@d.org,,US,30,0.5,|\n"                                /* required(tags): empty set */
-        "10,  X@Y.ORG,,\" Great Britain \",,,b\n";                /* loaded */
+        "1, Ann@Example.COM ,(555) 123-4567,uk,30,0.5,a\n" /* loaded: 4 changes */
+        "2,bad@,555 123 4567,US,30,0.5,a\n"                /* email */
+        "3,c@d.org,12,US,30,0.5,a\n"                       /* phone */
+        "4,c@d.org,+44 20 7946 0958,fr,30,0.5,a\n"         /* allowed (after upper) */
+        "5,c@d.org,,great britain,121,0.5,a\n"             /* range(age) */
+        "6,c@d.org,,US,30,1.5,a\n"                         /* range(score) */
+        ",c@d.org,,US,30,0.5,a\n"                          /* required(id) */
+        "8,c@d.org,,US,30,0.5,\n"                          /* required(tags): NULL */
+        "9,c@d.org,,US,30,0.5,|\n"                         /* required(tags): empty set */
+        "10,  X@Y.ORG,,\" Great Britain \",,,b\n";         /* loaded */
     cr_assert_eq(load(&h, csv, sizeof csv - 1, LOADER_FORMAT_CSV), PDB_OK, "%s", h.error.message);
     cr_assert_eq(h.counts.rows_read, 10u);
     cr_assert_eq(h.counts.rows_loaded, 2u);
     cr_assert_eq(h.counts.rows_rejected, 8u);
     char *rejects = read_file(h.rejects_path);
-    cr_assert_str_eq(rejects,
+    cr_assert_str_eq(
+        rejects,
         "file,line,column,attribute,reason,record\n"
-        "people.csv,3,3,email,rule email: 'bad@' is not an email address (nothing after '@'),\"2,bad@,555 123 4567,US,30,0.5,a\"\n"
-        "people.csv,4,11,phone,rule phone: '12' is not a phone number (fewer than 8 digits with the country code),\"3,c@d.org,12,US,30,0.5,a\"\n"
-        "people.csv,5,28,country,rule allowed: 'FR' is not one of the allowed values,\"4,c@d.org,+44 20 7946 0958,fr,30,0.5,a\"\n"
-        "people.csv,6,26,age,\"rule range(0,120): 121 is out of range\",\"5,c@d.org,,great britain,121,0.5,a\"\n"
-        "people.csv,7,18,score,\"rule range(0,1): 1.5 is out of range\",\"6,c@d.org,,US,30,1.5,a\"\n"
+        "people.csv,3,3,email,rule email: 'bad@' is not an email address (nothing after "
+        "'@'),\"2,bad@,555 123 4567,US,30,0.5,a\"\n"
+        "people.csv,4,11,phone,rule phone: '12' is not a phone number (fewer than 8 digits with "
+        "the country code),\"3,c@d.org,12,US,30,0.5,a\"\n"
+        "people.csv,5,28,country,rule allowed: 'FR' is not one of the allowed "
+        "values,\"4,c@d.org,+44 20 7946 0958,fr,30,0.5,a\"\n"
+        "people.csv,6,26,age,\"rule range(0,120): 121 is out of range\",\"5,c@d.org,,great "
+        "britain,121,0.5,a\"\n"
+        "people.csv,7,18,score,\"rule range(0,1): 1.5 is out of "
+        "range\",\"6,c@d.org,,US,30,1.5,a\"\n"
         "people.csv,8,1,id,rule required: the value is missing,\",c@d.org,,US,30,0.5,a\"\n"
         "people.csv,9,22,tags,rule required: the value is missing,\"8,c@d.org,,US,30,0.5,\"\n"
         "people.csv,10,22,tags,rule required: the value is missing,\"9,c@d.org,,US,30,0.5,|\"\n");
@@ -205,7 +221,8 @@ Test(stage_rules, csv_normalises_rejects_with_positions_and_counts_per_rule)
     cr_assert_eq(REJECTED(&h, ID, RULE_REQUIRED), 1u);
     cr_assert_eq(REJECTED(&h, TAGS, RULE_REQUIRED), 2u);
     uint64_t total = 0;
-    for (uint32_t s = 0; s < h.counts.rule_slot_count; s++) total += h.counts.rule_rejected[s];
+    for (uint32_t s = 0; s < h.counts.rule_slot_count; s++)
+        total += h.counts.rule_rejected[s];
     cr_assert_eq(total, 8u);
     /* changes: of the two loaded rows only (rejected rows 2..9 changed values too) */
     cr_assert_eq(CHANGED(&h, EMAIL, RULE_TRIM), 2u);
@@ -223,8 +240,9 @@ Test(stage_rules, a_header_without_a_required_column_is_an_error)
     harness_init(&h, RULES_SCHEMA);
     static const char csv[] = "id,email\n1,a@b.co\n";
     cr_assert_eq(load(&h, csv, sizeof csv - 1, LOADER_FORMAT_CSV), PDB_ERR_DATA);
-    cr_assert_str_eq(h.error.message, "people.csv:1:1: the header has no column 'tags', which the schema "
-                                      "declares required");
+    cr_assert_str_eq(h.error.message,
+                     "people.csv:1:1: the header has no column 'tags', which the schema "
+                     "declares required");
     cr_assert_eq(h.counts.rows_loaded, 0u);
     harness_deinit(&h);
 }
@@ -252,15 +270,18 @@ Test(stage_rules, normalised_values_longer_than_their_fields_stage_safely)
     char target[3001];
     memset(target, 'L', 3000);
     target[3000] = '\0';
-    for (int a = 0; a < 8; a++) buffer_printf(&schema, "c%d text map(x=%s)\n", a, target);
+    for (int a = 0; a < 8; a++)
+        buffer_printf(&schema, "c%d text map(x=%s)\n", a, target);
     buffer_append(&schema, "", 1);
     struct harness h;
     harness_init(&h, (const char *)schema.data);
     buffer_printf(&csv, "c0,c1,c2,c3,c4,c5,c6,c7\n");
-    for (int row = 0; row < 20000; row++) buffer_printf(&csv, "x,x,x,x,x,x,x,%s\n", row % 2 ? "x" : "y");
+    for (int row = 0; row < 20000; row++)
+        buffer_printf(&csv, "x,x,x,x,x,x,x,%s\n", row % 2 ? "x" : "y");
     struct thread_pool *pool = thread_pool_create(2);
     h.options.pool = pool;
-    cr_assert_eq(load(&h, (const char *)csv.data, csv.size, LOADER_FORMAT_CSV), PDB_OK, "%s", h.error.message);
+    cr_assert_eq(load(&h, (const char *)csv.data, csv.size, LOADER_FORMAT_CSV), PDB_OK, "%s",
+                 h.error.message);
     cr_assert_eq(h.counts.rows_loaded, 20000u);
     cr_assert_eq(CHANGED(&h, 0, RULE_MAP), 20000u);
     cr_assert_eq(CHANGED(&h, 7, RULE_MAP), 10000u);
@@ -293,14 +314,19 @@ Test(stage_rules, ndjson_gets_the_same_rules_and_a_missing_required_member_rejec
     cr_assert_eq(h.counts.rows_loaded, 2u);
     cr_assert_eq(h.counts.rows_rejected, 6u);
     char *rejects = read_file(h.rejects_path);
-    cr_assert_str_eq(rejects,
-        "file,line,column,attribute,reason,record\n"
-        "people.ndjson,2,20,email,rule email: 'nope' is not an email address (no '@'),\"{\"\"id\"\": 2, \"\"email\"\": \"\"nope\"\", \"\"tags\"\": \"\"a\"\"}\"\n"
-        "people.ndjson,3,18,age,\"rule range(0,120): 200 is out of range\",\"{\"\"id\"\": 3, \"\"age\"\": 200, \"\"tags\"\": \"\"a\"\"}\"\n"
-        "people.ndjson,4,18,age,\"rule range(0,120): 200 is out of range\",\"{\"\"id\"\": 4, \"\"age\"\": \"\"200\"\", \"\"tags\"\": \"\"a\"\"}\"\n"
-        "people.ndjson,5,9,tags,rule required: the value is missing,\"{\"\"id\"\": 5}\"\n"
-        "people.ndjson,6,8,id,rule required: the value is missing,\"{\"\"id\"\": null, \"\"tags\"\": \"\"a\"\"}\"\n"
-        "people.ndjson,7,19,tags,rule required: the value is missing,\"{\"\"id\"\": 7, \"\"tags\"\": []}\"\n");
+    cr_assert_str_eq(
+        rejects, "file,line,column,attribute,reason,record\n"
+                 "people.ndjson,2,20,email,rule email: 'nope' is not an email address (no "
+                 "'@'),\"{\"\"id\"\": 2, \"\"email\"\": \"\"nope\"\", \"\"tags\"\": \"\"a\"\"}\"\n"
+                 "people.ndjson,3,18,age,\"rule range(0,120): 200 is out of range\",\"{\"\"id\"\": "
+                 "3, \"\"age\"\": 200, \"\"tags\"\": \"\"a\"\"}\"\n"
+                 "people.ndjson,4,18,age,\"rule range(0,120): 200 is out of range\",\"{\"\"id\"\": "
+                 "4, \"\"age\"\": \"\"200\"\", \"\"tags\"\": \"\"a\"\"}\"\n"
+                 "people.ndjson,5,9,tags,rule required: the value is missing,\"{\"\"id\"\": 5}\"\n"
+                 "people.ndjson,6,8,id,rule required: the value is missing,\"{\"\"id\"\": null, "
+                 "\"\"tags\"\": \"\"a\"\"}\"\n"
+                 "people.ndjson,7,19,tags,rule required: the value is missing,\"{\"\"id\"\": 7, "
+                 "\"\"tags\"\": []}\"\n");
     free(rejects);
     char value[64];
     cr_assert_str_eq(string_at(&h, EMAIL, 0, value, sizeof value), "a@b.co");
@@ -319,11 +345,14 @@ static void make_dirty_rows(struct buffer *csv, uint32_t rows)
     buffer_init(csv);
     buffer_printf(csv, "id,email,phone,country,age,score,tags\n");
     for (uint32_t i = 0; i < rows; i++) {
-        const char *email = (const char *[]){"a@b.co", " A@B.CO ", "x.y@z.org", "bad@", "Q@W.io"}[i % 5 == 3 && i % 3 ? 0 : i % 5];
-        const char *phone = (const char *[]){"", "(555) 123-4567", "+44 20 7946 0958", "12", "020"}[i % 7 % 5];
-        const char *country = (const char *[]){"US", "uk", " gb", "de", "FR", "Great Britain"}[i % 11 % 6];
-        buffer_printf(csv, "%s,%s,%s,%s,%u,%s,%s\n", i % 389 ? "1" : "", email, phone, country, i % 131,
-                      i % 17 ? "0.5" : "2", i % 97 ? "t" : "");
+        const char *email = (const char *[]){"a@b.co", " A@B.CO ", "x.y@z.org", "bad@",
+                                             "Q@W.io"}[i % 5 == 3 && i % 3 ? 0 : i % 5];
+        const char *phone =
+            (const char *[]){"", "(555) 123-4567", "+44 20 7946 0958", "12", "020"}[i % 7 % 5];
+        const char *country =
+            (const char *[]){"US", "uk", " gb", "de", "FR", "Great Britain"}[i % 11 % 6];
+        buffer_printf(csv, "%s,%s,%s,%s,%u,%s,%s\n", i % 389 ? "1" : "", email, phone, country,
+                      i % 131, i % 17 ? "0.5" : "2", i % 97 ? "t" : "");
     }
 }
 
@@ -341,7 +370,8 @@ static void load_dirty_on_pool(const struct buffer *csv, uint32_t threads, struc
     harness_init(&h, RULES_SCHEMA);
     struct thread_pool *pool = threads ? thread_pool_create(threads) : NULL;
     h.options.pool = pool;
-    cr_assert_eq(load(&h, (const char *)csv->data, csv->size, LOADER_FORMAT_CSV), PDB_OK, "%s", h.error.message);
+    cr_assert_eq(load(&h, (const char *)csv->data, csv->size, LOADER_FORMAT_CSV), PDB_OK, "%s",
+                 h.error.message);
     outcome->rows_loaded = h.counts.rows_loaded;
     outcome->rows_rejected = h.counts.rows_rejected;
     outcome->slots = h.counts.rule_slot_count;
@@ -372,7 +402,8 @@ Test(stage_rules, results_and_rule_counts_are_identical_for_every_pool_size)
     cr_assert_gt(reference.rows_rejected, 1000u);
     cr_assert_gt(reference.rows_loaded, 2u * PDB_CHUNK_ROWS);
     uint64_t rejected = 0, changed = 0;
-    for (uint32_t s = 0; s < reference.slots; s++) rejected += reference.rule_rejected[s], changed += reference.rule_changed[s];
+    for (uint32_t s = 0; s < reference.slots; s++)
+        rejected += reference.rule_rejected[s], changed += reference.rule_changed[s];
     cr_assert_eq(rejected, reference.rows_rejected, "every reject here is a rule's");
     cr_assert_gt(changed, 10000u);
     for (uint32_t threads = 1; threads <= 3; threads++) {
@@ -380,11 +411,17 @@ Test(stage_rules, results_and_rule_counts_are_identical_for_every_pool_size)
         load_dirty_on_pool(&csv, threads, &outcome);
         cr_assert_eq(outcome.rows_loaded, reference.rows_loaded, "%u threads", threads);
         cr_assert_eq(outcome.rows_rejected, reference.rows_rejected, "%u threads", threads);
-        cr_assert_eq(memcmp(outcome.rule_rejected, reference.rule_rejected, reference.slots * sizeof(uint64_t)), 0);
-        cr_assert_eq(memcmp(outcome.rule_changed, reference.rule_changed, reference.slots * sizeof(uint64_t)), 0);
-        cr_assert_eq(memcmp(outcome.digests, reference.digests, sizeof reference.digests), 0, "%u threads", threads);
+        cr_assert_eq(memcmp(outcome.rule_rejected, reference.rule_rejected,
+                            reference.slots * sizeof(uint64_t)),
+                     0);
+        cr_assert_eq(memcmp(outcome.rule_changed, reference.rule_changed,
+                            reference.slots * sizeof(uint64_t)),
+                     0);
+        cr_assert_eq(memcmp(outcome.digests, reference.digests, sizeof reference.digests), 0,
+                     "%u threads", threads);
         cr_assert_eq(outcome.tail, reference.tail, "%u threads", threads);
-        cr_assert_str_eq(outcome.rejects, reference.rejects, "%u threads: reject files differ", threads);
+        cr_assert_str_eq(outcome.rejects, reference.rejects, "%u threads: reject files differ",
+                         threads);
         outcome_free(&outcome);
     }
     outcome_free(&reference);
