@@ -138,18 +138,41 @@ struct word {
     size_t column; /* 1-based */
 };
 
+/* End of the word at line[i]: the next space, tab or '#' outside a rule's "(...)" and outside
+ * double quotes (an unterminated one runs to the end of the line, for rules.c to report). */
+static size_t word_end(const char *line, size_t size, size_t i)
+{
+    unsigned depth = 0;
+    bool is_quoted = false;
+    for (; i < size; i++) {
+        char c = line[i];
+        if (is_quoted) {
+            if (c == '"') is_quoted = false; /* "" re-opens at once */
+        } else if (c == '"') {
+            is_quoted = true;
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            if (depth > 0) depth--;
+        } else if (depth == 0 && (c == ' ' || c == '\t' || c == '#')) {
+            break;
+        }
+    }
+    return i;
+}
+
 static enum pdb_status parse_line(struct schema *schema, const char *line, size_t size,
                                   const char *source, unsigned line_number,
                                   struct pdb_error *error)
 {
-    struct word words[16];
+    struct word words[16]; /* a name, a type, 3 flags and 11 rules fit */
     size_t word_count = 0;
     size_t i = 0;
     while (i < size) {
         while (i < size && (line[i] == ' ' || line[i] == '\t')) i++;
         if (i >= size || line[i] == '#') break;
         size_t start = i;
-        while (i < size && line[i] != ' ' && line[i] != '\t' && line[i] != '#') i++;
+        i = word_end(line, size, i);
         if (word_count == sizeof words / sizeof words[0]) {
             return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: too many words on one line",
                              source, line_number, start + 1);
@@ -208,6 +231,7 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
                          source, line_number, type.column, (int)type.size, type.text);
     }
     size_t primary_column = 0;
+    enum pdb_status status = PDB_OK;
     for (size_t w = 2; w < word_count; w++) {
         struct word flag = words[w];
         uint32_t bit = 0;
@@ -216,15 +240,24 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
                 strncasecmp(flag_names[f].name, flag.text, flag.size) == 0)
                 bit = flag_names[f].flag;
         }
+        if (bit == 0 && rules_is_rule_word(flag.text, flag.size)) {
+            status = rules_parse_word(&attribute.rules, attribute.type, flag.text, flag.size, source,
+                                      line_number, flag.column, error);
+            if (status != PDB_OK) goto fail;
+            continue;
+        }
         if (bit == 0) {
-            return error_set(error, PDB_ERR_SCHEMA,
-                             "%s:%u:%zu: unknown flag '%.*s' (expected identifier, pii, "
-                             "indexed or primary)",
-                             source, line_number, flag.column, (int)flag.size, flag.text);
+            status = error_set(error, PDB_ERR_SCHEMA,
+                               "%s:%u:%zu: unknown flag '%.*s' (expected identifier, pii, "
+                               "indexed or primary, or a rule: trim nfc lower upper casefold "
+                               "map(..) phone email range(..) allowed(..) required)",
+                               source, line_number, flag.column, (int)flag.size, flag.text);
+            goto fail;
         }
         if (attribute.flags & bit) {
-            return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: flag '%.*s' given twice", source,
-                             line_number, flag.column, (int)flag.size, flag.text);
+            status = error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: flag '%.*s' given twice", source,
+                               line_number, flag.column, (int)flag.size, flag.text);
+            goto fail;
         }
         attribute.flags |= bit;
         if (bit == PDB_FLAG_PRIMARY) primary_column = flag.column;
@@ -232,32 +265,43 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
     if (attribute.flags & PDB_FLAG_PRIMARY) {
         int32_t primary = schema_primary(schema);
         if (primary >= 0) {
-            return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: a schema has at most one primary "
-                             "identifier ('%s' is one already)", source, line_number,
-                             primary_column, schema->attributes[primary].name);
+            status = error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: a schema has at most one "
+                               "primary identifier ('%s' is one already)", source, line_number,
+                               primary_column, schema->attributes[primary].name);
+            goto fail;
         }
         if (attribute.type != PDB_TYPE_TEXT && attribute.type != PDB_TYPE_INT) {
-            return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: flag 'primary' needs a text or "
-                             "int attribute, not %s", source, line_number, words[1].column,
-                             pdb_type_name(attribute.type));
+            status = error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: flag 'primary' needs a text or "
+                               "int attribute, not %s", source, line_number, words[1].column,
+                               pdb_type_name(attribute.type));
+            goto fail;
         }
         attribute.flags |= PDB_FLAG_IDENTIFIER; /* implied */
     }
     if ((attribute.flags & PDB_FLAG_IDENTIFIER) &&
         (attribute.type == PDB_TYPE_BOOL || attribute.type == PDB_TYPE_FLOAT ||
          attribute.type == PDB_TYPE_TAGS || attribute.type == PDB_TYPE_TIMESTAMP)) {
-        return error_set(error, PDB_ERR_SCHEMA,
-                         "%s:%u:%zu: flag 'identifier' needs a text, category or int attribute, "
-                         "not %s",
-                         source, line_number, words[1].column, pdb_type_name(attribute.type));
+        status = error_set(error, PDB_ERR_SCHEMA,
+                           "%s:%u:%zu: flag 'identifier' needs a text, category or int attribute, "
+                           "not %s",
+                           source, line_number, words[1].column, pdb_type_name(attribute.type));
+        goto fail;
     }
+    status = rules_check(attribute.rules, attribute.type, source, line_number, type.column, error);
+    if (status != PDB_OK) goto fail;
 
     struct attribute *grown =
         mem_realloc(schema->attributes, (schema->attribute_count + 1) * sizeof *grown);
-    if (grown == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+    if (grown == NULL) {
+        status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory reading schema");
+        goto fail;
+    }
     schema->attributes = grown;
     schema->attributes[schema->attribute_count++] = attribute;
     return PDB_OK;
+fail:
+    rules_destroy(attribute.rules);
+    return status;
 }
 
 enum pdb_status schema_parse(const char *text, size_t size, const char *source_name,
@@ -329,6 +373,8 @@ enum pdb_status schema_load_file(const char *path, struct schema *schema, struct
 
 void schema_deinit(struct schema *schema)
 {
+    for (uint32_t i = 0; schema->attributes != NULL && i < schema->attribute_count; i++)
+        rules_destroy(schema->attributes[i].rules);
     mem_free(schema->attributes);
     schema->attributes = NULL;
     schema->attribute_count = 0;
@@ -345,6 +391,7 @@ int schema_render(const struct schema *schema, struct buffer *out)
                 buffer_printf(out, " %s", flag_names[f].name) != 0)
                 return -1;
         }
+        if (rules_render(attribute->rules, attribute->type, out) != 0) return -1;
         /* Trim the padding of a flag-less line. */
         while (out->size > 0 && out->data[out->size - 1] == ' ') out->size--;
         if (buffer_append(out, "\n", 1) != 0) return -1;

@@ -3,10 +3,13 @@
  *
  * Schema file syntax (documented in README.md), one attribute per line:
  *     # comment
- *     <name> <type> [flag ...]
+ *     <name> <type> [flag or rule ...]
  * name: [a-z_][a-z0-9_]*, at most 64 bytes, unique, not a reserved word of the segment
  * language; type: bool int float timestamp category text tags; flags: identifier pii indexed
- * primary (at most one attribute, text or int; implies identifier).
+ * primary (at most one attribute, text or int; implies identifier); rules (data quality:
+ * trim, email, range(0,120), ...): catalog/rules.h. Words are separated by spaces or tabs,
+ * except inside a rule's parentheses or a double-quoted value; '#' outside them starts a
+ * comment.
  * Types and flags are case-insensitive; names are stored lower-case, and lookups ignore case.
  * Errors are reported as "<source>:<line>:<column>: <reason>".
  */
@@ -18,12 +21,14 @@
 
 #include "base/buffer.h"
 #include "base/limits.h"
+#include "catalog/rules.h"
 #include "profiledb/profiledb.h"
 
 struct attribute {
     char name[PDB_ATTRIBUTE_NAME_SIZE_MAX + 1];
     enum pdb_type type;
     uint32_t flags; /* enum pdb_attribute_flag */
+    struct attribute_rules *rules; /* owned by the schema (schema_deinit); NULL: no rules */
 };
 
 struct schema {

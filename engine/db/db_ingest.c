@@ -397,7 +397,9 @@ done:
         snprintf(result->input_method, sizeof result->input_method, "%s", csv_reader_input_method(reader));
         const char *warning = csv_reader_input_warning(reader);
         if (warning != NULL) snprintf(result->input_warning, sizeof result->input_warning, "%s", warning);
+        db_ingest_result_set_rule_tallies(result, &db->schema, &counts);
     }
+    loader_counts_deinit(&counts);
     if (status != PDB_OK && counts.rows_rejected > 0) {
         error_prefix(error, "(%llu rows were rejected before the failure; see %s) ",
                      (unsigned long long)counts.rows_rejected, rejects_path);

@@ -221,4 +221,14 @@ enum pdb_status db_segment_compile(struct pdb_db *db, const char *text,
 /* Re-reads SEGMENTS if it changed since the handle last read it (a stat per call). */
 enum pdb_status db_saved_segments_refresh(struct pdb_db *db, struct pdb_error *error);
 
+/* db_rules.c. A lookup key as the attribute's rules would store it: *normalised_out is NULL
+ * when the rules leave the key as it is (or there are none), else an owned copy (mem_free).
+ * PDB_ERR_NOT_FOUND when a validator rejects the key (no stored value can equal it). */
+enum pdb_status db_rules_normalise_key(const struct attribute *attribute, const char *key,
+                                       char **normalised_out, struct pdb_error *error);
+/* Fills result's rule tallies from a load's per-rule counts. */
+struct loader_counts;
+void db_ingest_result_set_rule_tallies(struct pdb_ingest_result *result, const struct schema *schema,
+                                       const struct loader_counts *counts);
+
 #endif

@@ -179,6 +179,13 @@ enum pdb_status pdb_db_attribute(const struct pdb_db *db, uint32_t attribute_ind
     return PDB_OK;
 }
 
+const char *pdb_db_attribute_rules(const struct pdb_db *db, uint32_t attribute_index)
+{
+    if (attribute_index >= db->schema.attribute_count) return NULL;
+    const struct attribute_rules *rules = db->schema.attributes[attribute_index].rules;
+    return rules != NULL ? rules->canonical : "";
+}
+
 size_t pdb_db_schema_text(const struct pdb_db *db, char *buffer, size_t buffer_size)
 {
     struct buffer text;

@@ -283,6 +283,9 @@ enum pdb_status pdb_profile_index(struct pdb_db *db, const char *attribute, stru
     return db_identifier_index(db, index, &built, &column, error);
 }
 
+static enum pdb_status find_key(struct pdb_db *db, uint32_t index, const char *key,
+                                uint32_t *row_id_out, struct pdb_error *error);
+
 enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const char *key,
                                  uint32_t *row_id_out, struct pdb_error *error)
 {
@@ -290,6 +293,19 @@ enum pdb_status pdb_profile_find(struct pdb_db *db, const char *attribute, const
     uint32_t index = 0;
     enum pdb_status status = resolve(db, attribute, &index, error);
     if (status != PDB_OK) return status;
+    char *normalised = NULL; /* the key as the attribute's rules store it */
+    status = db_rules_normalise_key(&db->schema.attributes[index], key, &normalised, error);
+    if (status != PDB_OK) return status;
+    status = find_key(db, index, normalised != NULL ? normalised : key, row_id_out, error);
+    mem_free(normalised);
+    return status;
+}
+
+/* The lowest live row whose attribute `index` equals key exactly. */
+static enum pdb_status find_key(struct pdb_db *db, uint32_t index, const char *key,
+                                uint32_t *row_id_out, struct pdb_error *error)
+{
+    enum pdb_status status = PDB_OK;
     const struct attribute *info = &db->schema.attributes[index];
     if (is_indexable(info)) {
         if ((status = identifiers_of(db, error)) != PDB_OK) return status;

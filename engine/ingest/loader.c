@@ -96,6 +96,12 @@ static enum pdb_status map_header(struct loader *loader, const struct csv_record
                            source, (unsigned long long)header->line,
                            loader->schema->attributes[loader->primary].name);
     }
+    for (uint32_t a = 0; a < attributes && status == PDB_OK; a++) {
+        if (seen_at[a] >= 0 || !rules_has(loader->schema->attributes[a].rules, RULE_REQUIRED)) continue;
+        status = error_set(error, PDB_ERR_DATA, "%s:%llu:1: the header has no column '%s', which "
+                           "the schema declares required", source,
+                           (unsigned long long)header->line, loader->schema->attributes[a].name);
+    }
     mem_free(seen_at);
     return status;
 }
@@ -245,6 +251,14 @@ static enum pdb_status run_pipeline(struct loader *loader, struct pdb_error *err
 
 /* ---- Entry point -------------------------------------------------------------------------- */
 
+void loader_counts_deinit(struct loader_counts *counts)
+{
+    mem_free(counts->rule_rejected);
+    mem_free(counts->rule_changed);
+    counts->rule_rejected = counts->rule_changed = NULL;
+    counts->rule_slot_count = 0;
+}
+
 enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *schema,
                                 struct column *const *columns,
                                 const struct loader_options *options,
@@ -255,6 +269,15 @@ enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *
         .counts = counts, .primary = schema_primary(schema),
     };
     memset(counts, 0, sizeof *counts);
+    bool has_rules = false;
+    for (uint32_t a = 0; a < schema->attribute_count; a++) has_rules |= schema->attributes[a].rules != NULL;
+    if (has_rules) {
+        counts->rule_slot_count = schema->attribute_count * RULE_KIND_COUNT;
+        counts->rule_rejected = mem_calloc(counts->rule_slot_count, sizeof(uint64_t));
+        counts->rule_changed = mem_calloc(counts->rule_slot_count, sizeof(uint64_t));
+        if (counts->rule_rejected == NULL || counts->rule_changed == NULL)
+            return error_set(error, PDB_ERR_NO_MEMORY, "out of memory starting a load");
+    }
     uint32_t threads = options->pool != NULL ? thread_pool_thread_count(options->pool) : 1u;
     uint64_t batches = (uint64_t)threads * LOADER_BATCHES_PER_THREAD;
     loader.batches_per_set = batches < LOADER_SET_BATCHES_MAX ? (uint32_t)batches : LOADER_SET_BATCHES_MAX;

@@ -6,7 +6,8 @@
  * one JSON object whose member names map to attributes the same way; attributes a record
  * does not name load as NULL (json_object.h and loader_stage.c say which JSON values fit
  * which type). Every later record is parsed completely
- * into typed values before anything is appended, so a bad record is rejected whole — it is
+ * into typed values, and each attribute's rules (catalog/rules.h) applied, before anything is
+ * appended, so a bad record is rejected whole — it is
  * written to the reject file with its file, line, column, attribute and reason — and the
  * columns only ever receive complete rows, in file order. When the columns' current chunk
  * reaches PDB_CHUNK_ROWS rows it is detached and handed to the sink, which persists it:
@@ -83,13 +84,24 @@ struct loader_counts {
     uint64_t rows_updated; /* went to the upsert log (their key existed) */
     uint64_t rows_rejected;
     uint64_t bytes_read;
+    /* Per rule slot (attribute index * RULE_KIND_COUNT + enum rule_kind), NULL when the schema
+     * declares no rules; owned, release with loader_counts_deinit: */
+    uint32_t rule_slot_count;
+    uint64_t *rule_rejected; /* records rejected for breaking the rule */
+    uint64_t *rule_changed;  /* values of loaded records the normaliser changed */
 };
 
-/* Loads every record of `reader` (CSV, or NDJSON through a lines-mode reader) into `columns` (one per schema attribute, each holding
- * zero chunks or one partial chunk, with equal row counts). Full chunks go to the sink; the
- * last partial chunk stays in the columns for the caller. Errors: a malformed header, an
- * unknown/duplicate column, I/O on the input or the reject file, out of memory, a limit, or
- * a sink error (the first in file order). */
+/* Frees the per-rule counts (the struct is the caller's). */
+void loader_counts_deinit(struct loader_counts *counts);
+
+/* Loads every record of `reader` (CSV, or NDJSON through a lines-mode reader) into `columns`
+ * (one per schema attribute, each holding zero chunks or one partial chunk, with equal row
+ * counts). Full chunks go to the sink; the last partial chunk stays in the columns for the
+ * caller. *counts is filled from zero (call loader_counts_deinit after, whatever the status).
+ * Errors: a malformed header, an unknown/duplicate column, a CSV header without a column for
+ * a `required` attribute, I/O on the input or the reject file, out of memory, a limit, or a
+ * sink error (the first in file order). A value that breaks a rule rejects its record, like a value that does not
+ * parse: the reason names the rule and counts->rule_rejected counts it. */
 enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *schema,
                                 struct column *const *columns,
                                 const struct loader_options *options,

@@ -41,6 +41,7 @@ static enum pdb_status write_reject(struct loader *loader, const struct loader_r
     if (fwrite(list->text.data + reject->offset, 1, reject->size, loader->rejects) != reject->size)
         return error_set_errno(error, PDB_ERR_IO, errno, "%s: write failed", path);
     loader->counts->rows_rejected++;
+    if (reject->rule_slot >= 0) loader->counts->rule_rejected[reject->rule_slot]++;
     return PDB_OK;
 }
 
@@ -208,6 +209,8 @@ enum pdb_status loader_set_append(struct loader *loader, struct loader_set *set,
             if (first->chunks[first->chunk_count - 1].row_count == PDB_CHUNK_ROWS)
                 status = detach_chunk(loader, set, error);
         }
+        for (uint32_t slot = 0; batch->rule_changed != NULL && slot < loader->counts->rule_slot_count; slot++)
+            loader->counts->rule_changed[slot] += batch->rule_changed[slot];
         loader->counts->rows_read += batch->rows_read;
         loader->counts->bytes_read = batch->bytes_end;
     }

@@ -7,10 +7,12 @@
  * touches only its own batch (or, for the append step, the shared columns and reject file):
  *
  *   read    (serial)   csv_reader -> the batch's raw bytes: the well-formed records exactly as
- *                      in the file, each with its first line; malformed records become
- *                      rejects at their place
- *   stage   (parallel) raw bytes -> typed values, in `staged` (the format below); records
- *                      with a bad value become rejects
+ *                      in the file, each with its first line and its fields' boundaries
+ *                      (so nothing parses CSV twice); malformed records become rejects at
+ *                      their place
+ *   stage   (parallel) fields -> typed values, in `staged` (the format below); records
+ *                      with a bad value become rejects (the field's line and column found
+ *                      by parsing that one record again)
  *   append  (serial)   staged rows -> the loader's columns, in file order; rejects -> the
  *                      reject file in file order; every full chunk is detached
  *   write   (parallel) the sink writes each detached chunk (then commits it, in order)
@@ -42,6 +44,8 @@
 #define LOADER_BATCHES_PER_THREAD (PDB_CHUNK_ROWS / LOADER_BATCH_RECORDS)
 /* A set never holds more batches than this, whatever the thread count (bounds memory). */
 #define LOADER_SET_BATCHES_MAX 64u
+/* Bytes of field boundaries the read step allocates up front for a batch (more grow). */
+#define LOADER_FIELDS_RESERVE_SIZE_MAX (4u << 20)
 /* Sets alive at once: one per pipeline step. */
 #define LOADER_SETS 4u
 #define LOADER_REASON_VALUE_SIZE_MAX 40 /* bytes of a bad value quoted in a reason */
@@ -57,7 +61,25 @@ struct loader_reject {
     uint32_t before_record;
     uint32_t offset;
     uint32_t size;
+    int32_t rule_slot; /* the rule broken (loader_counts), or -1 */
 };
+
+/* Where a record of the batch lies in `raw` (its bytes without the line end). */
+struct loader_record_span {
+    uint32_t offset;
+    uint32_t size;
+};
+
+/* A field of a well-formed record: its bytes are raw[span.offset + offset, + size) or, with
+ * LOADER_FIELD_ESCAPED (a quoted field that held ""), unescaped[offset, + size). */
+struct loader_field {
+    uint32_t offset;
+    uint32_t size_flags; /* size | LOADER_FIELD_QUOTED | LOADER_FIELD_ESCAPED */
+};
+#define LOADER_FIELD_QUOTED (1u << 31)
+#define LOADER_FIELD_ESCAPED (1u << 30)
+#define LOADER_FIELD_SIZE_MASK (LOADER_FIELD_ESCAPED - 1u)
+static_assert(PDB_CSV_RECORD_SIZE_MAX <= LOADER_FIELD_SIZE_MASK, "a field's size fits beside its flags");
 
 struct loader_reject_list {
     struct loader_reject *entries;
@@ -70,6 +92,14 @@ struct loader_batch {
     struct buffer raw;      /* "\n" then the records' bytes, line ends included */
     uint64_t *record_lines; /* first line of each well-formed record in the file */
     uint32_t record_count, record_capacity;
+    struct loader_record_span *record_spans; /* per well-formed record */
+    uint32_t record_span_capacity;
+    /* fields of record i: fields[i * fields_per_record ...] (the header's field count, 1 for
+     * NDJSON lines); freed by the stage step once used */
+    struct loader_field *fields;
+    uint32_t fields_per_record;
+    size_t field_capacity;
+    struct buffer unescaped; /* the bytes of LOADER_FIELD_ESCAPED fields */
     uint64_t rows_read;          /* records of the file in this batch, malformed included */
     uint64_t bytes_end;          /* csv_reader_bytes_read after this batch (progress) */
     struct loader_reject_list structural; /* malformed records */
@@ -77,6 +107,7 @@ struct loader_batch {
     struct buffer staged;
     uint32_t staged_count;             /* rows in staged */
     struct loader_reject_list values;  /* records with a bad value */
+    uint64_t *rule_changed; /* per rule slot: values of staged rows a normaliser changed */
     struct pdb_error error;
     enum pdb_status status;
 };
@@ -133,6 +164,13 @@ int loader_reject_add(struct loader_reject_list *list, uint32_t before_record, c
                       uint64_t line, uint32_t column, const char *attribute, const char *reason,
                       const char *raw, size_t raw_size);
 void loader_reject_list_deinit(struct loader_reject_list *list);
+/* Line and column (as in the file) of field `field_index` of well-formed record
+ * `record_index`: parses that record's raw bytes again (only a reject asks). */
+enum pdb_status loader_batch_field_position(const struct loader *loader,
+                                            const struct loader_batch *batch,
+                                            uint32_t record_index, uint32_t field_index,
+                                            uint64_t *line_out, uint32_t *column_out,
+                                            struct pdb_error *error);
 
 /* loader_stage.c: the stage step of one batch (status and error in the batch). */
 void loader_batch_stage(const struct loader *loader, struct loader_batch *batch);

@@ -1,9 +1,15 @@
 /*
- * The stage step of the loader (loader_internal.h): one batch's raw records (CSV, or NDJSON
- * lines) -> typed values in the staged row format, on any thread. A record is staged completely or not at all: the
- * first field that does not parse rolls the row back and becomes the record's reject, with
- * the field's position in the file (file line = the record's first line + lines into it).
- * Allocates only per batch (the memory csv_reader, the tag scratch), never per row.
+ * The stage step of the loader (loader_internal.h): one batch's records (CSV, or NDJSON
+ * lines), as the read step's field boundaries, -> typed values in the staged row format, on
+ * any thread. A record is staged completely or not at all: the first field that does not
+ * parse rolls the row back and becomes the record's reject, with the field's position in the
+ * file (found by parsing that record again: loader_batch_field_position).
+ * Allocates only per batch (the tag scratch) and per reject, never per
+ * accepted row. Each
+ * attribute's rules (catalog/rules.h) run here on its parsed value (stage_rules.c): a
+ * normalised string is staged instead of the field's bytes, a broken rule rejects the record
+ * like a bad value, and the normalisers that changed a value are counted once the record is
+ * staged whole.
  */
 #include <string.h>
 
@@ -12,6 +18,7 @@
 #include "base/status.h"
 #include "ingest/json_object.h"
 #include "ingest/loader_internal.h"
+#include "ingest/stage_rules.h"
 #include "ingest/value_parse.h"
 
 struct stager {
@@ -20,6 +27,9 @@ struct stager {
     uint32_t *tag_sizes;
     struct json_object_parser json; /* NDJSON */
     uint32_t *seen; /* NDJSON: per attribute, 1 + the record index that last gave it */
+    struct stage_rules rules;
+    struct buffer *staged;  /* the batch's */
+    size_t record_budget;   /* staged_size_max of the record being staged */
 };
 
 /* Most bytes a record of `raw_size` bytes and `field_count` fields stages to: a value stages
@@ -29,6 +39,7 @@ static size_t staged_size_max(size_t raw_size, uint32_t field_count)
 {
     return 3u * raw_size + 11u * (size_t)field_count + 16u;
 }
+
 
 static inline void put_kind(struct stager *stager, enum staged_kind kind)
 {
@@ -52,6 +63,48 @@ static inline void put_u32(struct stager *stager, uint32_t value)
     put_bytes(stager, &value, sizeof value);
 }
 
+static uint32_t attribute_index(const struct stager *stager, const struct attribute *attribute)
+{
+    return (uint32_t)(attribute - stager->rules.schema->attributes);
+}
+
+/* A NULL value (the `required` rule may reject it). */
+static inline const char *stage_null(struct stager *stager, const struct attribute *attribute)
+{
+    if (attribute->rules != NULL) {
+        const char *reason = stage_rules_null(&stager->rules, attribute_index(stager, attribute));
+        if (reason != NULL) return reason;
+    }
+    put_kind(stager, STAGED_NULL);
+    return NULL;
+}
+
+/* A text/category value (valid UTF-8), after its rules if it has any; a normalised value may
+ * outgrow the record's reserved room, which then grows (keeping a whole record's budget). */
+static inline const char *stage_string(struct stager *stager, const struct attribute *attribute,
+                                       const char *data, size_t size, char *detail,
+                                       size_t detail_size)
+{
+    if (attribute->rules != NULL) {
+        bool is_null = false;
+        const char *reason = stage_rules_string(&stager->rules, attribute_index(stager, attribute),
+                                                &data, &size, &is_null, detail, detail_size);
+        if (reason != NULL) return reason;
+        if (is_null) {
+            put_kind(stager, STAGED_NULL);
+            return NULL;
+        }
+        size_t used = (size_t)(stager->cursor - stager->staged->data);
+        if (buffer_reserve(stager->staged, used - stager->staged->size + size + stager->record_budget) != 0)
+            return STAGE_OUT_OF_MEMORY;
+        stager->cursor = stager->staged->data + used;
+    }
+    put_kind(stager, STAGED_STRING);
+    put_u32(stager, (uint32_t)size);
+    put_bytes(stager, data, size);
+    return NULL;
+}
+
 /* Parses one field and appends its staged value; returns a reason or NULL. */
 static const char *stage_field(struct stager *stager, const struct attribute *attribute,
                                const struct csv_field *field, char *detail, size_t detail_size)
@@ -61,10 +114,7 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
     switch (attribute->type) {
     case PDB_TYPE_TEXT:
     case PDB_TYPE_CATEGORY: {
-        if (size == 0 && !field->is_quoted) {
-            put_kind(stager, STAGED_NULL);
-            break;
-        }
+        if (size == 0 && !field->is_quoted) return stage_null(stager, attribute);
         size_t bad = 0;
         const char *reason = value_check_string(data, size, &bad);
         if (reason != NULL) {
@@ -72,20 +122,17 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
             snprintf(detail, detail_size, "%s at byte %zu of the value", reason, bad + 1);
             return detail;
         }
-        put_kind(stager, STAGED_STRING);
-        put_u32(stager, (uint32_t)size);
-        put_bytes(stager, data, size);
-        break;
+        return stage_string(stager, attribute, data, size, detail, detail_size);
     }
     case PDB_TYPE_TAGS: {
-        if (size == 0 && !field->is_quoted) {
-            put_kind(stager, STAGED_NULL);
-            break;
-        }
+        if (size == 0 && !field->is_quoted) return stage_null(stager, attribute);
         uint32_t count = 0;
         const char *reason = value_split_tags(data, size, stager->tags, stager->tag_sizes,
                                               PDB_TAGS_PER_VALUE_MAX, &count);
         if (reason != NULL) return reason;
+        if (count == 0 && attribute->rules != NULL &&
+            (reason = stage_rules_null(&stager->rules, attribute_index(stager, attribute))) != NULL)
+            return reason;
         put_kind(stager, STAGED_TAGS);
         put_u32(stager, count);
         for (uint32_t t = 0; t < count; t++) {
@@ -96,10 +143,7 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
     }
     default: {
         value_trim(&data, &size);
-        if (size == 0) { /* empty (quoted or not) is NULL for non-string types */
-            put_kind(stager, STAGED_NULL);
-            break;
-        }
+        if (size == 0) return stage_null(stager, attribute); /* empty (quoted or not) is NULL */
         const char *reason = NULL;
         bool bool_value = false;
         int64_t int_value = 0;
@@ -116,6 +160,11 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
         case PDB_TYPE_TIMESTAMP:
             reason = attribute->type == PDB_TYPE_INT ? value_parse_int(data, size, &int_value)
                                                      : value_parse_timestamp(data, size, &int_value);
+            if (reason == NULL && attribute->type == PDB_TYPE_INT &&
+                attribute->rules != NULL &&
+                (reason = stage_rules_int(&stager->rules, attribute_index(stager, attribute),
+                                          int_value, detail, detail_size)) != NULL)
+                return reason;
             if (reason == NULL) {
                 put_kind(stager, STAGED_INT);
                 put_bytes(stager, &int_value, sizeof int_value);
@@ -123,6 +172,10 @@ static const char *stage_field(struct stager *stager, const struct attribute *at
             break;
         case PDB_TYPE_FLOAT:
             reason = value_parse_float(data, size, &float_value);
+            if (reason == NULL && attribute->rules != NULL &&
+                (reason = stage_rules_float(&stager->rules, attribute_index(stager, attribute),
+                                            float_value, detail, detail_size)) != NULL)
+                return reason;
             if (reason == NULL) {
                 put_kind(stager, STAGED_FLOAT);
                 put_bytes(stager, &float_value, sizeof float_value);
@@ -149,34 +202,57 @@ static const char *primary_missing(const struct loader *loader, char *detail, si
     return detail;
 }
 
+/* A field from the read step's boundaries: its bytes are in the record's raw bytes or in the
+ * batch's unescaped ones (line and column are left 0: a reject finds its position with
+ * loader_batch_field_position). */
+static inline void field_from(struct csv_field *field, const struct loader_field *ref,
+                              const char *raw, const char *unescaped)
+{
+    uint32_t flags = ref->size_flags;
+    field->data = ((flags & LOADER_FIELD_ESCAPED) ? unescaped : raw) + ref->offset;
+    field->size = flags & LOADER_FIELD_SIZE_MASK;
+    field->is_quoted = (flags & LOADER_FIELD_QUOTED) != 0;
+}
+
 /* Stages record `index` of the batch, its fields in header order (the first bad field is the
- * one reported); false when memory ran out. */
+ * one reported); false when memory ran out (or batch->status says what else failed). */
 static bool stage_record(const struct loader *loader, struct loader_batch *batch,
-                         struct stager *stager, const struct csv_record *record, uint32_t index)
+                         struct stager *stager, uint32_t index)
 {
     const struct schema *schema = loader->schema;
-    if (buffer_reserve(&batch->staged, staged_size_max(record->raw_size, record->field_count)) != 0)
-        return false;
+    const struct loader_record_span *span = &batch->record_spans[index];
+    const char *raw = (const char *)batch->raw.data + span->offset;
+    const char *unescaped = (const char *)batch->unescaped.data;
+    const struct loader_field *refs = &batch->fields[(size_t)index * batch->fields_per_record];
+    stager->record_budget = staged_size_max(span->size, batch->fields_per_record);
+    if (buffer_reserve(&batch->staged, stager->record_budget) != 0) return false;
     stager->cursor = batch->staged.data + batch->staged.size;
+    if (stager->rules.slot_count != 0) stage_rules_record_begin(&stager->rules);
     char detail[256];
     for (uint32_t f = 0; f < loader->field_count; f++) {
         int32_t a = loader->field_attribute[f];
         if (a < 0) continue;
-        const struct csv_field *field = &record->fields[f];
+        struct csv_field field;
+        field_from(&field, &refs[f], raw, unescaped);
         put_u16(stager, (uint16_t)a);
         const uint8_t *kind_at = stager->cursor;
-        const char *reason = stage_field(stager, &schema->attributes[a], field, detail, sizeof detail);
+        const char *reason = stage_field(stager, &schema->attributes[a], &field, detail, sizeof detail);
         if (reason == NULL && a == loader->primary && *kind_at == STAGED_NULL)
             reason = primary_missing(loader, detail, sizeof detail);
         if (reason == NULL) continue;
-        uint64_t line = batch->record_lines[index] + (field->line - record->line);
-        return loader_reject_add(&batch->values, index, csv_reader_source(loader->reader), line,
-                                 field->column, schema->attributes[a].name, reason, record->raw,
-                                 record->raw_size) == 0;
+        if (reason == STAGE_OUT_OF_MEMORY) return false;
+        /* Only now is the field's position needed: the record is parsed again for it. */
+        uint64_t line = 0;
+        uint32_t column = 0;
+        batch->status = loader_batch_field_position(loader, batch, index, f, &line, &column, &batch->error);
+        if (batch->status != PDB_OK) return false;
+        return stage_rules_reject(&stager->rules, &batch->values, index, csv_reader_source(loader->reader),
+                                  line, column, schema->attributes[a].name, reason, raw, span->size);
     }
     put_u16(stager, LOADER_STAGED_END);
     batch->staged.size = (size_t)(stager->cursor - batch->staged.data);
     batch->staged_count++;
+    if (stager->rules.slot_count != 0) stage_rules_record_commit(&stager->rules);
     return true;
 }
 
@@ -201,10 +277,7 @@ static const char *stage_json_value(struct stager *stager, const struct attribut
 {
     const struct json_scalar *value = &member->value;
     *column_out = value->column;
-    if (value->kind == JSON_NULL) {
-        put_kind(stager, STAGED_NULL);
-        return NULL;
-    }
+    if (value->kind == JSON_NULL) return stage_null(stager, attribute);
     enum pdb_type type = attribute->type;
     if (type == PDB_TYPE_TEXT || type == PDB_TYPE_CATEGORY) {
         if (value->kind != JSON_STRING) {
@@ -213,10 +286,7 @@ static const char *stage_json_value(struct stager *stager, const struct attribut
         }
         const char *reason = value_check_string(value->text, value->size, NULL);
         if (reason != NULL) return reason;
-        put_kind(stager, STAGED_STRING);
-        put_u32(stager, value->size);
-        put_bytes(stager, value->text, value->size);
-        return NULL;
+        return stage_string(stager, attribute, value->text, value->size, detail, detail_size);
     }
     if (type == PDB_TYPE_TAGS) {
         uint32_t count = 0;
@@ -247,6 +317,10 @@ static const char *stage_json_value(struct stager *stager, const struct attribut
                      json_kind_name(value->kind));
             return detail;
         }
+        const char *required = count == 0 && attribute->rules != NULL
+                                   ? stage_rules_null(&stager->rules, attribute_index(stager, attribute))
+                                   : NULL;
+        if (required != NULL) return required;
         put_kind(stager, STAGED_TAGS);
         put_u32(stager, count);
         for (uint32_t t = 0; t < count; t++) {
@@ -276,14 +350,17 @@ static const char *stage_json_value(struct stager *stager, const struct attribut
 
 /* Stages NDJSON record `index` (one line holding one object); false when memory ran out. */
 static bool stage_ndjson_record(const struct loader *loader, struct loader_batch *batch,
-                                struct stager *stager, const struct csv_record *record,
-                                uint32_t index)
+                                struct stager *stager, uint32_t index)
 {
     const struct schema *schema = loader->schema;
     const char *source = csv_reader_source(loader->reader);
     uint64_t line = batch->record_lines[index];
-    const char *text = record->fields[0].data;
-    size_t size = record->fields[0].size;
+    const struct loader_record_span *span = &batch->record_spans[index];
+    const char *raw = (const char *)batch->raw.data + span->offset;
+    struct csv_field line_field; /* the whole line */
+    field_from(&line_field, &batch->fields[index], raw, (const char *)batch->unescaped.data);
+    const char *text = line_field.data;
+    size_t size = line_field.size;
     uint32_t column = 1;
     const char *reason = json_object_parse(&stager->json, text, size, &column);
     const char *attribute_name = "";
@@ -292,8 +369,10 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
         if (strcmp(reason, JSON_OUT_OF_MEMORY) == 0) return false;
         goto reject;
     }
-    if (buffer_reserve(&batch->staged, staged_size_max(size, 1)) != 0) return false;
+    stager->record_budget = staged_size_max(size, 1);
+    if (buffer_reserve(&batch->staged, stager->record_budget) != 0) return false;
     stager->cursor = batch->staged.data + batch->staged.size;
+    if (stager->rules.slot_count != 0) stage_rules_record_begin(&stager->rules);
     for (uint32_t m = 0; m < stager->json.member_count; m++) {
         const struct json_member *member = &stager->json.members[m];
         int32_t a = schema_find(schema, member->key, member->key_size);
@@ -319,6 +398,7 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
         put_u16(stager, (uint16_t)a);
         const uint8_t *kind_at = stager->cursor;
         reason = stage_json_value(stager, &schema->attributes[a], member, detail, sizeof detail, &column);
+        if (reason == STAGE_OUT_OF_MEMORY) return false;
         if (reason == NULL && a == loader->primary && *kind_at == STAGED_NULL)
             reason = primary_missing(loader, detail, sizeof detail);
         if (reason != NULL) goto reject;
@@ -329,57 +409,58 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
         reason = primary_missing(loader, detail, sizeof detail);
         goto reject;
     }
+    /* A required attribute the object does not name: reported at the object's end. */
+    int32_t missing = stage_rules_missing_required(&stager->rules, stager->seen, index);
+    if (missing >= 0) {
+        attribute_name = schema->attributes[missing].name;
+        column = (uint32_t)size;
+        reason = RULES_REQUIRED_REASON;
+        goto reject;
+    }
     put_u16(stager, LOADER_STAGED_END);
     batch->staged.size = (size_t)(stager->cursor - batch->staged.data);
     batch->staged_count++;
+    if (stager->rules.slot_count != 0) stage_rules_record_commit(&stager->rules);
     return true;
 reject:
-    return loader_reject_add(&batch->values, index, source, line, column, attribute_name, reason,
-                             record->raw, record->raw_size) == 0;
+    return stage_rules_reject(&stager->rules, &batch->values, index, source, line, column, attribute_name,
+                              reason, raw, span->size);
 }
 
 void loader_batch_stage(const struct loader *loader, struct loader_batch *batch)
 {
     const char *source = csv_reader_source(loader->reader);
-    struct csv_reader *reader = NULL;
     struct stager stager = {0};
     bool is_ndjson = loader->options->format == LOADER_FORMAT_NDJSON;
     json_object_parser_init(&stager.json);
+    stager.staged = &batch->staged;
+    if (!stage_rules_begin(&stager.rules, loader->schema, batch)) goto no_memory;
     stager.tags = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof *stager.tags);
     stager.tag_sizes = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof *stager.tag_sizes);
     if (is_ndjson) stager.seen = mem_calloc(loader->schema->attribute_count + 1u, sizeof(uint32_t));
     if (stager.tags == NULL || stager.tag_sizes == NULL || (is_ndjson && stager.seen == NULL)) goto no_memory;
     /* About the size of the raw text: most values stage to fewer bytes than their CSV. */
     if (buffer_reserve(&batch->staged, batch->raw.size + 64u * batch->record_count) != 0) goto no_memory;
-    batch->status = csv_reader_open_memory((const char *)batch->raw.data, batch->raw.size, source,
-                                           &reader, &batch->error);
-    if (batch->status != PDB_OK) goto done;
-    if (is_ndjson) csv_reader_set_lines_mode(reader);
-    uint32_t field_count = is_ndjson ? 1u : loader->field_count;
     for (uint32_t index = 0; index < batch->record_count; index++) {
-        struct csv_record record;
-        bool has_record = false;
-        batch->status = csv_reader_next(reader, &record, &has_record, &batch->error);
-        if (batch->status != PDB_OK) goto done;
-        /* The read step copied well-formed records with their line ends: each parses again
-         * into one well-formed record with the header's field count. */
-        if (!has_record || record.problem != NULL || record.field_count != field_count) {
-            batch->status = error_set(&batch->error, PDB_ERR_USAGE, "%s:%llu: internal error: "
-                                      "a buffered record did not parse again", source,
-                                      (unsigned long long)batch->record_lines[index]);
-            goto done;
+        bool staged = is_ndjson ? stage_ndjson_record(loader, batch, &stager, index)
+                                : stage_record(loader, batch, &stager, index);
+        if (!staged) {
+            if (batch->status != PDB_OK) goto done; /* set by the step that failed */
+            goto no_memory;
         }
-        bool staged = is_ndjson ? stage_ndjson_record(loader, batch, &stager, &record, index)
-                                : stage_record(loader, batch, &stager, &record, index);
-        if (!staged) goto no_memory;
     }
     goto done;
 no_memory:
     batch->status = error_set(&batch->error, PDB_ERR_NO_MEMORY, "%s: out of memory parsing values",
                               source);
 done:
-    csv_reader_close(reader);
+    /* The boundaries are spent: free them now rather than keep them for the batch's next
+     * read (only the sets being read and staged hold any, which bounds memory). */
+    mem_free(batch->fields);
+    batch->fields = NULL;
+    batch->field_capacity = 0;
     json_object_parser_deinit(&stager.json);
+    stage_rules_end(&stager.rules);
     mem_free(stager.seen);
     mem_free(stager.tags);
     mem_free(stager.tag_sizes);

@@ -18,7 +18,7 @@
 #include "base/status.h"
 #include "base/timestamp.h"
 #include "query/ast.h"
-#include "query/casefold.h"
+#include "base/unicode.h"
 #include "query/query_internal.h"
 #include "query/segment.h"
 

@@ -19,7 +19,7 @@
 
 #include "base/alloc.h"
 #include "base/status.h"
-#include "query/casefold.h"
+#include "base/unicode.h"
 #include "query/query_internal.h"
 #include "query/text_fold.h"
 #include "simd/simd.h"

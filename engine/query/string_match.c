@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "query/casefold.h"
+#include "base/unicode.h"
 #include "query/query_internal.h"
 
 int query_bytes_compare(const char *a, uint32_t a_size, const char *b, uint32_t b_size)

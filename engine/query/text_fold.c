@@ -19,7 +19,7 @@
 
 #include "base/alloc.h"
 #include "base/checksum.h"
-#include "query/casefold.h"
+#include "base/unicode.h"
 
 /* Slots of the table of recent non-ASCII values (a power of two). */
 #define FOLD_MEMO_SLOTS 4096u

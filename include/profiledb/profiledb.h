@@ -116,6 +116,11 @@ uint32_t pdb_db_attribute_count(const struct pdb_db *db);
 enum pdb_status pdb_db_attribute(const struct pdb_db *db, uint32_t attribute_index,
                                  struct pdb_attribute_info *info);
 
+/* The data-quality rules of an attribute in canonical schema syntax ("trim lower email";
+ * README.md, "Schema files"): "" when it has none, NULL when attribute_index is out of range.
+ * Borrowed, valid until pdb_db_close. */
+const char *pdb_db_attribute_rules(const struct pdb_db *db, uint32_t attribute_index);
+
 /* Renders the schema in schema-file syntax into `buffer` (NUL-terminated, truncated to
  * `buffer_size`). Returns the length the full text needs, excluding the NUL. */
 size_t pdb_db_schema_text(const struct pdb_db *db, char *buffer, size_t buffer_size);
@@ -167,6 +172,18 @@ struct pdb_ingest_options {
     bool ignore_unknown_columns;
 };
 
+/* What one data-quality rule of one attribute did during an ingest (README.md, "Schema
+ * files"): `rejected` records broke the rule (validators, and phone), `changed` values of loaded
+ * records were changed by it (normalisers: trim nfc lower upper casefold map phone). */
+struct pdb_ingest_rule_tally {
+    char attribute[65]; /* NUL-terminated attribute name */
+    char rule[16];      /* NUL-terminated rule name: "trim", "range", ... */
+    uint64_t rejected;
+    uint64_t changed;
+};
+
+#define PDB_INGEST_RULE_TALLIES_MAX 64u
+
 struct pdb_ingest_result {
     uint64_t rows_read;     /* data rows seen (header excluded) */
     uint64_t rows_loaded;   /* rows accepted: rows_inserted + rows_updated */
@@ -181,6 +198,11 @@ struct pdb_ingest_result {
     /* Empty, or why io_uring was wanted but not available ("io_uring unavailable: Operation
      * not permitted"): the file was then read with read(2). Print it as a warning. */
     char input_warning[256];
+    /* The (attribute, rule) pairs with a nonzero tally, in schema order then rule order; at
+     * most PDB_INGEST_RULE_TALLIES_MAX (is_rule_tallies_truncated says more had one). */
+    uint32_t rule_tally_count;
+    bool is_rule_tallies_truncated;
+    struct pdb_ingest_rule_tally rule_tallies[PDB_INGEST_RULE_TALLIES_MAX];
 };
 
 /* Loads a CSV file (RFC 4180, header row naming attributes) into the database, on the
@@ -383,7 +405,10 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
                                 struct pdb_profile **profile_out, struct pdb_error *error);
 
 /* Finds the profile whose attribute `attribute` (text, category or int) equals `key` exactly;
- * for an int attribute `key` is a decimal integer ("-42"; PDB_ERR_USAGE if it is not).
+ * for an int attribute `key` is a decimal integer ("-42"; PDB_ERR_USAGE if it is not). A text or
+ * category key first goes through the attribute's normalising rules, as ingested values did
+ * (`trim lower email`: " Ann@Example.COM" finds "ann@example.com"); a key its validators
+ * reject matches nothing (PDB_ERR_NOT_FOUND naming the rule).
  * PDB_ERR_NOT_FOUND if none; if several match, the lowest row id is returned. On an attribute
  * flagged `identifier` the second and later finds on a handle use a hash index (about a
  * microsecond per call), built on the second find from the loaded column (a one-time pass:

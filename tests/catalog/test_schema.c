@@ -588,5 +588,5 @@ Test(schema, rejects_a_second_primary_and_wrong_types)
     PARSE_FAILS("a float identifier primary\n", PDB_ERR_SCHEMA, "s.schema:1:3: flag 'primary' needs");
     PARSE_FAILS("a text primary primary\n", PDB_ERR_SCHEMA, "s.schema:1:16: flag 'primary' given twice");
     PARSE_FAILS("a text primry\n", PDB_ERR_SCHEMA,
-                "s.schema:1:8: unknown flag 'primry' (expected identifier, pii, indexed or primary)");
+                "s.schema:1:8: unknown flag 'primry' (expected identifier, pii, indexed or primary, or a rule: ");
 }

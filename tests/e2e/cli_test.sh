@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of the profiledb CLI: every command's --help, exit codes per failure
-# class, output formats, ingest with rejects, appending, reopening, get by id and key,
+# class, output formats, schema data-quality rules (normalised values, rule rejects and
+# counts, keys), ingest with rejects, appending, reopening, get by id and key,
 # stats, breakdown, overlap, saved segments, corruption detection, explain, delete, and counts
 # cross-checked with the sqlite3 shell.
 #   PROFILEDB=build/profiledb bash tests/e2e/cli_test.sh
@@ -55,6 +56,64 @@ printf 'name text pi\n' >"$work/flag.schema"
 expect_exit 5 "bad flag" -- "$pdb" init "$work/bad" --schema "$work/flag.schema"
 expect_grep "1:11: unknown flag 'pi'" "$work/err" "bad flag position"
 expect_exit 6 "missing schema file" -- "$pdb" init "$work/bad" --schema "$work/nope.schema"
+
+# ---- data-quality rules ---------------------------------------------------------------
+printf 'age int trim\n' >"$work/rule.schema"
+expect_exit 5 "a rule on the wrong type" -- "$pdb" init "$work/bad" --schema "$work/rule.schema"
+expect_grep "rule.schema:1:9: rule 'trim' applies to text and category attributes, not int" "$work/err" "rule type error position"
+printf 'c category upper map(uk=GB)\n' >"$work/rule.schema"
+expect_exit 5 "a map key that can never match" -- "$pdb" init "$work/bad" --schema "$work/rule.schema"
+expect_grep "rule.schema:1:22: map key 'uk' can never match" "$work/err" "map key error position"
+cat >"$work/rules.schema" <<'SCHEMA'
+customer_id text identifier required
+email       text identifier pii email lower trim
+phone       text pii phone(+1)
+country     category indexed allowed(US, GB, DE) map(UK=GB, "GREAT BRITAIN"=GB) upper trim
+age         int range(0, 120)
+SCHEMA
+expect_exit 0 "init with rules" -- "$pdb" init "$work/rules" --schema "$work/rules.schema"
+expect_exit 0 "schema with rules" -- "$pdb" schema "$work/rules"
+expect_grep "country                  category  indexed trim upper map(UK=GB,\"GREAT BRITAIN\"=GB) allowed(US,GB,DE)" "$work/out" "rules rendered canonically"
+expect_exit 0 "schema json with rules" -- "$pdb" schema "$work/rules" --format json
+expect_grep '"name": "email", "type": "text", "flags": \["identifier", "pii"\], "rules": "trim lower email"' "$work/out" "schema json rules"
+expect_grep '"name": "age", "type": "int", "flags": \[\], "rules": "range(0,120)"' "$work/out" "schema json range"
+cat >"$work/dirty.csv" <<'CSV'
+customer_id,email,phone,country,age
+C1, Ann@Example.COM ,(555) 123-4567,uk,30
+C2,bad@,555 123 4567,US,30
+C3,c@d.org,12,US,30
+C4,c@d.org,,fr,30
+C5,c@d.org,,great britain,121
+,c@d.org,,US,30
+C7,  X@Y.ORG,,de,
+CSV
+expect_exit 0 "ingest with rule rejects" -- "$pdb" ingest "$work/rules" "$work/dirty.csv" --rejects "$work/dirty.rejects.csv"
+expect_grep "loaded 2 rows" "$work/out" "rows that pass every rule load"
+expect_grep "5 rejected" "$work/out" "rule rejects counted"
+expect_grep "  rejected by rule: required(customer_id) 1, email(email) 1, phone(phone) 1, allowed(country) 1, range(age) 1" "$work/out" "rejects per rule"
+expect_grep "  changed by rule: trim(email) 2, lower(email) 2, phone(phone) 1, upper(country) 2, map(country) 1" "$work/out" "changes per rule"
+expect_grep "dirty.csv,3,4,email,rule email: 'bad@' is not an email address (nothing after '@')" "$work/dirty.rejects.csv" "email reject line and column"
+expect_grep "dirty.csv,6,27,age,\"rule range(0,120): 121 is out of range\"" "$work/dirty.rejects.csv" "range reject"
+expect_grep "dirty.csv,5,13,country,rule allowed: 'FR' is not one of the allowed values" "$work/dirty.rejects.csv" "allowed reject"
+expect_grep "dirty.csv,7,1,customer_id,rule required: the value is missing" "$work/dirty.rejects.csv" "required reject"
+expect_output "1" "stored normalised" -- "$pdb" count "$work/rules" "email = 'ann@example.com' AND phone = '+15551234567' AND country = 'GB'"
+expect_output "1" "map then allowed" -- "$pdb" count "$work/rules" "country = 'DE'"
+expect_exit 0 "get by an unnormalised key" -- "$pdb" get "$work/rules" --key "email= ANN@example.com"
+expect_grep "C1" "$work/out" "the key went through trim lower"
+expect_exit 6 "get by a key the rules reject" -- "$pdb" get "$work/rules" --key "email=bad@"
+expect_grep "rule email" "$work/err" "the rule is named"
+expect_exit 0 "ingest rules json" -- "$pdb" ingest "$work/rules" "$work/dirty.csv" --rejects "$work/dirty2.rejects.csv" --format json
+expect_grep '{"attribute": "age", "rule": "range", "rejected": 1, "changed": 0}' "$work/out" "json rule tallies"
+expect_grep '"rules_truncated": false' "$work/out" "json rule tallies not truncated"
+printf 'email,age\na@b.co,1\n' >"$work/norequired.csv"
+expect_exit 5 "a header without a required column" -- "$pdb" ingest "$work/rules" "$work/norequired.csv"
+expect_grep "norequired.csv:1:1: the header has no column 'customer_id', which the schema declares required" "$work/err" "required column message"
+expect_output "4" "nothing of the failed file is visible" -- "$pdb" count "$work/rules" "true"
+printf '{"customer_id": "N1", "email": "N@X.IO", "country": "uk"}\n{"email": "m@x.io"}\n' >"$work/dirty.ndjson"
+expect_exit 0 "ndjson with rules" -- "$pdb" ingest "$work/rules" "$work/dirty.ndjson" --rejects "$work/ndjson.rejects.csv"
+expect_grep "loaded 1 rows" "$work/out" "ndjson rule load"
+expect_grep "dirty.ndjson,2,19,customer_id,rule required: the value is missing" "$work/ndjson.rejects.csv" "ndjson missing required member"
+expect_output "1" "ndjson normalised" -- "$pdb" count "$work/rules" "email = 'n@x.io' AND country = 'GB'"
 
 # ---- a small database -----------------------------------------------------------------
 cat >"$work/people.schema" <<'SCHEMA'

@@ -664,6 +664,33 @@ Test(loader, multi_line_values_keep_line_numbers_for_later_rows)
     harness_deinit(&h);
 }
 
+/* The stage step reads the read step's field boundaries (no second parse): escaped quotes
+ * (unescaped once, kept aside), fields after them, a lone CR inside a field, a BOM, and a
+ * reject's position found by parsing just that record again. */
+Test(loader, field_boundaries_from_the_read_step_keep_values_and_positions)
+{
+    struct harness h;
+    harness_init(&h, "id int\nname text\nn int\ncountry category\n");
+    LOAD_OK(&h, "\xef\xbb\xbfid,name,n,country\n"                /* line 1 */
+                "1,\"he said \"\"hi\"\"\",1,\"\"\"US\"\"\"\n"       /* line 2 */
+                "2,\"x\"\"\ny\",zz,DE\n"                       /* lines 3-4: n is on line 4, column 4 */
+                "3,cr\r,3,\"a\"\"b\"\r\n"                      /* line 5: a lone CR, then CRLF */
+                "4,\"\"\"\",oops,FR\n"                          /* line 6: n at column 8 */
+                "5,\"\",5,\n");                                /* line 7 */
+    cr_assert_eq(h.counts.rows_loaded, 3u);
+    char text[32];
+    cr_assert_str_eq(string_at(&h, NAME, 0, text, sizeof text), "he said \"hi\"");
+    cr_assert_eq(int_at(&h, 2, 0), 1);
+    cr_assert_str_eq(string_at(&h, 3, 0, text, sizeof text), "\"US\"");
+    cr_assert_str_eq(string_at(&h, NAME, 1, text, sizeof text), "cr\r");
+    cr_assert_str_eq(string_at(&h, 3, 1, text, sizeof text), "a\"b");
+    cr_assert_str_eq(string_at(&h, NAME, 2, text, sizeof text), "");
+    cr_assert(is_null(&h, 3, 2));
+    assert_rejects(&h, "people.csv,4,4,n,int value 'zz': not an integer,\"2,\"\"x\"\"\"\"\ny\"\",zz,DE\"\n"
+                       "people.csv,6,8,n,int value 'oops': not an integer,\"4,\"\"\"\"\"\"\"\",oops,FR\"\n");
+    harness_deinit(&h);
+}
+
 Test(loader, long_bad_values_are_shortened_in_the_reason)
 {
     struct harness h;

@@ -13,7 +13,7 @@
 
 #include "base/alloc.h"
 #include "column/column.h"
-#include "query/casefold.h"
+#include "base/unicode.h"
 #include "query/text_fold.h"
 #include "query_test_support.h"
 

@@ -17,7 +17,9 @@ static void usage(FILE *out)
             "(one JSON object per line; *.ndjson and *.jsonl, or --input ndjson) into database\n"
             "DB; '-' reads standard input. Each file is one atomic step: after an error nothing\n"
             "of that file is visible. Records that do not parse or do not fit their type are\n"
-            "written to a reject file (file, line, column, attribute, reason, record) and counted.\n\n"
+            "written to a reject file (file, line, column, attribute, reason, record) and counted,\n"
+            "as are records that break a data-quality rule of the schema (counted per rule, with\n"
+            "the values each normalising rule changed).\n\n"
             "Options:\n"
             "  --input csv|ndjson         the files' format (default: by name; CSV for '-')\n"
             "  --rejects PATH             reject file (default DB/rejects/<file>.g<generation>.rejects.csv)\n"
@@ -50,6 +52,38 @@ static void show_progress(void *context, const struct pdb_ingest_progress *progr
             (unsigned long long)progress->rows_read, rows_per_s, megabytes_per_s,
             (unsigned long long)progress->rows_rejected, eta);
     state->printed = true;
+}
+
+/* "  rejected by rule: range(age) 2, email(email) 1" and "  changed by rule: trim(name) 5". */
+static void print_rule_tallies(const struct pdb_ingest_result *result)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        bool printed = false;
+        for (uint32_t i = 0; i < result->rule_tally_count; i++) {
+            const struct pdb_ingest_rule_tally *tally = &result->rule_tallies[i];
+            uint64_t count = pass == 0 ? tally->rejected : tally->changed;
+            if (count == 0) continue;
+            printf("%s%s(%s) %llu", printed ? ", " : pass == 0 ? "  rejected by rule: " : "  changed by rule: ",
+                   tally->rule, tally->attribute, (unsigned long long)count);
+            printed = true;
+        }
+        if (printed) printf("%s\n", result->is_rule_tallies_truncated ? ", ..." : "");
+    }
+}
+
+static void print_rule_tallies_json(const struct pdb_ingest_result *result)
+{
+    printf(", \"rules\": [");
+    for (uint32_t i = 0; i < result->rule_tally_count; i++) {
+        const struct pdb_ingest_rule_tally *tally = &result->rule_tallies[i];
+        printf("%s{\"attribute\": ", i > 0 ? ", " : "");
+        cli_print_json_string(stdout, tally->attribute, strlen(tally->attribute));
+        printf(", \"rule\": ");
+        cli_print_json_string(stdout, tally->rule, strlen(tally->rule));
+        printf(", \"rejected\": %llu, \"changed\": %llu}", (unsigned long long)tally->rejected,
+               (unsigned long long)tally->changed);
+    }
+    printf("], \"rules_truncated\": %s", result->is_rule_tallies_truncated ? "true" : "false");
 }
 
 int cmd_ingest(int argc, char **argv)
@@ -135,6 +169,7 @@ int cmd_ingest(int argc, char **argv)
             if (result.rows_rejected > 0)
                 printf("; %llu rejected, see %s", (unsigned long long)result.rows_rejected, result.rejects_path);
             printf("\n");
+            print_rule_tallies(&result);
         } else if (format == CLI_FORMAT_CSV) {
             cli_print_csv_field(stdout, argv[i], strlen(argv[i]));
             printf(",%llu,%llu,%llu,%llu,%.3f,", (unsigned long long)result.rows_read,
@@ -156,6 +191,7 @@ int cmd_ingest(int argc, char **argv)
             cli_print_json_string(stdout, result.rejects_path, strlen(result.rejects_path));
             printf(", \"input_method\": ");
             cli_print_json_string(stdout, result.input_method, strlen(result.input_method));
+            print_rule_tallies_json(&result);
             printf("}");
         }
     }

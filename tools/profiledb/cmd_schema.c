@@ -79,7 +79,10 @@ int cmd_schema(int argc, char **argv)
             printf("%s\n  {\"name\": \"%s\", \"type\": \"%s\", \"flags\": [", i ? "," : "", info.name,
                    pdb_type_name(info.type));
             print_flags(stdout, info.flags, ", ", true);
-            printf("]}");
+            const char *rules = pdb_db_attribute_rules(db, i);
+            printf("], \"rules\": ");
+            cli_print_json_string(stdout, rules, strlen(rules));
+            printf("}");
         }
         printf("\n]\n");
     }

@@ -1,0 +1,145 @@
+/*
+ * Tests for engine/db/db_rules.c through the public API: a database keeps its schema's rules
+ * (reopened, the schema text still has them and a second ingest still applies them), an
+ * ingest result carries the per-rule tallies, and pdb_profile_find normalises its key with
+ * the attribute's rules (scan and hash-index paths alike) and names the rule a key breaks.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profiledb/profiledb.h"
+
+static char directory[256];
+static char db_path[300];
+static char schema_path[300];
+static char csv_path[300];
+
+static void make_workspace(void)
+{
+    snprintf(directory, sizeof directory, "/tmp/pdb_test_db_rules_XXXXXX");
+    cr_assert_not_null(mkdtemp(directory));
+    snprintf(db_path, sizeof db_path, "%s/db", directory);
+    snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
+    snprintf(csv_path, sizeof csv_path, "%s/people.csv", directory);
+    FILE *file = fopen(schema_path, "w");
+    fputs("id int required\n"
+          "email text identifier trim lower email\n"
+          "phone text identifier phone(+44)\n"
+          "country category allowed(GB, US) map(UK=GB) upper trim\n",
+          file);
+    fclose(file);
+}
+
+static void remove_workspace(void)
+{
+    char command[400];
+    snprintf(command, sizeof command, "rm -rf '%s'", directory);
+    cr_assert_eq(system(command), 0);
+}
+
+TestSuite(db_rules, .init = make_workspace, .fini = remove_workspace);
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    fputs(text, file);
+    fclose(file);
+}
+
+static const struct pdb_ingest_rule_tally *tally(const struct pdb_ingest_result *result,
+                                                 const char *attribute, const char *rule)
+{
+    for (uint32_t i = 0; i < result->rule_tally_count; i++)
+        if (strcmp(result->rule_tallies[i].attribute, attribute) == 0 &&
+            strcmp(result->rule_tallies[i].rule, rule) == 0)
+            return &result->rule_tallies[i];
+    return NULL;
+}
+
+Test(db_rules, rules_persist_and_results_carry_tallies)
+{
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
+    struct pdb_db *db = NULL;
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    char text[1024];
+    pdb_db_schema_text(db, text, sizeof text);
+    cr_assert(
+        strstr(text, "country                  category  trim upper map(UK=GB) allowed(GB,US)\n") !=
+            NULL,
+        "%s", text);
+    cr_assert_str_eq(pdb_db_attribute_rules(db, 1), "trim lower email");
+    cr_assert_str_eq(pdb_db_attribute_rules(db, 0), "required");
+    cr_assert_null(pdb_db_attribute_rules(db, 4));
+    pdb_db_close(db);
+
+    write_file(csv_path, "id,email,phone,country\n"
+                         "1, Ann@Example.COM ,020 7946 0958,uk\n"
+                         "2,nope,,us\n"
+                         "3,b@c.de,,fr\n"
+                         "4,d@e.fr,+33 1 23 45 67 89,GB\n");
+    for (int pass = 0; pass < 2;
+         pass++) { /* reopened each time: the rules come from the database */
+        cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+        struct pdb_ingest_result result;
+        cr_assert_eq(pdb_db_ingest_csv(db, csv_path, NULL, &result, &error), PDB_OK, "%s",
+                     error.message);
+        cr_assert_eq(result.rows_loaded, 2u);
+        cr_assert_eq(result.rows_rejected, 2u);
+        cr_assert_not(result.is_rule_tallies_truncated);
+        cr_assert_eq(result.rule_tally_count, 7u);
+        cr_assert_eq(tally(&result, "email", "email")->rejected, 1u);
+        cr_assert_eq(tally(&result, "country", "allowed")->rejected, 1u);
+        cr_assert_eq(tally(&result, "email", "trim")->changed, 1u);
+        cr_assert_eq(tally(&result, "email", "lower")->changed, 1u);
+        cr_assert_eq(tally(&result, "phone", "phone")->changed, 2u);
+        cr_assert_eq(tally(&result, "country", "upper")->changed, 1u);
+        cr_assert_eq(tally(&result, "country", "map")->changed, 1u);
+        cr_assert_null(tally(&result, "id", "required"));
+        /* the tallies come in schema order, then rule order */
+        cr_assert_str_eq(result.rule_tallies[0].attribute, "email");
+        cr_assert_str_eq(result.rule_tallies[0].rule, "trim");
+        cr_assert_str_eq(result.rule_tallies[6].rule, "allowed");
+        pdb_db_close(db);
+    }
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    uint64_t count = 0;
+    cr_assert_eq(pdb_segment_count(
+                     db, "email = 'ann@example.com' AND phone = '+442079460958' AND country = 'GB'",
+                     &count, &error),
+                 PDB_OK, "%s", error.message);
+    cr_assert_eq(count, 2u);
+    pdb_db_close(db);
+}
+
+Test(db_rules, find_normalises_the_key_on_both_paths)
+{
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
+    struct pdb_db *db = NULL;
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    write_file(csv_path, "id,email,phone\n1,a@b.co,\n2, Ann@Example.COM,020 7946 0958\n");
+    struct pdb_ingest_result result;
+    cr_assert_eq(pdb_db_ingest_csv(db, csv_path, NULL, &result, &error), PDB_OK, "%s",
+                 error.message);
+    for (int round = 0; round < 3; round++) { /* the first find scans, later ones use the index */
+        uint32_t row = 99;
+        cr_assert_eq(pdb_profile_find(db, "email", "ANN@example.com  ", &row, &error), PDB_OK, "%s",
+                     error.message);
+        cr_assert_eq(row, 1u);
+        row = 99;
+        cr_assert_eq(pdb_profile_find(db, "phone", "+44 (20) 7946-0958", &row, &error), PDB_OK,
+                     "%s", error.message);
+        cr_assert_eq(row, 1u);
+        cr_assert_eq(pdb_profile_find(db, "phone", "07946 0958", &row, &error), PDB_ERR_NOT_FOUND);
+        cr_assert_eq(pdb_profile_find(db, "email", "ann@", &row, &error), PDB_ERR_NOT_FOUND);
+        cr_assert_str_eq(error.message,
+                         "no profile has email = 'ann@': rule email: 'ann@' is not an email "
+                         "address (nothing after '@')");
+        cr_assert_eq(pdb_profile_find(db, "email", "   ", &row, &error), PDB_ERR_NOT_FOUND);
+    }
+    pdb_db_close(db);
+}
