@@ -211,7 +211,6 @@ Test(crash, sigkill_at_random_moments_loses_no_acknowledged_ingest_and_half_appl
 #define STREAM_BASE_KEYS 5000u
 #define STREAM_UPDATES_PER_OP 300u
 #define STREAM_NEW_PER_OP 100u
-#define STREAM_OPS_MAX 4000u
 #define STREAM_OPS_PER_CYCLE 12u
 
 enum stream_op { STREAM_UPSERT, STREAM_CHECKPOINT, STREAM_INGEST };
@@ -228,9 +227,17 @@ struct stream_row {
     int64_t v, batch, n; /* -1: NULL */
 };
 
+static uint32_t cycles(void);
+
+/* Operations of a run: at most every operation of every cycle, plus the one in flight. */
+static uint32_t stream_ops_max(void)
+{
+    return (cycles() + 1u) * STREAM_OPS_PER_CYCLE + 2u;
+}
+
 static uint32_t stream_slot_count(void)
 {
-    return STREAM_BASE_KEYS + STREAM_OPS_MAX * STREAM_NEW_PER_OP;
+    return STREAM_BASE_KEYS + stream_ops_max() * STREAM_NEW_PER_OP;
 }
 
 /* Calls `record` for every record of operation j, in order: (slot, is_new, gives_n_null). */
@@ -445,7 +452,7 @@ Test(crash, sigkill_during_streaming_upserts_and_checkpoints_keeps_every_acknowl
         pdb_db_close(db);
         if (!matches[0]) in_flight_commits++;
         next_op = matches[0] ? acked : acked + 1u;
-        cr_assert_lt(next_op + STREAM_OPS_PER_CYCLE + 1u, STREAM_OPS_MAX);
+        cr_assert_lt(next_op + STREAM_OPS_PER_CYCLE + 1u, stream_ops_max());
     }
     fprintf(stderr, "crash (streaming): %u cycles, %u operations acknowledged or committed "
             "(upserts, checkpoints, ingests), %u durable before their acknowledgement\n",
