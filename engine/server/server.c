@@ -46,6 +46,7 @@ void server_options_init(struct server_options *options)
     memset(options, 0, sizeof *options);
     options->listen_address = "127.0.0.1:7878";
     options->query_threads = 1;
+    options->count_batch_max = PDB_SERVER_COUNT_BATCH_MAX;
     options->connections_max = PDB_SERVER_CONNECTIONS_DEFAULT;
     options->idle_timeout_ms = PDB_SERVER_IDLE_TIMEOUT_MS_DEFAULT;
     options->frame_timeout_ms = PDB_SERVER_FRAME_TIMEOUT_MS_DEFAULT;
@@ -131,6 +132,9 @@ static enum pdb_status check_options(const struct server_options *options, struc
     if (options->worker_count > PDB_SERVER_WORKERS_MAX)
         return error_set(error, PDB_ERR_USAGE, "serve: workers must be 0..%u",
                          PDB_SERVER_WORKERS_MAX);
+    if (options->count_batch_max == 0 || options->count_batch_max > PDB_SERVER_COUNT_BATCH_MAX)
+        return error_set(error, PDB_ERR_USAGE, "serve: count batch must be 1..%u",
+                         PDB_SERVER_COUNT_BATCH_MAX);
     if (options->page_rows == 0 || options->page_rows > PDB_SERVER_PAGE_ROWS_MAX)
         return error_set(error, PDB_ERR_USAGE, "serve: page rows must be 1..%u",
                          PDB_SERVER_PAGE_ROWS_MAX);

@@ -156,6 +156,13 @@ void worker_respond_status(struct worker *worker, const struct job *job,
 /* A NUL-terminated copy of a payload string (mem_free it); NULL when out of memory. */
 char *worker_string_copy(struct protocol_string string);
 
+/* worker.c: false (after answering DEADLINE, or for a closed connection) when the job must
+ * not run. */
+bool worker_job_is_live(struct worker *worker, const struct job *job);
+void worker_run_count(struct worker *worker, const struct job *job);
+/* worker_count_batch.c: 2..count_batch_max COUNT jobs answered from one overlap pass. */
+void worker_run_count_batch(struct worker *worker, struct job **jobs, uint32_t job_count);
+
 /* worker_analysis.c: BREAKDOWN, OVERLAP, SEGMENT_SAVE/LIST/DROP. */
 void worker_run_breakdown(struct worker *worker, const struct job *job);
 void worker_run_overlap(struct worker *worker, const struct job *job);

@@ -8,10 +8,12 @@
  * get BAD_REQUEST and the connection stays open.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "index/index_bitmap.h"
+#include "server/server_internal.h"
 #include "profiledb/client.h"
 #include "server_fixture.h"
 
@@ -389,4 +391,151 @@ Test(server_analysis, malformed_payloads_are_bad_requests_and_keep_the_connectio
     cr_assert_eq(header.opcode, PROTOCOL_OP_PING);
     buffer_deinit(&payload);
     close(fd);
+}
+
+/* The batch path itself (worker_count_batch.c), driven directly on a worker with the
+ * fixture's embedded handle and a connection nobody reads: 16 COUNT jobs, among them bad
+ * segments, a malformed payload and another now_s, answered from one pass. Every answer must
+ * be its own request's, as pdb_segment_count gives it. */
+Test(server_analysis, a_count_batch_gives_every_request_its_own_answer)
+{
+    fixture_start(NULL);
+    static const char *const segments[] = {"country = 'US'", "age > 40", "age >", "true",
+                                           "interests HAS 'run' AND age < 30", "contry = 'x'",
+                                           "false", "country IN ('DE', 'FR')"};
+    enum { SEGMENTS = sizeof segments / sizeof segments[0], JOBS = PDB_SERVER_COUNT_BATCH_MAX };
+    static struct server server;
+    server.options.deadline_ms = 30000;
+    struct connection connection = {.fd = -1};
+    pthread_mutex_init(&connection.mutex, NULL);
+    buffer_init(&connection.output);
+    struct worker worker = {.server = &server, .db = fixture.db};
+    buffer_init(&worker.frame);
+    struct job *jobs[JOBS];
+    struct buffer payload;
+    buffer_init(&payload);
+    for (uint32_t i = 0; i < JOBS; i++) {
+        buffer_reset(&payload);
+        if (i == 13) {
+            buffer_append(&payload, "\1\2\3", 3); /* malformed */
+        } else {
+            const char *segment = segments[i % SEGMENTS];
+            struct protocol_segment_request request = {i == 9 ? 1700000000 : 0,
+                                                       {segment, (uint32_t)strlen(segment)}};
+            protocol_segment_request_encode(&payload, &request);
+        }
+        jobs[i] = calloc(1, sizeof *jobs[i] + payload.size);
+        *jobs[i] = (struct job){.connection = &connection,
+                                .request_id = 1000 + i,
+                                .deadline_ms = UINT64_MAX,
+                                .opcode = PROTOCOL_OP_COUNT,
+                                .role = PROTOCOL_ROLE_READER,
+                                .payload_size = (uint32_t)payload.size};
+        memcpy(jobs[i]->payload, payload.data, payload.size);
+    }
+    worker_run_count_batch(&worker, jobs, JOBS);
+    bool is_answered[JOBS] = {false};
+    size_t offset = 0;
+    for (int r = 0; r < JOBS; r++) {
+        struct frame_header header;
+        enum protocol_error code;
+        const char *why;
+        cr_assert_eq(protocol_frame_check(connection.output.data + offset,
+                                          connection.output.size - offset,
+                                          PDB_RESPONSE_FRAME_SIZE_MAX, true, &header, &code, &why),
+                     FRAME_READY, "answer %d", r);
+        const uint8_t *body = connection.output.data + offset + PDB_FRAME_HEADER_SIZE;
+        uint32_t body_size = header.frame_size - PDB_FRAME_SIZE_MIN;
+        offset += header.frame_size;
+        uint64_t i = header.request_id - 1000;
+        cr_assert_lt(i, (uint64_t)JOBS);
+        cr_assert_not(is_answered[i], "request %llu answered twice", (unsigned long long)i);
+        is_answered[i] = true;
+        const char *segment = segments[i % SEGMENTS];
+        uint64_t local = 0;
+        enum pdb_status status = pdb_segment_count(fixture.db, segment, &local, NULL);
+        struct protocol_error_response error;
+        if (i == 13 || status != PDB_OK) {
+            cr_assert_eq(header.opcode, PROTOCOL_OP_ERROR, "%s", segment);
+            cr_assert(protocol_error_response_decode(body, body_size, &error));
+            cr_assert_eq(error.code, i == 13 ? PROTOCOL_ERROR_BAD_REQUEST : PROTOCOL_ERROR_SEGMENT,
+                         "request %llu", (unsigned long long)i);
+        } else {
+            cr_assert_eq(header.opcode, PROTOCOL_OP_COUNT, "%s", segment);
+            uint64_t remote;
+            cr_assert(protocol_count_response_decode(body, body_size, &remote));
+            cr_assert_eq(remote, local, "request %llu: %s", (unsigned long long)i, segment);
+        }
+    }
+    cr_assert_eq(offset, connection.output.size, "one answer each, nothing more");
+    for (uint32_t i = 0; i < JOBS; i++) free(jobs[i]);
+    buffer_deinit(&payload);
+    buffer_deinit(&worker.frame);
+    buffer_deinit(&connection.output);
+    pthread_mutex_destroy(&connection.mutex);
+}
+
+/* Over the network: pipelined COUNTs (batched whenever they wait together) still get their
+ * own answers. */
+Test(server_analysis, pipelined_counts_get_their_own_answers)
+{
+    fixture_start(NULL);
+    int fd = raw_connect();
+    raw_hello(fd, TOKEN_READER);
+    static const char *const segments[] = {"country = 'US'", "age > 40", "age >", "true",
+                                           "false", "country IN ('DE', 'FR')"};
+    enum { REQUESTS = 60 };
+    struct buffer frames, frame;
+    buffer_init(&frames);
+    buffer_init(&frame);
+    for (uint64_t i = 0; i < REQUESTS; i++) {
+        const char *segment = segments[i % 6];
+        size_t start = protocol_frame_begin(&frames, PROTOCOL_OP_COUNT, 0, 1000 + i);
+        struct protocol_segment_request request = {0, {segment, (uint32_t)strlen(segment)}};
+        protocol_segment_request_encode(&frames, &request);
+        cr_assert_eq(protocol_frame_end(&frames, start, PDB_REQUEST_FRAME_SIZE_DEFAULT), 0);
+    }
+    raw_send(fd, frames.data, frames.size);
+    for (int r = 0; r < REQUESTS; r++) {
+        struct frame_header header;
+        cr_assert(raw_read_frame(fd, &frame, &header));
+        uint64_t i = header.request_id - 1000;
+        uint64_t local = 0;
+        if (pdb_segment_count(fixture.db, segments[i % 6], &local, NULL) != PDB_OK) {
+            cr_assert_eq(header.opcode, PROTOCOL_OP_ERROR);
+            continue;
+        }
+        uint64_t remote;
+        cr_assert_eq(header.opcode, PROTOCOL_OP_COUNT);
+        cr_assert(protocol_count_response_decode(frame.data + 16, frame.size - 20, &remote));
+        cr_assert_eq(remote, local);
+    }
+    buffer_deinit(&frames);
+    buffer_deinit(&frame);
+    close(fd);
+}
+
+static void no_batches(struct server_options *options)
+{
+    options->worker_count = 1;
+    options->count_batch_max = 1;
+}
+
+Test(server_analysis, count_batches_can_be_turned_off)
+{
+    fixture_start(no_batches);
+    struct pdb_client *client = client_open(TOKEN_READER);
+    uint64_t count = 0;
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_client_count(client, "country = 'US'", 0, &count, &error), PDB_OK);
+    cr_assert_eq(count, local_count("country = 'US'"));
+    pdb_client_close(client);
+    struct server_options options;
+    server_options_init(&options);
+    options.db_path = fixture.db_path;
+    options.listen_address = "127.0.0.1:0";
+    options.count_batch_max = PDB_SERVER_COUNT_BATCH_MAX + 1;
+    struct server *server = NULL;
+    cr_assert_eq(server_create(&options, &server, &error), PDB_ERR_USAGE);
+    cr_assert(strstr(error.message, "count batch must be 1..16") != NULL, "%s", error.message);
 }
