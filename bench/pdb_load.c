@@ -154,28 +154,25 @@ static int append_request(struct thread_state *state, struct buffer *out, enum k
                                         (uint32_t)strlen(options->key_attribute)};
     int encoded;
     if (kind == KIND_COUNT) {
-        const char *segment =
-            options->segments[state->segment_next++ % options->segment_count];
+        const char *segment = options->segments[state->segment_next++ % options->segment_count];
         struct protocol_segment_request request = {options->now_s,
                                                    {segment, (uint32_t)strlen(segment)}};
         encoded = protocol_segment_request_encode(out, &request);
     } else if (kind == KIND_GET) {
-        struct protocol_get_request request = {
-            .by = options->key_format ? PROTOCOL_GET_BY_KEY : PROTOCOL_GET_BY_ROW_ID,
-            .row_id = (uint32_t)row,
-            .attribute = attribute,
-            .key = key_string};
+        struct protocol_get_request request = {.by = options->key_format ? PROTOCOL_GET_BY_KEY
+                                                                         : PROTOCOL_GET_BY_ROW_ID,
+                                               .row_id = (uint32_t)row,
+                                               .attribute = attribute,
+                                               .key = key_string};
         encoded = protocol_get_request_encode(out, &request);
     } else {
         /* docs/PROTOCOL.md, UPSERT: one record, one int field. */
-        encoded = protocol_put_u32(out, 1) |
-                  protocol_put_string(out, attribute.data, attribute.size) |
-                  protocol_put_string(out, key_string.data, key_string.size) |
-                  protocol_put_u32(out, 1) |
-                  protocol_put_string(out, options->upsert_field, strlen(options->upsert_field)) |
-                  protocol_put_u8(out, PROTOCOL_VALUE_PRESENT) | protocol_put_u8(out, PDB_TYPE_INT) |
-                  protocol_put_u16(out, 0) |
-                  protocol_put_u64(out, next_random(&state->rng) % 1000);
+        encoded =
+            protocol_put_u32(out, 1) | protocol_put_string(out, attribute.data, attribute.size) |
+            protocol_put_string(out, key_string.data, key_string.size) | protocol_put_u32(out, 1) |
+            protocol_put_string(out, options->upsert_field, strlen(options->upsert_field)) |
+            protocol_put_u8(out, PROTOCOL_VALUE_PRESENT) | protocol_put_u8(out, PDB_TYPE_INT) |
+            protocol_put_u16(out, 0) | protocol_put_u64(out, next_random(&state->rng) % 1000);
     }
     if (encoded != 0) return -1;
     return protocol_frame_end(out, start, PDB_REQUEST_FRAME_SIZE_DEFAULT);
@@ -344,7 +341,8 @@ static void *client_main(void *argument)
         }
         /* Sent once the bytes are in the socket: the latency counts from here. */
         double handed = now_s();
-        for (uint32_t r = 0; r < refilled_count; r++) slots[refilled[r]].sent_s = handed;
+        for (uint32_t r = 0; r < refilled_count; r++)
+            slots[refilled[r]].sent_s = handed;
     }
 done:
     close(fd);
@@ -400,12 +398,11 @@ static void print_json_string(const char *text)
 
 static int usage(FILE *out, int code)
 {
-    fprintf(out,
-            "Usage: pdb_load --connect HOST:PORT [--token T] [--clients N] [--pipeline D]\n"
-            "                [--seconds S] [--warmup S] [--mix COUNT:GET[:UPSERT]]\n"
-            "                [--segment TEXT]... [--now TS] [--key ATTRIBUTE=FORMAT]\n"
-            "                [--upsert-field NAME] [--seed S]\n"
-            "(bench/README.md; the comment at the top of bench/pdb_load.c)\n");
+    fprintf(out, "Usage: pdb_load --connect HOST:PORT [--token T] [--clients N] [--pipeline D]\n"
+                 "                [--seconds S] [--warmup S] [--mix COUNT:GET[:UPSERT]]\n"
+                 "                [--segment TEXT]... [--now TS] [--key ATTRIBUTE=FORMAT]\n"
+                 "                [--upsert-field NAME] [--seed S]\n"
+                 "(bench/README.md; the comment at the top of bench/pdb_load.c)\n");
     return code;
 }
 
@@ -474,9 +471,8 @@ static int parse_options(int argc, char **argv, struct options *options)
             return usage(stderr, 2);
         }
     }
-    if (options->address == NULL || options->clients == 0 ||
-        options->clients > LOAD_CLIENTS_MAX || options->pipeline == 0 ||
-        options->pipeline > LOAD_PIPELINE_MAX ||
+    if (options->address == NULL || options->clients == 0 || options->clients > LOAD_CLIENTS_MAX ||
+        options->pipeline == 0 || options->pipeline > LOAD_PIPELINE_MAX ||
         options->mix[0] + options->mix[1] + options->mix[2] == 0 ||
         (options->mix[2] && options->key_format == NULL))
         return usage(stderr, 2);
@@ -500,7 +496,8 @@ static bool probe_rows(struct options *options)
     buffer_deinit(&input);
     buffer_deinit(&out);
     if (!is_done)
-        fprintf(stderr, "pdb_load: %s\n", probe.first_error[0] ? probe.first_error : "cannot connect");
+        fprintf(stderr, "pdb_load: %s\n",
+                probe.first_error[0] ? probe.first_error : "cannot connect");
     return is_done;
 }
 
@@ -566,7 +563,8 @@ int main(int argc, char **argv)
     cpu_name(cpu, sizeof cpu);
     uint64_t total = all[KIND_COUNT].count + all[KIND_GET].count + all[KIND_UPSERT].count;
     printf("{\"address\": \"%s\", \"clients\": %u, \"pipeline\": %u, \"seconds\": %.3f, "
-           "\"rows\": %" PRIu64 ", \"seed\": %" PRIu64 ", \"mix\": \"%u:%u:%u\", \"now_s\": %" PRId64
+           "\"rows\": %" PRIu64 ", \"seed\": %" PRIu64
+           ", \"mix\": \"%u:%u:%u\", \"now_s\": %" PRId64
            ", \"get_by\": \"%s\", \"segments\": %u, \"first_segment\": ",
            options.address, options.clients, options.pipeline, measured_s, options.rows,
            options.seed, options.mix[0], options.mix[1], options.mix[2], options.now_s,
@@ -594,8 +592,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "pdb_load: %" PRIu64 " errors, %u clients failed; the first: %s\n",
                 error_total, failed_clients, first_error);
     for (uint32_t c = 0; c < options.clients; c++)
-        for (int k = 0; k < KIND_COUNT_OF; k++) free(states[c].samples[k].latency_us);
-    for (int k = 0; k < KIND_COUNT_OF; k++) free(all[k].latency_us);
+        for (int k = 0; k < KIND_COUNT_OF; k++)
+            free(states[c].samples[k].latency_us);
+    for (int k = 0; k < KIND_COUNT_OF; k++)
+        free(all[k].latency_us);
     free(states);
     return error_total || failed_clients ? 1 : 0;
 }

@@ -17,15 +17,16 @@ static struct protocol_string string_of(const char *text)
     return (struct protocol_string){text ? text : "", text ? (uint32_t)strlen(text) : 0};
 }
 
-enum pdb_status pdb_client_ids_bitmap(struct pdb_client *client, const char *segment,
-                                      int64_t now_s, uint64_t limit, uint8_t **bytes_out,
-                                      size_t *size_out, uint64_t *cardinality_out,
-                                      struct pdb_error *error)
+enum pdb_status pdb_client_ids_bitmap(struct pdb_client *client, const char *segment, int64_t now_s,
+                                      uint64_t limit, uint8_t **bytes_out, size_t *size_out,
+                                      uint64_t *cardinality_out, struct pdb_error *error)
 {
     if (segment == NULL || bytes_out == NULL || size_out == NULL || cardinality_out == NULL)
         return error_set(error, PDB_ERR_USAGE, "segment and output pointers are required");
-    struct protocol_ids_request request = {
-        .now_s = now_s, .limit = limit, .form = PROTOCOL_IDS_ROARING, .segment = string_of(segment)};
+    struct protocol_ids_request request = {.now_s = now_s,
+                                           .limit = limit,
+                                           .form = PROTOCOL_IDS_ROARING,
+                                           .segment = string_of(segment)};
     size_t start = client_frame_begin(client, PROTOCOL_OP_IDS);
     enum pdb_status status = client_frame_send(
         client, start, protocol_ids_request_encode(&client->output, &request), error);
@@ -36,8 +37,7 @@ enum pdb_status pdb_client_ids_bitmap(struct pdb_client *client, const char *seg
     const uint8_t *bytes;
     uint32_t size;
     if ((frame.header.flags & PROTOCOL_FLAG_MORE) ||
-        !protocol_ids_bitmap_decode(frame.payload, frame.payload_size, &cardinality, &bytes,
-                                    &size))
+        !protocol_ids_bitmap_decode(frame.payload, frame.payload_size, &cardinality, &bytes, &size))
         return client_fail(client, error, PDB_ERR_PROTOCOL, "malformed IDS bitmap response");
     uint8_t *copy = mem_alloc(size ? size : 1);
     if (copy == NULL)
@@ -99,7 +99,8 @@ enum pdb_status pdb_client_overlap(struct pdb_client *client, const char *const 
     request.now_s = now_s;
     request.segment_count = segment_count;
     for (uint32_t i = 0; i < segment_count; i++) {
-        if (segments[i] == NULL) return error_set(error, PDB_ERR_USAGE, "segment %u is NULL", i + 1);
+        if (segments[i] == NULL)
+            return error_set(error, PDB_ERR_USAGE, "segment %u is NULL", i + 1);
         request.segments[i] = string_of(segments[i]);
     }
     size_t start = client_frame_begin(client, PROTOCOL_OP_OVERLAP);
@@ -139,8 +140,8 @@ enum pdb_status pdb_client_segment_save(struct pdb_client *client, const char *n
     if (name == NULL || segment == NULL)
         return error_set(error, PDB_ERR_USAGE, "a name and a segment are required");
     if (strlen(name) > PDB_SAVED_SEGMENT_NAME_SIZE_MAX)
-        return error_set(error, PDB_ERR_USAGE, "saved segment '%.80s': longer than %u bytes",
-                         name, PDB_SAVED_SEGMENT_NAME_SIZE_MAX);
+        return error_set(error, PDB_ERR_USAGE, "saved segment '%.80s': longer than %u bytes", name,
+                         PDB_SAVED_SEGMENT_NAME_SIZE_MAX);
     struct protocol_segment_save_request request = {string_of(name), string_of(segment)};
     size_t start = client_frame_begin(client, PROTOCOL_OP_SEGMENT_SAVE);
     return empty_answer(client, PROTOCOL_OP_SEGMENT_SAVE, start,
@@ -152,16 +153,15 @@ enum pdb_status pdb_client_segment_drop(struct pdb_client *client, const char *n
 {
     if (name == NULL) return error_set(error, PDB_ERR_USAGE, "a name is required");
     if (strlen(name) > PDB_SAVED_SEGMENT_NAME_SIZE_MAX)
-        return error_set(error, PDB_ERR_USAGE, "saved segment '%.80s': longer than %u bytes",
-                         name, PDB_SAVED_SEGMENT_NAME_SIZE_MAX);
+        return error_set(error, PDB_ERR_USAGE, "saved segment '%.80s': longer than %u bytes", name,
+                         PDB_SAVED_SEGMENT_NAME_SIZE_MAX);
     size_t start = client_frame_begin(client, PROTOCOL_OP_SEGMENT_DROP);
     return empty_answer(client, PROTOCOL_OP_SEGMENT_DROP, start,
                         protocol_put_string(&client->output, name, strlen(name)), error);
 }
 
-enum pdb_status pdb_client_segment_list(struct pdb_client *client,
-                                        pdb_saved_segment_fn on_segment, void *context,
-                                        struct pdb_error *error)
+enum pdb_status pdb_client_segment_list(struct pdb_client *client, pdb_saved_segment_fn on_segment,
+                                        void *context, struct pdb_error *error)
 {
     if (on_segment == NULL) return error_set(error, PDB_ERR_USAGE, "a callback is required");
     size_t start = client_frame_begin(client, PROTOCOL_OP_SEGMENT_LIST);

@@ -48,8 +48,8 @@ static bool on_id(void *context, uint32_t row_id)
 }
 
 enum pdb_status pdb_segment_bitmap(struct pdb_db *db, const char *segment, uint64_t limit,
-                                   uint8_t **bytes_out, size_t *size_out,
-                                   uint64_t *cardinality_out, struct pdb_error *error)
+                                   uint8_t **bytes_out, size_t *size_out, uint64_t *cardinality_out,
+                                   struct pdb_error *error)
 {
     if (bytes_out == NULL || size_out == NULL || cardinality_out == NULL)
         return error_set(error, PDB_ERR_USAGE, "output pointers are required");

@@ -133,7 +133,8 @@ bool protocol_overlap_response_decode(const void *payload, size_t size, uint32_t
     if (segment_count < 1 || segment_count > PDB_OVERLAP_SEGMENTS_MAX) return false;
     size_t cells = (size_t)segment_count * segment_count;
     if (size != 4 + 8 * cells || load_u32(payload) != segment_count) return false;
-    for (size_t i = 0; i < cells; i++) matrix[i] = load_u64((const uint8_t *)payload + 4 + 8 * i);
+    for (size_t i = 0; i < cells; i++)
+        matrix[i] = load_u64((const uint8_t *)payload + 4 + 8 * i);
     return true;
 }
 

@@ -75,14 +75,15 @@ void worker_run_overlap(struct worker *worker, const struct job *job)
             worker_respond_status(worker, job, &error);
         } else {
             size_t start = worker_frame_begin(worker, job, PROTOCOL_OP_OVERLAP, 0);
-            worker_respond_frame(
-                worker, job, start,
-                start == SIZE_MAX ? -1
-                                  : protocol_overlap_response_encode(&worker->frame, n, matrix));
+            worker_respond_frame(worker, job, start,
+                                 start == SIZE_MAX
+                                     ? -1
+                                     : protocol_overlap_response_encode(&worker->frame, n, matrix));
         }
         pdb_db_set_now(worker->db, 0);
     }
-    for (uint32_t i = 0; i < n; i++) mem_free(segments[i]);
+    for (uint32_t i = 0; i < n; i++)
+        mem_free(segments[i]);
     mem_free(matrix);
 }
 
