@@ -6,7 +6,8 @@
  * within the input and re-checks identically; a copy with the CRC patched to match (so that
  * random payloads reach the message decoders through whole frames) checks READY or fails on
  * size, version or flags only; every decoded string lies within its payload
- * and holds no NUL; a re-encoded request decodes to the same fields. Any failure aborts.
+ * and holds no NUL; a re-encoded request (and BREAKDOWN response) gives the same bytes. Any
+ * failure aborts.
  *
  * Built by fuzz/build.sh (fuzz/build.sh --run 60 runs every target for 60 s). A crash found
  * here becomes a regression test in tests/server/test_protocol.c.
@@ -93,6 +94,59 @@ static void decode_all(const uint8_t *payload, size_t size)
         check_string(value.string, payload, size);
         FUZZ_CHECK(reader.offset <= size);
     }
+    struct protocol_breakdown_request breakdown_request;
+    if (protocol_breakdown_request_decode(payload, size, &breakdown_request)) {
+        check_string(breakdown_request.segment, payload, size);
+        check_string(breakdown_request.attribute, payload, size);
+        struct buffer again;
+        buffer_init(&again);
+        FUZZ_CHECK(protocol_breakdown_request_encode(&again, &breakdown_request) == 0);
+        FUZZ_CHECK(again.size == size && memcmp(again.data, payload, size) == 0);
+        buffer_deinit(&again);
+    }
+    struct pdb_breakdown breakdown;
+    if (protocol_breakdown_response_decode(payload, size, &breakdown)) {
+        FUZZ_CHECK(breakdown.entry_count <= breakdown.value_count);
+        struct buffer again;
+        buffer_init(&again);
+        FUZZ_CHECK(protocol_breakdown_response_encode(&again, &breakdown) == 0);
+        FUZZ_CHECK(again.size == size && memcmp(again.data, payload, size) == 0);
+        buffer_deinit(&again);
+        mem_free(breakdown.entries);
+        mem_free(breakdown.strings);
+    }
+    static struct protocol_overlap_request overlap;
+    if (protocol_overlap_request_decode(payload, size, &overlap)) {
+        FUZZ_CHECK(overlap.segment_count >= 1 && overlap.segment_count <= PDB_OVERLAP_SEGMENTS_MAX);
+        for (uint32_t i = 0; i < overlap.segment_count; i++)
+            check_string(overlap.segments[i], payload, size);
+    }
+    if (size >= 4) {
+        static uint64_t matrix[PDB_OVERLAP_SEGMENTS_MAX * PDB_OVERLAP_SEGMENTS_MAX];
+        uint32_t n = load_u32(payload);
+        if (protocol_overlap_response_decode(payload, size, n, matrix))
+            FUZZ_CHECK(size == 4 + 8 * (size_t)n * n);
+    }
+    struct protocol_segment_save_request save;
+    if (protocol_segment_save_request_decode(payload, size, &save)) {
+        check_string(save.name, payload, size);
+        check_string(save.segment, payload, size);
+    }
+    struct protocol_string name;
+    if (protocol_segment_name_decode(payload, size, &name)) check_string(name, payload, size);
+    protocol_reader_init(&reader, payload, size);
+    uint32_t saved = protocol_get_u32(&reader);
+    for (uint32_t i = 0; i < saved && i < PDB_SAVED_SEGMENTS_MAX; i++) {
+        struct protocol_string saved_name, saved_text;
+        if (!protocol_segment_list_next(&reader, &saved_name, &saved_text)) break;
+        check_string(saved_name, payload, size);
+        check_string(saved_text, payload, size);
+    }
+    uint64_t cardinality;
+    const uint8_t *bitmap;
+    uint32_t bitmap_size;
+    if (protocol_ids_bitmap_decode(payload, size, &cardinality, &bitmap, &bitmap_size))
+        FUZZ_CHECK(bitmap + bitmap_size == payload + size);
     struct pdb_stats stats;
     if (protocol_stats_decode(payload, size, &stats)) {
         for (uint32_t c = 0; c < stats.column_count; c++)

@@ -105,6 +105,7 @@
 #define PDB_SERVER_WORKERS_MAX 64u                /* --workers: one database handle each */
 #define PDB_SERVER_PIPELINE_DEPTH_MAX 64u         /* requests in flight per connection */
 #define PDB_SERVER_QUEUE_MAX 4096u                /* requests waiting for a worker, all connections */
+#define PDB_SERVER_COUNT_BATCH_MAX 16u            /* queued COUNTs a worker evaluates in one pass */
 #define PDB_SERVER_QUEUE_BYTES_MAX (256u << 20)   /* their payload bytes, all connections */
 #define PDB_SERVER_OUTPUT_SIZE_MAX (8u << 20)     /* queued response bytes per connection before
                                                      the server stops reading and streams pause */
@@ -134,6 +135,8 @@ static_assert(PDB_SERVER_PAGE_ROWS_MAX * 4ull + 64u <= PDB_RESPONSE_FRAME_SIZE_M
 static_assert(PDB_SERVER_PAGE_ROWS_DEFAULT <= PDB_SERVER_PAGE_ROWS_MAX, "default within max");
 static_assert(PDB_SERVER_PAGE_ROWS_MAX * 4ull < PDB_SERVER_OUTPUT_SIZE_MAX, "a page fits the output");
 static_assert(PDB_SERVER_CONNECTIONS_DEFAULT <= PDB_SERVER_CONNECTIONS_MAX, "default within max");
+static_assert(PDB_SERVER_COUNT_BATCH_MAX >= 2 && PDB_SERVER_COUNT_BATCH_MAX <= PDB_OVERLAP_SEGMENTS_MAX,
+              "a COUNT batch is one overlap pass");
 static_assert(PDB_TOKEN_SIZE_MIN <= PDB_TOKEN_SIZE_MAX, "token bounds");
 static_assert(PDB_REQUEST_FRAME_SIZE_MAX <= PDB_SERVER_QUEUE_BYTES_MAX, "a largest request can queue");
 

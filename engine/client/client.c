@@ -35,8 +35,7 @@ static uint64_t now_ms(void)
     return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
 }
 
-/* Marks the client broken and sets the error. */
-static enum pdb_status client_fail(struct pdb_client *client, struct pdb_error *error,
+enum pdb_status client_fail(struct pdb_client *client, struct pdb_error *error,
                                    enum pdb_status status, const char *what)
 {
     client->is_broken = true;

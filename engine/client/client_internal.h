@@ -28,6 +28,9 @@ struct client_frame {
     uint32_t payload_size;
 };
 
+/* Marks the client broken (the stream cannot be trusted) and sets the error. */
+enum pdb_status client_fail(struct pdb_client *client, struct pdb_error *error,
+                            enum pdb_status status, const char *what);
 /* Starts a request frame in client->output with the next request id. */
 size_t client_frame_begin(struct pdb_client *client, uint8_t opcode);
 /* Ends and sends it; `encoded` is the payload encoder's result. */

@@ -41,7 +41,8 @@ static const void *row_key(const struct column *column, uint32_t row_id,
 {
     const struct column_chunk *chunk = &column->chunks[row_id / PDB_CHUNK_ROWS];
     uint32_t row = row_id % PDB_CHUNK_ROWS;
-    if (column_chunk_is_null(chunk, row)) return NULL;
+    /* A chunk without NULLs needs no look at its null bitmap (one cache miss less a find). */
+    if (chunk->null_count != 0 && column_chunk_is_null(chunk, row)) return NULL;
     uint32_t size;
     const char *data;
     switch (column->attribute.type) {

@@ -261,6 +261,65 @@ int protocol_stats_encode(struct buffer *out, const struct pdb_stats *stats);
  * by the caller: free(stats->columns). */
 bool protocol_stats_decode(const void *payload, size_t size, struct pdb_stats *stats);
 
+/* ---- Analysis and saved segments (messages_analysis.c) --------------------------------- */
+
+struct protocol_breakdown_request {
+    int64_t now_s;
+    uint32_t limit; /* 0: all */
+    struct protocol_string segment;
+    struct protocol_string attribute;
+};
+
+struct protocol_overlap_request {
+    int64_t now_s;
+    uint32_t segment_count; /* 1..PDB_OVERLAP_SEGMENTS_MAX */
+    struct protocol_string segments[PDB_OVERLAP_SEGMENTS_MAX];
+};
+
+struct protocol_segment_save_request {
+    struct protocol_string name; /* <= PDB_SAVED_SEGMENT_NAME_SIZE_MAX; checked by the engine */
+    struct protocol_string segment;
+};
+
+int protocol_breakdown_request_encode(struct buffer *out,
+                                      const struct protocol_breakdown_request *request);
+bool protocol_breakdown_request_decode(const void *payload, size_t size,
+                                       struct protocol_breakdown_request *request);
+int protocol_breakdown_response_encode(struct buffer *out, const struct pdb_breakdown *breakdown);
+/* Fills *breakdown with `entries` and `strings` allocated here (mem_alloc), owned by the
+ * caller: mem_free both. Values are not NUL-terminated (as the engine's). */
+bool protocol_breakdown_response_decode(const void *payload, size_t size,
+                                        struct pdb_breakdown *breakdown);
+
+int protocol_overlap_request_encode(struct buffer *out,
+                                    const struct protocol_overlap_request *request);
+bool protocol_overlap_request_decode(const void *payload, size_t size,
+                                     struct protocol_overlap_request *request);
+/* u32 segment_count, then segment_count^2 u64 counts, row-major. */
+int protocol_overlap_response_encode(struct buffer *out, uint32_t segment_count,
+                                     const uint64_t *matrix);
+/* Checks that the response is for `segment_count` segments; fills matrix (n*n entries). */
+bool protocol_overlap_response_decode(const void *payload, size_t size, uint32_t segment_count,
+                                      uint64_t *matrix);
+
+int protocol_segment_save_request_encode(struct buffer *out,
+                                         const struct protocol_segment_save_request *request);
+bool protocol_segment_save_request_decode(const void *payload, size_t size,
+                                          struct protocol_segment_save_request *request);
+/* SEGMENT_DROP's payload: one name (encode it with protocol_put_string). */
+bool protocol_segment_name_decode(const void *payload, size_t size, struct protocol_string *name);
+/* SEGMENT_LIST's response is u32 saved_count, then saved_count (name, segment) string pairs:
+ * read the count with protocol_get_u32, then each pair with this (false when malformed). */
+bool protocol_segment_list_next(struct protocol_reader *reader, struct protocol_string *name,
+                                struct protocol_string *segment);
+
+/* IDS form 1 response: u64 cardinality, u32 size, then `size` bytes of a portable roaring
+ * bitmap (only the framing is checked here; the bytes are the engine's). */
+int protocol_ids_bitmap_encode(struct buffer *out, uint64_t cardinality, const uint8_t *bytes,
+                               size_t size);
+bool protocol_ids_bitmap_decode(const void *payload, size_t size, uint64_t *cardinality_out,
+                                const uint8_t **bytes_out, uint32_t *bitmap_size_out);
+
 /* Names, for logs and messages ("bad-frame", "COUNT"). Never NULL. */
 const char *protocol_error_name(enum protocol_error code);
 const char *protocol_opcode_name(uint8_t opcode);

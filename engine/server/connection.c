@@ -208,8 +208,7 @@ static uint8_t role_needed(uint8_t opcode)
 
 static bool is_supported(uint8_t opcode)
 {
-    return opcode == PROTOCOL_OP_COUNT || opcode == PROTOCOL_OP_IDS || opcode == PROTOCOL_OP_GET ||
-           opcode == PROTOCOL_OP_STATS;
+    return opcode != PROTOCOL_OP_UPSERT; /* waits for the engine's upserts */
 }
 
 static const char *role_name(uint8_t role)

@@ -46,6 +46,7 @@ void server_options_init(struct server_options *options)
     memset(options, 0, sizeof *options);
     options->listen_address = "127.0.0.1:7878";
     options->query_threads = 1;
+    options->count_batch_max = PDB_SERVER_COUNT_BATCH_MAX;
     options->connections_max = PDB_SERVER_CONNECTIONS_DEFAULT;
     options->idle_timeout_ms = PDB_SERVER_IDLE_TIMEOUT_MS_DEFAULT;
     options->frame_timeout_ms = PDB_SERVER_FRAME_TIMEOUT_MS_DEFAULT;
@@ -131,6 +132,9 @@ static enum pdb_status check_options(const struct server_options *options, struc
     if (options->worker_count > PDB_SERVER_WORKERS_MAX)
         return error_set(error, PDB_ERR_USAGE, "serve: workers must be 0..%u",
                          PDB_SERVER_WORKERS_MAX);
+    if (options->count_batch_max == 0 || options->count_batch_max > PDB_SERVER_COUNT_BATCH_MAX)
+        return error_set(error, PDB_ERR_USAGE, "serve: count batch must be 1..%u",
+                         PDB_SERVER_COUNT_BATCH_MAX);
     if (options->page_rows == 0 || options->page_rows > PDB_SERVER_PAGE_ROWS_MAX)
         return error_set(error, PDB_ERR_USAGE, "serve: page rows must be 1..%u",
                          PDB_SERVER_PAGE_ROWS_MAX);
@@ -214,6 +218,7 @@ enum pdb_status server_create(const struct server_options *options, struct serve
     server->options = *options;
     server->listen_fd = server->epoll_fd = server->wake_fd = server->signal_fd = -1;
     pthread_mutex_init(&server->queue_mutex, NULL);
+    pthread_mutex_init(&server->change_mutex, NULL);
     pthread_cond_init(&server->queue_nonempty, NULL);
     uint32_t slots = options->connections_max;
     server->connections = mem_calloc(slots, sizeof *server->connections);
@@ -291,6 +296,7 @@ void server_destroy(struct server *server)
     mem_free(server->slot_is_ready);
     mem_free(server->queue);
     pthread_mutex_destroy(&server->queue_mutex);
+    pthread_mutex_destroy(&server->change_mutex);
     pthread_cond_destroy(&server->queue_nonempty);
     mem_free(server);
 }

@@ -24,6 +24,8 @@ struct server_options {
                                    allowed on a loopback address */
     uint32_t worker_count;      /* 0: one per processor; at most PDB_SERVER_WORKERS_MAX */
     uint32_t query_threads;     /* threads of each worker's handle (pdb_db_set_threads) */
+    uint32_t count_batch_max;   /* queued COUNTs evaluated in one pass (1: never batch), at
+                                   most PDB_SERVER_COUNT_BATCH_MAX */
     uint32_t connections_max;
     uint32_t idle_timeout_ms;
     uint32_t frame_timeout_ms;

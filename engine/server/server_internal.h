@@ -94,6 +94,9 @@ struct server {
     uint32_t queue_head, queue_size;
     uint64_t queue_bytes; /* payload bytes of queued and running jobs */
     bool workers_stop;
+    /* Saved-segment changes, one at a time: the handles would refuse each other's writer
+     * lock (PDB_ERR_LOCKED) if two workers changed the SEGMENTS file at once. */
+    pthread_mutex_t change_mutex;
     uint32_t *ready;     /* slots whose connection has news for the loop */
     bool *slot_is_ready; /* the slot is on `ready` */
     uint32_t ready_count;
@@ -137,6 +140,35 @@ enum pdb_status workers_start(struct server *server, struct pdb_error *error);
 void workers_stop(struct server *server);
 /* Queues a job; false when the queue is full (the caller answers BUSY). Takes the job. */
 bool workers_submit(struct server *server, struct job *job);
+
+/* Response helpers shared by the request files (worker.c, worker_analysis.c). A response is
+ * built in worker->frame: worker_frame_begin, the payload, then worker_respond_frame. */
+size_t worker_frame_begin(struct worker *worker, const struct job *job, uint8_t opcode,
+                          uint16_t flags);
+/* Ends the frame and queues it; `encoded` != 0 (the payload failed to encode) or a frame over
+ * the response limit becomes an ERROR instead. */
+void worker_respond_frame(struct worker *worker, const struct job *job, size_t start, int encoded);
+void worker_respond_error(struct worker *worker, const struct job *job, enum protocol_error code,
+                          const char *format, ...) __attribute__((format(printf, 4, 5)));
+/* An ERROR for an engine failure, with the engine's message. */
+void worker_respond_status(struct worker *worker, const struct job *job,
+                           const struct pdb_error *error);
+/* A NUL-terminated copy of a payload string (mem_free it); NULL when out of memory. */
+char *worker_string_copy(struct protocol_string string);
+
+/* worker.c: false (after answering DEADLINE, or for a closed connection) when the job must
+ * not run. */
+bool worker_job_is_live(struct worker *worker, const struct job *job);
+void worker_run_count(struct worker *worker, const struct job *job);
+/* worker_count_batch.c: 2..count_batch_max COUNT jobs answered from one overlap pass. */
+void worker_run_count_batch(struct worker *worker, struct job **jobs, uint32_t job_count);
+
+/* worker_analysis.c: BREAKDOWN, OVERLAP, SEGMENT_SAVE/LIST/DROP. */
+void worker_run_breakdown(struct worker *worker, const struct job *job);
+void worker_run_overlap(struct worker *worker, const struct job *job);
+void worker_run_segment_save(struct worker *worker, const struct job *job);
+void worker_run_segment_list(struct worker *worker, const struct job *job);
+void worker_run_segment_drop(struct worker *worker, const struct job *job);
 
 /* Appends a whole response frame to the connection's output under its mutex (dropped when
  * the connection is dead). Returns false when it was dropped. */

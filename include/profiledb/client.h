@@ -103,6 +103,50 @@ enum pdb_status pdb_client_stats(struct pdb_client *client, struct pdb_stats *st
                                  struct pdb_error *error);
 void pdb_client_stats_deinit(struct pdb_stats *stats);
 
+/* ---- Bitmaps, breakdown, overlap ---------------------------------------------------- */
+
+/* pdb_segment_bitmap over the network (IDS form 1): the ids of `segment` (at most `limit`,
+ * 0 = all) as one bitmap in CRoaring's portable serialisation, the same bytes the embedded
+ * call gives. On success *bytes_out is owned (release it with pdb_client_bitmap_destroy),
+ * *size_out its size and *cardinality_out the number of ids. The client checks the framing
+ * only: it does not link CRoaring, so the bytes are as the server sent them; read them with
+ * roaring_bitmap_portable_deserialize_safe (C) or any RoaringFormatSpec reader. A bitmap over
+ * the 64 MiB response frame limit is PDB_ERR_LIMIT (use pdb_client_ids then). */
+enum pdb_status pdb_client_ids_bitmap(struct pdb_client *client, const char *segment,
+                                      int64_t now_s, uint64_t limit, uint8_t **bytes_out,
+                                      size_t *size_out, uint64_t *cardinality_out,
+                                      struct pdb_error *error);
+void pdb_client_bitmap_destroy(uint8_t *bytes); /* NULL is accepted */
+
+/* pdb_segment_breakdown over the network: the same entries, order and counts. Release
+ * *breakdown with pdb_client_breakdown_deinit (not pdb_breakdown_deinit); values are borrowed
+ * until then. */
+enum pdb_status pdb_client_breakdown(struct pdb_client *client, const char *segment,
+                                     const char *attribute, int64_t now_s, uint32_t limit,
+                                     struct pdb_breakdown *breakdown, struct pdb_error *error);
+void pdb_client_breakdown_deinit(struct pdb_breakdown *breakdown); /* NULL, zeroed accepted */
+
+/* pdb_segment_overlap over the network: `matrix` (the caller's segment_count^2 values) is
+ * written only on success. segment_count outside 1..64 is PDB_ERR_LIMIT before anything is
+ * sent. */
+enum pdb_status pdb_client_overlap(struct pdb_client *client, const char *const *segments,
+                                   uint32_t segment_count, int64_t now_s, uint64_t *matrix,
+                                   struct pdb_error *error);
+
+/* ---- Saved segments ---------------------------------------------------------------- */
+/* pdb_segment_save, pdb_segment_drop and pdb_segment_list over the network, with the same
+ * errors. Saving and dropping need a writer or admin token (a reader gets PDB_ERR_DENIED);
+ * a saved segment is usable at once as segment('name') in every later request, on every
+ * connection. The list callback receives NUL-terminated strings borrowed for the call, by
+ * name ascending; it may not use the same client. */
+enum pdb_status pdb_client_segment_save(struct pdb_client *client, const char *name,
+                                        const char *segment, struct pdb_error *error);
+enum pdb_status pdb_client_segment_drop(struct pdb_client *client, const char *name,
+                                        struct pdb_error *error);
+enum pdb_status pdb_client_segment_list(struct pdb_client *client,
+                                        pdb_saved_segment_fn on_segment, void *context,
+                                        struct pdb_error *error);
+
 #ifdef __cplusplus
 }
 #endif

@@ -271,6 +271,17 @@ typedef bool (*pdb_id_fn)(void *context, uint32_t row_id);
 enum pdb_status pdb_segment_ids(struct pdb_db *db, const char *segment, uint64_t limit,
                                 pdb_id_fn on_id, void *context, struct pdb_error *error);
 
+/* The ids of matching profiles (at most `limit`, 0 = no limit, the lowest ones) as one bitmap
+ * in CRoaring's portable serialisation (the RoaringFormatSpec: roaring_bitmap_portable_
+ * deserialize_safe in C, RoaringBitmap.deserialize in Java, roaring.ReadFrom in Go reads it).
+ * On success *bytes_out is owned (release it with pdb_bitmap_destroy), *size_out its size in
+ * bytes and *cardinality_out the number of ids in it. The same bitmap, byte for byte, for the
+ * same ids. Errors: those of pdb_segment_ids, PDB_ERR_NO_MEMORY. */
+enum pdb_status pdb_segment_bitmap(struct pdb_db *db, const char *segment, uint64_t limit,
+                                   uint8_t **bytes_out, size_t *size_out,
+                                   uint64_t *cardinality_out, struct pdb_error *error);
+void pdb_bitmap_destroy(uint8_t *bytes); /* NULL is accepted */
+
 /* Deletes the profiles matching `segment`: they join the database's tombstones (a
  * checksummed file named by the manifest, replaced atomically), and from then on no count,
  * id list, pdb_profile_get or pdb_profile_find returns them, on this handle and on handles

@@ -415,10 +415,11 @@ if [ -n "$port" ]; then
     # same_output DESCRIPTION -- ARGS...: embedded `ARGS[0] DB ARGS[1..]` vs `ARGS[0] --connect ... ARGS[1..]`
     same_output() {
         local what=$1; shift 2
-        local command=$1; shift
-        "$pdb" "$command" "$served" "$@" >"$work/local.out" 2>"$work/local.err"
+        local command=("$1"); shift
+        if [ "${command[0]}" = segment ]; then command+=("$1"); shift; fi # segment ACTION DB ...
+        "$pdb" "${command[@]}" "$served" "$@" >"$work/local.out" 2>"$work/local.err"
         local local_exit=$?
-        "$pdb" "$command" "${remote[@]}" "$@" >"$work/remote.out" 2>"$work/remote.err"
+        "$pdb" "${command[@]}" "${remote[@]}" "$@" >"$work/remote.out" 2>"$work/remote.err"
         local remote_exit=$?
         sed -i 's/"query_ms": [0-9.]*/"query_ms": X/' "$work/local.out" "$work/remote.out"
         if [ "$local_exit" -eq "$remote_exit" ] && cmp -s "$work/local.out" "$work/remote.out" &&
@@ -432,6 +433,44 @@ if [ -n "$port" ]; then
         same_output "get --id $format" -- get --id 1 --format "$format"
         same_output "stats $format" -- stats --format "$format"
     done
+    for format in table csv json; do
+        same_output "breakdown $format" -- breakdown "age > 30" --by country --format "$format"
+        same_output "overlap $format" -- overlap "country = 'US'" "age > 40" "interests HAS 'running'" --format "$format"
+    done
+    same_output "breakdown tags --limit" -- breakdown "true" --by interests --limit 3
+    same_output "breakdown bool --now" -- breakdown "age > 20" --by is_vip --now 2030-01-01
+    same_output "breakdown unknown attribute" -- breakdown "true" --by contry
+    same_output "breakdown by an int" -- breakdown "true" --by age
+    same_output "breakdown bad segment" -- breakdown "age >" --by country
+    same_output "overlap bad segment" -- overlap "true" "age >"
+    # ids --bitmap: the same count printed and the same bytes written in both modes.
+    "$pdb" ids "$served" "country IN ('US', 'DE')" --bitmap "$work/local.bitmap" >"$work/local.out" 2>&1
+    "$pdb" ids "${remote[@]}" "country IN ('US', 'DE')" --bitmap "$work/remote.bitmap" >"$work/remote.out" 2>&1
+    if [ -s "$work/local.bitmap" ] && cmp -s "$work/local.bitmap" "$work/remote.bitmap" && cmp -s "$work/local.out" "$work/remote.out" &&
+       [ "$(cat "$work/local.out")" = "$("$pdb" count "$served" "country IN ('US', 'DE')")" ]; then ok
+    else fail "ids --bitmap: embedded and remote differ"; fi
+    expect_exit 2 "ids --bitmap with --format" -- "$pdb" ids "${remote[@]}" "true" --bitmap "$work/x.bitmap" --format csv
+    # Saved segments: saved on the server, listed and used alike in both modes.
+    expect_output "saved segment 'served_us'" "segment save --connect" -- "$pdb" segment save "${remote[@]}" served_us "country = 'US'"
+    expect_exit 0 "segment save nested --connect" -- "$pdb" segment save "${remote[@]}" served_us_old "segment('served_us') AND age > 40"
+    for format in table csv json; do
+        same_output "segment list $format" -- segment list --format "$format"
+    done
+    expect_grep "served_us_old" "$work/remote.out" "segment list --connect shows the nested segment"
+    same_output "count with a saved segment" -- count "segment('served_us_old') OR country = 'DE'"
+    same_output "breakdown of a saved segment" -- breakdown "segment('served_us')" --by loyalty_tier
+    expect_exit 3 "segment save a cycle --connect" -- "$pdb" segment save "${remote[@]}" served_us "segment('served_us_old')"
+    expect_exit 2 "segment save a bad name --connect" -- "$pdb" segment save "${remote[@]}" "no spaces" "true"
+    expect_exit 7 "a reader may not save" -- "$pdb" segment save --connect "127.0.0.1:$port" --token e2e-reader-token-012345678 mine "true"
+    expect_grep "role reader may not send SEGMENT_SAVE" "$work/err" "reader save message"
+    expect_exit 7 "a reader may not drop" -- "$pdb" segment drop --connect "127.0.0.1:$port" --token e2e-reader-token-012345678 served_us
+    expect_exit 0 "a reader may list" -- "$pdb" segment list --connect "127.0.0.1:$port" --token e2e-reader-token-012345678
+    expect_output "dropped segment 'served_us'" "segment drop --connect" -- "$pdb" segment drop "${remote[@]}" served_us
+    same_output "a dropped segment is unknown" -- count "segment('served_us_old')"
+    same_output "segment drop missing" -- segment drop served_us
+    expect_exit 0 "segment drop the rest" -- "$pdb" segment drop "$served" served_us_old
+    same_output "segment list empty" -- segment list --format json
+    expect_exit 2 "segment --connect with a database path" -- "$pdb" segment list "$served" --connect "127.0.0.1:$port"
     same_output "count --now" -- count "age > 20" --now 2030-01-01
     same_output "get --key" -- get --key customer_id="$("$pdb" get "$served" --id 3 --format csv | tail -1 | cut -d, -f2)"
     same_output "bad segment" -- count "contry = 'US'"

@@ -260,3 +260,89 @@ Test(protocol_frame, matches_the_worked_example_of_the_document)
     cr_assert(protocol_count_response_decode(response + 16, 8, &count));
     cr_assert_eq(count, 1u);
 }
+
+Test(protocol_messages, breakdown_round_trips_and_rejects_bad_counts)
+{
+    struct buffer payload;
+    buffer_init(&payload);
+    struct protocol_breakdown_request request = {
+        .now_s = 17, .limit = 5, .segment = {"age > 3", 7}, .attribute = {"country", 7}};
+    cr_assert_eq(protocol_breakdown_request_encode(&payload, &request), 0);
+    struct protocol_breakdown_request back;
+    cr_assert(protocol_breakdown_request_decode(payload.data, payload.size, &back));
+    cr_assert_eq(back.now_s, 17);
+    cr_assert_eq(back.limit, 5u);
+    cr_assert_eq(back.attribute.size, 7u);
+    cr_assert_eq(memcmp(back.segment.data, "age > 3", 7), 0);
+    payload.data[13] = 1; /* reserved */
+    cr_assert_not(protocol_breakdown_request_decode(payload.data, payload.size, &back));
+    buffer_reset(&payload);
+    struct pdb_breakdown_entry entries[2] = {{"US", 2, 9}, {"", 0, 4}};
+    struct pdb_breakdown breakdown = {.segment_count = 20, .null_count = 7, .value_count = 3,
+                                      .entry_count = 2, .entries = entries};
+    cr_assert_eq(protocol_breakdown_response_encode(&payload, &breakdown), 0);
+    struct pdb_breakdown decoded;
+    cr_assert(protocol_breakdown_response_decode(payload.data, payload.size, &decoded));
+    cr_assert_eq(decoded.segment_count, 20u);
+    cr_assert_eq(decoded.null_count, 7u);
+    cr_assert_eq(decoded.value_count, 3u);
+    cr_assert_eq(decoded.entry_count, 2u);
+    cr_assert_eq(decoded.entries[0].count, 9u);
+    cr_assert_eq(decoded.entries[0].value_size, 2u);
+    cr_assert_eq(memcmp(decoded.entries[0].value, "US", 2), 0);
+    cr_assert_eq(decoded.entries[1].value_size, 0u);
+    mem_free(decoded.entries);
+    mem_free(decoded.strings);
+    cr_assert_not(protocol_breakdown_response_decode(payload.data, payload.size - 1, &decoded));
+    store_u32(payload.data + 24, 1000000); /* more entries than bytes */
+    cr_assert_not(protocol_breakdown_response_decode(payload.data, payload.size, &decoded));
+    store_u32(payload.data + 24, 2);
+    store_u64(payload.data + 16, 1); /* value_count below entry_count */
+    cr_assert_not(protocol_breakdown_response_decode(payload.data, payload.size, &decoded));
+    buffer_deinit(&payload);
+}
+
+Test(protocol_messages, overlap_saved_segments_and_bitmap_round_trip)
+{
+    struct buffer payload;
+    buffer_init(&payload);
+    struct protocol_overlap_request request = {.now_s = 3, .segment_count = 2};
+    request.segments[0] = (struct protocol_string){"true", 4};
+    request.segments[1] = (struct protocol_string){"age > 1", 7};
+    cr_assert_eq(protocol_overlap_request_encode(&payload, &request), 0);
+    static struct protocol_overlap_request back;
+    cr_assert(protocol_overlap_request_decode(payload.data, payload.size, &back));
+    cr_assert_eq(back.segment_count, 2u);
+    cr_assert_eq(back.segments[1].size, 7u);
+    store_u32(payload.data + 8, 3); /* announces a third segment */
+    cr_assert_not(protocol_overlap_request_decode(payload.data, payload.size, &back));
+    buffer_reset(&payload);
+    uint64_t matrix[4] = {5, 2, 2, 9}, matrix_back[4];
+    cr_assert_eq(protocol_overlap_response_encode(&payload, 2, matrix), 0);
+    cr_assert(protocol_overlap_response_decode(payload.data, payload.size, 2, matrix_back));
+    cr_assert_eq(memcmp(matrix, matrix_back, sizeof matrix), 0);
+    cr_assert_not(protocol_overlap_response_decode(payload.data, payload.size, 3, matrix_back),
+                  "an answer for another segment count");
+    buffer_reset(&payload);
+    struct protocol_segment_save_request save = {{"vip", 3}, {"age > 3", 7}};
+    cr_assert_eq(protocol_segment_save_request_encode(&payload, &save), 0);
+    struct protocol_segment_save_request save_back;
+    cr_assert(protocol_segment_save_request_decode(payload.data, payload.size, &save_back));
+    cr_assert_eq(save_back.name.size, 3u);
+    struct protocol_string name;
+    cr_assert_not(protocol_segment_name_decode(payload.data, payload.size, &name), "trailing");
+    cr_assert(protocol_segment_name_decode(payload.data, 7, &name));
+    buffer_reset(&payload);
+    const uint8_t bitmap[5] = {1, 2, 3, 4, 5};
+    cr_assert_eq(protocol_ids_bitmap_encode(&payload, 77, bitmap, 5), 0);
+    uint64_t cardinality;
+    const uint8_t *bytes;
+    uint32_t size;
+    cr_assert(protocol_ids_bitmap_decode(payload.data, payload.size, &cardinality, &bytes, &size));
+    cr_assert_eq(cardinality, 77u);
+    cr_assert_eq(size, 5u);
+    cr_assert_eq(memcmp(bytes, bitmap, 5), 0);
+    cr_assert_not(protocol_ids_bitmap_decode(payload.data, payload.size - 1, &cardinality, &bytes,
+                                             &size));
+    buffer_deinit(&payload);
+}

@@ -67,6 +67,7 @@ struct cli_query_args {
     uint32_t threads;
     const char *connect; /* --connect HOST:PORT: ask a server instead (db_path is NULL) */
     const char *token;   /* --token, else $PROFILEDB_TOKEN, else NULL */
+    const char *bitmap_path; /* ids --bitmap FILE: write a portable roaring bitmap there */
 };
 
 /* Parses `command DB SEGMENT [--format F] [--timing] [--now TS] [--limit N] [--threads N]`,

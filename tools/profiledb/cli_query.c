@@ -17,7 +17,7 @@ int cli_parse_query_args(const char *command, int argc, char **argv, bool accept
         {"now", required_argument, NULL, 'n'},    {"limit", required_argument, NULL, 'l'},
         {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
         {"connect", required_argument, NULL, 'c'}, {"token", required_argument, NULL, 'T'},
-        {0, 0, 0, 0}};
+        {"bitmap", required_argument, NULL, 'b'}, {0, 0, 0, 0}};
     memset(args, 0, sizeof *args);
     args->format = CLI_FORMAT_TABLE;
     int option;
@@ -47,6 +47,10 @@ int cli_parse_query_args(const char *command, int argc, char **argv, bool accept
             break;
         case 'c': args->connect = optarg; break;
         case 'T': args->token = optarg; break;
+        case 'b':
+            if (!accepts_limit) return cli_usage_error(command, "--bitmap is not an option of %s", command);
+            args->bitmap_path = optarg;
+            break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(command, "invalid option");
         }

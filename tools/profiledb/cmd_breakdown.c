@@ -11,7 +11,8 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: profiledb breakdown DB 'SEGMENT' --by ATTRIBUTE [options]\n\n"
+    fprintf(out, "Usage: profiledb breakdown DB 'SEGMENT' --by ATTRIBUTE [options]\n"
+                 "       profiledb breakdown --connect HOST:PORT [--token T] 'SEGMENT' --by ATTRIBUTE [options]\n\n"
                  "Counts the profiles of DB in SEGMENT by each value of ATTRIBUTE (a category,\n"
                  "bool or tags attribute; for tags, a profile counts under each of its tags), most\n"
                  "frequent first (ties by value), with the profiles whose ATTRIBUTE is NULL last,\n"
@@ -24,6 +25,7 @@ static void usage(FILE *out)
                  "  --timing      print the time to open the database and to run the query on stderr\n"
                  "  --now TS      evaluate now() as TS (e.g. 2026-11-01T00:00:00Z) instead of the clock\n"
                  CLI_THREADS_HELP
+                 CLI_CONNECT_HELP
                  "  -h, --help    show this help\n");
 }
 
@@ -80,15 +82,37 @@ static void print_breakdown(const char *attribute, const struct pdb_breakdown *b
     }
 }
 
+static int breakdown_remote(const char *address, const char *token, const char *segment,
+                            const char *by, uint32_t limit, int64_t now_s, enum cli_format format,
+                            bool timing)
+{
+    struct pdb_client *client;
+    double started_s = cli_now_s();
+    int early = cli_connect("breakdown", address, token, &client);
+    if (early >= 0) return early;
+    double connected_s = cli_now_s();
+    struct pdb_error error = {0};
+    struct pdb_breakdown breakdown;
+    enum pdb_status status = pdb_client_breakdown(client, segment, by, now_s, limit, &breakdown, &error);
+    double done_s = cli_now_s();
+    pdb_client_close(client);
+    if (status != PDB_OK) return cli_report("breakdown", &error);
+    print_breakdown(by, &breakdown, format);
+    pdb_client_breakdown_deinit(&breakdown);
+    if (timing) cli_print_remote_timing("breakdown", connected_s - started_s, done_s - connected_s);
+    return CLI_EXIT_OK;
+}
+
 int cmd_breakdown(int argc, char **argv)
 {
     static const struct option options[] = {
         {"by", required_argument, NULL, 'b'},     {"limit", required_argument, NULL, 'l'},
         {"format", required_argument, NULL, 'f'}, {"timing", no_argument, NULL, 't'},
         {"now", required_argument, NULL, 'n'},    {"threads", required_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0}};
+        {"help", no_argument, NULL, 'h'},         {"connect", required_argument, NULL, 'c'},
+        {"token", required_argument, NULL, 'T'},  {0, 0, 0, 0}};
     enum cli_format format = CLI_FORMAT_TABLE;
-    const char *by = NULL;
+    const char *by = NULL, *connect = NULL, *token = NULL;
     unsigned long long limit = 0;
     bool timing = false, has_threads = false;
     int64_t now_s = 0;
@@ -118,10 +142,19 @@ int cmd_breakdown(int argc, char **argv)
                 return cli_usage_error("breakdown", "--threads takes 0..256 (0 = one per processor), not '%s'", optarg);
             has_threads = true;
             break;
+        case 'c': connect = optarg; break;
+        case 'T': token = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("breakdown", "invalid option");
         }
     }
+    if (connect != NULL) {
+        if (has_threads) return cli_usage_error("breakdown", "--threads is for embedded mode, not --connect");
+        if (argc - optind != 1) return cli_usage_error("breakdown", "with --connect, expected one segment and no database path");
+        if (by == NULL) return cli_usage_error("breakdown", "--by ATTRIBUTE is required");
+        return breakdown_remote(connect, token, argv[optind], by, (uint32_t)limit, now_s, format, timing);
+    }
+    if (token != NULL) return cli_usage_error("breakdown", "--token needs --connect");
     if (argc - optind != 2) return cli_usage_error("breakdown", "expected a database path and one segment");
     if (by == NULL) return cli_usage_error("breakdown", "--by ATTRIBUTE is required");
     const char *db_path = argv[optind], *segment = argv[optind + 1];

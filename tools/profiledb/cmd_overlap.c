@@ -12,7 +12,8 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: profiledb overlap DB 'SEGMENT' 'SEGMENT' ... [options]\n\n"
+    fprintf(out, "Usage: profiledb overlap DB 'SEGMENT' 'SEGMENT' ... [options]\n"
+                 "       profiledb overlap --connect HOST:PORT [--token T] 'SEGMENT' 'SEGMENT' ... [options]\n\n"
                  "Prints, for 1 to %u segments of DB, how many profiles are in both of each pair\n"
                  "(row i, column j); the diagonal is each segment's own count. All segments are\n"
                  "evaluated in one pass, e.g.\n"
@@ -23,6 +24,7 @@ static void usage(FILE *out)
                  "  --timing      print the time to open the database and to run the query on stderr\n"
                  "  --now TS      evaluate now() as TS (e.g. 2026-11-01T00:00:00Z) instead of the clock\n"
                  CLI_THREADS_HELP
+                 CLI_CONNECT_HELP
                  "  -h, --help    show this help\n", PDB_OVERLAP_SEGMENTS_MAX);
 }
 
@@ -70,13 +72,35 @@ static void print_matrix(char **segments, uint32_t n, const uint64_t *matrix, en
     }
 }
 
+static int overlap_remote(const char *address, const char *token, char **segments, uint32_t n,
+                          int64_t now_s, enum cli_format format, bool timing)
+{
+    struct pdb_client *client;
+    double started_s = cli_now_s();
+    int early = cli_connect("overlap", address, token, &client);
+    if (early >= 0) return early;
+    double connected_s = cli_now_s();
+    uint64_t matrix[PDB_OVERLAP_SEGMENTS_MAX * PDB_OVERLAP_SEGMENTS_MAX];
+    struct pdb_error error = {0};
+    enum pdb_status status =
+        pdb_client_overlap(client, (const char *const *)segments, n, now_s, matrix, &error);
+    double done_s = cli_now_s();
+    pdb_client_close(client);
+    if (status != PDB_OK) return cli_report("overlap", &error);
+    print_matrix(segments, n, matrix, format);
+    if (timing) cli_print_remote_timing("overlap", connected_s - started_s, done_s - connected_s);
+    return CLI_EXIT_OK;
+}
+
 int cmd_overlap(int argc, char **argv)
 {
     static const struct option options[] = {
         {"format", required_argument, NULL, 'f'}, {"timing", no_argument, NULL, 't'},
         {"now", required_argument, NULL, 'n'},    {"threads", required_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {0, 0, 0, 0}};
+        {"help", no_argument, NULL, 'h'},         {"connect", required_argument, NULL, 'c'},
+        {"token", required_argument, NULL, 'T'},  {0, 0, 0, 0}};
     enum cli_format format = CLI_FORMAT_TABLE;
+    const char *connect = NULL, *token = NULL;
     bool timing = false, has_threads = false;
     int64_t now_s = 0;
     uint32_t threads = 0;
@@ -100,10 +124,21 @@ int cmd_overlap(int argc, char **argv)
                 return cli_usage_error("overlap", "--threads takes 0..256 (0 = one per processor), not '%s'", optarg);
             has_threads = true;
             break;
+        case 'c': connect = optarg; break;
+        case 'T': token = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("overlap", "invalid option");
         }
     }
+    if (connect != NULL) {
+        if (has_threads) return cli_usage_error("overlap", "--threads is for embedded mode, not --connect");
+        int remote_count = argc - optind;
+        if (remote_count < 1) return cli_usage_error("overlap", "with --connect, expected at least one segment and no database path");
+        if (remote_count > (int)PDB_OVERLAP_SEGMENTS_MAX)
+            return cli_usage_error("overlap", "at most %u segments, not %d", PDB_OVERLAP_SEGMENTS_MAX, remote_count);
+        return overlap_remote(connect, token, argv + optind, (uint32_t)remote_count, now_s, format, timing);
+    }
+    if (token != NULL) return cli_usage_error("overlap", "--token needs --connect");
     int segment_count = argc - optind - 1;
     if (segment_count < 1) return cli_usage_error("overlap", "expected a database path and at least one segment");
     if (segment_count > (int)PDB_OVERLAP_SEGMENTS_MAX)

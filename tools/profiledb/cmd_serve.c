@@ -32,6 +32,8 @@ static void usage(FILE *out)
         "  --workers N            request threads, one database handle each (default: one per\n"
         "                         processor, at most %u)\n"
         "  --query-threads N      threads each worker's queries use (default 1)\n"
+        "  --count-batch N        COUNTs waiting in the queue that a worker evaluates in one\n"
+        "                         pass over the data (default %u, at most %u; 1: one at a time)\n"
         "  --max-connections N    open connections (default %u, at most %u)\n"
         "  --idle-timeout-ms N    close a connection silent for N ms (default %u)\n"
         "  --frame-timeout-ms N   close a connection whose request frame is unfinished after\n"
@@ -40,7 +42,8 @@ static void usage(FILE *out)
         "  --page-rows N          ids per IDS response frame (default %u, at most %u)\n"
         "  --frame-size-max N     largest request frame in bytes (default %u, at most %u)\n"
         "  -h, --help             show this help\n",
-        PDB_SERVER_WORKERS_MAX, PDB_SERVER_CONNECTIONS_DEFAULT, PDB_SERVER_CONNECTIONS_MAX,
+        PDB_SERVER_WORKERS_MAX, PDB_SERVER_COUNT_BATCH_MAX, PDB_SERVER_COUNT_BATCH_MAX,
+        PDB_SERVER_CONNECTIONS_DEFAULT, PDB_SERVER_CONNECTIONS_MAX,
         PDB_SERVER_IDLE_TIMEOUT_MS_DEFAULT, PDB_SERVER_FRAME_TIMEOUT_MS_DEFAULT,
         PDB_SERVER_DEADLINE_MS_DEFAULT, PDB_SERVER_PAGE_ROWS_DEFAULT, PDB_SERVER_PAGE_ROWS_MAX,
         PDB_REQUEST_FRAME_SIZE_DEFAULT, PDB_REQUEST_FRAME_SIZE_MAX);
@@ -64,6 +67,7 @@ int cmd_serve(int argc, char **argv)
         TOKENS,
         WORKERS,
         QUERY_THREADS,
+        COUNT_BATCH,
         CONNECTIONS,
         IDLE,
         FRAME_TIMEOUT,
@@ -76,6 +80,7 @@ int cmd_serve(int argc, char **argv)
         {"tokens", required_argument, NULL, TOKENS},
         {"workers", required_argument, NULL, WORKERS},
         {"query-threads", required_argument, NULL, QUERY_THREADS},
+        {"count-batch", required_argument, NULL, COUNT_BATCH},
         {"max-connections", required_argument, NULL, CONNECTIONS},
         {"idle-timeout-ms", required_argument, NULL, IDLE},
         {"frame-timeout-ms", required_argument, NULL, FRAME_TIMEOUT},
@@ -116,6 +121,9 @@ int cmd_serve(int argc, char **argv)
             break;
         case QUERY_THREADS:
             server_options.query_threads = number;
+            break;
+        case COUNT_BATCH:
+            server_options.count_batch_max = number;
             break;
         case CONNECTIONS:
             server_options.connections_max = number;
