@@ -342,12 +342,14 @@ static bool build_chunk(const struct pending_type *pending, const struct sort_ke
             if (property->is_null[key->index]) column->nulls[i / 64] |= 1ull << (i % 64);
         }
     }
-    uint32_t per_row_max = 0;
+    uint32_t per_row_max = 0, rows_with_events = 0;
     for (uint32_t r = 0; r < PDB_CHUNK_ROWS; r++) {
         if (chunk->offsets[r + 1] > per_row_max) per_row_max = chunk->offsets[r + 1];
+        rows_with_events += chunk->offsets[r + 1] != 0;
         chunk->offsets[r + 1] += chunk->offsets[r];
     }
     chunk->events_per_row_max = per_row_max;
+    chunk->rows_with_events = rows_with_events;
     return true;
 }
 
@@ -393,6 +395,7 @@ static bool build_type(const struct event_store_builder *builder, struct pending
             mem_free(keys);
             return false;
         }
+        type->rows_with_events += chunk->rows_with_events;
         if (chunk->event_count > type->events_per_chunk_max)
             type->events_per_chunk_max = chunk->event_count;
         if (chunk->events_per_row_max > type->events_per_row_max)

@@ -53,6 +53,7 @@ struct event_column {
 struct event_chunk {
     uint32_t event_count;         /* 0: offsets and the rest are NULL (no row has events) */
     uint32_t events_per_row_max;
+    uint32_t rows_with_events;
     uint32_t *offsets;            /* [PDB_CHUNK_ROWS + 1] */
     int64_t *timestamps;          /* [event_count] */
     int64_t time_min, time_max;   /* over the chunk's events */
@@ -78,6 +79,7 @@ struct event_type_store {
     struct event_chunk *chunks;            /* [chunk_count] */
     struct event_dictionary *dictionaries; /* [property_count] (empty unless category/text) */
     uint64_t event_count;
+    uint64_t rows_with_events;             /* profiles with at least one event of the type */
     uint32_t events_per_chunk_max;
     uint32_t events_per_row_max;
 };
