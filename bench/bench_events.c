@@ -103,7 +103,7 @@ static int build_shared(char *error_text, size_t error_size)
             goto fail;
         /* Buyers: 30% never; the rest Pareto-like, mean about 28 for buyers -> 20 overall. */
         double u = bench_rng_unit(&rng);
-        uint32_t n = u < 0.3 ? 0 : (uint32_t)(4.0 / pow(1.0 - bench_rng_unit(&rng), 0.75));
+        uint32_t n = u < 0.3 ? 0 : (uint32_t)(8.0 / pow(1.0 - bench_rng_unit(&rng), 0.75));
         if (n > 2000) n = 2000;
         for (uint32_t i = 0; i < n; i++) {
             /* Two years back, denser recently, a December peak. */

@@ -28,6 +28,8 @@
 #include "query/casefold.h"
 #include "query/query_internal.h"
 
+#define DISTINCT_INSERTION_MAX 48u
+
 /* ---- Values against a leaf ------------------------------------------------------------ */
 
 enum truth { TRUTH_FALSE, TRUTH_TRUE, TRUTH_UNKNOWN };
@@ -320,13 +322,32 @@ static struct aggregate_value aggregate_row(const struct event_aggregate *aggreg
     case AST_AGGREGATE_DISTINCT: {
         bool is_float = aggregate->property_type == PDB_TYPE_FLOAT;
         uint32_t unique = 0;
+        /* A history is usually short: insertion sort below DISTINCT_INSERTION_MAX values. */
         if (is_float) {
             double *values = buffer;
-            qsort(values, taken, sizeof values[0], compare_double);
+            if (taken > DISTINCT_INSERTION_MAX) {
+                qsort(values, taken, sizeof values[0], compare_double);
+            } else {
+                for (uint32_t i = 1; i < taken; i++) {
+                    double v = values[i];
+                    uint32_t j = i;
+                    for (; j > 0 && values[j - 1] > v; j--) values[j] = values[j - 1];
+                    values[j] = v;
+                }
+            }
             for (uint32_t i = 0; i < taken; i++) unique += i == 0 || values[i] != values[i - 1];
         } else {
             int64_t *values = buffer;
-            qsort(values, taken, sizeof values[0], compare_int64);
+            if (taken > DISTINCT_INSERTION_MAX) {
+                qsort(values, taken, sizeof values[0], compare_int64);
+            } else {
+                for (uint32_t i = 1; i < taken; i++) {
+                    int64_t v = values[i];
+                    uint32_t j = i;
+                    for (; j > 0 && values[j - 1] > v; j--) values[j] = values[j - 1];
+                    values[j] = v;
+                }
+            }
             for (uint32_t i = 0; i < taken; i++) unique += i == 0 || values[i] != values[i - 1];
         }
         value.integer = unique;
