@@ -182,6 +182,8 @@ enum pdb_status event_store_builder_append(struct event_store_builder *builder,
                 memcpy(builder->bytes + builder->bytes_size, value->string, value->string_size);
                 builder->bytes_size += value->string_size;
             }
+        } else if (property->type == PDB_TYPE_BOOL) {
+            property->integers[i] = !value->is_null && value->integer != 0;
         } else {
             property->integers[i] = value->is_null ? 0 : value->integer;
         }
@@ -431,26 +433,29 @@ fail:
     return error_set(error, PDB_ERR_NO_MEMORY, "out of memory building the event store");
 }
 
+void event_type_store_deinit(struct event_type_store *type)
+{
+    if (type->chunks != NULL) {
+        for (uint32_t c = 0; c < type->chunk_count; c++)
+            chunk_release(&type->chunks[c], type->property_count);
+    }
+    mem_free(type->chunks);
+    if (type->dictionaries != NULL) {
+        for (uint32_t p = 0; p < type->property_count; p++) {
+            mem_free(type->dictionaries[p].values);
+            mem_free(type->dictionaries[p].bytes);
+        }
+    }
+    mem_free(type->dictionaries);
+    mem_free(type->property_types);
+    memset(type, 0, sizeof *type);
+}
+
 void event_store_destroy(struct event_store *store)
 {
     if (store == NULL) return;
     if (store->types != NULL) {
-        for (uint32_t t = 0; t < store->type_count; t++) {
-            struct event_type_store *type = &store->types[t];
-            if (type->chunks != NULL) {
-                for (uint32_t c = 0; c < type->chunk_count; c++)
-                    chunk_release(&type->chunks[c], type->property_count);
-            }
-            mem_free(type->chunks);
-            if (type->dictionaries != NULL) {
-                for (uint32_t p = 0; p < type->property_count; p++) {
-                    mem_free(type->dictionaries[p].values);
-                    mem_free(type->dictionaries[p].bytes);
-                }
-            }
-            mem_free(type->dictionaries);
-            mem_free(type->property_types);
-        }
+        for (uint32_t t = 0; t < store->type_count; t++) event_type_store_deinit(&store->types[t]);
     }
     mem_free(store->types);
     mem_free(store);
