@@ -29,6 +29,7 @@
 #include "query/query_internal.h"
 
 #define DISTINCT_INSERTION_MAX 48u
+#define RECENT_SCAN_MAX 16u /* histories up to this long find the window's start from the end */
 
 /* ---- Values against a leaf ------------------------------------------------------------ */
 
@@ -403,11 +404,22 @@ bool predicate_event_eval(const struct leaf *leaf, const struct event_store *sto
     bitset_zero(t);
     bitset_zero(u);
     const uint32_t *offsets = chunk->offsets;
+    const int64_t *timestamps = chunk->timestamps;
+    /* A window edge beyond the chunk's events cuts nothing: no search for it. */
+    bool cuts_low = aggregate->time_low > chunk->time_min;
+    bool cuts_high = aggregate->time_high < chunk->time_max;
     for (uint32_t r = 0; r < rows; r++) {
         uint32_t begin = offsets[r], end = offsets[r + 1];
-        if (begin != end) {
-            begin = search_time(chunk->timestamps, begin, end, aggregate->time_low, false);
-            end = search_time(chunk->timestamps, begin, end, aggregate->time_high, true);
+        if (begin != end && cuts_high)
+            end = search_time(timestamps, begin, end, aggregate->time_high, true);
+        if (begin != end && cuts_low) {
+            if (end - begin <= RECENT_SCAN_MAX) { /* recent windows hold the last few */
+                uint32_t i = end;
+                while (i > begin && timestamps[i - 1] >= aggregate->time_low) i--;
+                begin = i;
+            } else {
+                begin = search_time(timestamps, begin, end, aggregate->time_low, false);
+            }
         }
         struct aggregate_value value =
             aggregate_row(aggregate, chunk, begin, end, passes, scratch->event_values);
