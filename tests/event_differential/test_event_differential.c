@@ -15,7 +15,8 @@
  * no aggregate may see. Amounts are multiples of 1/4, so float sums are exact in any order.
  * The first row chunk is full and the second partial, chunk 1 also holds no page views.
  *
- * PROFILEDB_TEST_SEED=N replays a run; PROFILEDB_DIFF_SEGMENTS / PROFILEDB_DIFF_ROWS shrink it.
+ * PROFILEDB_TEST_SEED=N replays a run; PROFILEDB_DIFF_SEGMENTS (default 200, 100 under the
+ * sanitizers) and PROFILEDB_DIFF_ROWS (default 70,000) resize it.
  * This program may use engine internals (it is not a subsystem's test); the evaluators it
  * checks against include none.
  */
@@ -991,7 +992,8 @@ Test(event_differential, random_event_segments_agree_with_naive_and_sqlite)
     fprintf(stderr, "event differential: seed=%" PRIu64 "\n", seed);
     rng_state = seed;
     uint32_t rows = env_u32("PROFILEDB_DIFF_ROWS", 70000u);
-    uint32_t segments = env_u32("PROFILEDB_DIFF_SEGMENTS", 200u);
+    /* Under the sanitizers (scripts/test.sh sets PROFILEDB_TEST_SANITIZER) half as many. */
+    uint32_t segments = env_u32("PROFILEDB_DIFF_SEGMENTS", getenv("PROFILEDB_TEST_SANITIZER") ? 100u : 200u);
     struct fixture f;
     fixture_init(&f, rows);
     uint32_t failures = 0;
