@@ -127,7 +127,7 @@ static enum pdb_status read_dictionary(struct reader *reader, struct event_dicti
     if (count > reader->size / 4) return corrupt(reader, "dictionary count beyond the file");
     size_t begin = reader->offset, bytes = 0;
     for (uint32_t v = 0; v < count; v++) { /* sizes first, to allocate once */
-        uint32_t size;
+        uint32_t size = 0;
         if (!read_u32(reader, &size) || !has(reader, size))
             return corrupt(reader, "truncated dictionary value");
         reader->offset += size;
@@ -139,7 +139,7 @@ static enum pdb_status read_dictionary(struct reader *reader, struct event_dicti
     if (dictionary->values == NULL || dictionary->bytes == NULL) return no_memory(reader);
     size_t at = 0;
     for (uint32_t v = 0; v < count; v++) {
-        uint32_t size;
+        uint32_t size = 0;
         read_u32(reader, &size);
         memcpy(dictionary->bytes + at, reader->data + reader->offset, size);
         dictionary->values[v] = (struct event_string){dictionary->bytes + at, size};
@@ -184,7 +184,7 @@ static enum pdb_status read_chunk(struct reader *reader, struct event_type_store
     chunk->time_min = INT64_MAX;
     chunk->time_max = INT64_MIN;
     for (uint32_t i = 0; i < events; i++) {
-        uint64_t bits;
+        uint64_t bits = 0;
         read_u64(reader, &bits);
         chunk->timestamps[i] = (int64_t)bits;
         if (chunk->timestamps[i] < chunk->time_min) chunk->time_min = chunk->timestamps[i];
@@ -214,7 +214,7 @@ static enum pdb_status read_chunk(struct reader *reader, struct event_type_store
         if (column->numbers == NULL && column->integers == NULL) return no_memory(reader);
         uint32_t codes = type->dictionaries[p].count;
         for (uint32_t i = 0; i < events; i++) {
-            uint64_t bits;
+            uint64_t bits = 0;
             read_u64(reader, &bits);
             bool is_null = has_nulls && (column->nulls[i / 64u] >> (i % 64u) & 1u);
             if (property_type == PDB_TYPE_FLOAT) {

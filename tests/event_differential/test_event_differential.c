@@ -415,10 +415,15 @@ static void put(struct text *text, const char *format, ...) __attribute__((forma
 static void put(struct text *text, const char *format, ...)
 {
     va_list args;
+    if (text->data == NULL) {
+        text->capacity = 256;
+        text->data = malloc(text->capacity);
+        text->data[0] = '\0';
+    }
     for (;;) {
         va_start(args, format);
         size_t room = text->capacity - text->size;
-        int n = vsnprintf(text->data ? text->data + text->size : NULL, room, format, args);
+        int n = vsnprintf(text->data + text->size, room, format, args);
         va_end(args);
         if ((size_t)n < room) {
             text->size += (size_t)n;
