@@ -29,6 +29,7 @@
 #include "query/query_internal.h"
 
 #define DISTINCT_INSERTION_MAX 48u
+#define EVENT_PREFETCH_ROWS 8u /* rows ahead whose newest timestamps are prefetched */
 #define RECENT_SCAN_MAX 16u /* histories up to this long find the window's start from the end */
 
 /* ---- Values against a leaf ------------------------------------------------------------ */
@@ -410,6 +411,11 @@ bool predicate_event_eval(const struct leaf *leaf, const struct event_store *sto
     bool cuts_high = aggregate->time_high < chunk->time_max;
     for (uint32_t r = 0; r < rows; r++) {
         uint32_t begin = offsets[r], end = offsets[r + 1];
+        /* The newest events of a row a few rows ahead: where a recent window starts. */
+        if (r + EVENT_PREFETCH_ROWS < rows) {
+            uint32_t ahead = offsets[r + EVENT_PREFETCH_ROWS + 1];
+            if (ahead > 0) __builtin_prefetch(&timestamps[ahead - 1]);
+        }
         if (begin != end && cuts_high)
             end = search_time(timestamps, begin, end, aggregate->time_high, true);
         if (begin != end && cuts_low) {
