@@ -165,7 +165,9 @@ struct fixture {
     struct event_store *store;
 };
 
-static void fixture_init(struct fixture *f, uint32_t rows, const struct history *events, uint32_t count)
+/* quantities: the qty of each event (NULL: 1 each). */
+static void fixture_init_with(struct fixture *f, uint32_t rows, const struct history *events,
+                              uint32_t count, const int64_t *quantities)
 {
     struct pdb_error error = {0};
     f->schema = parse_schema(schema_text);
@@ -179,11 +181,16 @@ static void fixture_init(struct fixture *f, uint32_t rows, const struct history 
         struct event_value values[3] = {{.is_null = events[i].amount != events[i].amount,
                                          .number = events[i].amount},
                                         {.string = "shoes", .string_size = 5},
-                                        {.integer = 1}};
+                                        {.integer = quantities ? quantities[i] : 1}};
         cr_assert_eq(event_store_builder_append(builder, 0, events[i].row, events[i].ts, values,
                                                 &error), PDB_OK);
     }
     cr_assert_eq(event_store_builder_finish(builder, &f->store, &error), PDB_OK);
+}
+
+static void fixture_init(struct fixture *f, uint32_t rows, const struct history *events, uint32_t count)
+{
+    fixture_init_with(f, rows, events, count, NULL);
 }
 
 static void fixture_deinit(struct fixture *f)
@@ -264,5 +271,21 @@ Test(event_segments, null_properties_and_equal_timestamps)
     expect_ids(&f, "first(purchase) = now() - 2d", "2,", true);
     expect_ids(&f, "count(purchase, category IN ('shoes', NULL)) = 4", "0,", true);
     expect_ids(&f, "count(purchase, category NOT IN ('bags', NULL)) = 0", "0,1,2,", true);
+    fixture_deinit(&f);
+}
+
+Test(event_segments, int_sums_saturate_at_the_int64_range)
+{
+    const struct history events[] = {
+        {0, NOW - DAY, 1}, {0, NOW - DAY, 1}, /* saturates high */
+        {1, NOW - DAY, 1}, {1, NOW - DAY, 1}, /* saturates low */
+        {2, NOW - DAY, 1}, {2, NOW - DAY, 1}, /* fits */
+    };
+    const int64_t quantities[] = {INT64_MAX, 5, INT64_MIN, -5, INT64_MAX, -2};
+    struct fixture f;
+    fixture_init_with(&f, 3, events, 6, quantities);
+    expect_ids(&f, "sum(purchase.qty) = 9223372036854775807", "0,", true);
+    expect_ids(&f, "sum(purchase.qty) = -9223372036854775808", "1,", true);
+    expect_ids(&f, "sum(purchase.qty) = 9223372036854775805", "2,", true);
     fixture_deinit(&f);
 }
