@@ -13,9 +13,8 @@
  * The value of an empty history: count, distinct, sum 0; exists FALSE; min, max, first,
  * last NULL (so comparisons are UNKNOWN). NULL property values never count for sum, min,
  * max or distinct. A sum of ints that leaves the int64 range stays at the bound it crossed;
- * sums of floats add in time
- * order. Nothing here allocates during evaluation: the scratch holds the filter bitsets
- * and the buffer distinct sorts in, sized by predicate_event_prepare.
+ * sums of floats add in time order. Nothing here allocates during evaluation: the scratch
+ * holds the filter bitsets and the buffer distinct sorts in, sized by predicate_event_prepare.
  */
 #include <assert.h>
 #include <math.h>
