@@ -105,6 +105,7 @@ void bench_segments_register(void);
 void bench_text_register(void);
 void bench_profiles_register(void);
 void bench_results_register(void);
+void bench_events_register(void);
 
 /* The generated end-to-end database of bench_segments.c (built on first use, now() fixed at
  * 2026-11-01, kept open until exit), or NULL with a message in `error`. */

@@ -58,6 +58,7 @@ uint32_t bench_registry_build(void)
     bench_segments_register();
     bench_profiles_register();
     bench_results_register();
+    bench_events_register();
     return case_count;
 }
 

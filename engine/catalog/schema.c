@@ -330,8 +330,12 @@ enum pdb_status schema_parse(const char *text, size_t size, const char *source_n
             return error_set(error, PDB_ERR_SCHEMA, "%s:%u: NUL byte in schema", source,
                              line_number);
         }
-        enum pdb_status status =
-            parse_line(&parsed, text + start, line_size, source, line_number, error);
+        bool is_event_line = false;
+        enum pdb_status status = event_catalog_parse_line(&parsed.events, text + start, line_size,
+                                                          source, line_number, &is_event_line,
+                                                          error);
+        if (status == PDB_OK && !is_event_line)
+            status = parse_line(&parsed, text + start, line_size, source, line_number, error);
         if (status != PDB_OK) {
             schema_deinit(&parsed);
             return status;
@@ -339,7 +343,9 @@ enum pdb_status schema_parse(const char *text, size_t size, const char *source_n
         start = end + 1;
         line_number++;
     }
+    parsed.events.is_open = false;
     if (parsed.attribute_count == 0) {
+        schema_deinit(&parsed);
         return error_set(error, PDB_ERR_SCHEMA, "%s: the schema declares no attributes", source);
     }
     *schema = parsed;
@@ -378,6 +384,7 @@ void schema_deinit(struct schema *schema)
     mem_free(schema->attributes);
     schema->attributes = NULL;
     schema->attribute_count = 0;
+    event_catalog_deinit(&schema->events);
 }
 
 int schema_render(const struct schema *schema, struct buffer *out)
@@ -396,5 +403,5 @@ int schema_render(const struct schema *schema, struct buffer *out)
         while (out->size > 0 && out->data[out->size - 1] == ' ') out->size--;
         if (buffer_append(out, "\n", 1) != 0) return -1;
     }
-    return 0;
+    return event_catalog_render(&schema->events, out);
 }

@@ -12,6 +12,7 @@
  * comment.
  * Types and flags are case-insensitive; names are stored lower-case, and lookups ignore case.
  * Errors are reported as "<source>:<line>:<column>: <reason>".
+ * `event` lines and their indented property lines belong to catalog/event_types.c.
  */
 #ifndef PDB_CATALOG_SCHEMA_H
 #define PDB_CATALOG_SCHEMA_H
@@ -21,6 +22,7 @@
 
 #include "base/buffer.h"
 #include "base/limits.h"
+#include "catalog/event_types.h"
 #include "catalog/rules.h"
 #include "profiledb/profiledb.h"
 
@@ -34,6 +36,7 @@ struct attribute {
 struct schema {
     uint32_t attribute_count;
     struct attribute *attributes; /* owned */
+    struct event_catalog events;  /* `event` declarations (catalog/event_types.h) */
 };
 
 /* Parses schema text. On success *schema is filled (release with schema_deinit). */

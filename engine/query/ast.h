@@ -72,6 +72,41 @@ struct ast_literal {
     uint32_t source_size;
 };
 
+/* An event aggregate such as sum(purchase.amount, 90d, category = 'shoes'): the subject of a
+ * predicate in place of an attribute (docs/SEGMENTS.md, "Event aggregates"). */
+enum ast_aggregate_function {
+    AST_AGGREGATE_COUNT,
+    AST_AGGREGATE_EXISTS,
+    AST_AGGREGATE_SUM,
+    AST_AGGREGATE_MIN,
+    AST_AGGREGATE_MAX,
+    AST_AGGREGATE_FIRST,
+    AST_AGGREGATE_LAST,
+    AST_AGGREGATE_DISTINCT,
+    AST_AGGREGATE_FUNCTION_COUNT
+};
+
+enum ast_window_kind {
+    AST_WINDOW_ALL,     /* no window: every event the retention keeps */
+    AST_WINDOW_RECENT,  /* 30d: now() - 30d <= t <= now() */
+    AST_WINDOW_BETWEEN  /* BETWEEN a AND b: a <= t <= b */
+};
+
+struct ast_aggregate {
+    enum ast_aggregate_function function;
+    struct ast_position position; /* of the function name */
+    const char *event;            /* as written */
+    uint32_t event_size;
+    struct ast_position event_position;
+    const char *property; /* NULL when none */
+    uint32_t property_size;
+    struct ast_position property_position;
+    enum ast_window_kind window;
+    int64_t window_s; /* RECENT */
+    struct ast_literal bounds[2]; /* BETWEEN */
+    struct ast_node *filter; /* NULL: every event */
+};
+
 struct ast_node {
     enum ast_kind kind;
     struct ast_position position; /* of the node's first token */
@@ -90,6 +125,9 @@ struct ast_node {
     struct ast_position operator_position;
     struct ast_literal *literals;
     uint32_t literal_count;
+    /* PREDICATE over an event aggregate instead of an attribute (attribute then names the
+     * function, for messages). */
+    struct ast_aggregate *aggregate;
 };
 
 struct ast {
@@ -105,6 +143,9 @@ struct ast {
  * PDB_IN_LIST_SIZE_MAX values; PDB_ERR_NO_MEMORY. */
 enum pdb_status parser_parse(const char *text, size_t size, int64_t now_s,
                              struct query_arena *arena, struct ast *ast, struct pdb_error *error);
+
+/* Name of an aggregate function: "count", "sum", ... */
+const char *ast_aggregate_function_name(enum ast_aggregate_function function);
 
 /* Canonical spelling of an operator: "=", "!=", "BETWEEN", "IS NULL", "HAS ANY", ... */
 const char *ast_operator_name(enum ast_operator op);

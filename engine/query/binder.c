@@ -10,6 +10,7 @@
  * Errors name the position of the offending token (the attribute, the operator or the
  * literal) and are reported in source order: the first bad predicate wins.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +33,19 @@ struct binder {
     int64_t now_s;
     uint32_t depth;
     struct bytes_view expanding[PDB_SAVED_SEGMENT_DEPTH_MAX];
+    /* Binding the filter of an event aggregate: names are this type's properties. */
+    const struct event_type *event_type;
 };
 
-/* What a predicate is about while it is being bound. */
+/* What a predicate is about while it is being bound: an attribute, an event's property (in
+ * a filter), or an event aggregate (aggregate set; attribute is then a stand-in naming the
+ * aggregate, of its result type). */
 struct subject {
     const struct ast_node *node;
     uint32_t attribute_index;
     const struct attribute *attribute;
+    struct event_aggregate *aggregate;
+    struct attribute stand_in;
 };
 
 static enum pdb_status no_memory(struct binder *binder)
@@ -144,6 +151,7 @@ static struct leaf *new_leaf(struct binder *binder, const struct subject *subjec
     leaf->kind = kind;
     leaf->attribute_index = subject->attribute_index;
     leaf->type = subject->attribute->type;
+    leaf->event = subject->aggregate;
     leaf->attribute_name =
         query_arena_copy(binder->arena, subject->attribute->name, strlen(subject->attribute->name));
     if (leaf->attribute_name == NULL) return NULL;
@@ -586,9 +594,43 @@ static enum pdb_status bind_has(struct binder *binder, const struct subject *sub
     return finish(binder, leaf_node(binder, leaf), out);
 }
 
+static enum pdb_status bind_subject(struct binder *binder, struct subject *subject,
+                                    struct bound_node **out);
+static enum pdb_status bind_aggregate(struct binder *binder, const struct ast_node *node,
+                                      struct bound_node **out);
+
+/* A property name inside an aggregate's filter. */
+static enum pdb_status bind_property(struct binder *binder, const struct ast_node *node,
+                                     struct bound_node **out)
+{
+    const struct event_type *type = binder->event_type;
+    int32_t index = event_type_find_property(type, node->attribute, node->attribute_size);
+    if (index < 0) {
+        const char *suggestion =
+            event_type_suggest_property(type, node->attribute, node->attribute_size);
+        int shown = node->attribute_size > 64 ? 64 : (int)node->attribute_size;
+        return error_set(binder->error, PDB_ERR_SEGMENT,
+                         "segment:%u:%u: unknown property '%.*s' of event '%s'%s%s%s",
+                         node->attribute_position.line, node->attribute_position.column, shown,
+                         node->attribute, type->name, suggestion ? " (did you mean '" : "",
+                         suggestion ? suggestion : "", suggestion ? "'?)" : "");
+    }
+    struct subject subject = {node, (uint32_t)index, &type->properties[index], NULL, {{0}, 0, 0}};
+    return bind_subject(binder, &subject, out);
+}
+
 static enum pdb_status bind_predicate(struct binder *binder, const struct ast_node *node,
                                       struct bound_node **out)
 {
+    if (node->aggregate != NULL) {
+        if (binder->event_type != NULL) {
+            return error_set(binder->error, PDB_ERR_SEGMENT,
+                             "segment:%u:%u: an event filter cannot hold an aggregate",
+                             node->position.line, node->position.column);
+        }
+        return bind_aggregate(binder, node, out);
+    }
+    if (binder->event_type != NULL) return bind_property(binder, node, out);
     int32_t index = binder->schema == NULL
                         ? -1
                         : schema_find(binder->schema, node->attribute, node->attribute_size);
@@ -609,27 +651,38 @@ static enum pdb_status bind_predicate(struct binder *binder, const struct ast_no
                          node->attribute_position.column, shown, node->attribute,
                          node->attribute_size > 64 ? "..." : "");
     }
-    struct subject subject = {node, (uint32_t)index, &binder->schema->attributes[index]};
-    enum pdb_type type = subject.attribute->type;
+    struct subject subject = {node, (uint32_t)index, &binder->schema->attributes[index], NULL,
+                              {{0}, 0, 0}};
+    return bind_subject(binder, &subject, out);
+}
+
+/* The operator and literals of a predicate whose subject is resolved. */
+static enum pdb_status bind_subject(struct binder *binder, struct subject *subject,
+                                    struct bound_node **out)
+{
+    const struct ast_node *node = subject->node;
+    enum pdb_type type = subject->attribute->type;
     if (!operator_applies(type, node->op)) {
         if (node->op == AST_OP_BARE) {
             return error_set(binder->error, PDB_ERR_SEGMENT,
-                             "segment:%u:%u: type mismatch: %s is %s, only a bool attribute can "
+                             "segment:%u:%u: type mismatch: %s is %s, only a bool %s can "
                              "stand alone as a condition",
                              node->attribute_position.line, node->attribute_position.column,
-                             subject.attribute->name, pdb_type_name(type));
+                             subject->attribute->name, pdb_type_name(type),
+                             subject->aggregate ? "(exists)" : binder->event_type ? "property"
+                                                                                   : "attribute");
         }
-        return operator_error(binder, &subject);
+        return operator_error(binder, subject);
     }
     struct leaf *leaf;
     switch (node->op) {
     case AST_OP_BARE:
-        leaf = new_leaf(binder, &subject, LEAF_BOOL);
+        leaf = new_leaf(binder, subject, LEAF_BOOL);
         if (leaf == NULL) return no_memory(binder);
         leaf->bool_value = true;
         return finish(binder, leaf_node(binder, leaf), out);
     case AST_OP_IS_NULL:
-        leaf = new_leaf(binder, &subject, LEAF_IS_NULL);
+        leaf = new_leaf(binder, subject, LEAF_IS_NULL);
         if (leaf == NULL) return no_memory(binder);
         leaf->negated = node->negated;
         return finish(binder, leaf_node(binder, leaf), out);
@@ -639,18 +692,232 @@ static enum pdb_status bind_predicate(struct binder *binder, const struct ast_no
     case AST_OP_LESS_EQUAL:
     case AST_OP_GREATER:
     case AST_OP_GREATER_EQUAL:
-        return bind_comparison(binder, &subject, out);
+        return bind_comparison(binder, subject, out);
     case AST_OP_BETWEEN:
-        return bind_between(binder, &subject, out);
+        return bind_between(binder, subject, out);
     case AST_OP_IN:
-        return bind_in(binder, &subject, out);
+        return bind_in(binder, subject, out);
     case AST_OP_HAS:
     case AST_OP_HAS_ANY:
     case AST_OP_HAS_ALL:
-        return bind_has(binder, &subject, out);
+        return bind_has(binder, subject, out);
     default:
-        return bind_string_test(binder, &subject, out);
+        return bind_string_test(binder, subject, out);
     }
+}
+
+/* ---- Event aggregates ---------------------------------------------------------------- */
+
+static enum pdb_status bind_node(struct binder *binder, const struct ast_node *node,
+                                 struct bound_node **out);
+
+static enum pdb_status aggregate_error(struct binder *binder, struct ast_position at,
+                                       const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static enum pdb_status aggregate_error(struct binder *binder, struct ast_position at,
+                                       const char *format, ...)
+{
+    char reason[PDB_ERROR_MESSAGE_SIZE];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(reason, sizeof reason, format, args);
+    va_end(args);
+    return error_set(binder->error, PDB_ERR_SEGMENT, "segment:%u:%u: %s", at.line, at.column,
+                     reason);
+}
+
+/* A BETWEEN bound of a window: a timestamp string, epoch seconds or now() +- duration. */
+static enum pdb_status window_bound(struct binder *binder, const struct ast_literal *literal,
+                                    int64_t *seconds_out)
+{
+    char described[96];
+    switch (literal->kind) {
+    case AST_LITERAL_INTEGER:
+    case AST_LITERAL_TIME:
+        *seconds_out = literal->integer;
+        return PDB_OK;
+    case AST_LITERAL_STRING: {
+        const char *reason = timestamp_parse(literal->string, literal->string_size, seconds_out);
+        if (reason == NULL) return PDB_OK;
+        describe_literal(literal, described, sizeof described);
+        return aggregate_error(binder, literal->position,
+                               "a window bound must be a timestamp, %s is not (%s)", described,
+                               reason);
+    }
+    default:
+        describe_literal(literal, described, sizeof described);
+        return aggregate_error(binder, literal->position,
+                               "a window bound must be a timestamp (a string such as "
+                               "'2025-01-01', epoch seconds or now() - 7d), found %s",
+                               described);
+    }
+}
+
+static bool property_fits(enum ast_aggregate_function function, enum pdb_type type)
+{
+    switch (function) {
+    case AST_AGGREGATE_SUM:
+        return type == PDB_TYPE_INT || type == PDB_TYPE_FLOAT;
+    case AST_AGGREGATE_MIN:
+    case AST_AGGREGATE_MAX:
+        return type == PDB_TYPE_INT || type == PDB_TYPE_FLOAT || type == PDB_TYPE_TIMESTAMP;
+    default:
+        return true;
+    }
+}
+
+static void collect_filter_leaves(struct bound_node *node, struct leaf **leaves, uint32_t *count,
+                                  uint32_t depth, uint32_t *depth_max)
+{
+    if (depth > *depth_max) *depth_max = depth;
+    if (node->kind == BOUND_LEAF) {
+        if (leaves != NULL) leaves[*count] = node->leaf;
+        (*count)++;
+        return;
+    }
+    for (uint32_t i = 0; i < node->child_count; i++)
+        collect_filter_leaves(node->children[i], leaves, count, depth + 1, depth_max);
+}
+
+static enum pdb_status bind_aggregate(struct binder *binder, const struct ast_node *node,
+                                      struct bound_node **out)
+{
+    const struct ast_aggregate *call = node->aggregate;
+    const char *function_name = ast_aggregate_function_name(call->function);
+    const struct event_catalog *catalog = binder->schema ? &binder->schema->events : NULL;
+    int shown = call->event_size > 64 ? 64 : (int)call->event_size;
+    int32_t type_index =
+        catalog ? event_catalog_find(catalog, call->event, call->event_size) : -1;
+    if (type_index < 0) {
+        if (catalog == NULL || catalog->type_count == 0)
+            return aggregate_error(binder, call->event_position,
+                                   "unknown event type '%.*s' (the schema declares no event "
+                                   "types)", shown, call->event);
+        const char *suggestion = event_catalog_suggest(catalog, call->event, call->event_size);
+        return aggregate_error(binder, call->event_position, "unknown event type '%.*s'%s%s%s",
+                               shown, call->event, suggestion ? " (did you mean '" : "",
+                               suggestion ? suggestion : "", suggestion ? "'?)" : "");
+    }
+    const struct event_type *type = &catalog->types[type_index];
+    bool takes_property = call->function == AST_AGGREGATE_SUM ||
+                          call->function == AST_AGGREGATE_MIN ||
+                          call->function == AST_AGGREGATE_MAX ||
+                          call->function == AST_AGGREGATE_DISTINCT;
+    int32_t property_index = -1;
+    if (call->property != NULL) {
+        int pshown = call->property_size > 64 ? 64 : (int)call->property_size;
+        if (!takes_property)
+            return aggregate_error(binder, call->property_position,
+                                   "%s takes an event type, not a property (as in %s(%s))",
+                                   function_name, function_name, type->name);
+        property_index = event_type_find_property(type, call->property, call->property_size);
+        if (property_index < 0) {
+            const char *suggestion =
+                event_type_suggest_property(type, call->property, call->property_size);
+            return aggregate_error(binder, call->property_position,
+                                   "unknown property '%.*s' of event '%s'%s%s%s", pshown,
+                                   call->property, type->name,
+                                   suggestion ? " (did you mean '" : "",
+                                   suggestion ? suggestion : "", suggestion ? "'?)" : "");
+        }
+        const struct attribute *property = &type->properties[property_index];
+        if (!property_fits(call->function, property->type))
+            return aggregate_error(binder, call->property_position,
+                                   "type mismatch: %s.%s is %s, %s needs %s", type->name,
+                                   property->name, pdb_type_name(property->type), function_name,
+                                   call->function == AST_AGGREGATE_SUM
+                                       ? "an int or float property"
+                                       : "an int, float or timestamp property");
+    } else if (takes_property) {
+        return aggregate_error(binder, call->event_position,
+                               "%s needs a property of the event, as in %s(%s.<property>)",
+                               function_name, function_name, type->name);
+    }
+
+    struct event_aggregate *aggregate = query_arena_alloc(binder->arena, sizeof *aggregate);
+    if (aggregate == NULL) return no_memory(binder);
+    memset(aggregate, 0, sizeof *aggregate);
+    aggregate->function = call->function;
+    aggregate->type_index = (uint32_t)type_index;
+    aggregate->property_index = property_index;
+    aggregate->property_type =
+        property_index >= 0 ? type->properties[property_index].type : PDB_TYPE_TIMESTAMP;
+    aggregate->window = call->window;
+    aggregate->window_s = call->window_s;
+    aggregate->event_name = query_arena_copy(binder->arena, type->name, strlen(type->name));
+    aggregate->property_name =
+        property_index >= 0 ? query_arena_copy(binder->arena, type->properties[property_index].name,
+                                               strlen(type->properties[property_index].name))
+                            : NULL;
+    if (aggregate->event_name == NULL || (property_index >= 0 && aggregate->property_name == NULL))
+        return no_memory(binder);
+    int64_t low = INT64_MIN, high = INT64_MAX;
+    if (call->window == AST_WINDOW_RECENT) {
+        high = binder->now_s;
+        if (__builtin_sub_overflow(binder->now_s, call->window_s, &low)) low = INT64_MIN;
+    } else if (call->window == AST_WINDOW_BETWEEN) {
+        enum pdb_status status = window_bound(binder, &call->bounds[0], &low);
+        if (status == PDB_OK) status = window_bound(binder, &call->bounds[1], &high);
+        if (status != PDB_OK) return status;
+    }
+    if (type->retention_s > 0) { /* events older than the retention are never seen */
+        int64_t kept_from;
+        if (__builtin_sub_overflow(binder->now_s, type->retention_s, &kept_from))
+            kept_from = INT64_MIN;
+        if (kept_from > low) low = kept_from;
+    }
+    aggregate->time_low = low;
+    aggregate->time_high = high;
+
+    if (call->filter != NULL) {
+        struct bound_node *filter = NULL;
+        binder->event_type = type;
+        enum pdb_status status = bind_node(binder, call->filter, &filter);
+        binder->event_type = NULL;
+        if (status != PDB_OK) return status;
+        if (filter->kind != BOUND_TRUE) {
+            uint32_t count = 0, depth_max = 0;
+            collect_filter_leaves(filter, NULL, &count, 0, &depth_max);
+            aggregate->filter_leaves =
+                query_arena_alloc(binder->arena, (count ? count : 1) * sizeof(struct leaf *));
+            if (aggregate->filter_leaves == NULL) return no_memory(binder);
+            collect_filter_leaves(filter, aggregate->filter_leaves, &aggregate->filter_leaf_count,
+                                  0, &depth_max);
+            aggregate->filter = filter;
+            aggregate->filter_level_count = depth_max + 1;
+        }
+    }
+
+    struct subject subject = {node, UINT32_MAX, NULL, aggregate, {{0}, 0, 0}};
+    switch (call->function) {
+    case AST_AGGREGATE_COUNT:
+    case AST_AGGREGATE_DISTINCT:
+        subject.stand_in.type = PDB_TYPE_INT;
+        break;
+    case AST_AGGREGATE_EXISTS:
+        subject.stand_in.type = PDB_TYPE_BOOL;
+        break;
+    case AST_AGGREGATE_FIRST:
+    case AST_AGGREGATE_LAST:
+        subject.stand_in.type = PDB_TYPE_TIMESTAMP;
+        break;
+    default:
+        subject.stand_in.type = aggregate->property_type;
+        break;
+    }
+    snprintf(subject.stand_in.name, sizeof subject.stand_in.name, "%s(%s%s%s)", function_name,
+             type->name, aggregate->property_name ? "." : "",
+             aggregate->property_name ? aggregate->property_name : "");
+    subject.attribute = &subject.stand_in;
+    if (call->function == AST_AGGREGATE_EXISTS && node->op != AST_OP_BARE &&
+        node->op != AST_OP_EQUAL && node->op != AST_OP_NOT_EQUAL && node->op != AST_OP_IN) {
+        return aggregate_error(binder, node->operator_position,
+                               "exists(...) is a condition by itself (use exists(...) or NOT "
+                               "exists(...)), operator '%s%s' does not apply",
+                               node->negated ? "NOT " : "", ast_operator_name(node->op));
+    }
+    return bind_subject(binder, &subject, out);
 }
 
 /* ---- Saved segments ------------------------------------------------------------------ */
@@ -729,6 +996,10 @@ static enum pdb_status bind_node(struct binder *binder, const struct ast_node *n
     case AST_PREDICATE:
         return bind_predicate(binder, node, out);
     case AST_SEGMENT:
+        if (binder->event_type != NULL)
+            return error_set(binder->error, PDB_ERR_SEGMENT,
+                             "segment:%u:%u: an event filter cannot use a saved segment",
+                             node->position.line, node->position.column);
         return bind_saved(binder, node, out);
     case AST_NOT: {
         struct bound_node *child;

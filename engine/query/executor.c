@@ -9,7 +9,8 @@
  * Leaves read one column chunk: the type-specific part (predicate_*.c) reports which rows
  * match, and this file masks NULLs, applies negation and IN-with-NULL.
  * Leaves the planner sent to the value index (ACCESS_INDEX) take their match words from
- * predicate_index.c instead. Tombstoned rows are removed from the root's result.
+ * predicate_index.c instead; event leaves (an aggregate, not a column) come whole from
+ * predicate_event.c. Tombstoned rows are removed from the root's result.
  * In explain mode (scratch->profile set) every node is timed and counted; the normal path
  * only tests that pointer once per node.
  * Bitsets are combined and counted by the active SIMD kernels (simd/simd.h), fetched once
@@ -45,6 +46,16 @@ struct segment_scratch *segment_scratch_create(const struct segment *segment)
     size_t bitsets = 2u * (size_t)scratch->level_count + 3u;
     scratch->words = mem_alloc_aligned(64, bitsets * PDB_CHUNK_WORDS * sizeof(uint64_t));
     if (scratch->words == NULL) goto fail;
+    if (segment->event_leaf_count > 0) { /* predicate_event.c */
+        size_t event_words = (segment->event_events_max + 63u) / 64u;
+        scratch->event_events_max = segment->event_events_max;
+        scratch->event_row_events_max = segment->event_row_events_max;
+        scratch->event_words = mem_alloc_aligned(
+            64, (2u * (size_t)segment->event_filter_levels * event_words + 1u) * sizeof(uint64_t));
+        scratch->event_values =
+            mem_alloc(((size_t)segment->event_row_events_max + 1u) * sizeof(int64_t));
+        if (scratch->event_words == NULL || scratch->event_values == NULL) goto fail;
+    }
     return scratch;
 fail:
     segment_scratch_destroy(scratch);
@@ -55,6 +66,8 @@ void segment_scratch_destroy(struct segment_scratch *scratch)
 {
     if (scratch == NULL) return;
     mem_free(scratch->words);
+    mem_free(scratch->event_words);
+    mem_free(scratch->event_values);
     mem_free(scratch);
 }
 
@@ -66,6 +79,7 @@ struct evaluation {
     struct segment_scratch *scratch;
     const struct simd_kernels *simd;
     struct segment_node_profile *profile; /* explain mode, else NULL */
+    const struct event_store *events;     /* event leaves (NULL: empty histories) */
 };
 
 /* ---- Leaves --------------------------------------------------------------------------- */
@@ -108,6 +122,14 @@ static bool eval_leaf(const struct evaluation *evaluation, const struct bound_no
                       uint64_t *t, uint64_t *u)
 {
     const struct leaf *leaf = node->leaf;
+    if (leaf->event != NULL) {
+        bool decided = false;
+        bool has_u = predicate_event_eval(leaf, evaluation->events, evaluation->chunk_index,
+                                          evaluation->rows, evaluation->scratch, t, u, &decided);
+        if (decided && evaluation->profile != NULL)
+            evaluation->profile[node->node_index].chunks_decided++;
+        return has_u;
+    }
     const struct table *table = evaluation->table;
     uint32_t chunk_index = evaluation->chunk_index;
     uint32_t rows = evaluation->rows;
@@ -277,7 +299,7 @@ void segment_eval_chunk(const struct segment *segment, const struct table *table
     assert(table == segment->prepared_table && chunk_index < table->chunk_count);
     assert(scratch->level_count >= segment->level_count);
     struct evaluation evaluation = {table, chunk_index, table_chunk_row_count(table, chunk_index),
-                                    scratch, simd_kernels(), scratch->profile};
+                                    scratch, simd_kernels(), scratch->profile, segment->events};
     eval_node(&evaluation, segment->root, 0, result_words, scratch_root_u(scratch));
     /* Tombstoned rows are never part of a result. */
     if (table->deleted != NULL && index_chunk_cardinality(table->deleted, chunk_index) != 0) {

@@ -191,9 +191,79 @@ static int put_string_test(struct buffer *out, const struct leaf *leaf, const ch
     return failed;
 }
 
+static int put_leaf(struct buffer *out, const struct leaf *leaf);
+static int put_aggregate(struct buffer *out, const struct event_aggregate *aggregate);
+
+static int put_leaf_named(struct buffer *out, const struct leaf *leaf, const char *name);
+
+/* An event leaf: the aggregate written out (window, filter), then the test of its value. */
+static int put_event_leaf(struct buffer *out, const struct leaf *leaf)
+{
+    struct buffer name;
+    buffer_init(&name);
+    int failed = put_aggregate(&name, leaf->event) | buffer_append(&name, "", 1);
+    if (!failed && leaf->kind == LEAF_BOOL) {
+        failed = buffer_printf(out, "%s%s", leaf->bool_value ? "" : "NOT ", (const char *)name.data);
+    } else if (!failed) {
+        failed = put_leaf_named(out, leaf, (const char *)name.data);
+    }
+    buffer_deinit(&name);
+    return failed;
+}
+
+/* A filter tree on one line: junctions in parentheses. */
+static int put_inline(struct buffer *out, const struct bound_node *node, bool is_nested)
+{
+    switch (node->kind) {
+    case BOUND_TRUE:
+        return buffer_printf(out, "TRUE");
+    case BOUND_FALSE:
+        return buffer_printf(out, "FALSE");
+    case BOUND_UNKNOWN:
+        return buffer_printf(out, "UNKNOWN");
+    case BOUND_LEAF:
+        return put_leaf(out, node->leaf);
+    case BOUND_NOT:
+        return buffer_printf(out, "NOT ") | put_inline(out, node->children[0], true);
+    default:
+        break;
+    }
+    int failed = is_nested ? buffer_append(out, "(", 1) : 0;
+    for (uint32_t i = 0; i < node->child_count && !failed; i++) {
+        if (i) failed |= buffer_printf(out, node->kind == BOUND_AND ? " AND " : " OR ");
+        failed |= put_inline(out, node->children[i], true);
+    }
+    return failed | (is_nested ? buffer_append(out, ")", 1) : 0);
+}
+
+static int put_aggregate(struct buffer *out, const struct event_aggregate *aggregate)
+{
+    int failed = buffer_printf(out, "%s(%s%s%s", ast_aggregate_function_name(aggregate->function),
+                               aggregate->event_name, aggregate->property_name ? "." : "",
+                               aggregate->property_name ? aggregate->property_name : "");
+    if (aggregate->window == AST_WINDOW_RECENT) {
+        char duration[32];
+        event_duration_format(aggregate->window_s, duration, sizeof duration);
+        failed |= buffer_printf(out, ", %s", duration);
+    } else if (aggregate->window == AST_WINDOW_BETWEEN) {
+        failed |= buffer_printf(out, ", BETWEEN ") |
+                  put_int(out, PDB_TYPE_TIMESTAMP, aggregate->time_low) |
+                  buffer_printf(out, " AND ") |
+                  put_int(out, PDB_TYPE_TIMESTAMP, aggregate->time_high);
+    }
+    if (aggregate->filter != NULL)
+        failed |= buffer_printf(out, ", ") | put_inline(out, aggregate->filter, false);
+    return failed | buffer_append(out, ")", 1);
+}
+
 static int put_leaf(struct buffer *out, const struct leaf *leaf)
 {
-    const char *name = leaf->attribute_name;
+    if (leaf->event != NULL) return put_event_leaf(out, leaf);
+    return put_leaf_named(out, leaf, leaf->attribute_name);
+}
+
+static int put_leaf_named(struct buffer *out, const struct leaf *leaf, const char *name)
+{
     const char *not = leaf->negated ? "NOT " : "";
     bool is_point = (leaf->kind == LEAF_INT_RANGE && leaf->int_low == leaf->int_high) ||
                     (leaf->kind == LEAF_FLOAT_RANGE && leaf->float_low == leaf->float_high) ||

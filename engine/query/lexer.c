@@ -57,6 +57,7 @@ static const char *const kind_names[TOKEN_KIND_COUNT] = {
     [TOKEN_LESS_EQUAL] = "'<='",
     [TOKEN_GREATER] = "'>'",
     [TOKEN_GREATER_EQUAL] = "'>='",
+    [TOKEN_DOT] = "'.'",
     [TOKEN_AND] = "AND",
     [TOKEN_OR] = "OR",
     [TOKEN_NOT] = "NOT",
@@ -335,6 +336,10 @@ static enum pdb_status lex_token(struct lexer *lexer, struct token *token, struc
         break;
     case '\'':
         return lex_string(lexer, token, error);
+    case '.':
+        if (!(has_next && is_identifier_start(next))) goto unexpected;
+        token->kind = TOKEN_DOT;
+        break;
     default:
         if (is_digit(c)) return lex_number(lexer, token, error);
         if (is_identifier_start(c)) {
@@ -352,6 +357,7 @@ static enum pdb_status lex_token(struct lexer *lexer, struct token *token, struc
             }
             return PDB_OK;
         } else {
+        unexpected:;
             const unsigned char *bytes = (const unsigned char *)token->text;
             size_t sequence = utf8_sequence_size(bytes, lexer->size - lexer->offset);
             if (sequence > 1) {

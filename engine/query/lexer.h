@@ -3,7 +3,8 @@
  *
  * Tokens: identifiers and keywords (case-insensitive), integers, floats, durations (an
  * integer immediately followed by s m h d or w), strings ('...' with '' for a quote; the
- * token keeps the quoted source text, the parser decodes it), punctuation ( ) , + - and the
+ * token keeps the quoted source text, the parser decodes it), punctuation ( ) , + - . (a '.'
+ * only right before a letter or '_', as in purchase.amount) and the
  * comparison operators = != <> < <= > >=. A '-' is always its own token; the parser joins it
  * to a directly following number. Whitespace is space, tab, CR and LF; LF starts a new line.
  * Columns count characters (UTF-8 code points; a byte that is not valid UTF-8 counts as one),
@@ -35,6 +36,7 @@ enum token_kind {
     TOKEN_LESS_EQUAL,
     TOKEN_GREATER,
     TOKEN_GREATER_EQUAL,
+    TOKEN_DOT, /* '.' directly followed by a letter or '_': event.property */
     /* Keywords. */
     TOKEN_AND,
     TOKEN_OR,

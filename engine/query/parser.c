@@ -63,6 +63,30 @@ static const char *const operator_names[AST_OP_COUNT] = {
     [AST_OP_HAS_ALL] = "HAS ALL",
 };
 
+static const char *const aggregate_names[AST_AGGREGATE_FUNCTION_COUNT] = {
+    [AST_AGGREGATE_COUNT] = "count", [AST_AGGREGATE_EXISTS] = "exists",
+    [AST_AGGREGATE_SUM] = "sum",     [AST_AGGREGATE_MIN] = "min",
+    [AST_AGGREGATE_MAX] = "max",     [AST_AGGREGATE_FIRST] = "first",
+    [AST_AGGREGATE_LAST] = "last",   [AST_AGGREGATE_DISTINCT] = "distinct",
+};
+
+const char *ast_aggregate_function_name(enum ast_aggregate_function function)
+{
+    if ((unsigned)function >= AST_AGGREGATE_FUNCTION_COUNT) return "?";
+    return aggregate_names[function];
+}
+
+/* The aggregate function a name( calls, or -1. */
+static int aggregate_function_of(const struct token *name)
+{
+    for (int f = 0; f < AST_AGGREGATE_FUNCTION_COUNT; f++) {
+        if (strlen(aggregate_names[f]) == name->size &&
+            strncasecmp(aggregate_names[f], name->text, name->size) == 0)
+            return f;
+    }
+    return -1;
+}
+
 const char *ast_operator_name(enum ast_operator op)
 {
     if ((unsigned)op >= AST_OP_COUNT) return "?";
@@ -294,7 +318,8 @@ static enum pdb_status unknown_function(struct parser *parser, const struct toke
 {
     int shown = name->size > 64 ? 64 : (int)name->size;
     return fail_at(parser, name, PDB_ERR_SEGMENT,
-                   "unknown function '%.*s' (the functions are now() and segment('name'))",
+                   "unknown function '%.*s' (the functions are now(), segment('name') and the "
+                   "event aggregates count, exists, sum, min, max, first, last, distinct)",
                    shown, name->text);
 }
 
@@ -481,6 +506,113 @@ static enum pdb_status single_literal(struct parser *parser, struct ast_node *no
     return parse_literal(parser, &node->literals[0]);
 }
 
+/* ---- Event aggregates --------------------------------------------------------------- */
+
+static enum pdb_status parse_or(struct parser *parser, struct ast_node **node_out);
+static enum pdb_status parse_predicate_tail(struct parser *parser, struct ast_node *node);
+
+/* The window after "event[.property] ,": a duration or BETWEEN literal AND literal. */
+static enum pdb_status parse_window(struct parser *parser, struct ast_aggregate *aggregate)
+{
+    enum pdb_status status;
+    if (parser->current.kind == TOKEN_DURATION) {
+        aggregate->window = AST_WINDOW_RECENT;
+        status = convert_duration(parser, &parser->current, &aggregate->window_s);
+        if (status == PDB_OK) status = advance(parser);
+        return status;
+    }
+    aggregate->window = AST_WINDOW_BETWEEN;
+    status = advance(parser); /* BETWEEN */
+    if (status == PDB_OK) status = parse_literal(parser, &aggregate->bounds[0]);
+    if (status == PDB_OK) status = expect(parser, TOKEN_AND, "AND (BETWEEN start AND end)");
+    if (status == PDB_OK) status = parse_literal(parser, &aggregate->bounds[1]);
+    return status;
+}
+
+/* function '(' event [ '.' property ] [ ',' window ] [ ',' filter ] ')', with `current` at
+ * the function name and '(' next; the predicate's tail follows. */
+static enum pdb_status parse_aggregate_call(struct parser *parser, int function,
+                                            struct ast_node *node)
+{
+    struct token name = parser->current;
+    struct ast_aggregate *aggregate = query_arena_alloc(parser->arena, sizeof *aggregate);
+    if (aggregate == NULL)
+        return error_set(parser->error, PDB_ERR_NO_MEMORY, "out of memory parsing a segment");
+    memset(aggregate, 0, sizeof *aggregate);
+    aggregate->function = (enum ast_aggregate_function)function;
+    aggregate->position = position_of(&name);
+    node->aggregate = aggregate;
+    node->attribute = name.text;
+    node->attribute_size = (uint32_t)name.size;
+    node->attribute_position = position_of(&name);
+    enum pdb_status status = advance(parser); /* name */
+    if (status == PDB_OK) status = advance(parser); /* ( */
+    if (status != PDB_OK) return status;
+    if (parser->current.kind != TOKEN_IDENTIFIER) {
+        char what[96];
+        snprintf(what, sizeof what, "an event type, as in %s(purchase%s", aggregate_names[function],
+                 function == AST_AGGREGATE_SUM || function == AST_AGGREGATE_MIN ||
+                         function == AST_AGGREGATE_MAX || function == AST_AGGREGATE_DISTINCT
+                     ? ".amount)" : ")");
+        return expected(parser, what);
+    }
+    aggregate->event = parser->current.text;
+    aggregate->event_size = (uint32_t)parser->current.size;
+    aggregate->event_position = position_of(&parser->current);
+    status = advance(parser);
+    if (status != PDB_OK) return status;
+    if (parser->current.kind == TOKEN_DOT) {
+        status = advance(parser);
+        if (status != PDB_OK) return status;
+        if (parser->current.kind != TOKEN_IDENTIFIER)
+            return expected(parser, "a property name after '.'");
+        aggregate->property = parser->current.text;
+        aggregate->property_size = (uint32_t)parser->current.size;
+        aggregate->property_position = position_of(&parser->current);
+        status = advance(parser);
+        if (status != PDB_OK) return status;
+    }
+    if (parser->current.kind == TOKEN_COMMA) {
+        status = advance(parser);
+        if (status != PDB_OK) return status;
+        bool filter_next = true;
+        if (parser->current.kind == TOKEN_DURATION || parser->current.kind == TOKEN_BETWEEN) {
+            status = parse_window(parser, aggregate);
+            if (status != PDB_OK) return status;
+            filter_next = false;
+            if (parser->current.kind == TOKEN_COMMA) {
+                status = advance(parser);
+                if (status != PDB_OK) return status;
+                filter_next = true;
+            }
+        }
+        if (filter_next) {
+            status = parse_or(parser, &aggregate->filter);
+            if (status != PDB_OK) return status;
+        }
+    }
+    if (parser->current.kind != TOKEN_RIGHT_PAREN)
+        return expected(parser, aggregate->filter != NULL || aggregate->window != AST_WINDOW_ALL
+                                    ? "')' to close the aggregate"
+                                    : "',' (then a window such as 30d, or a filter) or ')'");
+    return advance(parser);
+}
+
+static enum pdb_status parse_aggregate(struct parser *parser, int function,
+                                       struct ast_node **node_out)
+{
+    struct token name = parser->current;
+    enum pdb_status status = count_node(parser, &name);
+    if (status != PDB_OK) return status;
+    struct ast_node *node = new_node(parser, AST_PREDICATE, position_of(&name));
+    if (node == NULL) return PDB_ERR_NO_MEMORY;
+    status = parse_aggregate_call(parser, function, node);
+    if (status == PDB_OK) status = parse_predicate_tail(parser, node);
+    if (status != PDB_OK) return status;
+    *node_out = node;
+    return PDB_OK;
+}
+
 /* ---- Predicates --------------------------------------------------------------------- */
 
 static void set_operator(struct parser *parser, struct ast_node *node, enum ast_operator op,
@@ -643,6 +775,16 @@ static enum pdb_status parse_literal_first(struct parser *parser, struct ast_nod
     if (status != PDB_OK) return status;
     if (parser->current.kind != TOKEN_IDENTIFIER)
         return expected(parser, "an attribute (a literal can only be compared with an attribute)");
+    const struct token *next;
+    status = peek(parser, &next);
+    if (status != PDB_OK) return status;
+    int function = next->kind == TOKEN_LEFT_PAREN ? aggregate_function_of(&parser->current) : -1;
+    if (function >= 0) {
+        status = parse_aggregate_call(parser, function, node);
+        if (status != PDB_OK) return status;
+        *node_out = node;
+        return PDB_OK;
+    }
     node->attribute = parser->current.text;
     node->attribute_size = (uint32_t)parser->current.size;
     node->attribute_position = position_of(&parser->current);
@@ -686,6 +828,8 @@ static enum pdb_status parse_primary(struct parser *parser, struct ast_node **no
         if (status != PDB_OK) return status;
         if (next->kind == TOKEN_LEFT_PAREN) {
             if (is_segment_function(&start)) return parse_saved_segment(parser, node_out);
+            int function = aggregate_function_of(&start);
+            if (function >= 0) return parse_aggregate(parser, function, node_out);
             return unknown_function(parser, &start);
         }
         return parse_predicate(parser, node_out);

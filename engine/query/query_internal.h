@@ -22,6 +22,7 @@
 #include "column/column.h"
 #include "column/table.h"
 #include "query/arena.h"
+#include "query/ast.h"
 #include "query/segment.h"
 
 /* ---- Bound tree --------------------------------------------------------------------- */
@@ -95,10 +96,31 @@ enum access_path {
     ACCESS_INDEX,       /* the value index: OR (or AND) of the matching codes' containers */
     ACCESS_NULL_BITMAP, /* IS NULL: the chunk's null bitmap */
     ACCESS_NONE,        /* decided without reading values (constant, nothing/everything matches) */
+    ACCESS_EVENTS,      /* an event aggregate computed from the event store, per profile */
     ACCESS_PATH_COUNT
 };
 
 struct value_index;
+struct bound_node;
+
+/* An event aggregate, the subject of an event leaf (binder.c binds it, predicate_event.c
+ * computes it per chunk from the event store). Its value per profile is of the leaf's type:
+ * count/distinct int, exists bool, sum/min/max the property's type, first/last timestamp. */
+struct event_aggregate {
+    enum ast_aggregate_function function;
+    uint32_t type_index;          /* in schema->events */
+    int32_t property_index;       /* -1: none (count, exists, first, last) */
+    enum pdb_type property_type;
+    enum ast_window_kind window;  /* as written, for explain */
+    int64_t window_s;             /* RECENT */
+    int64_t time_low, time_high;  /* events with time_low <= t <= time_high (retention applied) */
+    const char *event_name;       /* arena copies */
+    const char *property_name;
+    struct bound_node *filter;    /* over the type's properties; NULL: every event */
+    uint32_t filter_level_count;  /* bitset pairs the filter's evaluation needs */
+    struct leaf **filter_leaves;  /* every leaf of the filter (attribute_index = property) */
+    uint32_t filter_leaf_count;
+};
 
 /* The planner's choice for one leaf (plan.c); rebuilt by every segment_prepare. */
 struct leaf_plan {
@@ -130,6 +152,10 @@ struct leaf {
     uint32_t tag_count;
     struct leaf_prepared prepared;
     struct leaf_plan plan;
+    /* An event leaf: the value tested is this aggregate, not a column (attribute_index is
+     * then UINT32_MAX). Inside an aggregate's filter, leaves test properties of an event
+     * (attribute_index is the property's index, event stays NULL). */
+    struct event_aggregate *event;
 };
 
 struct bound_node {
@@ -157,6 +183,13 @@ struct segment {
     uint32_t attribute_count;
     /* segment_prepare */
     const struct table *prepared_table; /* the table evaluation must use */
+    /* Event aggregates: the store (borrowed, segment_set_events; NULL: every history is
+     * empty) and, from predicate_event_prepare, what a scratch must hold for them. */
+    const struct event_store *events;
+    uint32_t event_leaf_count;      /* leaves with an aggregate (collect) */
+    uint32_t event_events_max;      /* events of one type in one chunk */
+    uint32_t event_row_events_max;  /* events of one type of one row */
+    uint32_t event_filter_levels;   /* bitset pairs of event_events_max bits */
     uint64_t *plan_words;               /* plan.c: one chunk bitset for sampling (arena) */
     bool is_explained;                  /* segment_profile_count: estimate every leaf */
 };
@@ -169,6 +202,11 @@ struct segment_scratch {
     /* Explain mode only (segment_profile_count): per node_index counters and times; NULL
      * on the normal path, which then never reads a clock. */
     struct segment_node_profile *profile;
+    /* Event aggregates (predicate_event.c): filter bitsets, the values distinct sorts. */
+    uint64_t *event_words;
+    void *event_values;
+    uint32_t event_events_max;
+    uint32_t event_row_events_max;
 };
 
 /* Layout of scratch->words: level_count (T, U) pairs for the children of AND/OR nodes
@@ -290,6 +328,18 @@ enum pdb_status predicate_string_prepare(struct leaf *leaf, struct column *colum
 enum pdb_status predicate_tags_prepare(struct leaf *leaf, const struct column *column,
                                        struct pdb_error *error);
 void leaf_prepared_release(struct leaf *leaf);
+
+/* ---- Event leaves (predicate_event.c) ------------------------------------------------------ */
+
+struct event_store;
+/* At prepare: the filters' dictionary code tables and the scratch sizes (segment->event_*). */
+enum pdb_status predicate_event_prepare(struct segment *segment, struct pdb_error *error);
+void predicate_event_release(struct segment *segment);
+/* T and U of an event leaf for one chunk (always writes U); *decided_out when the chunk was
+ * decided from an empty history without reading events. */
+bool predicate_event_eval(const struct leaf *leaf, const struct event_store *store,
+                          uint32_t chunk_index, uint32_t rows, struct segment_scratch *scratch,
+                          uint64_t *t, uint64_t *u, bool *decided_out);
 
 /* Zeroes the words of a bitset from the one holding bit row_count (rounded up) onward. */
 void query_bitset_clear_tail(uint64_t *words, uint32_t row_count);

@@ -65,8 +65,14 @@ static enum pdb_status collect(struct segment *segment, struct pdb_error *error)
     node_count = 0;
     walk(segment->root, 0, &depth_max, segment->leaves, &segment->leaf_count, &node_count);
     segment->node_count = node_count;
-    for (uint32_t i = 0; i < count; i++)
-        segment->attributes[i] = segment->leaves[i]->attribute_index;
+    uint32_t column_leaves = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (segment->leaves[i]->event == NULL)
+            segment->attributes[column_leaves++] = segment->leaves[i]->attribute_index;
+        else
+            segment->event_leaf_count++;
+    }
+    count = column_leaves;
     qsort(segment->attributes, count, sizeof(uint32_t), compare_u32);
     uint32_t unique = 0;
     for (uint32_t i = 0; i < count; i++) {
@@ -111,6 +117,7 @@ void segment_destroy(struct segment *segment)
     if (segment == NULL) return;
     for (uint32_t i = 0; i < segment->leaf_count; i++)
         leaf_prepared_release(segment->leaves[i]);
+    predicate_event_release(segment);
     query_arena_deinit(&segment->arena);
     mem_free(segment);
 }
@@ -211,6 +218,12 @@ int segment_validate(const struct segment *segment)
 
 /* ---- Prepare -------------------------------------------------------------------------- */
 
+void segment_set_events(struct segment *segment, const struct event_store *store)
+{
+    segment->events = store;
+    segment->prepared_table = NULL;
+}
+
 enum pdb_status segment_prepare(struct segment *segment, struct table *table,
                                 struct pdb_error *error)
 {
@@ -225,6 +238,7 @@ enum pdb_status segment_prepare(struct segment *segment, struct table *table,
     }
     for (uint32_t i = 0; i < segment->leaf_count; i++) {
         struct leaf *leaf = segment->leaves[i];
+        if (leaf->event != NULL) continue; /* predicate_event_prepare, below */
         struct column *column = table->columns[leaf->attribute_index];
         if (column->attribute.type != leaf->type) {
             segment->prepared_table = NULL;
@@ -241,7 +255,8 @@ enum pdb_status segment_prepare(struct segment *segment, struct table *table,
             return status;
         }
     }
-    enum pdb_status status = plan_prepare(segment, table, error);
+    enum pdb_status status = predicate_event_prepare(segment, error);
+    if (status == PDB_OK) status = plan_prepare(segment, table, error);
     if (status != PDB_OK) {
         segment->prepared_table = NULL;
         return status;

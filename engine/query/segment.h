@@ -60,6 +60,12 @@ enum pdb_status segment_compile_library(const char *text, size_t size, const str
                                         const struct segment_library *library, int64_t now_s,
                                         struct segment **segment_out, struct pdb_error *error);
 
+/* Event aggregates read `store` (borrowed until the segment is destroyed or given another
+ * store; NULL, the default: every profile's history is empty). Call before segment_prepare;
+ * the rows of the store are the table's rows. */
+struct event_store;
+void segment_set_events(struct segment *segment, const struct event_store *store);
+
 /* Loads (via table_column) every column the segment references and builds the per-query
  * lookup state (dictionary match tables, case-folding buffer sizes). Must be called before
  * segment_scratch_create and evaluation, and again whenever the table changed (a new

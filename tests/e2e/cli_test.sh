@@ -504,5 +504,27 @@ expect_exit 4 "connect to a stopped server" -- "$pdb" count --connect "127.0.0.1
 expect_exit 2 "serve without tokens on a public address" -- "$pdb" serve "$served" --listen 0.0.0.0:0
 expect_exit 0 "serve --help" -- "$pdb" serve --help
 
+# ---- event types in the schema and event aggregates in segments --------------------------
+cat >"$work/events.schema" <<'SCHEMA'
+id  int identifier
+age int
+event purchase retention 730d
+    amount   float
+    category category
+SCHEMA
+printf 'id,age\n1,30\n2,40\n' >"$work/events.csv"
+expect_exit 0 "init with event types" -- "$pdb" init "$work/events" --schema "$work/events.schema"
+expect_exit 0 "ingest beside event types" -- "$pdb" ingest "$work/events" "$work/events.csv" --quiet
+expect_exit 0 "schema with event types" -- "$pdb" schema "$work/events"
+expect_grep "^event purchase retention 730d$" "$work/out" "schema prints the event declaration"
+expect_grep "^    category  *category$" "$work/out" "schema prints the event's properties"
+expect_output "1" "no history is loaded yet: count 0 for every profile" -- "$pdb" count "$work/events" "count(purchase, 30d) = 0 AND age > 35"
+expect_output "0" "exists of an empty history" -- "$pdb" count "$work/events" "exists(purchase, 30d, category = 'shoes')"
+expect_exit 3 "unknown event type" -- "$pdb" count "$work/events" "count(purchse) > 1"
+expect_grep "segment:1:7: unknown event type 'purchse' (did you mean 'purchase'?)" "$work/err" "event type did-you-mean"
+printf 'id int\nevent purchase\n  amount money\n' >"$work/badevent.schema"
+expect_exit 5 "bad event property type" -- "$pdb" init "$work/badevent" --schema "$work/badevent.schema"
+expect_grep "badevent.schema:3:10: unknown property type 'money'" "$work/err" "event property error position"
+
 echo "cli_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

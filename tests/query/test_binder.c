@@ -511,7 +511,7 @@ Test(binder, documented_examples_give_the_documented_messages)
                  "w, as in 30d)");
     expect_error("age > 1.5.2", PDB_ERR_SEGMENT, "segment:1:7: syntax error: bad number '1.5.2'");
     expect_error("signup_at > today()", PDB_ERR_SEGMENT,
-                 "segment:1:13: unknown function 'today' (the functions are now() and segment('name'))");
+                 "segment:1:13: unknown function 'today' (the functions are now(), segment('name') and the event aggregates count, exists, sum, min, max, first, last, distinct)");
     expect_error("age = 9223372036854775808", PDB_ERR_SEGMENT,
                  "segment:1:7: integer literal '9223372036854775808' is out of the int64 range");
     expect_error("total_spend > 1e999", PDB_ERR_SEGMENT,

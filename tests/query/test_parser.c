@@ -342,13 +342,13 @@ Test(parser, syntax_errors_say_what_was_expected_and_found)
 Test(parser, unknown_functions)
 {
     expect_syntax_error("today() > 5",
-                        "segment:1:1: unknown function 'today' (the functions are now() and segment('name'))");
+                        "segment:1:1: unknown function 'today' (the functions are now(), segment('name') and the event aggregates count, exists, sum, min, max, first, last, distinct)");
     expect_syntax_error("signup_at > today()",
-                        "segment:1:13: unknown function 'today' (the functions are now() and segment('name'))");
+                        "segment:1:13: unknown function 'today' (the functions are now(), segment('name') and the event aggregates count, exists, sum, min, max, first, last, distinct)");
     expect_syntax_error("signup_at IN (now(), yesterday())",
-                        "segment:1:22: unknown function 'yesterday' (the functions are now() and segment('name'))");
+                        "segment:1:22: unknown function 'yesterday' (the functions are now(), segment('name') and the event aggregates count, exists, sum, min, max, first, last, distinct)");
     expect_syntax_error("lower(email) = 'x'",
-                        "segment:1:1: unknown function 'lower' (the functions are now() and segment('name'))");
+                        "segment:1:1: unknown function 'lower' (the functions are now(), segment('name') and the event aggregates count, exists, sum, min, max, first, last, distinct)");
 }
 
 Test(parser, literals_out_of_range)

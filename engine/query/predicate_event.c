@@ -1,0 +1,513 @@
+/*
+ * Event leaves: an aggregate of one event type per profile, computed chunk by chunk from the
+ * event store (events/event_store.h), then tested like a column value.
+ *
+ * For chunk k the leaf reads only the store's chunk k of its type: the events of each row
+ * are contiguous and sorted by time, so the window is two binary searches per row; the
+ * filter (if any) is evaluated first, column by column over every event of the chunk, into
+ * a T/U bitset pair per level (the same three-valued encoding as rows, query_internal.h),
+ * and an event counts iff the filter is TRUE for it. Without a filter count, exists, first
+ * and last read nothing but timestamps. A chunk with no events of the type, or whose events
+ * all lie outside the window, is decided from the value of an empty history alone.
+ *
+ * The value of an empty history: count, distinct, sum 0; exists FALSE; min, max, first,
+ * last NULL (so comparisons are UNKNOWN). NULL property values never count for sum, min,
+ * max or distinct. A sum of ints that leaves the int64 range stays at the bound it crossed;
+ * sums of floats add in time order. Nothing here allocates during evaluation: the scratch
+ * holds the filter bitsets and the buffer distinct sorts in, sized by predicate_event_prepare.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/bitset.h"
+#include "base/status.h"
+#include "events/event_store.h"
+#include "query/casefold.h"
+#include "query/query_internal.h"
+
+#define DISTINCT_INSERTION_MAX 48u
+#define EVENT_PREFETCH_ROWS 8u /* rows ahead whose newest timestamps are prefetched */
+#define RECENT_SCAN_MAX 16u /* histories up to this long find the window's start from the end */
+
+/* ---- Values against a leaf ------------------------------------------------------------ */
+
+enum truth { TRUTH_FALSE, TRUTH_TRUE, TRUTH_UNKNOWN };
+
+static bool in_ints(const int64_t *values, uint32_t count, int64_t value)
+{
+    uint32_t low = 0, high = count;
+    while (low < high) {
+        uint32_t middle = low + (high - low) / 2;
+        if (values[middle] < value) low = middle + 1;
+        else high = middle;
+    }
+    return low < count && values[low] == value;
+}
+
+static bool in_doubles(const double *values, uint32_t count, double value)
+{
+    uint32_t low = 0, high = count;
+    while (low < high) {
+        uint32_t middle = low + (high - low) / 2;
+        if (values[middle] < value) low = middle + 1;
+        else high = middle;
+    }
+    return low < count && values[low] == value;
+}
+
+/* Whether a non-null value matches the leaf's test (before negation). */
+static bool matches_int(const struct leaf *leaf, int64_t value)
+{
+    switch (leaf->kind) {
+    case LEAF_CONSTANT:
+        return leaf->constant_matches;
+    case LEAF_BOOL:
+        return (value != 0) == leaf->bool_value;
+    case LEAF_INT_RANGE:
+        return leaf->int_low <= value && value <= leaf->int_high;
+    case LEAF_INT_IN:
+        return in_ints(leaf->int_values, leaf->value_count, value);
+    case LEAF_STRING: /* a dictionary code */
+        return (uint64_t)value < leaf->prepared.code_count && leaf->prepared.code_table[value];
+    default:
+        return false;
+    }
+}
+
+static bool matches_double(const struct leaf *leaf, double value)
+{
+    switch (leaf->kind) {
+    case LEAF_CONSTANT:
+        return leaf->constant_matches;
+    case LEAF_FLOAT_RANGE:
+        return leaf->float_low <= value && value <= leaf->float_high;
+    case LEAF_FLOAT_IN:
+        return in_doubles(leaf->float_values, leaf->value_count, value);
+    default:
+        return false;
+    }
+}
+
+/* The three-valued result of the leaf for one value (is_null, or `match` for a non-null). */
+static enum truth leaf_truth(const struct leaf *leaf, bool is_null, bool match)
+{
+    if (leaf->kind == LEAF_IS_NULL) return is_null != leaf->negated ? TRUTH_TRUE : TRUTH_FALSE;
+    if (is_null) return TRUTH_UNKNOWN;
+    if (!leaf->null_in_list) return match != leaf->negated ? TRUTH_TRUE : TRUTH_FALSE;
+    if (!leaf->negated) return match ? TRUTH_TRUE : TRUTH_UNKNOWN;
+    return match ? TRUTH_FALSE : TRUTH_UNKNOWN;
+}
+
+static inline void put_truth(uint64_t *t, uint64_t *u, uint32_t bit, enum truth truth)
+{
+    uint64_t mask = 1ull << (bit % 64u);
+    if (truth == TRUTH_TRUE) t[bit / 64u] |= mask;
+    if (truth != TRUTH_FALSE) u[bit / 64u] |= mask;
+}
+
+/* ---- Filter over a chunk's events -------------------------------------------------------- */
+
+struct filter_scratch {
+    uint64_t *words; /* 2 * levels bitsets of `words_per` words */
+    uint32_t words_per;
+};
+
+static uint64_t *filter_t(const struct filter_scratch *scratch, uint32_t level)
+{
+    return scratch->words + (size_t)(2u * level) * scratch->words_per;
+}
+static uint64_t *filter_u(const struct filter_scratch *scratch, uint32_t level)
+{
+    return scratch->words + (size_t)(2u * level + 1u) * scratch->words_per;
+}
+
+static void filter_leaf(const struct leaf *leaf, const struct event_chunk *chunk, uint64_t *t,
+                        uint64_t *u, uint32_t words)
+{
+    memset(t, 0, words * sizeof t[0]);
+    memset(u, 0, words * sizeof u[0]);
+    const struct event_column *column = &chunk->columns[leaf->attribute_index];
+    bool is_float = leaf->type == PDB_TYPE_FLOAT;
+    for (uint32_t i = 0; i < chunk->event_count; i++) {
+        bool is_null = column->nulls != NULL && (column->nulls[i / 64u] >> (i % 64u) & 1u);
+        bool match = false;
+        if (!is_null && leaf->kind != LEAF_IS_NULL)
+            match = is_float ? matches_double(leaf, column->numbers[i])
+                             : matches_int(leaf, column->integers[i]);
+        put_truth(t, u, i, leaf_truth(leaf, is_null, match));
+    }
+}
+
+static void filter_node(const struct bound_node *node, const struct event_chunk *chunk,
+                        const struct filter_scratch *scratch, uint32_t level, uint64_t *t,
+                        uint64_t *u)
+{
+    uint32_t words = (chunk->event_count + 63u) / 64u;
+    switch (node->kind) {
+    case BOUND_TRUE:
+        memset(t, 0xff, words * sizeof t[0]);
+        memset(u, 0xff, words * sizeof u[0]);
+        return;
+    case BOUND_FALSE:
+        memset(t, 0, words * sizeof t[0]);
+        memset(u, 0, words * sizeof u[0]);
+        return;
+    case BOUND_UNKNOWN:
+        memset(t, 0, words * sizeof t[0]);
+        memset(u, 0xff, words * sizeof u[0]);
+        return;
+    case BOUND_LEAF:
+        filter_leaf(node->leaf, chunk, t, u, words);
+        return;
+    case BOUND_NOT:
+        filter_node(node->children[0], chunk, scratch, level, t, u);
+        for (uint32_t w = 0; w < words; w++) {
+            uint64_t old_t = t[w];
+            t[w] = ~u[w];
+            u[w] = ~old_t;
+        }
+        return;
+    default:
+        break;
+    }
+    bool is_and = node->kind == BOUND_AND;
+    /* As in executor.c: the first child writes into (t, u), the others into this level's
+     * pair and leave the levels below them to their own children. */
+    uint64_t *child_t = filter_t(scratch, level), *child_u = filter_u(scratch, level);
+    filter_node(node->children[0], chunk, scratch, level, t, u);
+    for (uint32_t c = 1; c < node->child_count; c++) {
+        filter_node(node->children[c], chunk, scratch, level + 1, child_t, child_u);
+        for (uint32_t w = 0; w < words; w++) {
+            t[w] = is_and ? t[w] & child_t[w] : t[w] | child_t[w];
+            u[w] = is_and ? u[w] & child_u[w] : u[w] | child_u[w];
+        }
+    }
+}
+
+/* ---- Aggregates ---------------------------------------------------------------------- */
+
+/* First index in [begin, end) whose timestamp is >= value (> value when `after`). */
+static uint32_t search_time(const int64_t *timestamps, uint32_t begin, uint32_t end, int64_t value,
+                            bool after)
+{
+    while (begin < end) {
+        uint32_t middle = begin + (end - begin) / 2;
+        bool left = after ? timestamps[middle] <= value : timestamps[middle] < value;
+        if (left) begin = middle + 1;
+        else end = middle;
+    }
+    return begin;
+}
+
+struct aggregate_value {
+    bool is_null;
+    bool is_double;
+    int64_t integer;
+    double number;
+};
+
+static int compare_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static bool is_double_result(const struct event_aggregate *aggregate)
+{
+    return aggregate->property_type == PDB_TYPE_FLOAT &&
+           (aggregate->function == AST_AGGREGATE_SUM || aggregate->function == AST_AGGREGATE_MIN ||
+            aggregate->function == AST_AGGREGATE_MAX);
+}
+
+/* The value of an empty history. */
+static struct aggregate_value empty_value(const struct event_aggregate *aggregate)
+{
+    struct aggregate_value value = {.is_double = is_double_result(aggregate)};
+    switch (aggregate->function) {
+    case AST_AGGREGATE_MIN:
+    case AST_AGGREGATE_MAX:
+    case AST_AGGREGATE_FIRST:
+    case AST_AGGREGATE_LAST:
+        value.is_null = true;
+        break;
+    default:
+        break;
+    }
+    return value;
+}
+
+/* The aggregate over events [begin, end) of one row (already in the window); `passes`: the
+ * filter's TRUE bits, or NULL. `buffer`: room for end - begin values (distinct). */
+static struct aggregate_value aggregate_row(const struct event_aggregate *aggregate,
+                                            const struct event_chunk *chunk, uint32_t begin,
+                                            uint32_t end, const uint64_t *passes, void *buffer)
+{
+    struct aggregate_value value = empty_value(aggregate);
+    enum ast_aggregate_function function = aggregate->function;
+    if (passes == NULL && (function == AST_AGGREGATE_COUNT || function == AST_AGGREGATE_EXISTS ||
+                           function == AST_AGGREGATE_FIRST || function == AST_AGGREGATE_LAST)) {
+        uint32_t count = end - begin;
+        if (function == AST_AGGREGATE_COUNT) value.integer = count;
+        if (function == AST_AGGREGATE_EXISTS) value.integer = count > 0;
+        if (count > 0 && function == AST_AGGREGATE_FIRST) value.integer = chunk->timestamps[begin];
+        if (count > 0 && function == AST_AGGREGATE_LAST) value.integer = chunk->timestamps[end - 1];
+        if (count > 0) value.is_null = false;
+        return value;
+    }
+    const struct event_column *column =
+        aggregate->property_index >= 0 ? &chunk->columns[aggregate->property_index] : NULL;
+    uint32_t taken = 0;
+    bool overflowed_low = false, overflowed_high = false;
+    for (uint32_t i = begin; i < end; i++) {
+        if (passes != NULL && !(passes[i / 64u] >> (i % 64u) & 1u)) continue;
+        if (column == NULL) { /* count, exists, first, last */
+            if (taken == 0) value.integer = chunk->timestamps[i];
+            if (function == AST_AGGREGATE_LAST) value.integer = chunk->timestamps[i];
+            taken++;
+            continue;
+        }
+        if (column->nulls != NULL && (column->nulls[i / 64u] >> (i % 64u) & 1u)) continue;
+        bool is_float = aggregate->property_type == PDB_TYPE_FLOAT;
+        int64_t integer = is_float ? 0 : column->integers[i];
+        double number = is_float ? column->numbers[i] : 0.0;
+        switch (function) {
+        case AST_AGGREGATE_SUM:
+            if (is_float) {
+                value.number += number;
+            } else if (!overflowed_low && !overflowed_high &&
+                       __builtin_add_overflow(value.integer, integer, &value.integer)) {
+                if (integer < 0) overflowed_low = true;
+                else overflowed_high = true;
+            }
+            break;
+        case AST_AGGREGATE_MIN:
+            if (is_float ? (taken == 0 || number < value.number) : (taken == 0 || integer < value.integer)) {
+                value.number = number;
+                value.integer = integer;
+            }
+            break;
+        case AST_AGGREGATE_MAX:
+            if (is_float ? (taken == 0 || number > value.number) : (taken == 0 || integer > value.integer)) {
+                value.number = number;
+                value.integer = integer;
+            }
+            break;
+        default: /* distinct */
+            if (is_float)
+                ((double *)buffer)[taken] = number;
+            else
+                ((int64_t *)buffer)[taken] = integer;
+            break;
+        }
+        taken++;
+    }
+    switch (function) {
+    case AST_AGGREGATE_COUNT:
+        value.integer = taken;
+        break;
+    case AST_AGGREGATE_EXISTS:
+        value.integer = taken > 0;
+        break;
+    case AST_AGGREGATE_SUM:
+        if (overflowed_low) value.integer = INT64_MIN;
+        if (overflowed_high) value.integer = INT64_MAX;
+        break;
+    case AST_AGGREGATE_DISTINCT: {
+        bool is_float = aggregate->property_type == PDB_TYPE_FLOAT;
+        uint32_t unique = 0;
+        /* A history is usually short: insertion sort below DISTINCT_INSERTION_MAX values. */
+        if (is_float) {
+            double *values = buffer;
+            if (taken > DISTINCT_INSERTION_MAX) {
+                qsort(values, taken, sizeof values[0], compare_double);
+            } else {
+                for (uint32_t i = 1; i < taken; i++) {
+                    double v = values[i];
+                    uint32_t j = i;
+                    for (; j > 0 && values[j - 1] > v; j--) values[j] = values[j - 1];
+                    values[j] = v;
+                }
+            }
+            for (uint32_t i = 0; i < taken; i++) unique += i == 0 || values[i] != values[i - 1];
+        } else {
+            int64_t *values = buffer;
+            if (taken > DISTINCT_INSERTION_MAX) {
+                qsort(values, taken, sizeof values[0], compare_int64);
+            } else {
+                for (uint32_t i = 1; i < taken; i++) {
+                    int64_t v = values[i];
+                    uint32_t j = i;
+                    for (; j > 0 && values[j - 1] > v; j--) values[j] = values[j - 1];
+                    values[j] = v;
+                }
+            }
+            for (uint32_t i = 0; i < taken; i++) unique += i == 0 || values[i] != values[i - 1];
+        }
+        value.integer = unique;
+        break;
+    }
+    default:
+        value.is_null = taken == 0 && value.is_null;
+        break;
+    }
+    return value;
+}
+
+static enum truth value_truth(const struct leaf *leaf, const struct aggregate_value *value)
+{
+    bool match = false;
+    if (!value->is_null && leaf->kind != LEAF_IS_NULL)
+        match = value->is_double ? matches_double(leaf, value->number)
+                                 : matches_int(leaf, value->integer);
+    return leaf_truth(leaf, value->is_null, match);
+}
+
+static void fill_truth(uint64_t *t, uint64_t *u, uint32_t rows, enum truth truth)
+{
+    if (truth == TRUTH_TRUE) bitset_fill(t, rows);
+    else bitset_zero(t);
+    if (truth == TRUTH_FALSE) bitset_zero(u);
+    else bitset_fill(u, rows);
+}
+
+bool predicate_event_eval(const struct leaf *leaf, const struct event_store *store,
+                          uint32_t chunk_index, uint32_t rows, struct segment_scratch *scratch,
+                          uint64_t *t, uint64_t *u, bool *decided_out)
+{
+    const struct event_aggregate *aggregate = leaf->event;
+    const struct event_chunk *chunk = event_store_chunk(store, aggregate->type_index, chunk_index);
+    *decided_out = false;
+    if (chunk == NULL || chunk->time_max < aggregate->time_low ||
+        chunk->time_min > aggregate->time_high || aggregate->time_low > aggregate->time_high) {
+        struct aggregate_value empty = empty_value(aggregate);
+        fill_truth(t, u, rows, value_truth(leaf, &empty));
+        *decided_out = true;
+        return true;
+    }
+    assert(chunk->event_count <= scratch->event_events_max &&
+           chunk->events_per_row_max <= scratch->event_row_events_max);
+    const uint64_t *passes = NULL;
+    if (aggregate->filter != NULL) {
+        struct filter_scratch filter = {scratch->event_words,
+                                        (scratch->event_events_max + 63u) / 64u};
+        filter_node(aggregate->filter, chunk, &filter, 1, filter_t(&filter, 0), filter_u(&filter, 0));
+        passes = filter_t(&filter, 0);
+    }
+    bitset_zero(t);
+    bitset_zero(u);
+    const uint32_t *offsets = chunk->offsets;
+    const int64_t *timestamps = chunk->timestamps;
+    /* A window edge beyond the chunk's events cuts nothing: no search for it. */
+    bool cuts_low = aggregate->time_low > chunk->time_min;
+    bool cuts_high = aggregate->time_high < chunk->time_max;
+    for (uint32_t r = 0; r < rows; r++) {
+        uint32_t begin = offsets[r], end = offsets[r + 1];
+        /* The newest events of a row a few rows ahead: where a recent window starts. */
+        if (r + EVENT_PREFETCH_ROWS < rows) {
+            uint32_t ahead = offsets[r + EVENT_PREFETCH_ROWS + 1];
+            if (ahead > 0) __builtin_prefetch(&timestamps[ahead - 1]);
+        }
+        if (begin != end && cuts_high)
+            end = search_time(timestamps, begin, end, aggregate->time_high, true);
+        if (begin != end && cuts_low) {
+            if (end - begin <= RECENT_SCAN_MAX) { /* recent windows hold the last few */
+                uint32_t i = end;
+                while (i > begin && timestamps[i - 1] >= aggregate->time_low) i--;
+                begin = i;
+            } else {
+                begin = search_time(timestamps, begin, end, aggregate->time_low, false);
+            }
+        }
+        struct aggregate_value value =
+            aggregate_row(aggregate, chunk, begin, end, passes, scratch->event_values);
+        put_truth(t, u, r, value_truth(leaf, &value));
+    }
+    return true;
+}
+
+/* ---- Prepare ----------------------------------------------------------------------------- */
+
+/* A string leaf of a filter: which dictionary codes of the property match. */
+static enum pdb_status prepare_string_leaf(struct leaf *leaf, const struct event_dictionary *dictionary,
+                                           struct pdb_error *error)
+{
+    leaf_prepared_release(leaf);
+    uint32_t count = dictionary != NULL ? dictionary->count : 0;
+    leaf->prepared.code_table = mem_calloc(count ? count : 1, 1);
+    if (leaf->prepared.code_table == NULL) goto no_memory;
+    leaf->prepared.code_count = count;
+    int32_t *fold_buffer = NULL;
+    size_t fold_capacity = 0;
+    if (leaf->string.case_insensitive) {
+        size_t longest = 0;
+        for (uint32_t code = 0; code < count; code++)
+            if (dictionary->values[code].size > longest) longest = dictionary->values[code].size;
+        fold_capacity = casefold_capacity(longest);
+        fold_buffer = mem_alloc(fold_capacity * sizeof fold_buffer[0]);
+        if (fold_buffer == NULL) goto no_memory;
+    }
+    for (uint32_t code = 0; code < count; code++) {
+        const struct event_string *value = &dictionary->values[code];
+        leaf->prepared.code_table[code] = string_test_match(
+            &leaf->string, value->size ? value->data : "", value->size, fold_buffer, fold_capacity);
+    }
+    mem_free(fold_buffer);
+    return PDB_OK;
+no_memory:
+    leaf_prepared_release(leaf);
+    return error_set(error, PDB_ERR_NO_MEMORY, "out of memory preparing an event filter");
+}
+
+enum pdb_status predicate_event_prepare(struct segment *segment, struct pdb_error *error)
+{
+    const struct event_store *store = segment->events;
+    uint32_t events_max = 0, row_events_max = 0, levels_max = 0;
+    for (uint32_t i = 0; i < segment->leaf_count; i++) {
+        const struct leaf *leaf = segment->leaves[i];
+        const struct event_aggregate *aggregate = leaf->event;
+        if (aggregate == NULL) continue;
+        const struct event_type_store *type =
+            store != NULL && aggregate->type_index < store->type_count
+                ? &store->types[aggregate->type_index]
+                : NULL;
+        if (type != NULL) {
+            if (type->events_per_chunk_max > events_max) events_max = type->events_per_chunk_max;
+            if (type->events_per_row_max > row_events_max) row_events_max = type->events_per_row_max;
+        }
+        if (aggregate->filter_level_count > levels_max) levels_max = aggregate->filter_level_count;
+        for (uint32_t f = 0; f < aggregate->filter_leaf_count; f++) {
+            struct leaf *filter_leaf = aggregate->filter_leaves[f];
+            if (filter_leaf->kind != LEAF_STRING) continue;
+            const struct event_dictionary *dictionary =
+                type != NULL && filter_leaf->attribute_index < type->property_count
+                    ? &type->dictionaries[filter_leaf->attribute_index]
+                    : NULL;
+            enum pdb_status status = prepare_string_leaf(filter_leaf, dictionary, error);
+            if (status != PDB_OK) return status;
+        }
+    }
+    segment->event_events_max = events_max;
+    segment->event_row_events_max = row_events_max;
+    /* The filter's result pair, then one pair per level below the root (filter_node). */
+    segment->event_filter_levels = levels_max ? levels_max + 1u : 0;
+    return PDB_OK;
+}
+
+void predicate_event_release(struct segment *segment)
+{
+    for (uint32_t i = 0; i < segment->leaf_count; i++) {
+        const struct event_aggregate *aggregate = segment->leaves[i]->event;
+        if (aggregate == NULL) continue;
+        for (uint32_t f = 0; f < aggregate->filter_leaf_count; f++)
+            leaf_prepared_release(aggregate->filter_leaves[f]);
+    }
+}

@@ -1,0 +1,153 @@
+/*
+ * Tests for events/event_file.c: a store's types round-trip through the file form (the
+ * decoded type encodes to the same bytes and validates), every flipped byte and every
+ * truncation is reported as corrupt, mutations behind a recomputed checksum either fail as
+ * corrupt or decode to a type that still validates, and a file is refused for an event type
+ * whose properties differ.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "base/buffer.h"
+#include "base/checksum.h"
+#include "base/limits.h"
+#include "catalog/schema.h"
+#include "events/event_file.h"
+#include "events/event_store.h"
+
+static const char *const schema_text = "id int\n"
+                                       "event purchase\n  amount float\n  category category\n"
+                                       "  gift bool\n  at timestamp\n"
+                                       "event view\n";
+
+static struct schema schema;
+static struct event_store *store;
+
+static void setup(void)
+{
+    struct pdb_error error = {0};
+    cr_assert_eq(schema_parse(schema_text, strlen(schema_text), "t", &schema, &error), PDB_OK);
+    struct event_store_builder *builder = event_store_builder_create(&schema.events);
+    static const char *const names[] = {"shoes", "", "bags", "\xc3\xa9"};
+    for (uint32_t i = 0; i < 300; i++) {
+        uint32_t row = i < 200 ? i % 7 : PDB_CHUNK_ROWS * 2 + i % 3;
+        struct event_value values[4] = {
+            {.number = i * 0.5, .is_null = i % 11 == 0},
+            {.string = names[i % 4], .string_size = (uint32_t)strlen(names[i % 4]), .is_null = i % 13 == 0},
+            {.integer = i % 2},
+            {.integer = 1700000000 + i}};
+        cr_assert_eq(event_store_builder_append(builder, 0, row, 1000 - (int64_t)(i % 17), values, &error), PDB_OK);
+    }
+    cr_assert_eq(event_store_builder_finish(builder, &store, &error), PDB_OK);
+}
+
+static void teardown(void)
+{
+    event_store_destroy(store);
+    schema_deinit(&schema);
+}
+
+static void encode(const struct event_type_store *type, struct buffer *out)
+{
+    buffer_init(out);
+    cr_assert_eq(event_file_encode(type, out), 0);
+}
+
+static enum pdb_status decode(const struct buffer *file, uint32_t type_index,
+                              struct event_type_store *out, struct pdb_error *error)
+{
+    return event_file_decode("purchase-g1.pde", file->data, file->size, &schema.events.types[type_index],
+                             out, error);
+}
+
+Test(event_file, round_trips_byte_for_byte, .init = setup, .fini = teardown)
+{
+    for (uint32_t t = 0; t < 2; t++) {
+        struct buffer file, again;
+        encode(&store->types[t], &file);
+        struct event_type_store decoded;
+        struct pdb_error error = {0};
+        cr_assert_eq(decode(&file, t, &decoded, &error), PDB_OK, "%s", error.message);
+        struct event_store view = {1, &decoded};
+        cr_assert_eq(event_store_validate(&view), 0);
+        cr_assert_eq(decoded.event_count, store->types[t].event_count);
+        cr_assert_eq(decoded.rows_with_events, store->types[t].rows_with_events);
+        encode(&decoded, &again);
+        cr_assert_eq(again.size, file.size);
+        cr_assert(memcmp(again.data, file.data, file.size) == 0);
+        event_type_store_deinit(&decoded);
+        buffer_deinit(&file);
+        buffer_deinit(&again);
+    }
+}
+
+Test(event_file, every_flipped_byte_and_truncation_is_corrupt, .init = setup, .fini = teardown)
+{
+    struct buffer file;
+    encode(&store->types[0], &file);
+    /* Sampled positions: every byte of the head and tail, a stride through the rest. */
+    for (size_t at = 0; at < file.size; at += at < 4096 || at > file.size - 4096 ? 1 : 997) {
+        file.data[at] ^= 0x5a;
+        struct event_type_store decoded;
+        struct pdb_error error = {0};
+        cr_assert_eq(decode(&file, 0, &decoded, &error), PDB_ERR_CORRUPT, "flip at %zu", at);
+        cr_assert(strstr(error.message, "purchase-g1.pde: corrupt event file at byte") != NULL);
+        file.data[at] ^= 0x5a;
+    }
+    size_t size = file.size;
+    for (size_t cut = 0; cut < size; cut += cut < 64 ? 1 : 4099) {
+        file.size = cut;
+        struct event_type_store decoded;
+        struct pdb_error error = {0};
+        cr_assert_eq(decode(&file, 0, &decoded, &error), PDB_ERR_CORRUPT, "cut at %zu", cut);
+    }
+    buffer_deinit(&file);
+}
+
+Test(event_file, mutations_behind_a_valid_checksum_never_decode_to_a_broken_type, .init = setup,
+     .fini = teardown)
+{
+    struct buffer file;
+    encode(&store->types[0], &file);
+    uint32_t accepted = 0, refused = 0;
+    for (size_t at = 0; at + 8 < file.size; at += at < 2048 ? 1 : 613) {
+        for (int bit = 0; bit < 8; bit += 3) {
+            file.data[at] ^= (uint8_t)(1u << bit);
+            store_u64(file.data + file.size - 8, checksum_bytes(file.data, file.size - 8));
+            struct event_type_store decoded;
+            struct pdb_error error = {0};
+            enum pdb_status status = decode(&file, 0, &decoded, &error);
+            if (status == PDB_OK) {
+                struct event_store view = {1, &decoded};
+                cr_assert_eq(event_store_validate(&view), 0, "mutation at %zu decoded broken", at);
+                event_type_store_deinit(&decoded);
+                accepted++;
+            } else {
+                cr_assert_eq(status, PDB_ERR_CORRUPT, "%s", error.message);
+                refused++;
+            }
+            file.data[at] ^= (uint8_t)(1u << bit);
+        }
+    }
+    cr_assert_gt(refused, 0u);
+    cr_assert_gt(accepted, 0u); /* a changed amount or timestamp is still a valid file */
+    buffer_deinit(&file);
+}
+
+Test(event_file, refuses_another_event_type, .init = setup, .fini = teardown)
+{
+    struct buffer file;
+    encode(&store->types[0], &file);
+    struct event_type_store decoded;
+    struct pdb_error error = {0};
+    cr_assert_eq(decode(&file, 1, &decoded, &error), PDB_ERR_CORRUPT);
+    cr_assert(strstr(error.message, "property count differs") != NULL, "%s", error.message);
+    struct schema other = {0};
+    const char *text = "id int\nevent purchase\n  amount int\n  category category\n  gift bool\n  at timestamp\n";
+    cr_assert_eq(schema_parse(text, strlen(text), "o", &other, &error), PDB_OK);
+    cr_assert_eq(event_file_decode("f", file.data, file.size, &other.events.types[0], &decoded, &error),
+                 PDB_ERR_CORRUPT);
+    cr_assert(strstr(error.message, "at byte 32: property type differs") != NULL, "%s", error.message);
+    schema_deinit(&other);
+    buffer_deinit(&file);
+}
