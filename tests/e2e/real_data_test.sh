@@ -170,7 +170,7 @@ income category trim map("<=50K."="<=50K", ">50K."=">50K") allowed("<=50K", ">50
 SCHEMA
     "$pdb" init "$work/adult" --schema "$work/adult.schema" >/dev/null || exit 1
     "$pdb" ingest "$work/adult" "$work/adult.csv" --quiet --format json >"$work/out" 2>&1
-    expect_grep '"rows_loaded": 48842, "rows_rejected": 0' "$work/out" "adult: every record passes the rules"
+    expect_grep '"rows_loaded": 48842, "rows_inserted": 48842, "rows_updated": 0, "rows_rejected": 0' "$work/out" "adult: every record passes the rules"
     expect_grep '{"attribute": "income", "rule": "trim", "rejected": 0, "changed": 48842}' "$work/out" "adult: trim counted"
     expect_grep '{"attribute": "income", "rule": "map", "rejected": 0, "changed": 16281}' "$work/out" "adult: the test file's labels mapped"
     sqlite3 "$work/real.sqlite" ".mode csv" ".import '$work/adult.csv' adult"
