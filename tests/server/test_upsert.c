@@ -269,3 +269,29 @@ Test(server_upsert, stopping_checkpoints_and_a_reopened_handle_sees_every_record
     cr_assert_eq(pdb_db_row_count(db), FIXTURE_ROWS + 1u);
     pdb_db_close(db);
 }
+
+Test(server_upsert, saved_segments_still_work_on_a_writable_server_and_see_upserts)
+{
+    fixture_start_keyed(true, writable);
+    struct pdb_client *writer = client_open(TOKEN_WRITER);
+    struct pdb_client *reader = client_open(TOKEN_READER);
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_client_segment_save(writer, "jp", "country = 'JP'", &error), PDB_OK, "%s",
+                 error.message);
+    cr_assert_eq(remote_count(reader, "segment('jp')"), 0u);
+    struct pdb_upsert_result result;
+    struct rejects rejects = {0};
+    upsert(writer, "{\"customer_id\": \"J1\", \"country\": \"JP\"}\n", &result, &rejects);
+    cr_assert_eq(remote_count(reader, "segment('jp')"), 1u);
+    cr_assert_eq(pdb_client_segment_save(writer, "jp_or_de", "segment('jp') OR country = 'DE'",
+                                         &error),
+                 PDB_OK, "%s", error.message);
+    upsert(writer, "{\"customer_id\": \"J2\", \"country\": \"JP\"}\n", &result, &rejects);
+    cr_assert_eq(remote_count(reader, "segment('jp_or_de')"), 2u + FIXTURE_ROWS / 4);
+    struct pdb_stats stats;
+    cr_assert_eq(pdb_client_stats(reader, &stats, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(stats.row_count, FIXTURE_ROWS + 2u);
+    pdb_client_stats_deinit(&stats);
+    pdb_client_close(reader);
+    pdb_client_close(writer);
+}
