@@ -5,8 +5,11 @@
  * in worker_analysis.c.
  *
  * Every handle is opened at start on the same database directory and checked to hold the same
- * rows, so all workers answer from one snapshot (the server writes no profiles in this
- * version; saved segments are a separate file that every handle re-reads when it changes).
+ * rows, so all workers answer from one snapshot (saved segments are a separate file that every
+ * handle re-reads when it changes). A writable server (options.writable) instead opens one
+ * handle, makes it the database's writer at start, and every worker runs its jobs on it one at
+ * a time under server->writer_mutex, so each request sees every UPSERT acknowledged before it
+ * (worker_upsert.c); workers_stop checkpoints it after the drain.
  * IDS streams pages of at most page_rows ids, each its own frame with the MORE flag but the
  * last; a worker waits (up to the request's deadline) while the connection has more than
  * output_size_max (PDB_SERVER_OUTPUT_SIZE_MAX) bytes unwritten, so a slow reader holds back only
