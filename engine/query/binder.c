@@ -399,17 +399,6 @@ static enum pdb_status bind_between(struct binder *binder, const struct subject 
     return finish(binder, node, out);
 }
 
-static int compare_int64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int compare_views(const void *a, const void *b)
 {
@@ -490,7 +479,7 @@ static enum pdb_status bind_in(struct binder *binder, const struct subject *subj
             leaf->constant_matches = has_true;
         }
     } else if (ints != NULL) {
-        kept = sort_unique(ints, kept, sizeof ints[0], compare_int64);
+        kept = sort_unique(ints, kept, sizeof ints[0], query_compare_int64);
         leaf = new_leaf(binder, subject, kept > 1 ? LEAF_INT_IN : LEAF_INT_RANGE);
         if (leaf == NULL) return no_memory(binder);
         if (kept == 0) leaf->kind = LEAF_CONSTANT;
@@ -498,7 +487,7 @@ static enum pdb_status bind_in(struct binder *binder, const struct subject *subj
         leaf->int_values = ints;
         leaf->value_count = kept;
     } else if (floats != NULL) {
-        kept = sort_unique(floats, kept, sizeof floats[0], compare_double);
+        kept = sort_unique(floats, kept, sizeof floats[0], query_compare_double);
         leaf = new_leaf(binder, subject, kept > 1 ? LEAF_FLOAT_IN : LEAF_FLOAT_RANGE);
         if (leaf == NULL) return no_memory(binder);
         if (kept == 0) leaf->kind = LEAF_CONSTANT;
@@ -615,7 +604,7 @@ static enum pdb_status bind_property(struct binder *binder, const struct ast_nod
                          node->attribute, type->name, suggestion ? " (did you mean '" : "",
                          suggestion ? suggestion : "", suggestion ? "'?)" : "");
     }
-    struct subject subject = {node, (uint32_t)index, &type->properties[index], NULL, {{0}, 0, 0}};
+    struct subject subject = {node, (uint32_t)index, &type->properties[index], NULL, {.name = {0}}};
     return bind_subject(binder, &subject, out);
 }
 
@@ -652,7 +641,7 @@ static enum pdb_status bind_predicate(struct binder *binder, const struct ast_no
                          node->attribute_size > 64 ? "..." : "");
     }
     struct subject subject = {node, (uint32_t)index, &binder->schema->attributes[index], NULL,
-                              {{0}, 0, 0}};
+                              {.name = {0}}};
     return bind_subject(binder, &subject, out);
 }
 
@@ -889,7 +878,7 @@ static enum pdb_status bind_aggregate(struct binder *binder, const struct ast_no
         }
     }
 
-    struct subject subject = {node, UINT32_MAX, NULL, aggregate, {{0}, 0, 0}};
+    struct subject subject = {node, UINT32_MAX, NULL, aggregate, {.name = {0}}};
     switch (call->function) {
     case AST_AGGREGATE_COUNT:
     case AST_AGGREGATE_DISTINCT:

@@ -25,7 +25,7 @@
 #include "base/bitset.h"
 #include "base/status.h"
 #include "events/event_store.h"
-#include "query/casefold.h"
+#include "base/unicode.h"
 #include "query/query_internal.h"
 
 #define DISTINCT_INSERTION_MAX 48u
@@ -209,17 +209,28 @@ struct aggregate_value {
     double number;
 };
 
-static int compare_int64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
+/* The distinct values among values[0..count), which it sorts: a history is usually short, so
+ * insertion sort up to DISTINCT_INSERTION_MAX values, qsort beyond. */
+#define DEFINE_COUNT_DISTINCT(NAME, TYPE, COMPARE)                                                  \
+    static uint32_t NAME(TYPE *values, uint32_t count)                                             \
+    {                                                                                              \
+        if (count > DISTINCT_INSERTION_MAX) {                                                      \
+            qsort(values, count, sizeof values[0], COMPARE);                                       \
+        } else {                                                                                   \
+            for (uint32_t i = 1; i < count; i++) {                                                 \
+                TYPE v = values[i];                                                                \
+                uint32_t j = i;                                                                    \
+                for (; j > 0 && values[j - 1] > v; j--) values[j] = values[j - 1];                 \
+                values[j] = v;                                                                     \
+            }                                                                                      \
+        }                                                                                          \
+        uint32_t unique = 0;                                                                       \
+        for (uint32_t i = 0; i < count; i++) unique += i == 0 || values[i] != values[i - 1];       \
+        return unique;                                                                             \
+    }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+DEFINE_COUNT_DISTINCT(count_distinct_doubles, double, query_compare_double)
+DEFINE_COUNT_DISTINCT(count_distinct_ints, int64_t, query_compare_int64)
 
 static bool is_double_result(const struct event_aggregate *aggregate)
 {
@@ -322,37 +333,9 @@ static struct aggregate_value aggregate_row(const struct event_aggregate *aggreg
         if (overflowed_high) value.integer = INT64_MAX;
         break;
     case AST_AGGREGATE_DISTINCT: {
-        bool is_float = aggregate->property_type == PDB_TYPE_FLOAT;
-        uint32_t unique = 0;
-        /* A history is usually short: insertion sort below DISTINCT_INSERTION_MAX values. */
-        if (is_float) {
-            double *values = buffer;
-            if (taken > DISTINCT_INSERTION_MAX) {
-                qsort(values, taken, sizeof values[0], compare_double);
-            } else {
-                for (uint32_t i = 1; i < taken; i++) {
-                    double v = values[i];
-                    uint32_t j = i;
-                    for (; j > 0 && values[j - 1] > v; j--) values[j] = values[j - 1];
-                    values[j] = v;
-                }
-            }
-            for (uint32_t i = 0; i < taken; i++) unique += i == 0 || values[i] != values[i - 1];
-        } else {
-            int64_t *values = buffer;
-            if (taken > DISTINCT_INSERTION_MAX) {
-                qsort(values, taken, sizeof values[0], compare_int64);
-            } else {
-                for (uint32_t i = 1; i < taken; i++) {
-                    int64_t v = values[i];
-                    uint32_t j = i;
-                    for (; j > 0 && values[j - 1] > v; j--) values[j] = values[j - 1];
-                    values[j] = v;
-                }
-            }
-            for (uint32_t i = 0; i < taken; i++) unique += i == 0 || values[i] != values[i - 1];
-        }
-        value.integer = unique;
+        value.integer = aggregate->property_type == PDB_TYPE_FLOAT
+                            ? count_distinct_doubles(buffer, taken)
+                            : count_distinct_ints(buffer, taken);
         break;
     }
     default:

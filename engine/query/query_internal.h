@@ -209,6 +209,19 @@ struct segment_scratch {
     uint32_t event_row_events_max;
 };
 
+/* qsort comparators of the binder's IN lists and the event aggregates' DISTINCT. */
+static inline int query_compare_int64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static inline int query_compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* Layout of scratch->words: level_count (T, U) pairs for the children of AND/OR nodes
  * beyond the first, then the root's U, then a result bitset for segment_count/ids, then a
  * temporary one for leaves (HAS ALL from the index) and the tombstone mask. */
