@@ -320,6 +320,27 @@ int protocol_ids_bitmap_encode(struct buffer *out, uint64_t cardinality, const u
 bool protocol_ids_bitmap_decode(const void *payload, size_t size, uint64_t *cardinality_out,
                                 const uint8_t **bytes_out, uint32_t *bitmap_size_out);
 
+/* UPSERT (0x20): request u32 reserved (0), string records (NDJSON, one record a line, at most
+ * PDB_UPSERT_BATCH_SIZE_MAX bytes). Response: u32 inserted, u32 updated, u32 rejected, u32
+ * reserved, u64 lsn, then `rejected` x { u32 record_index, string message }. */
+#define PROTOCOL_UPSERT_MESSAGE_SIZE_MAX 1023u
+struct protocol_upsert_response {
+    uint32_t inserted, updated, rejected;
+    uint64_t lsn;
+};
+int protocol_upsert_request_encode(struct buffer *out, const char *records, size_t size);
+bool protocol_upsert_request_decode(const void *payload, size_t size,
+                                    struct protocol_string *records);
+/* The fixed part; append `rejected` rejects with protocol_upsert_reject_encode. */
+int protocol_upsert_response_begin(struct buffer *out, const struct protocol_upsert_response *response);
+int protocol_upsert_reject_encode(struct buffer *out, uint32_t record_index, const char *message,
+                                  size_t size);
+/* Reads the fixed part, then each reject (false when malformed). */
+bool protocol_upsert_response_decode(struct protocol_reader *reader,
+                                     struct protocol_upsert_response *response);
+bool protocol_upsert_reject_next(struct protocol_reader *reader, uint32_t *record_index,
+                                 struct protocol_string *message);
+
 /* Names, for logs and messages ("bad-frame", "COUNT"). Never NULL. */
 const char *protocol_error_name(enum protocol_error code);
 const char *protocol_opcode_name(uint8_t opcode);

@@ -219,6 +219,7 @@ enum pdb_status server_create(const struct server_options *options, struct serve
     server->listen_fd = server->epoll_fd = server->wake_fd = server->signal_fd = -1;
     pthread_mutex_init(&server->queue_mutex, NULL);
     pthread_mutex_init(&server->change_mutex, NULL);
+    pthread_mutex_init(&server->writer_mutex, NULL);
     pthread_cond_init(&server->queue_nonempty, NULL);
     uint32_t slots = options->connections_max;
     server->connections = mem_calloc(slots, sizeof *server->connections);
@@ -297,6 +298,7 @@ void server_destroy(struct server *server)
     mem_free(server->queue);
     pthread_mutex_destroy(&server->queue_mutex);
     pthread_mutex_destroy(&server->change_mutex);
+    pthread_mutex_destroy(&server->writer_mutex);
     pthread_cond_destroy(&server->queue_nonempty);
     mem_free(server);
 }

@@ -34,6 +34,7 @@ struct server_options {
     uint32_t frame_size_max;  /* largest request frame */
     uint32_t output_size_max; /* unwritten response bytes per connection before the server stops
                                  reading it and pauses its IDS streams (tests lower it) */
+    bool writable;            /* UPSERT accepted: one writer handle (DB/LOCK) serves every request */
     bool handles_signals;     /* SIGTERM/SIGINT drain and stop, SIGHUP reloads the tokens */
     FILE *log;                /* one line per event worth knowing; NULL: silent */
 };

@@ -97,6 +97,10 @@ struct server {
     /* Saved-segment changes, one at a time: the handles would refuse each other's writer
      * lock (PDB_ERR_LOCKED) if two workers changed the SEGMENTS file at once. */
     pthread_mutex_t change_mutex;
+    /* A writable server (options.writable): the one writer handle every worker uses, one
+     * request at a time under writer_mutex, so a read sees every acknowledged UPSERT. */
+    struct pdb_db *writer;
+    pthread_mutex_t writer_mutex;
     uint32_t *ready;     /* slots whose connection has news for the loop */
     bool *slot_is_ready; /* the slot is on `ready` */
     uint32_t ready_count;
@@ -169,6 +173,8 @@ void worker_run_overlap(struct worker *worker, const struct job *job);
 void worker_run_segment_save(struct worker *worker, const struct job *job);
 void worker_run_segment_list(struct worker *worker, const struct job *job);
 void worker_run_segment_drop(struct worker *worker, const struct job *job);
+/* worker_upsert.c */
+void worker_run_upsert(struct worker *worker, const struct job *job);
 
 /* Appends a whole response frame to the connection's output under its mutex (dropped when
  * the connection is dead). Returns false when it was dropped. */

@@ -5,8 +5,11 @@
  * in worker_analysis.c.
  *
  * Every handle is opened at start on the same database directory and checked to hold the same
- * rows, so all workers answer from one snapshot (the server writes no profiles in this
- * version; saved segments are a separate file that every handle re-reads when it changes).
+ * rows, so all workers answer from one snapshot (saved segments are a separate file that every
+ * handle re-reads when it changes). A writable server (options.writable) instead opens one
+ * handle, makes it the database's writer at start, and every worker runs its jobs on it one at
+ * a time under server->writer_mutex, so each request sees every UPSERT acknowledged before it
+ * (worker_upsert.c); workers_stop checkpoints it after the drain.
  * IDS streams pages of at most page_rows ids, each its own frame with the MORE flag but the
  * last; a worker waits (up to the request's deadline) while the connection has more than
  * output_size_max (PDB_SERVER_OUTPUT_SIZE_MAX) bytes unwritten, so a slow reader holds back only
@@ -391,6 +394,9 @@ static void run_job(struct worker *worker, const struct job *job)
     case PROTOCOL_OP_SEGMENT_DROP:
         worker_run_segment_drop(worker, job);
         break;
+    case PROTOCOL_OP_UPSERT:
+        worker_run_upsert(worker, job);
+        break;
     default:
         worker_respond_error(worker, job, PROTOCOL_ERROR_INTERNAL, "opcode 0x%02x reached a worker",
                       job->opcode);
@@ -455,10 +461,12 @@ static void *worker_main(void *argument)
         batch[0] = job;
         if (job->opcode == PROTOCOL_OP_COUNT && server->options.count_batch_max > 1)
             batch_size += take_counts(server, batch + 1, server->options.count_batch_max - 1);
+        if (server->writer != NULL) pthread_mutex_lock(&server->writer_mutex);
         if (batch_size == 1)
             run_job(worker, job);
         else
             worker_run_count_batch(worker, batch, batch_size);
+        if (server->writer != NULL) pthread_mutex_unlock(&server->writer_mutex);
         for (uint32_t i = 0; i < batch_size; i++) finish_job(server, batch[i]);
         /* Under a realtime policy (chrt -f) threads of one priority are not time-sliced: with
          * as many busy workers as processors, the event loop woken above would not run until
@@ -490,9 +498,26 @@ enum pdb_status workers_start(struct server *server, struct pdb_error *error)
         worker->page = mem_alloc((size_t)server->options.page_rows * sizeof *worker->page);
         if (worker->page == NULL)
             return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
-        enum pdb_status status = pdb_db_open(server->options.db_path, &worker->db, error);
-        if (status != PDB_OK) return status;
+        enum pdb_status status = PDB_OK;
+        if (server->options.writable && w > 0) {
+            worker->db = server->writer; /* shared, under writer_mutex */
+            continue;
+        }
+        if ((status = pdb_db_open(server->options.db_path, &worker->db, error)) != PDB_OK)
+            return status;
         pdb_db_set_threads(worker->db, server->options.query_threads);
+        if (server->options.writable) {
+            /* Become the writer now (DB/LOCK, every column loaded), not on the first UPSERT:
+             * an empty batch logs nothing. */
+            struct pdb_upsert_result ignored;
+            if ((status = pdb_db_upsert(worker->db, "", 0, &ignored, error)) != PDB_OK) {
+                error_prefix(error, "serve --writable: ");
+                pdb_db_close(worker->db);
+                worker->db = NULL;
+                return status;
+            }
+            server->writer = worker->db;
+        }
         /* GET by identifier: build each identifier's hash index now, not on a client's
          * second lookup (one per handle: each worker has its own). */
         for (uint32_t a = 0; a < pdb_db_attribute_count(worker->db); a++) {
@@ -538,9 +563,20 @@ void workers_stop(struct server *server)
     for (uint32_t w = 0; w < server->worker_count; w++) {
         struct worker *worker = &server->workers[w];
         if (worker->is_started) pthread_join(worker->thread, NULL);
-        pdb_db_close(worker->db);
+        if (worker->db != server->writer) pdb_db_close(worker->db);
         buffer_deinit(&worker->frame);
         mem_free(worker->page);
+    }
+    if (server->writer != NULL) {
+        /* Drained: fold the log into the files before the lock goes. */
+        struct pdb_error error = {0};
+        if (pdb_db_checkpoint(server->writer, &error) != PDB_OK)
+            server_log(server, "checkpoint at stop failed: %s (the log keeps every batch)",
+                       error.message);
+        else
+            server_log(server, "checkpoint at stop: done");
+        pdb_db_close(server->writer);
+        server->writer = NULL;
     }
     mem_free(server->workers);
     server->workers = NULL;

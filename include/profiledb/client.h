@@ -147,6 +147,20 @@ enum pdb_status pdb_client_segment_list(struct pdb_client *client,
                                         pdb_saved_segment_fn on_segment, void *context,
                                         struct pdb_error *error);
 
+/* ---- Streaming upserts ------------------------------------------------------------- */
+/* pdb_db_upsert over the network (UPSERT, docs/PROTOCOL.md): `ndjson[0..size)` holds NDJSON
+ * records, one a line, at most PDB_UPSERT_BATCH_RECORDS_MAX lines and 16 MiB (and within the
+ * server's request frame limit, pdb_client_info). Needs a writer or admin token (a reader gets
+ * PDB_ERR_DENIED) and a server started with `serve --writable` (else PDB_ERR_UNSUPPORTED).
+ * Returns once the batch is durable on the server and visible to every later request on any
+ * connection. `result` gets the counts and the log record (rejects_path stays empty: the
+ * server's reject file is on its disk); each rejected record is passed to `on_reject` (may be
+ * NULL) with its 0-based line in `ndjson` and the reason, borrowed for the call. */
+typedef void (*pdb_upsert_reject_fn)(void *context, uint32_t record_index, const char *message);
+enum pdb_status pdb_client_upsert(struct pdb_client *client, const char *ndjson, size_t size,
+                                  struct pdb_upsert_result *result, pdb_upsert_reject_fn on_reject,
+                                  void *context, struct pdb_error *error);
+
 #ifdef __cplusplus
 }
 #endif

@@ -504,6 +504,45 @@ expect_exit 4 "connect to a stopped server" -- "$pdb" count --connect "127.0.0.1
 expect_exit 2 "serve without tokens on a public address" -- "$pdb" serve "$served" --listen 0.0.0.0:0
 expect_exit 0 "serve --help" -- "$pdb" serve --help
 
+# ---- a writable server: upsert --connect, visible at once, SIGTERM checkpoints ----------
+expect_exit 0 "init the writable database" -- "$pdb" init "$work/wdb" --schema "$work/up.schema"
+printf 'id,name,age,tier\nA1,Ann,30,gold\n' >"$work/w1.csv"
+expect_exit 0 "ingest the writable database" -- "$pdb" ingest "$work/wdb" "$work/w1.csv"
+printf 'e2e-writer-token-012345678 writer\ne2e-reader-token-012345678 reader\n' >"$work/wtokens"
+mkfifo "$work/wserve.log"
+timeout 600 "$pdb" serve "$work/wdb" --writable --listen 127.0.0.1:0 --tokens "$work/wtokens" --workers 2 2>"$work/wserve.log" &
+wserve_pid=$!
+exec 4<"$work/wserve.log"
+wport=""
+if read -r -t 60 -u 4 line && [[ "$line" =~ port\ ([0-9]+) ]]; then wport=${BASH_REMATCH[1]}; ok; else fail "serve --writable did not report its port: '$line'"; fi
+# Drain the log in the background so the server never blocks writing it.
+cat <&4 >"$work/wserve.rest" &
+wlog_pid=$!
+if [ -n "$wport" ]; then
+    wremote=(--connect "127.0.0.1:$wport" --token e2e-writer-token-012345678)
+    printf '{"id": "B2", "age": 40}\n{"id": "A1", "age": 31}\n{"age": 1}\n' >"$work/w2.ndjson"
+    expect_exit 0 "upsert --connect" -- "$pdb" upsert "${wremote[@]}" "$work/w2.ndjson"
+    expect_grep "^ack lsn 1: 3 records, 1 new, 1 updated, 1 rejected$" "$work/out" "upsert --connect acknowledgement"
+    expect_grep "line 3: rejected: .*no value for the primary identifier 'id'" "$work/err" "upsert --connect names the rejected line"
+    expect_output "2" "a reader counts the upserted profiles" -- "$pdb" count --connect "127.0.0.1:$wport" --token e2e-reader-token-012345678 "true"
+    expect_output "1" "a reader sees the update" -- "$pdb" count --connect "127.0.0.1:$wport" --token e2e-reader-token-012345678 "id = 'A1' AND age = 31 AND tier = 'gold'"
+    expect_exit 7 "a reader may not upsert" -- sh -c "printf '{\"id\": \"Z\"}\n' | \"$pdb\" upsert --connect 127.0.0.1:$wport --token e2e-reader-token-012345678"
+    expect_exit 0 "upsert --connect from stdin" -- sh -c "printf '{\"id\": \"C3\"}\n' | \"$pdb\" upsert ${wremote[*]} --format json"
+    expect_grep '"inserted": 1, "updated": 0, "rejected": 0' "$work/out" "upsert --connect json"
+    expect_exit 2 "upsert --connect with a database path" -- "$pdb" upsert "${wremote[@]}" "$work/wdb" "$work/w2.ndjson"
+fi
+kill -TERM "$wserve_pid"
+wait "$wserve_pid"
+wserve_exit=$?
+wait "$wlog_pid"
+exec 4<&-
+if [ "$wserve_exit" -eq 0 ]; then ok; else fail "serve --writable exit $wserve_exit after SIGTERM"; fi
+expect_grep "checkpoint at stop: done" "$work/wserve.rest" "SIGTERM checkpoints"
+wal_size=$(stat -c %s "$work/wdb/wal.log")
+if [ "$wal_size" -eq 32 ]; then ok; else fail "SIGTERM trims the log: wal.log is $wal_size bytes"; fi
+expect_output "3" "reopened after SIGTERM: every upsert is there" -- "$pdb" count "$work/wdb" "true"
+expect_output "1" "reopened after SIGTERM: the update is there" -- "$pdb" count "$work/wdb" "id = 'A1' AND age = 31"
+
 # ---- event types in the schema and event aggregates in segments --------------------------
 cat >"$work/events.schema" <<'SCHEMA'
 id  int identifier

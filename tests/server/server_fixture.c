@@ -36,6 +36,11 @@ static void *run_server(void *argument)
 
 void fixture_start(void (*adjust)(struct server_options *options))
 {
+    fixture_start_keyed(false, adjust);
+}
+
+void fixture_start_keyed(bool has_primary, void (*adjust)(struct server_options *options))
+{
     memset(&fixture, 0, sizeof fixture);
     snprintf(fixture.directory, sizeof fixture.directory, "/tmp/pdb_test_server_XXXXXX");
     cr_assert_not_null(mkdtemp(fixture.directory));
@@ -44,7 +49,10 @@ void fixture_start(void (*adjust)(struct server_options *options))
     snprintf(csv_path, sizeof csv_path, "%s/p.csv", fixture.directory);
     snprintf(fixture.db_path, sizeof fixture.db_path, "%s/db", fixture.directory);
     snprintf(fixture.tokens_path, sizeof fixture.tokens_path, "%s/tokens", fixture.directory);
-    write_text(schema_path, "customer_id text identifier\nemail text identifier pii\n"
+    write_text(schema_path, has_primary ? "customer_id text identifier primary\n"
+                                          "email text identifier pii\n"
+                                          "country category indexed\nage int\ninterests tags\n"
+                                        : "customer_id text identifier\nemail text identifier pii\n"
                             "country category indexed\nage int\ninterests tags\n");
     FILE *csv = fopen(csv_path, "w");
     fputs("customer_id,email,country,age,interests\n", csv);
@@ -79,6 +87,13 @@ void fixture_start(void (*adjust)(struct server_options *options))
     snprintf(fixture.address, sizeof fixture.address, "127.0.0.1:%u", server_port(fixture.server));
     cr_assert_eq(pthread_create(&server_thread, NULL, run_server, NULL), 0);
     fixture.is_running = true;
+}
+
+void fixture_join_server(void)
+{
+    if (!fixture.is_running) return;
+    pthread_join(server_thread, NULL);
+    fixture.is_running = false;
 }
 
 void fixture_stop(void)

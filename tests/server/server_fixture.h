@@ -37,8 +37,13 @@ extern struct fixture fixture;
 /* Creates the database and tokens file, then starts a server whose options the caller may
  * adjust in `adjust` (NULL: defaults with 2 workers and a 7-row page). */
 void fixture_start(void (*adjust)(struct server_options *options));
+/* The same with customer_id `primary` when has_primary (upserts by key). */
+void fixture_start_keyed(bool has_primary, void (*adjust)(struct server_options *options));
 /* Stops the server (drain) and removes everything. */
 void fixture_stop(void);
+
+/* Waits for the server thread after server_stop (fixture_stop then only destroys). */
+void fixture_join_server(void);
 
 /* Raw sockets. */
 int raw_connect(void);

@@ -41,6 +41,10 @@ static void usage(FILE *out)
         "  --deadline-ms N        time a request may take, queueing included (default %u)\n"
         "  --page-rows N          ids per IDS response frame (default %u, at most %u)\n"
         "  --frame-size-max N     largest request frame in bytes (default %u, at most %u)\n"
+        "  --writable             accept UPSERT from writer/admin tokens: the server becomes\n"
+        "                         the database's writer (DB/LOCK) and answers every request\n"
+        "                         from that one handle, one request at a time; SIGTERM drains,\n"
+        "                         checkpoints and exits\n"
         "  -h, --help             show this help\n",
         PDB_SERVER_WORKERS_MAX, PDB_SERVER_COUNT_BATCH_MAX, PDB_SERVER_COUNT_BATCH_MAX,
         PDB_SERVER_CONNECTIONS_DEFAULT, PDB_SERVER_CONNECTIONS_MAX,
@@ -73,7 +77,8 @@ int cmd_serve(int argc, char **argv)
         FRAME_TIMEOUT,
         DEADLINE,
         PAGE_ROWS,
-        FRAME_SIZE
+        FRAME_SIZE,
+        WRITABLE
     };
     static const struct option options[] = {
         {"listen", required_argument, NULL, LISTEN},
@@ -87,6 +92,7 @@ int cmd_serve(int argc, char **argv)
         {"deadline-ms", required_argument, NULL, DEADLINE},
         {"page-rows", required_argument, NULL, PAGE_ROWS},
         {"frame-size-max", required_argument, NULL, FRAME_SIZE},
+        {"writable", no_argument, NULL, WRITABLE},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     struct server_options server_options;
@@ -106,6 +112,10 @@ int cmd_serve(int argc, char **argv)
         }
         if (option == TOKENS) {
             server_options.tokens_path = optarg;
+            continue;
+        }
+        if (option == WRITABLE) {
+            server_options.writable = true;
             continue;
         }
         if (option < WORKERS || option > FRAME_SIZE)

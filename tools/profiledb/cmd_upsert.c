@@ -8,6 +8,11 @@
  * fdatasync of the log (and the time to apply the batch) after it was read. One line per batch
  * goes to standard output once it is durable and visible. The database is checkpointed when
  * the command ends (and by the engine whenever the log passes 64 MiB).
+ *
+ * With --connect HOST:PORT the batches go to a `serve --writable` server as UPSERT requests
+ * (pdb_client_upsert) instead: the same acknowledgement lines, each rejected record on
+ * standard error with its line in the input (the reject file is the server's), and the server
+ * checkpoints when it stops.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +33,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: profiledb upsert DB [FILE|-] [options]\n\n"
+            "Usage: profiledb upsert DB [FILE|-] [options]\n"
+            "       profiledb upsert --connect HOST:PORT [--token T] [FILE|-] [options]\n\n"
             "Streams NDJSON records (one JSON object per line; standard input when FILE is '-' or\n"
             "missing) into database DB through its write-ahead log. With a primary identifier in\n"
             "the schema a record whose key exists updates that profile (only the members it\n"
@@ -41,11 +47,16 @@ static void usage(FILE *out)
             "  --batch-records N   records per batch, 1..16384 (default 1000)\n"
             "  --batch-ms MS       longest a batch stays open after its first record (default 10)\n"
             "  --format F          acknowledgements as table (default) or json (one object a line)\n"
+            "  --connect A         send the batches to the server at A (HOST:PORT, started with\n"
+            "                      'profiledb serve --writable'; a writer or admin token)\n"
+            "  --token T           the access token for --connect (default: $PROFILEDB_TOKEN)\n"
             "  -h, --help          show this help\n");
 }
 
 struct batcher {
     struct pdb_db *db;
+    struct pdb_client *client; /* --connect: instead of db */
+    uint64_t first_line;       /* of the batch, 1-based in the input */
     enum cli_format format;
     char *text;
     size_t size, capacity;
@@ -60,13 +71,28 @@ static double now_ms(void)
     return (double)now.tv_sec * 1e3 + (double)now.tv_nsec * 1e-6;
 }
 
+/* --connect: the server's reject file is on its disk; each reject is told here instead. */
+static void print_reject(void *context, uint32_t record_index, const char *message)
+{
+    const struct batcher *batcher = context;
+    if (record_index == UINT32_MAX)
+        fprintf(stderr, "profiledb upsert: rejected: %s\n", message);
+    else
+        fprintf(stderr, "profiledb upsert: line %llu: rejected: %s\n",
+                (unsigned long long)(batcher->first_line + record_index), message);
+}
+
 static int flush_batch(struct batcher *batcher)
 {
     if (batcher->records == 0) return CLI_EXIT_OK;
     struct pdb_upsert_result result;
     struct pdb_error error = {0};
-    if (pdb_db_upsert(batcher->db, batcher->text, batcher->size, &result, &error) != PDB_OK)
-        return cli_report("upsert", &error);
+    enum pdb_status status =
+        batcher->client != NULL
+            ? pdb_client_upsert(batcher->client, batcher->text, batcher->size, &result,
+                                print_reject, batcher, &error)
+            : pdb_db_upsert(batcher->db, batcher->text, batcher->size, &result, &error);
+    if (status != PDB_OK) return cli_report("upsert", &error);
     batcher->batches++;
     batcher->acknowledged += result.rows_inserted + result.rows_updated;
     batcher->rejected += result.rows_rejected;
@@ -81,10 +107,11 @@ static int flush_batch(struct batcher *batcher)
         printf("ack lsn %llu: %llu records, %llu new, %llu updated, %llu rejected%s%s\n",
                (unsigned long long)result.lsn, (unsigned long long)result.rows_read,
                (unsigned long long)result.rows_inserted, (unsigned long long)result.rows_updated,
-               (unsigned long long)result.rows_rejected, result.rows_rejected ? ", see " : "",
+               (unsigned long long)result.rows_rejected, result.rejects_path[0] ? ", see " : "",
                result.rejects_path);
     }
     fflush(stdout);
+    batcher->first_line += batcher->records;
     batcher->size = 0;
     batcher->records = 0;
     return CLI_EXIT_OK;
@@ -114,8 +141,10 @@ int cmd_upsert(int argc, char **argv)
     static const struct option options[] = {
         {"batch-records", required_argument, NULL, 'r'}, {"batch-ms", required_argument, NULL, 'm'},
         {"format", required_argument, NULL, 'f'},        {"help", no_argument, NULL, 'h'},
+        {"connect", required_argument, NULL, 'c'},       {"token", required_argument, NULL, 't'},
         {0, 0, 0, 0}};
-    struct batcher batcher = {.format = CLI_FORMAT_TABLE};
+    struct batcher batcher = {.format = CLI_FORMAT_TABLE, .first_line = 1};
+    const char *connect = NULL, *token = NULL;
     long batch_records = UPSERT_BATCH_RECORDS_DEFAULT, batch_ms = UPSERT_BATCH_MS_DEFAULT;
     int option;
     optind = 1;
@@ -136,19 +165,31 @@ int cmd_upsert(int argc, char **argv)
             if (!cli_parse_format(optarg, &batcher.format) || batcher.format == CLI_FORMAT_CSV)
                 return cli_usage_error("upsert", "unknown format '%s'", optarg);
             break;
+        case 'c': connect = optarg; break;
+        case 't': token = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: usage(stderr); return CLI_EXIT_USAGE;
         }
     }
-    if (optind >= argc || argc - optind > 2) return cli_usage_error("upsert", "expected DB [FILE|-]");
-    const char *input = argc - optind == 2 ? argv[optind + 1] : "-";
+    int positional = connect != NULL ? 1 : 2; /* --connect: no DB */
+    if ((connect == NULL && optind >= argc) || argc - optind > positional)
+        return cli_usage_error("upsert", connect != NULL ? "expected [FILE|-] with --connect (no "
+                                                           "database path)"
+                                                         : "expected DB [FILE|-]");
+    const char *input = argc - optind == positional ? argv[argc - 1] : "-";
     int fd = strcmp(input, "-") == 0 ? STDIN_FILENO : open(input, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         fprintf(stderr, "profiledb upsert: %s: %s\n", input, strerror(errno));
         return errno == ENOENT ? CLI_EXIT_NOT_FOUND : CLI_EXIT_IO;
     }
     struct pdb_error error = {0};
-    if (pdb_db_open(argv[optind], &batcher.db, &error) != PDB_OK) {
+    if (connect != NULL) {
+        int early = cli_connect("upsert", connect, token, &batcher.client);
+        if (early >= 0) {
+            if (fd != STDIN_FILENO) close(fd);
+            return early;
+        }
+    } else if (pdb_db_open(argv[optind], &batcher.db, &error) != PDB_OK) {
         if (fd != STDIN_FILENO) close(fd);
         return cli_report("upsert", &error);
     }
@@ -207,7 +248,7 @@ int cmd_upsert(int argc, char **argv)
         if (exit_code == CLI_EXIT_OK && batch_ms == 0) exit_code = flush_batch(&batcher);
     }
     if (exit_code == CLI_EXIT_OK) exit_code = flush_batch(&batcher);
-    if (exit_code == CLI_EXIT_OK && pdb_db_checkpoint(batcher.db, &error) != PDB_OK)
+    if (exit_code == CLI_EXIT_OK && batcher.db != NULL && pdb_db_checkpoint(batcher.db, &error) != PDB_OK)
         exit_code = cli_report("upsert", &error);
     if (exit_code == CLI_EXIT_OK)
         fprintf(stderr, "profiledb upsert: %llu records acknowledged in %llu batches, %llu rejected\n",
@@ -216,6 +257,7 @@ int cmd_upsert(int argc, char **argv)
     free(pending);
     free(batcher.text);
     pdb_db_close(batcher.db);
+    pdb_client_close(batcher.client);
     if (fd != STDIN_FILENO) close(fd);
     return exit_code;
 }
