@@ -615,7 +615,8 @@ static enum pdb_status bind_property(struct binder *binder, const struct ast_nod
                          node->attribute, type->name, suggestion ? " (did you mean '" : "",
                          suggestion ? suggestion : "", suggestion ? "'?)" : "");
     }
-    struct subject subject = {node, (uint32_t)index, &type->properties[index], NULL, {{0}, 0, 0}};
+    struct subject subject = {.node = node, .attribute_index = (uint32_t)index,
+                              .attribute = &type->properties[index]};
     return bind_subject(binder, &subject, out);
 }
 
@@ -651,8 +652,8 @@ static enum pdb_status bind_predicate(struct binder *binder, const struct ast_no
                          node->attribute_position.column, shown, node->attribute,
                          node->attribute_size > 64 ? "..." : "");
     }
-    struct subject subject = {node, (uint32_t)index, &binder->schema->attributes[index], NULL,
-                              {{0}, 0, 0}};
+    struct subject subject = {.node = node, .attribute_index = (uint32_t)index,
+                              .attribute = &binder->schema->attributes[index]};
     return bind_subject(binder, &subject, out);
 }
 
@@ -889,7 +890,7 @@ static enum pdb_status bind_aggregate(struct binder *binder, const struct ast_no
         }
     }
 
-    struct subject subject = {node, UINT32_MAX, NULL, aggregate, {{0}, 0, 0}};
+    struct subject subject = {.node = node, .attribute_index = UINT32_MAX, .aggregate = aggregate};
     switch (call->function) {
     case AST_AGGREGATE_COUNT:
     case AST_AGGREGATE_DISTINCT:
