@@ -116,6 +116,7 @@ void db_snapshot_install(struct pdb_db *db, struct db_snapshot *snapshot)
 
 void db_release_snapshot(struct pdb_db *db)
 {
+    db_events_release(db);
     struct db_snapshot current = {db->table, db->directories, db->directory_count};
     db_snapshot_deinit(&current);
     memset(&db->table, 0, sizeof db->table);
