@@ -338,3 +338,31 @@ Test(events_ingest, rejects_name_line_column_and_reason)
     cr_assert_eq(count, 0);
     pdb_db_close(db);
 }
+
+Test(events_ingest, a_damaged_event_file_is_corrupt_not_silently_empty)
+{
+    struct pdb_db *db;
+    create_profiles(&db);
+    struct pdb_error error = {0};
+    struct pdb_ingest_result result;
+    FILE *file = fopen(input_path, "w");
+    fputs("id,at,amount\nk1,1749990000,5\n", file);
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK,
+                 "%s", error.message);
+    pdb_db_close(db);
+    char path[400];
+    snprintf(path, sizeof path, "%s/events-00-g2.pde", db_path);
+    file = fopen(path, "r+b");
+    cr_assert_not_null(file, "%s", path);
+    fseek(file, 40, SEEK_SET);
+    int byte = fgetc(file);
+    fseek(file, 40, SEEK_SET);
+    fputc(byte ^ 0x10, file);
+    fclose(file);
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    uint64_t count = 0;
+    cr_assert_eq(pdb_segment_count(db, "exists(purchase)", &count, &error), PDB_ERR_CORRUPT);
+    cr_assert(strstr(error.message, "events-00-g2.pde") != NULL, "%s", error.message);
+    pdb_db_close(db);
+}
