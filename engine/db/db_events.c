@@ -2,10 +2,10 @@
  * Events through the database: the handle's event store, loaded from the event files the
  * manifest names (one per event type, events/event_file.h), and pdb_db_ingest_events.
  *
- * Loading is lazy (the first segment that is compiled) and follows the handle's generation:
- * moving to another generation (db_release_snapshot) drops the store. A type without an
- * `events` line in the manifest has no events (so manifests written before events existed
- * open unchanged).
+ * Loading is lazy (the first compiled segment with an event aggregate) and follows the
+ * handle's generation: moving to another generation (db_release_snapshot) drops the store.
+ * A type without an `events` line in the manifest has no events (so manifests written
+ * before events existed open unchanged).
  *
  * One event ingest is one transaction, like a profile ingest (db_ingest.c): under DB/LOCK the
  * type's stored events and the input's accepted events are merged into one new event file

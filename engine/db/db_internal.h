@@ -71,7 +71,7 @@ struct pdb_db {
      * by another handle is seen by the next compile. */
     struct saved_segments saved;
     /* Every event of the manifest's event files (db_events.c); NULL until the first segment
-     * compile needs it, and again after the handle moves to another generation. */
+     * with an event aggregate needs it, and again after the handle moves to another generation. */
     struct event_store *events;
     struct saved_segments_stamp {
         bool is_loaded;

@@ -364,5 +364,8 @@ Test(events_ingest, a_damaged_event_file_is_corrupt_not_silently_empty)
     uint64_t count = 0;
     cr_assert_eq(pdb_segment_count(db, "exists(purchase)", &count, &error), PDB_ERR_CORRUPT);
     cr_assert(strstr(error.message, "events-00-g2.pde") != NULL, "%s", error.message);
+    /* Segments without an event aggregate do not read the event files. */
+    cr_assert_eq(pdb_segment_count(db, "country = 'US'", &count, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(count, 200);
     pdb_db_close(db);
 }
