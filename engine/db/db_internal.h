@@ -6,6 +6,7 @@
  *   MANIFEST      the live generation: rows, chunk files, dictionary files
  *   chunk-*.pdc   immutable chunk files (storage/chunk_file.h)
  *   dict-*.pdd    dictionary files of category and tags columns
+ *   events-TT-gN.pde  the events of event type TT (events/event_file.h), if it has any
  *   deleted-gN.pdt  the tombstones (deleted profiles) of generation N, if any were deleted
  *   LOCK          flock()ed exclusively by the one writer (ingest)
  *   READERS       flock()ed shared by every open handle; a writer deletes superseded files
@@ -69,6 +70,9 @@ struct pdb_db {
     /* Saved segments as last read from SEGMENTS, and that file's identity then, so a change
      * by another handle is seen by the next compile. */
     struct saved_segments saved;
+    /* Every event of the manifest's event files (db_events.c); NULL until the first segment
+     * with an event aggregate needs it, and again after the handle moves to another generation. */
+    struct event_store *events;
     struct saved_segments_stamp {
         bool is_loaded;
         bool exists;
@@ -217,6 +221,15 @@ int db_stream_lock_fd(const struct pdb_db *db);
  * first if SEGMENTS changed since). *segment_out is owned. */
 enum pdb_status db_segment_compile(struct pdb_db *db, const char *text,
                                    struct segment **segment_out, struct pdb_error *error);
+
+/* The handle's event store, loaded from the manifest's event files on first use; NULL (and
+ * PDB_OK) when the schema declares no event type. Borrowed until the handle's generation
+ * changes. Errors: PDB_ERR_CORRUPT (a file that fails its checks), PDB_ERR_IO,
+ * PDB_ERR_NO_MEMORY. */
+struct event_store;
+enum pdb_status db_events(struct pdb_db *db, const struct event_store **store_out,
+                          struct pdb_error *error);
+void db_events_release(struct pdb_db *db);
 
 /* Re-reads SEGMENTS if it changed since the handle last read it (a stat per call). */
 enum pdb_status db_saved_segments_refresh(struct pdb_db *db, struct pdb_error *error);

@@ -57,7 +57,18 @@ enum pdb_status db_segment_compile(struct pdb_db *db, const char *text,
 {
     enum pdb_status status = db_saved_segments_refresh(db, error);
     if (status != PDB_OK) return status;
-    return compile_with(db, &db->saved, text, segment_out, error);
+    struct segment *segment;
+    if ((status = compile_with(db, &db->saved, text, &segment, error)) != PDB_OK) return status;
+    if (segment_has_events(segment)) { /* the event files are read only when needed */
+        const struct event_store *events;
+        if ((status = db_events(db, &events, error)) != PDB_OK) {
+            segment_destroy(segment);
+            return status;
+        }
+        segment_set_events(segment, events);
+    }
+    *segment_out = segment;
+    return PDB_OK;
 }
 
 /* ---- The file's identity ---------------------------------------------------------------- */

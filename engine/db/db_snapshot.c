@@ -116,6 +116,7 @@ void db_snapshot_install(struct pdb_db *db, struct db_snapshot *snapshot)
 
 void db_release_snapshot(struct pdb_db *db)
 {
+    db_events_release(db);
     struct db_snapshot current = {db->table, db->directories, db->directory_count};
     db_snapshot_deinit(&current);
     memset(&db->table, 0, sizeof db->table);
@@ -321,24 +322,30 @@ static bool named_by_manifest(const struct manifest *manifest, const char *name)
         if (strcmp(manifest->chunks[i].name, name) == 0) return true;
     for (uint32_t i = 0; i < manifest->attribute_count; i++)
         if (strcmp(manifest->dictionaries[i].name, name) == 0) return true;
+    for (uint32_t i = 0; i < PDB_EVENT_TYPES_MAX; i++)
+        if (strcmp(manifest->events[i].name, name) == 0) return true;
     return strcmp(manifest->deleted.name, name) == 0;
 }
 
-/* Generation in "chunk-XXXXXXXX-gN.pdc" / "dict-XXXX-gN.pdd" / "deleted-gN.pdt", or 0 if not
- * such a name. */
+/* Generation in "chunk-XXXXXXXX-gN.pdc" / "dict-XXXX-gN.pdd" / "deleted-gN.pdt" /
+ * "events-XX-gN.pde", or 0 if not such a name. */
 static uint64_t data_file_generation(const char *name)
 {
     bool is_chunk = strncmp(name, "chunk-", 6) == 0;
     bool is_dictionary = strncmp(name, "dict-", 5) == 0;
     bool is_deleted = strncmp(name, "deleted-", 8) == 0;
-    if (!is_chunk && !is_dictionary && !is_deleted) return 0;
+    bool is_events = strncmp(name, "events-", 7) == 0;
+    if (!is_chunk && !is_dictionary && !is_deleted && !is_events) return 0;
     const char *marker = strstr(name, "-g");
     if (marker == NULL) return 0;
     uint64_t generation = 0;
     const char *cursor = marker + 2;
     while (*cursor >= '0' && *cursor <= '9') generation = generation * 10 + (uint64_t)(*cursor++ - '0');
-    const char *suffix = is_chunk ? ".pdc" : is_deleted ? ".pdt" : ".pdd";
-    const char *temporary = is_chunk ? ".pdc.tmp" : is_deleted ? ".pdt.tmp" : ".pdd.tmp";
+    const char *suffix = is_chunk ? ".pdc" : is_deleted ? ".pdt" : is_events ? ".pde" : ".pdd";
+    const char *temporary = is_chunk     ? ".pdc.tmp"
+                            : is_deleted ? ".pdt.tmp"
+                            : is_events  ? ".pde.tmp"
+                                         : ".pdd.tmp";
     if (strcmp(cursor, suffix) != 0 && strcmp(cursor, temporary) != 0) return 0;
     return generation;
 }

@@ -502,3 +502,48 @@ int event_store_validate(const struct event_store *store)
     }
     return 0;
 }
+
+/* ---- Re-adding a built type (an ingest that merges new events into a stored type) ---- */
+
+enum pdb_status event_store_builder_append_type(struct event_store_builder *builder,
+                                                uint32_t type_index,
+                                                const struct event_type_store *type,
+                                                struct pdb_error *error)
+{
+    if (type_index >= builder->type_count)
+        return error_set(error, PDB_ERR_USAGE, "event type %u does not exist", type_index);
+    if (type->property_count != builder->types[type_index].property_count)
+        return error_set(error, PDB_ERR_USAGE, "event type %u: property count differs", type_index);
+    struct event_value values[PDB_EVENT_PROPERTIES_MAX];
+    for (uint32_t k = 0; k < type->chunk_count; k++) {
+        const struct event_chunk *chunk = &type->chunks[k];
+        if (chunk->event_count == 0) continue;
+        for (uint32_t r = 0; r < PDB_CHUNK_ROWS; r++) {
+            for (uint32_t i = chunk->offsets[r]; i < chunk->offsets[r + 1]; i++) {
+                for (uint32_t p = 0; p < type->property_count; p++) {
+                    const struct event_column *column = &chunk->columns[p];
+                    struct event_value *value = &values[p];
+                    memset(value, 0, sizeof *value);
+                    value->is_null = column->nulls != NULL && (column->nulls[i / 64] >> (i % 64)) & 1u;
+                    if (value->is_null) continue;
+                    enum pdb_type property_type = type->property_types[p];
+                    if (property_type == PDB_TYPE_FLOAT) {
+                        value->number = column->numbers[i];
+                    } else if (is_string_type(property_type)) {
+                        const struct event_string *string =
+                            &type->dictionaries[p].values[column->integers[i]];
+                        value->string = string->data;
+                        value->string_size = string->size;
+                    } else {
+                        value->integer = column->integers[i];
+                    }
+                }
+                uint32_t row = k * PDB_CHUNK_ROWS + r;
+                enum pdb_status status = event_store_builder_append(
+                    builder, type_index, row, chunk->timestamps[i], values, error);
+                if (status != PDB_OK) return status;
+            }
+        }
+    }
+    return PDB_OK;
+}

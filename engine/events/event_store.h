@@ -103,6 +103,14 @@ enum pdb_status event_store_builder_append(struct event_store_builder *builder,
                                            const struct event_value *values,
                                            struct pdb_error *error);
 
+/* Adds every event of `type` (a built type of the same declaration, borrowed for the call)
+ * to type `type_index`, with the same rows, timestamps and values: how an ingest merges new
+ * events into the stored ones. Errors as event_store_builder_append. */
+enum pdb_status event_store_builder_append_type(struct event_store_builder *builder,
+                                                uint32_t type_index,
+                                                const struct event_type_store *type,
+                                                struct pdb_error *error);
+
 /* Sorts and lays out every event; the builder is consumed (destroyed) in every case. On
  * success *store_out is owned (event_store_destroy). PDB_ERR_NO_MEMORY. */
 enum pdb_status event_store_builder_finish(struct event_store_builder *builder,

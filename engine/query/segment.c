@@ -218,6 +218,11 @@ int segment_validate(const struct segment *segment)
 
 /* ---- Prepare -------------------------------------------------------------------------- */
 
+bool segment_has_events(const struct segment *segment)
+{
+    return segment->event_leaf_count > 0;
+}
+
 void segment_set_events(struct segment *segment, const struct event_store *store)
 {
     segment->events = store;

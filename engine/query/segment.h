@@ -65,6 +65,8 @@ enum pdb_status segment_compile_library(const char *text, size_t size, const str
  * the rows of the store are the table's rows. */
 struct event_store;
 void segment_set_events(struct segment *segment, const struct event_store *store);
+/* Whether the compiled segment has an event aggregate left (after folding). */
+bool segment_has_events(const struct segment *segment);
 
 /* Loads (via table_column) every column the segment references and builds the per-query
  * lookup state (dictionary match tables, case-folding buffer sizes). Must be called before

@@ -88,6 +88,13 @@ int manifest_render(const struct manifest *manifest, struct buffer *out)
                       manifest->deleted_count, manifest->deleted.name,
                       manifest->deleted.size_bytes, manifest->deleted.checksum) != 0)
         return -1;
+    for (uint32_t i = 0; i < PDB_EVENT_TYPES_MAX; i++) {
+        const struct manifest_file *file = &manifest->events[i];
+        if (file->name[0] == '\0') continue;
+        if (buffer_printf(out, "events %" PRIu32 " %s %" PRIu64 " %016" PRIx64 "\n", i,
+                          file->name, file->size_bytes, file->checksum) != 0)
+            return -1;
+    }
     if (manifest->wal_lsn != 0 &&
         buffer_printf(out, "wal_lsn %" PRIu64 "\n", manifest->wal_lsn) != 0)
         return -1;
@@ -241,7 +248,8 @@ enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
         if (count != 5 || !parse_u64(words[1], 10, &index) || !valid_file_name(words[2]) ||
             !parse_u64(words[3], 10, &file_size) || !parse_u64(words[4], 16, &checksum)) {
             status = corrupt(&cursor,
-                             "expected 'chunk|dictionary|deleted <index> <file> <size> <checksum>'");
+                             "expected 'chunk|dictionary|deleted|events <index> <file> <size> "
+                             "<checksum>'");
             goto fail;
         }
         struct manifest_file *file;
@@ -264,6 +272,12 @@ enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
             }
             parsed.deleted_count = index;
             file = &parsed.deleted;
+        } else if (strcmp(words[0], "events") == 0) {
+            if (index >= PDB_EVENT_TYPES_MAX || parsed.events[index].name[0] != '\0') {
+                status = corrupt(&cursor, "events index out of range or repeated");
+                goto fail;
+            }
+            file = &parsed.events[index];
         } else {
             status = corrupt(&cursor, "unknown entry");
             goto fail;

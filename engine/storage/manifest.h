@@ -13,6 +13,9 @@
  *     dictionary <attribute> <file> <size> <file xxh3 hex>      category/tags columns
  *     deleted <rows> <file> <size> <file xxh3 hex>   tombstones (at most one; none when
  *                                                    nothing was ever deleted)
+ *     events <type> <file> <size> <file xxh3 hex>   the event file (events/event_file.h) of
+ *                               event type <type> (schema order); at most one per type, none
+ *                               for a type without events (older manifests have none)
  *     wal_lsn <n>               the last write-ahead log record these files hold (a
  *                               checkpoint's; replay skips records up to it); absent = 0
  *     checksum <xxh3 hex>       of every byte before this line
@@ -25,6 +28,7 @@
 #include <stdint.h>
 
 #include "base/buffer.h"
+#include "base/limits.h"
 #include "profiledb/profiledb.h"
 
 #define MANIFEST_NAME_SIZE 64u
@@ -47,6 +51,7 @@ struct manifest {
     struct manifest_file deleted;       /* tombstone file; name empty: nothing deleted */
     uint64_t deleted_count;             /* rows in it */
     uint64_t wal_lsn;                   /* last WAL record the files include (0: none) */
+    struct manifest_file events[PDB_EVENT_TYPES_MAX]; /* per event type; name empty: none */
 };
 
 /* An empty generation-0 manifest for `attribute_count` attributes. 0 or -1 (memory). */

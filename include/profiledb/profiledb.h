@@ -223,6 +223,21 @@ enum pdb_status pdb_db_ingest_file(struct pdb_db *db, const char *path,
                                    const struct pdb_ingest_options *options,
                                    struct pdb_ingest_result *result, struct pdb_error *error);
 
+/* Ingests the events of event type `event_type` (declared in the schema) from the CSV file at
+ * `path` ("-" = standard input) as one transaction (README.md, "Ingesting events"). The
+ * header names the key column (named like the primary attribute; the schema must declare
+ * one), the time column (`at` or `timestamp`: ISO 8601 or epoch seconds, as timestamp
+ * attributes) and any of the type's properties (missing ones are NULL). A record whose key
+ * no live profile has, or whose values do not fit, goes to the reject file
+ * ("<db>/rejects/<input>.<type>.g<generation>.rejects.csv" or options->rejects_path) with
+ * its line, column and reason; profiles are never created by it. options->format NDJSON is
+ * PDB_ERR_USAGE (not supported yet); ignore_unknown_columns works as for profiles. result:
+ * rows_read (records), rows_loaded = rows_inserted (events added), rows_rejected. A failure
+ * leaves the database unchanged. */
+enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, const char *path,
+                                     const struct pdb_ingest_options *options,
+                                     struct pdb_ingest_result *result, struct pdb_error *error);
+
 /* ---- Streaming upserts (the write-ahead log) ------------------------------------------- */
 
 struct pdb_upsert_result {

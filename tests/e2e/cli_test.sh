@@ -565,5 +565,39 @@ printf 'id int\nevent purchase\n  amount money\n' >"$work/badevent.schema"
 expect_exit 5 "bad event property type" -- "$pdb" init "$work/badevent" --schema "$work/badevent.schema"
 expect_grep "badevent.schema:3:10: unknown property type 'money'" "$work/err" "event property error position"
 
+# ---- events: ingest --events TYPE, rejects, atomic failure, reopen -----------------------
+cat >"$work/ev.schema" <<'SCHEMA'
+customer_id text identifier primary
+country     category
+event purchase retention 730d
+    amount   float
+    channel  category
+SCHEMA
+printf 'customer_id,country\nc1,US\nc2,DE\nc3,US\n' >"$work/ev_profiles.csv"
+printf 'customer_id,at,amount,channel\nc1,2026-01-01T00:00:00Z,10.5,web\nc1,2026-01-20,30,app\nc2,1767225600,5,web\nghost,2026-01-02,5,web\nc3,soon,1,web\n' >"$work/ev_purchases.csv"
+expect_exit 0 "init with a primary and events" -- "$pdb" init "$work/ev" --schema "$work/ev.schema"
+expect_exit 0 "ingest profiles" -- "$pdb" ingest "$work/ev" "$work/ev_profiles.csv" --quiet
+expect_exit 0 "ingest --events" -- "$pdb" ingest "$work/ev" --events purchase "$work/ev_purchases.csv" --quiet
+expect_grep "loaded 3 purchase events of 5 records" "$work/out" "event ingest summary"
+expect_grep "2 rejected" "$work/out" "event rejects counted"
+rejects=$(ls "$work"/ev/rejects/ev_purchases.csv.purchase.g*.rejects.csv)
+expect_grep "ev_purchases.csv,5,1,customer_id,no profile has this key" "$rejects" "unknown key rejected with line and column"
+expect_grep "ev_purchases.csv,6,4,at,not a timestamp" "$rejects" "bad time rejected with line and column"
+expect_output "1" "count over ingested events" -- "$pdb" count "$work/ev" "count(purchase) >= 2" --now 2026-02-01
+expect_output "2" "exists over ingested events" -- "$pdb" count "$work/ev" "exists(purchase)" --now 2026-02-01
+expect_output "1" "sum with a filter" -- "$pdb" count "$work/ev" "sum(purchase.amount, channel = 'web') > 6" --now 2026-02-01
+expect_output "$(printf 'id\n0\n1')" "ids over events" -- "$pdb" ids "$work/ev" "exists(purchase)" --now 2026-02-01 --format csv
+cp "$work/ev/MANIFEST" "$work/ev_manifest_before"
+printf 'customer_id,at,colour\nc1,2026-01-01,red\n' >"$work/ev_bad.csv"
+expect_exit 5 "event ingest with an unknown column fails" -- "$pdb" ingest "$work/ev" --events purchase "$work/ev_bad.csv" --quiet
+expect_grep "ev_bad.csv:1:16: column 'colour'" "$work/err" "bad event header position"
+expect_exit 6 "unknown event type" -- "$pdb" ingest "$work/ev" --events purchse "$work/ev_purchases.csv" --quiet
+expect_grep "did you mean 'purchase'" "$work/err" "event type suggestion"
+if cmp -s "$work/ev/MANIFEST" "$work/ev_manifest_before"; then ok; else fail "failed event ingests changed the manifest"; fi
+printf 'customer_id,timestamp,amount\nc3,2026-01-05,7\n' | expect_exit 0 "events from stdin" -- "$pdb" ingest "$work/ev" --events purchase - --quiet
+expect_output "3" "events appended by a second ingest" -- "$pdb" count "$work/ev" "exists(purchase)" --now 2026-02-01
+expect_exit 0 "a profile ingest keeps the events" -- "$pdb" ingest "$work/ev" "$work/ev_profiles.csv" --quiet
+expect_output "3" "events after a profile ingest" -- "$pdb" count "$work/ev" "exists(purchase)" --now 2026-02-01
+
 echo "cli_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -71,6 +71,8 @@ static void assert_manifests_equal(const struct manifest *a, const struct manife
         assert_files_equal(&a->dictionaries[i], &b->dictionaries[i]);
     assert_files_equal(&a->deleted, &b->deleted);
     cr_assert_eq(b->deleted_count, a->deleted_count);
+    for (uint32_t i = 0; i < PDB_EVENT_TYPES_MAX; i++)
+        assert_files_equal(&a->events[i], &b->events[i]);
 }
 
 /* Parses text expecting corruption; checks the message names the file (and line). */
@@ -200,6 +202,45 @@ Test(manifest, tombstone_line_round_trips_and_is_checked)
     body_fails(body, "deleted repeated");
     snprintf(body, sizeof body, "%sdeleted 10 deleted-g7.pdt 5 0000000000000001\n", head);
     body_parses(body);
+}
+
+Test(manifest, events_lines_round_trip_and_are_checked)
+{
+    struct manifest manifest;
+    sample_manifest(&manifest);
+    set_file(&manifest.events[0], "events-00-g7.pde", 262294, 0xabcdef);
+    set_file(&manifest.events[PDB_EVENT_TYPES_MAX - 1], "events-63-g5.pde", 9, 1);
+    struct buffer out;
+    render(&manifest, &out);
+    const char *line = "\nevents 0 events-00-g7.pde 262294 0000000000abcdef\n";
+    cr_assert(memmem(out.data, out.size, line, strlen(line)) != NULL, "%.*s", (int)out.size,
+              out.data);
+    struct manifest parsed, copy;
+    struct pdb_error error = {0};
+    cr_assert_eq(manifest_parse((const char *)out.data, out.size, SOURCE, &parsed, &error), PDB_OK,
+                 "%s", error.message);
+    assert_manifests_equal(&manifest, &parsed);
+    cr_assert_eq(manifest_copy(&copy, &parsed), 0);
+    assert_manifests_equal(&manifest, &copy);
+    manifest_deinit(&copy);
+    manifest_deinit(&parsed);
+    buffer_deinit(&out);
+    manifest_deinit(&manifest);
+    const char *head = "profiledb-manifest 1\ngeneration 7\nrows 10\nattributes 3\n"
+                       "schema 0000000000000abc\nbytes_ingested 1\n"
+                       "chunk 0 chunk-00000000-g7.pdc 100 0000000000000001\n";
+    char body[512];
+    snprintf(body, sizeof body, "%sevents 64 events-64-g7.pde 5 0000000000000001\n", head);
+    body_fails(body, "events index out of range or repeated");
+    snprintf(body, sizeof body,
+             "%sevents 1 events-01-g7.pde 5 0000000000000001\nevents 1 events-01-g8.pde 5 "
+             "0000000000000001\n",
+             head);
+    body_fails(body, "events index out of range or repeated");
+    snprintf(body, sizeof body, "%sevents 1 Events-01.pde 5 0000000000000001\n", head);
+    body_fails(body, "expected 'chunk|dictionary|deleted|events");
+    /* A manifest without events lines (written before events existed) still parses. */
+    body_parses(head);
 }
 
 Test(manifest, round_trips_extremes)

@@ -17,7 +17,7 @@ static const struct command commands[] = {
     {"gen", cmd_gen, "generate realistic retail profiles as CSV, with their schema"},
     {"init", cmd_init, "create an empty database from a schema file"},
     {"schema", cmd_schema, "print a database's schema"},
-    {"ingest", cmd_ingest, "load CSV or NDJSON files into a database (upserts by the primary key)"},
+    {"ingest", cmd_ingest, "load CSV or NDJSON files into a database (upserts by the primary key), or events (--events)"},
     {"upsert", cmd_upsert, "stream NDJSON records through the write-ahead log, acknowledged per batch"},
     {"count", cmd_count, "count the profiles in a segment"},
     {"ids", cmd_ids, "list the ids of the profiles in a segment"},
