@@ -615,7 +615,7 @@ static enum pdb_status bind_property(struct binder *binder, const struct ast_nod
                          node->attribute, type->name, suggestion ? " (did you mean '" : "",
                          suggestion ? suggestion : "", suggestion ? "'?)" : "");
     }
-    struct subject subject = {node, (uint32_t)index, &type->properties[index], NULL, {{0}, 0, 0}};
+    struct subject subject = {node, (uint32_t)index, &type->properties[index], NULL, {{0}, 0, 0, NULL}};
     return bind_subject(binder, &subject, out);
 }
 
@@ -652,7 +652,7 @@ static enum pdb_status bind_predicate(struct binder *binder, const struct ast_no
                          node->attribute_size > 64 ? "..." : "");
     }
     struct subject subject = {node, (uint32_t)index, &binder->schema->attributes[index], NULL,
-                              {{0}, 0, 0}};
+                              {{0}, 0, 0, NULL}};
     return bind_subject(binder, &subject, out);
 }
 
@@ -889,7 +889,7 @@ static enum pdb_status bind_aggregate(struct binder *binder, const struct ast_no
         }
     }
 
-    struct subject subject = {node, UINT32_MAX, NULL, aggregate, {{0}, 0, 0}};
+    struct subject subject = {node, UINT32_MAX, NULL, aggregate, {{0}, 0, 0, NULL}};
     switch (call->function) {
     case AST_AGGREGATE_COUNT:
     case AST_AGGREGATE_DISTINCT:

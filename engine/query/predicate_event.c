@@ -25,7 +25,7 @@
 #include "base/bitset.h"
 #include "base/status.h"
 #include "events/event_store.h"
-#include "query/casefold.h"
+#include "base/unicode.h"
 #include "query/query_internal.h"
 
 #define DISTINCT_INSERTION_MAX 48u
