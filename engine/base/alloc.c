@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static _Atomic uint64_t allocation_count;
 static _Atomic uint64_t allocations_before_failure = UINT64_MAX;
@@ -46,6 +47,19 @@ void *mem_alloc_aligned(size_t alignment, size_t size)
     if (!allocation_allowed()) return NULL;
     void *pointer = NULL;
     if (posix_memalign(&pointer, alignment, size == 0 ? alignment : size) != 0) return NULL;
+    return pointer;
+}
+
+void *mem_alloc_huge_pages(size_t size)
+{
+    if (size < MEM_HUGE_PAGE_SIZE_BYTES) return mem_alloc(size);
+    if (size > SIZE_MAX - MEM_HUGE_PAGE_SIZE_BYTES) return NULL;
+    size_t rounded = (size + MEM_HUGE_PAGE_SIZE_BYTES - 1u) & ~(MEM_HUGE_PAGE_SIZE_BYTES - 1u);
+    void *pointer = mem_alloc_aligned(MEM_HUGE_PAGE_SIZE_BYTES, rounded);
+    if (pointer == NULL) return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(pointer, rounded, MADV_HUGEPAGE); /* advice only: 4 KiB pages are correct too */
+#endif
     return pointer;
 }
 

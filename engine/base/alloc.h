@@ -14,6 +14,12 @@ void *mem_calloc(size_t count, size_t size);
 void *mem_realloc(void *pointer, size_t size);
 /* Aligned to `alignment` (a power of two >= sizeof(void*)); free with mem_free. */
 void *mem_alloc_aligned(size_t alignment, size_t size);
+/* For a big, long-lived, randomly probed array (a hash table): from `size` of
+ * MEM_HUGE_PAGE_SIZE_BYTES up, 2 MiB-aligned, rounded up to whole 2 MiB pages and advised
+ * MADV_HUGEPAGE (transparent huge pages in `madvise` mode), so a probe costs no 4 KiB TLB
+ * miss; smaller sizes are a plain mem_alloc. Free with mem_free. */
+#define MEM_HUGE_PAGE_SIZE_BYTES ((size_t)2 << 20)
+void *mem_alloc_huge_pages(size_t size);
 char *mem_strdup(const char *text);
 char *mem_strndup(const char *text, size_t size);
 void mem_free(void *pointer);

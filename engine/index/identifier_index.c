@@ -77,7 +77,7 @@ static bool row_has_key(const struct column *column, uint32_t row_id, const void
 
 static struct identifier_slot *slots_create(uint64_t slot_count)
 {
-    struct identifier_slot *slots = mem_alloc((size_t)slot_count * sizeof *slots);
+    struct identifier_slot *slots = mem_alloc_huge_pages((size_t)slot_count * sizeof *slots);
     if (slots == NULL) return NULL;
     for (uint64_t i = 0; i < slot_count; i++) slots[i].row_id = IDENTIFIER_INDEX_NO_ROW;
     return slots;

@@ -2,9 +2,8 @@
  * Upserts of one load (see upsert.h): the key map of the keys a load appends, the log of
  * updates, and the merge of a chunk's updates into fresh columns.
  *
- * The key map is open addressing with linear probing over {key index + 1, tag} slot pairs
- * (tag: the low 32 bits of the key's xxh3), at most half full; a probe compares the tag, then
- * the key's bytes. Keys are never removed during a load.
+ * The key map is the set of ingest/upsert_keys.h (key -> index of the appended row); keys are
+ * never removed during a load.
  */
 #include "ingest/upsert.h"
 
@@ -12,11 +11,8 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "base/checksum.h"
 #include "base/status.h"
 #include "ingest/loader_internal.h"
-
-#define UPSERT_SLOTS_MIN 1024u
 
 enum pdb_status upsert_log_init(struct upsert_log *log, const struct schema *schema,
                                 uint64_t first_row_id, upsert_key_find_fn find,
@@ -30,93 +26,40 @@ enum pdb_status upsert_log_init(struct upsert_log *log, const struct schema *sch
     log->find = find;
     log->find_context = find_context;
     log->first_row_id = first_row_id;
-    buffer_init(&log->key_bytes);
     buffer_init(&log->staged);
-    log->slots = mem_calloc(2u * UPSERT_SLOTS_MIN, sizeof(uint32_t));
-    log->key_offsets = mem_calloc(1, sizeof(uint64_t));
-    log->key_offsets_capacity = 1;
-    if (log->slots == NULL || log->key_offsets == NULL) {
+    if (upsert_keys_init(&log->keys, NULL) != 0) {
         upsert_log_deinit(log);
         return error_set(error, PDB_ERR_NO_MEMORY, "out of memory starting an upsert");
     }
-    log->slot_count = UPSERT_SLOTS_MIN;
     return PDB_OK;
 }
 
 void upsert_log_deinit(struct upsert_log *log)
 {
-    buffer_deinit(&log->key_bytes);
     buffer_deinit(&log->staged);
-    mem_free(log->key_offsets);
-    mem_free(log->slots);
+    upsert_keys_deinit(&log->keys);
     mem_free(log->updates);
     memset(log, 0, sizeof *log);
 }
 
 /* ---- Key map ------------------------------------------------------------------------------ */
 
-static bool key_equals(const struct upsert_log *log, uint32_t key_index, const void *key, size_t size)
+/* Remembers key[0..size) as the load's next appended row. */
+static enum pdb_status map_add(struct upsert_log *log, const void *key, size_t size, uint64_t hash,
+                               struct pdb_error *error)
 {
-    uint64_t start = log->key_offsets[key_index], end = log->key_offsets[key_index + 1];
-    return end - start == size && memcmp(log->key_bytes.data + start, key, size) == 0;
+    if (log->keys.key_count >= UPSERT_KEYS_COUNT_MAX)
+        return error_set(error, PDB_ERR_LIMIT, "more than %u profiles in one load", UPSERT_KEYS_COUNT_MAX);
+    if (upsert_keys_add(&log->keys, key, size, hash) != 0)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory remembering the keys of an upsert");
+    return PDB_OK;
 }
 
 /* The row the load appended with this key, or UPSERT_NO_ROW. */
-static uint32_t map_find(const struct upsert_log *log, const void *key, size_t size, uint32_t tag)
+static uint32_t map_find(const struct upsert_log *log, const void *key, size_t size, uint64_t hash)
 {
-    uint64_t mask = log->slot_count - 1u;
-    for (uint64_t slot = tag & mask;; slot = (slot + 1u) & mask) {
-        uint32_t entry = log->slots[2u * slot];
-        if (entry == 0) return UPSERT_NO_ROW;
-        if (log->slots[2u * slot + 1u] == tag && key_equals(log, entry - 1u, key, size))
-            return (uint32_t)(log->first_row_id + entry - 1u);
-    }
-}
-
-static void map_place(uint32_t *slots, uint64_t slot_count, uint32_t entry, uint32_t tag)
-{
-    uint64_t mask = slot_count - 1u;
-    uint64_t slot = tag & mask;
-    while (slots[2u * slot] != 0) slot = (slot + 1u) & mask;
-    slots[2u * slot] = entry;
-    slots[2u * slot + 1u] = tag;
-}
-
-static int map_grow(struct upsert_log *log)
-{
-    uint64_t count = log->slot_count * 2u;
-    uint32_t *slots = mem_calloc(2u * count, sizeof(uint32_t));
-    if (slots == NULL) return -1;
-    for (uint64_t s = 0; s < log->slot_count; s++)
-        if (log->slots[2u * s] != 0) map_place(slots, count, log->slots[2u * s], log->slots[2u * s + 1u]);
-    mem_free(log->slots);
-    log->slots = slots;
-    log->slot_count = count;
-    return 0;
-}
-
-/* Remembers key[0..size) as the load's next appended row. */
-static enum pdb_status map_add(struct upsert_log *log, const void *key, size_t size, uint32_t tag,
-                               struct pdb_error *error)
-{
-    if (log->appended_count + 1u >= UINT32_MAX)
-        return error_set(error, PDB_ERR_LIMIT, "more than %u profiles in one load", UINT32_MAX - 2u);
-    if ((log->slot_used + 1u) * 2u > log->slot_count && map_grow(log) != 0) goto no_memory;
-    if (log->appended_count + 2u > log->key_offsets_capacity) {
-        void *grown = log->key_offsets;
-        size_t capacity = log->key_offsets_capacity;
-        if (mem_grow(&grown, &capacity, log->appended_count + 2u, sizeof(uint64_t)) != 0) goto no_memory;
-        log->key_offsets = grown;
-        log->key_offsets_capacity = capacity;
-    }
-    if (buffer_append(&log->key_bytes, key, size) != 0) goto no_memory;
-    log->key_offsets[log->appended_count + 1u] = log->key_bytes.size;
-    map_place(log->slots, log->slot_count, (uint32_t)(log->appended_count + 1u), tag);
-    log->slot_used++;
-    log->appended_count++;
-    return PDB_OK;
-no_memory:
-    return error_set(error, PDB_ERR_NO_MEMORY, "out of memory remembering the keys of an upsert");
+    uint32_t index = upsert_keys_find(&log->keys, key, size, hash);
+    return index == UPSERT_KEYS_NONE ? UPSERT_NO_ROW : (uint32_t)(log->first_row_id + index);
 }
 
 /* ---- Routing ------------------------------------------------------------------------------ */
@@ -157,12 +100,12 @@ enum pdb_status upsert_route(struct upsert_log *log, const uint8_t **cursor, boo
     size_t row_size = staged_row_key(log, *cursor, &key, &key_size);
     if (key == NULL) /* the stage step rejects such rows */
         return error_set(error, PDB_ERR_USAGE, "internal error: a staged row without its primary key");
-    uint32_t tag = (uint32_t)hash_bytes(key, key_size);
-    uint32_t row_id = map_find(log, key, key_size, tag);
+    uint64_t hash = upsert_keys_hash(&log->keys, key, key_size);
+    uint32_t row_id = map_find(log, key, key_size, hash);
     if (row_id == UPSERT_NO_ROW && log->find != NULL) row_id = log->find(log->find_context, key, key_size);
     if (row_id == UPSERT_NO_ROW) {
         *is_update_out = false;
-        return map_add(log, key, key_size, tag, error);
+        return map_add(log, key, key_size, hash, error);
     }
     if (row_size > UINT32_MAX) return error_set(error, PDB_ERR_LIMIT, "a staged record over 4 GiB");
     if (log->update_count == log->update_capacity) {

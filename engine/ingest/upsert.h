@@ -15,8 +15,8 @@
  * one row apply in file order, so several records with one key merge.
  *
  * Memory: the log holds the updates' staged bytes; the key map holds every key the load
- * appends (its bytes, an 8-byte offset and 16-32 bytes of hash slots per key, with the
- * doubling slack of each array: about 60 bytes a key for 10-byte keys).
+ * appends (ingest/upsert_keys.h: its bytes, 5 bytes of header and 10.7-16 bytes of hash slots
+ * per key, about 27-31 bytes a key for 10-byte keys; it was about 60).
  */
 #ifndef PDB_INGEST_UPSERT_H
 #define PDB_INGEST_UPSERT_H
@@ -27,6 +27,7 @@
 #include "base/buffer.h"
 #include "catalog/schema.h"
 #include "column/column.h"
+#include "ingest/upsert_keys.h"
 
 #define UPSERT_NO_ROW UINT32_MAX
 
@@ -49,14 +50,8 @@ struct upsert_log {
     upsert_key_find_fn find; /* borrowed */
     void *find_context;
     uint64_t first_row_id;   /* id of the first row the load appends */
-    /* Keys the load appended: key i (row first_row_id + i) is key_bytes[key_offsets[i],
-     * key_offsets[i + 1]); slots hold {i + 1, hash tag} (0: empty), a power of two of them. */
-    struct buffer key_bytes;
-    uint64_t *key_offsets;
-    size_t key_offsets_capacity;
-    uint64_t appended_count;
-    uint32_t *slots; /* 2 words per slot */
-    uint64_t slot_count, slot_used;
+    /* Keys the load appended: key index i is row first_row_id + i. */
+    struct upsert_keys keys;
     /* Updates in file order (sorted by row by upsert_log_sort). */
     struct upsert_update *updates;
     size_t update_capacity;
