@@ -36,27 +36,21 @@
 
 enum truth { TRUTH_FALSE, TRUTH_TRUE, TRUTH_UNKNOWN };
 
-static bool in_ints(const int64_t *values, uint32_t count, int64_t value)
-{
-    uint32_t low = 0, high = count;
-    while (low < high) {
-        uint32_t middle = low + (high - low) / 2;
-        if (values[middle] < value) low = middle + 1;
-        else high = middle;
+/* Whether `value` is in the sorted values[0..count) (a binary search). */
+#define DEFINE_SORTED_CONTAINS(NAME, TYPE)                                                          \
+    static bool NAME(const TYPE *values, uint32_t count, TYPE value)                               \
+    {                                                                                              \
+        uint32_t low = 0, high = count;                                                            \
+        while (low < high) {                                                                       \
+            uint32_t middle = low + (high - low) / 2;                                              \
+            if (values[middle] < value) low = middle + 1;                                          \
+            else high = middle;                                                                    \
+        }                                                                                          \
+        return low < count && values[low] == value;                                                \
     }
-    return low < count && values[low] == value;
-}
 
-static bool in_doubles(const double *values, uint32_t count, double value)
-{
-    uint32_t low = 0, high = count;
-    while (low < high) {
-        uint32_t middle = low + (high - low) / 2;
-        if (values[middle] < value) low = middle + 1;
-        else high = middle;
-    }
-    return low < count && values[low] == value;
-}
+DEFINE_SORTED_CONTAINS(in_ints, int64_t)
+DEFINE_SORTED_CONTAINS(in_doubles, double)
 
 /* Whether a non-null value matches the leaf's test (before negation). */
 static bool matches_int(const struct leaf *leaf, int64_t value)
