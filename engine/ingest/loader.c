@@ -96,7 +96,9 @@ static enum pdb_status map_header(struct loader *loader, const struct csv_record
                            source, (unsigned long long)header->line,
                            loader->schema->attributes[loader->primary].name);
     }
-    for (uint32_t a = 0; a < attributes && status == PDB_OK; a++) {
+    /* With upserts a file may update profiles without a required column: each record that
+     * would create a profile without it is rejected on the append step instead. */
+    for (uint32_t a = 0; a < attributes && status == PDB_OK && loader->options->upsert == NULL; a++) {
         if (seen_at[a] >= 0 || !rules_has(loader->schema->attributes[a].rules, RULE_REQUIRED)) continue;
         status = error_set(error, PDB_ERR_DATA, "%s:%llu:1: the header has no column '%s', which "
                            "the schema declares required", source,
@@ -286,12 +288,17 @@ enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *
     loader.row_stamps = mem_calloc(schema->attribute_count ? schema->attribute_count : 1, sizeof(uint64_t));
     loader.tag_scratch = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof(char *));
     loader.tag_size_scratch = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof(uint32_t));
+    loader.is_required = mem_calloc(schema->attribute_count ? schema->attribute_count : 1, sizeof(bool));
     if (loader.sets == NULL || loader.row_stamps == NULL || loader.tag_scratch == NULL ||
-        loader.tag_size_scratch == NULL) {
+        loader.tag_size_scratch == NULL || loader.is_required == NULL) {
         status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory starting a load");
         goto done;
     }
 
+    for (uint32_t a = 0; options->upsert != NULL && a < schema->attribute_count; a++) {
+        loader.is_required[a] = rules_has(schema->attributes[a].rules, RULE_REQUIRED);
+        loader.required_count += loader.is_required[a];
+    }
     if (options->format == LOADER_FORMAT_CSV) {
         struct csv_record record;
         bool has_record;
@@ -323,6 +330,7 @@ done:
     mem_free(loader.sets);
     mem_free(loader.field_attribute);
     mem_free(loader.row_stamps);
+    mem_free(loader.is_required);
     mem_free(loader.tag_scratch);
     mem_free(loader.tag_size_scratch);
     return status;

@@ -11,6 +11,8 @@
 
 #include "base/alloc.h"
 #include "base/status.h"
+#include "catalog/rules.h"
+#include "ingest/csv_reader.h"
 #include "ingest/loader_internal.h"
 #include "ingest/upsert.h"
 
@@ -153,6 +155,69 @@ const uint8_t *loader_staged_skip(const uint8_t *at)
     return at;
 }
 
+/* The first required attribute the staged row at `row` does not give, or -1. */
+static int32_t staged_missing_required(const struct loader *loader, const uint8_t *row)
+{
+    uint32_t given = 0;
+    for (const uint8_t *at = row;;) {
+        uint16_t a;
+        memcpy(&a, at, sizeof a);
+        if (a == LOADER_STAGED_END) break;
+        given += loader->is_required[a];
+        at = loader_staged_skip(at + sizeof a);
+    }
+    if (given == loader->required_count) return -1;
+    for (uint32_t r = 0; r < loader->schema->attribute_count; r++) {
+        if (!loader->is_required[r]) continue;
+        bool found = false;
+        for (const uint8_t *at = row; !found;) {
+            uint16_t a;
+            memcpy(&a, at, sizeof a);
+            if (a == LOADER_STAGED_END) break;
+            found = a == r;
+            at = loader_staged_skip(at + sizeof a);
+        }
+        if (!found) return (int32_t)r;
+    }
+    return -1;
+}
+
+/* The staged row after the one at `row`. */
+static const uint8_t *staged_row_skip(const uint8_t *row)
+{
+    for (const uint8_t *at = row;;) {
+        uint16_t a;
+        memcpy(&a, at, sizeof a);
+        at += sizeof a;
+        if (a == LOADER_STAGED_END) return at;
+        at = loader_staged_skip(at);
+    }
+}
+
+/* Rejects well-formed record `record` of the batch, which would create a profile without the
+ * required attribute `attribute`: at column 1 of a CSV record (the file has no such column),
+ * at the end of an NDJSON object (where the stage step reports a missing member). */
+static enum pdb_status reject_missing_required(struct loader *loader, const struct loader_batch *batch,
+                                               uint32_t record, uint32_t attribute,
+                                               struct pdb_error *error)
+{
+    const struct loader_record_span *span = &batch->record_spans[record];
+    const char *raw = (const char *)batch->raw.data + span->offset;
+    uint32_t column = loader->options->format == LOADER_FORMAT_NDJSON ? span->size : 1u;
+    struct loader_reject_list list = {0};
+    if (loader_reject_add(&list, record, csv_reader_source(loader->reader), batch->record_lines[record],
+                          column, loader->schema->attributes[attribute].name,
+                          RULES_REQUIRED_REASON, raw, span->size) != 0) {
+        loader_reject_list_deinit(&list);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory writing a reject");
+    }
+    if (loader->counts->rule_slot_count != 0)
+        list.entries[0].rule_slot = (int32_t)(attribute * RULE_KIND_COUNT + (uint32_t)RULE_REQUIRED);
+    enum pdb_status status = write_reject(loader, &list, 0, error);
+    loader_reject_list_deinit(&list);
+    return status;
+}
+
 /* Appends the staged row at *cursor (advanced past it). */
 static enum pdb_status append_row(struct loader *loader, const uint8_t **cursor,
                                   struct pdb_error *error)
@@ -195,11 +260,17 @@ enum pdb_status loader_set_append(struct loader *loader, struct loader_set *set,
                 continue;
             }
             if (loader->options->upsert != NULL) {
-                bool is_update = false;
-                status = upsert_route(loader->options->upsert, &cursor, &is_update, error);
+                int32_t missing = loader->required_count != 0 ? staged_missing_required(loader, cursor) : -1;
+                enum upsert_route route;
+                status = upsert_route(loader->options->upsert, &cursor, missing < 0, &route, error);
                 if (status != PDB_OK) break;
-                if (is_update) {
+                if (route == UPSERT_ROUTE_UPDATE) {
                     loader->counts->rows_updated++;
+                    continue;
+                }
+                if (route == UPSERT_ROUTE_REFUSED) {
+                    status = reject_missing_required(loader, batch, w, (uint32_t)missing, error);
+                    cursor = staged_row_skip(cursor);
                     continue;
                 }
             }

@@ -138,6 +138,11 @@ struct loader {
     uint32_t field_count;
     int32_t primary; /* schema_primary: a record without its value is rejected; -1 none */
     uint64_t *row_stamps; /* append step: per attribute, 1 + the last row that gave it */
+    /* With upserts: the `required` attributes, checked on the append step, where it is known
+     * whether a record creates a profile (then it must give them) or updates one (it need not:
+     * the profile has them; an explicit NULL is still rejected on the stage step). */
+    bool *is_required;
+    uint32_t required_count;
     uint32_t batches_per_set;
     bool is_input_ended;
     struct loader_set *sets; /* LOADER_SETS */

@@ -409,8 +409,10 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
         reason = primary_missing(loader, detail, sizeof detail);
         goto reject;
     }
-    /* A required attribute the object does not name: reported at the object's end. */
-    int32_t missing = stage_rules_missing_required(&stager->rules, stager->seen, index);
+    /* A required attribute the object does not name: reported at the object's end (with
+     * upserts on the append step, and only when the record would create a profile). */
+    int32_t missing = loader->options->upsert != NULL
+                          ? -1 : stage_rules_missing_required(&stager->rules, stager->seen, index);
     if (missing >= 0) {
         attribute_name = schema->attributes[missing].name;
         column = (uint32_t)size;

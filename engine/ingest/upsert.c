@@ -92,8 +92,8 @@ static size_t staged_row_key(const struct upsert_log *log, const uint8_t *row, c
     return (size_t)(at - row);
 }
 
-enum pdb_status upsert_route(struct upsert_log *log, const uint8_t **cursor, bool *is_update_out,
-                             struct pdb_error *error)
+enum pdb_status upsert_route(struct upsert_log *log, const uint8_t **cursor, bool may_append,
+                             enum upsert_route *route_out, struct pdb_error *error)
 {
     const void *key;
     size_t key_size;
@@ -104,8 +104,8 @@ enum pdb_status upsert_route(struct upsert_log *log, const uint8_t **cursor, boo
     uint32_t row_id = map_find(log, key, key_size, hash);
     if (row_id == UPSERT_NO_ROW && log->find != NULL) row_id = log->find(log->find_context, key, key_size);
     if (row_id == UPSERT_NO_ROW) {
-        *is_update_out = false;
-        return map_add(log, key, key_size, hash, error);
+        *route_out = may_append ? UPSERT_ROUTE_APPEND : UPSERT_ROUTE_REFUSED;
+        return may_append ? map_add(log, key, key_size, hash, error) : PDB_OK;
     }
     if (row_size > UINT32_MAX) return error_set(error, PDB_ERR_LIMIT, "a staged record over 4 GiB");
     if (log->update_count == log->update_capacity) {
@@ -123,7 +123,7 @@ enum pdb_status upsert_route(struct upsert_log *log, const uint8_t **cursor, boo
     log->update_count++;
     log->is_sorted = false;
     *cursor += row_size;
-    *is_update_out = true;
+    *route_out = UPSERT_ROUTE_UPDATE;
     return PDB_OK;
 no_memory:
     return error_set(error, PDB_ERR_NO_MEMORY, "out of memory keeping the updates of an upsert");

@@ -66,12 +66,21 @@ enum pdb_status upsert_log_init(struct upsert_log *log, const struct schema *sch
                                 void *find_context, struct pdb_error *error);
 void upsert_log_deinit(struct upsert_log *log);
 
+/* Where upsert_route sends a staged row. */
+enum upsert_route {
+    UPSERT_ROUTE_UPDATE,  /* its key exists: the row went to the log */
+    UPSERT_ROUTE_APPEND,  /* a new key: the caller appends the row now, and the key is kept */
+    UPSERT_ROUTE_REFUSED, /* a new key, but the caller said the row may not append: nothing kept */
+};
+
 /* The append step's question for the staged row at *cursor (which names the primary
- * attribute with a value: the stage step rejected others): *is_update_out true means the row
- * went to the log and *cursor moved past it; false means the caller appends it now as row
- * first_row_id + (rows routed to append before it). Errors: out of memory, limits. */
-enum pdb_status upsert_route(struct upsert_log *log, const uint8_t **cursor, bool *is_update_out,
-                             struct pdb_error *error);
+ * attribute with a value: the stage step rejected others). UPDATE: the row went to the log
+ * and *cursor moved past it. APPEND (only when `may_append`): the caller appends it now as
+ * row first_row_id + (rows routed to append before it). REFUSED (a new key and not
+ * `may_append`, e.g. a record that lacks a required attribute, which only an update may):
+ * *cursor is unchanged and the key is not remembered. Errors: out of memory, limits. */
+enum pdb_status upsert_route(struct upsert_log *log, const uint8_t **cursor, bool may_append,
+                             enum upsert_route *route_out, struct pdb_error *error);
 
 /* Sorts the updates by row id, file order within a row. */
 void upsert_log_sort(struct upsert_log *log);
