@@ -155,30 +155,23 @@ const uint8_t *loader_staged_skip(const uint8_t *at)
     return at;
 }
 
-/* The first required attribute the staged row at `row` does not give, or -1. */
-static int32_t staged_missing_required(const struct loader *loader, const uint8_t *row)
+/* Whether the staged row at `row` gives attribute `attribute` (a value or an explicit NULL). */
+static bool staged_row_gives(const uint8_t *row, uint32_t attribute)
 {
-    uint32_t given = 0;
     for (const uint8_t *at = row;;) {
         uint16_t a;
         memcpy(&a, at, sizeof a);
-        if (a == LOADER_STAGED_END) break;
-        given += loader->is_required[a];
+        if (a == LOADER_STAGED_END) return false;
+        if (a == attribute) return true;
         at = loader_staged_skip(at + sizeof a);
     }
-    if (given == loader->required_count) return -1;
-    for (uint32_t r = 0; r < loader->schema->attribute_count; r++) {
-        if (!loader->is_required[r]) continue;
-        bool found = false;
-        for (const uint8_t *at = row; !found;) {
-            uint16_t a;
-            memcpy(&a, at, sizeof a);
-            if (a == LOADER_STAGED_END) break;
-            found = a == r;
-            at = loader_staged_skip(at + sizeof a);
-        }
-        if (!found) return (int32_t)r;
-    }
+}
+
+/* The first required attribute the staged row at `row` does not give, or -1. */
+static int32_t staged_missing_required(const struct loader *loader, const uint8_t *row)
+{
+    for (uint32_t a = 0; a < loader->schema->attribute_count; a++)
+        if (loader->is_required[a] && !staged_row_gives(row, a)) return (int32_t)a;
     return -1;
 }
 
