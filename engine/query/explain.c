@@ -192,6 +192,7 @@ static int put_string_test(struct buffer *out, const struct leaf *leaf, const ch
 }
 
 static int put_leaf(struct buffer *out, const struct leaf *leaf);
+static int put_label(struct buffer *out, const struct bound_node *node);
 static int put_aggregate(struct buffer *out, const struct event_aggregate *aggregate);
 
 static int put_leaf_named(struct buffer *out, const struct leaf *leaf, const char *name);
@@ -215,18 +216,13 @@ static int put_event_leaf(struct buffer *out, const struct leaf *leaf)
 static int put_inline(struct buffer *out, const struct bound_node *node, bool is_nested)
 {
     switch (node->kind) {
-    case BOUND_TRUE:
-        return buffer_printf(out, "TRUE");
-    case BOUND_FALSE:
-        return buffer_printf(out, "FALSE");
-    case BOUND_UNKNOWN:
-        return buffer_printf(out, "UNKNOWN");
-    case BOUND_LEAF:
-        return put_leaf(out, node->leaf);
     case BOUND_NOT:
         return buffer_printf(out, "NOT ") | put_inline(out, node->children[0], true);
-    default:
+    case BOUND_AND:
+    case BOUND_OR:
         break;
+    default: /* constants and leaves read the same inline as on a line of their own */
+        return put_label(out, node);
     }
     int failed = is_nested ? buffer_append(out, "(", 1) : 0;
     for (uint32_t i = 0; i < node->child_count && !failed; i++) {
