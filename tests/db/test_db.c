@@ -5,7 +5,6 @@
  * profiles by id and key, statistics, and removal of superseded files.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "base/alloc.h"
 #include "profiledb/profiledb.h"
+#include "support/test_files.h"
 #include "support/io_uring_refusal.h"
 
 static char directory[256];
@@ -25,20 +25,15 @@ static char schema_path[300];
 
 static void make_workspace(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_db_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "db");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text identifier\nn int\nx float\nc category\nt tags\nb bool\nwhen timestamp\n", file);
-    fclose(file);
+    test_file_write(schema_path, "id text identifier\nn int\nx float\nc category\nt tags\nb bool\nwhen timestamp\n");
 }
 
 static void remove_workspace(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(db, .init = make_workspace, .fini = remove_workspace);
@@ -147,9 +142,7 @@ Test(db, failed_ingest_changes_nothing)
     snprintf(bad, sizeof bad, "%s/bad.csv", directory);
     write_rows(csv, 0, 100);
     ingest(db, csv, 100);
-    FILE *file = fopen(bad, "w");
-    fputs("id,nonsense\nK1,2\n", file);
-    fclose(file);
+    test_file_write(bad, "id,nonsense\nK1,2\n");
     struct pdb_error error = {0};
     cr_assert_eq(pdb_db_ingest_csv(db, bad, NULL, NULL, &error), PDB_ERR_DATA);
     cr_assert(strstr(error.message, "unknown column 'nonsense'") != NULL, "%s", error.message);
@@ -208,16 +201,6 @@ Test(db, second_writer_is_refused_while_the_lock_is_held)
     pdb_db_close(db);
 }
 
-static int count_files(const char *prefix)
-{
-    DIR *dir = opendir(db_path);
-    int total = 0;
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL) total += strncmp(entry->d_name, prefix, strlen(prefix)) == 0;
-    closedir(dir);
-    return total;
-}
-
 Test(db, superseded_and_orphaned_files_are_removed)
 {
     struct pdb_db *db = create_and_open();
@@ -226,15 +209,13 @@ Test(db, superseded_and_orphaned_files_are_removed)
     write_rows(csv, 0, 10);
     ingest(db, csv, 10);
     ingest(db, csv, 10); /* rewrites the partial chunk 0 under generation 2 */
-    cr_assert_eq(count_files("chunk-"), 1);
+    cr_assert_eq(test_dir_count(db_path, "chunk-"), 1);
     /* A crash mid-ingest leaves files of a generation no manifest names. */
     snprintf(orphan, sizeof orphan, "%s/chunk-00000005-g9.pdc", db_path);
-    FILE *file = fopen(orphan, "w");
-    fputs("partial", file);
-    fclose(file);
+    test_file_write(orphan, "partial");
     ingest(db, csv, 10);
     cr_assert_eq(access(orphan, F_OK), -1, "orphan survived");
-    cr_assert_eq(count_files("chunk-"), 1);
+    cr_assert_eq(test_dir_count(db_path, "chunk-"), 1);
     cr_assert_eq(count(db, "true"), 30);
     pdb_db_close(db);
 }
@@ -247,14 +228,9 @@ Test(db, corrupted_dictionary_is_reported_not_used)
     write_rows(csv, 0, 50);
     ingest(db, csv, 50);
     pdb_db_close(db);
-    DIR *dir = opendir(db_path);
-    struct dirent *entry;
-    char victim[600] = "";
-    while ((entry = readdir(dir)) != NULL) {
-        if (strncmp(entry->d_name, "dict-0003", 9) == 0) snprintf(victim, sizeof victim, "%s/%s", db_path, entry->d_name);
-    }
-    closedir(dir);
-    cr_assert_neq(victim[0], '\0');
+    char name[256], victim[600];
+    test_dir_find(db_path, "dict-0003", name, sizeof name);
+    snprintf(victim, sizeof victim, "%s/%s", db_path, name);
     int fd = open(victim, O_RDWR);
     cr_assert_eq(pwrite(fd, "Z", 1, 40), 1);
     close(fd);
@@ -272,9 +248,7 @@ Test(db, profiles_by_key_and_statistics)
     struct pdb_db *db = create_and_open();
     char csv[320];
     snprintf(csv, sizeof csv, "%s/a.csv", directory);
-    FILE *file = fopen(csv, "w");
-    fputs("id,n,c,t\nO'Brien,5,x,a|b|a\nplain,,\"\",\n", file);
-    fclose(file);
+    test_file_write(csv, "id,n,c,t\nO'Brien,5,x,a|b|a\nplain,,\"\",\n");
     ingest(db, csv, 2);
     struct pdb_error error = {0};
     uint32_t row = 99;

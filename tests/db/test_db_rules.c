@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "profiledb/profiledb.h"
+#include "support/test_files.h"
 
 static char directory[256];
 static char db_path[300];
@@ -19,35 +20,22 @@ static char csv_path[300];
 
 static void make_workspace(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_db_rules_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "db-rules");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
     snprintf(csv_path, sizeof csv_path, "%s/people.csv", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id int required\n"
+    test_file_write(schema_path, "id int required\n"
           "email text identifier trim lower email\n"
           "phone text identifier phone(+44)\n"
-          "country category allowed(GB, US) map(UK=GB) upper trim\n",
-          file);
-    fclose(file);
+          "country category allowed(GB, US) map(UK=GB) upper trim\n");
 }
 
 static void remove_workspace(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(db_rules, .init = make_workspace, .fini = remove_workspace);
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *file = fopen(path, "w");
-    fputs(text, file);
-    fclose(file);
-}
 
 static const struct pdb_ingest_rule_tally *tally(const struct pdb_ingest_result *result,
                                                  const char *attribute, const char *rule)
@@ -76,7 +64,7 @@ Test(db_rules, rules_persist_and_results_carry_tallies)
     cr_assert_null(pdb_db_attribute_rules(db, 4));
     pdb_db_close(db);
 
-    write_file(csv_path, "id,email,phone,country\n"
+    test_file_write(csv_path, "id,email,phone,country\n"
                          "1, Ann@Example.COM ,020 7946 0958,uk\n"
                          "2,nope,,us\n"
                          "3,b@c.de,,fr\n"
@@ -121,7 +109,7 @@ Test(db_rules, find_normalises_the_key_on_both_paths)
     cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
     struct pdb_db *db = NULL;
     cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
-    write_file(csv_path, "id,email,phone\n1,a@b.co,\n2, Ann@Example.COM,020 7946 0958\n");
+    test_file_write(csv_path, "id,email,phone\n1,a@b.co,\n2, Ann@Example.COM,020 7946 0958\n");
     struct pdb_ingest_result result;
     cr_assert_eq(pdb_db_ingest_csv(db, csv_path, NULL, &result, &error), PDB_OK, "%s",
                  error.message);
@@ -144,25 +132,13 @@ Test(db_rules, find_normalises_the_key_on_both_paths)
     pdb_db_close(db);
 }
 
-/* Reads a whole (small) file. */
-static char *read_text(const char *path)
-{
-    FILE *file = fopen(path, "r");
-    cr_assert_not_null(file, "%s", path);
-    static char text[8192];
-    size_t size = fread(text, 1, sizeof text - 1, file);
-    text[size] = '\0';
-    fclose(file);
-    return text;
-}
-
 /* With a primary identifier, `required` binds the records that create a profile: a file
  * that only updates may leave a required column out (CSV header, NDJSON member, streamed
  * batch alike), a record in it with a new key is rejected with the rule, and an explicit
  * NULL for a required attribute is rejected even in an update (it would clear the value). */
 Test(db_rules, required_binds_creations_not_updates)
 {
-    write_file(schema_path, "id int identifier primary\n"
+    test_file_write(schema_path, "id int identifier primary\n"
                             "name text required\n"
                             "age int\n");
     struct pdb_error error = {0};
@@ -170,7 +146,7 @@ Test(db_rules, required_binds_creations_not_updates)
     struct pdb_db *db = NULL;
     cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
     struct pdb_ingest_result result;
-    write_file(csv_path, "id,name,age\n1,Ann,30\n2,Bob,40\n3,Cy,50\n");
+    test_file_write(csv_path, "id,name,age\n1,Ann,30\n2,Bob,40\n3,Cy,50\n");
     cr_assert_eq(pdb_db_ingest_csv(db, csv_path, NULL, &result, &error), PDB_OK, "%s", error.message);
     cr_assert_eq(result.rows_inserted, 3u);
 
@@ -178,7 +154,7 @@ Test(db_rules, required_binds_creations_not_updates)
     char rejects[400];
     snprintf(rejects, sizeof rejects, "%s/r1.csv", directory);
     struct pdb_ingest_options options = {.rejects_path = rejects};
-    write_file(csv_path, "id,age\n1,31\n9,99\n2,41\n");
+    test_file_write(csv_path, "id,age\n1,31\n9,99\n2,41\n");
     cr_assert_eq(pdb_db_ingest_csv(db, csv_path, &options, &result, &error), PDB_OK, "%s", error.message);
     cr_assert_eq(result.rows_updated, 2u);
     cr_assert_eq(result.rows_inserted, 0u);
@@ -188,13 +164,17 @@ Test(db_rules, required_binds_creations_not_updates)
     snprintf(expected, sizeof expected,
              "file,line,column,attribute,reason,record\n"
              "%s,3,1,name,rule required: the value is missing,\"9,99\"\n", csv_path);
-    cr_assert_str_eq(read_text(rejects), expected);
+    {
+        char *text = test_file_read(rejects);
+        cr_assert_str_eq(text, expected);
+        free(text);
+    }
 
     /* NDJSON: a missing member is fine in an update, an explicit null is not. */
     char ndjson_path[400];
     snprintf(ndjson_path, sizeof ndjson_path, "%s/u.ndjson", directory);
     snprintf(rejects, sizeof rejects, "%s/r2.csv", directory);
-    write_file(ndjson_path, "{\"id\": 3, \"age\": 51}\n"
+    test_file_write(ndjson_path, "{\"id\": 3, \"age\": 51}\n"
                             "{\"id\": 8, \"age\": 88}\n"
                             "{\"id\": 2, \"name\": null}\n"
                             "{\"id\": 7, \"name\": \"Di\"}\n");
@@ -209,7 +189,11 @@ Test(db_rules, required_binds_creations_not_updates)
              "%s,2,20,name,rule required: the value is missing,\"{\"\"id\"\": 8, \"\"age\"\": 88}\"\n"
              "%s,3,19,name,rule required: the value is missing,\"{\"\"id\"\": 2, \"\"name\"\": null}\"\n",
              ndjson_path, ndjson_path);
-    cr_assert_str_eq(read_text(rejects), expected);
+    {
+        char *text = test_file_read(rejects);
+        cr_assert_str_eq(text, expected);
+        free(text);
+    }
 
     /* Streamed through the write-ahead log: the same rule. */
     struct pdb_upsert_result upsert;

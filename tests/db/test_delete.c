@@ -7,7 +7,6 @@
  * generated rows below, with the deleted rows taken out here.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "base/alloc.h"
 #include "profiledb/profiledb.h"
+#include "support/test_files.h"
 
 #define FIRST_ROWS 100000u /* two chunks */
 
@@ -26,20 +26,15 @@ static char schema_path[300];
 
 static void make_workspace(void)
 {
-    snprintf(workspace, sizeof workspace, "/tmp/pdb_test_delete_XXXXXX");
-    cr_assert_not_null(mkdtemp(workspace));
+    test_dir_make(workspace, sizeof workspace, "delete");
     snprintf(db_path, sizeof db_path, "%s/db", workspace);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", workspace);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text identifier\nn int\nc category indexed\nt tags indexed\n", file);
-    fclose(file);
+    test_file_write(schema_path, "id text identifier\nn int\nc category indexed\nt tags indexed\n");
 }
 
 static void remove_workspace(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", workspace);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(workspace);
 }
 
 TestSuite(delete, .init = make_workspace, .fini = remove_workspace);
@@ -138,17 +133,6 @@ static uint64_t deleted_in_stats(struct pdb_db *db, uint64_t *generation_out)
     return deleted;
 }
 
-static int count_files(const char *prefix)
-{
-    DIR *dir = opendir(db_path);
-    int total = 0;
-    struct dirent *entry;
-    while ((entry = readdir(dir)) != NULL)
-        total += strncmp(entry->d_name, prefix, strlen(prefix)) == 0;
-    closedir(dir);
-    return total;
-}
-
 Test(delete, deleted_profiles_leave_every_result)
 {
     struct pdb_db *db = create_with_rows();
@@ -188,7 +172,7 @@ Test(delete, deleted_profiles_leave_every_result)
     cr_assert_eq(count(db, "true"), naive(all, NULL, true));
     cr_assert_eq(count(db, "t HAS 't1'"), 0);
     cr_assert_eq(count(db, "n IS NOT NULL"), naive(all, row_n_known, true));
-    cr_assert_eq(count_files("deleted-"), 1, "the superseded tombstone file was removed");
+    cr_assert_eq(test_dir_count(db_path, "deleted-"), 1, "the superseded tombstone file was removed");
     pdb_db_close(db);
 }
 
@@ -219,15 +203,9 @@ Test(delete, deletions_survive_reopen_and_later_ingests)
 
 static void tombstone_path(char *out, size_t size)
 {
-    DIR *dir = opendir(db_path);
-    struct dirent *entry;
-    out[0] = '\0';
-    while ((entry = readdir(dir)) != NULL) {
-        if (strncmp(entry->d_name, "deleted-", 8) == 0)
-            snprintf(out, size, "%s/%s", db_path, entry->d_name);
-    }
-    closedir(dir);
-    cr_assert(out[0] != '\0', "no tombstone file");
+    char name[256];
+    test_dir_find(db_path, "deleted-", name, sizeof name);
+    snprintf(out, size, "%s/%s", db_path, name);
 }
 
 Test(delete, corrupted_or_missing_tombstones_are_reported)
@@ -276,7 +254,7 @@ Test(delete, takes_the_writer_lock_and_rejects_bad_segments)
     cr_assert_eq(pdb_segment_delete(db, "c = ", &deleted, &error), PDB_ERR_SEGMENT);
     cr_assert_eq(pdb_segment_delete(db, "nope = 1", &deleted, &error), PDB_ERR_SEGMENT);
     cr_assert_eq(deleted, 7);
-    cr_assert_eq(count_files("deleted-"), 0);
+    cr_assert_eq(test_dir_count(db_path, "deleted-"), 0);
     cr_assert_eq(count(db, "true"), FIRST_ROWS);
     pdb_db_close(db);
 }
@@ -341,6 +319,6 @@ Test(delete, allocation_failures_leave_the_database_intact, .timeout = 120)
     pdb_db_close(db);
     db = open_db();
     cr_assert_eq(count(db, "true"), naive(FIRST_ROWS, NULL, true));
-    cr_assert_eq(count_files("deleted-"), 1);
+    cr_assert_eq(test_dir_count(db_path, "deleted-"), 1);
     pdb_db_close(db);
 }

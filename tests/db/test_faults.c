@@ -6,13 +6,13 @@
  * an ingest is tried (file_fault_inject in storage/file_io.h).
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "profiledb/profiledb.h"
+#include "support/test_files.h"
 #include "storage/file_io.h"
 
 static char directory[256], db_path[300], schema_path[300], csv_a[300], csv_b[300];
@@ -29,24 +29,19 @@ static void write_csv(const char *path, uint32_t first, uint32_t count)
 
 static void setup(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_faults_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "faults");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
     snprintf(csv_a, sizeof csv_a, "%s/a.csv", directory);
     snprintf(csv_b, sizeof csv_b, "%s/b.csv", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text identifier\nn int\nc category\nt tags\n", file);
-    fclose(file);
+    test_file_write(schema_path, "id text identifier\nn int\nc category\nt tags\n");
     write_csv(csv_a, 0, 70000);  /* a full chunk and a partial one */
     write_csv(csv_b, 70000, 70000);
 }
 
 static void teardown(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(faults, .init = setup, .fini = teardown);
@@ -61,21 +56,13 @@ static uint64_t count_all(struct pdb_db *db)
 
 static uint32_t file_count(void)
 {
-    DIR *dir = opendir(db_path);
-    cr_assert_not_null(dir);
-    uint32_t count = 0;
-    for (struct dirent *entry; (entry = readdir(dir)) != NULL;)
-        if (strncmp(entry->d_name, "chunk-", 6) == 0 || strncmp(entry->d_name, "dict-", 5) == 0) count++;
-    closedir(dir);
-    return count;
+    return test_dir_count(db_path, "chunk-") + test_dir_count(db_path, "dict-");
 }
 
 /* (Re)creates the database holding a.csv's 70,000 rows: where every case starts. */
 static void fresh_database(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", db_path);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(db_path);
     struct pdb_error error = {0};
     cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
     struct pdb_db *db = NULL;

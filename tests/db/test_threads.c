@@ -7,7 +7,6 @@
  * parallel load reported and leaking nothing; the load/evaluate split of pdb_db_query_timing.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "profiledb/profiledb.h"
+#include "support/test_files.h"
 
 static char directory[256];
 static char db_path[300];
@@ -28,21 +28,16 @@ static const uint32_t thread_counts[THREAD_CASES] = {1, 2, 3, 4, 7};
 
 static void make_workspace(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_threads_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "threads");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
     snprintf(csv_path, sizeof csv_path, "%s/rows.csv", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text identifier\nn int\nx float\nc category\nt tags\nb bool\nwhen timestamp\n", file);
-    fclose(file);
+    test_file_write(schema_path, "id text identifier\nn int\nx float\nc category\nt tags\nb bool\nwhen timestamp\n");
 }
 
 static void remove_workspace(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(db_threads, .init = make_workspace, .fini = remove_workspace);
@@ -260,14 +255,7 @@ static void corrupt_block(uint32_t chunk, uint32_t column, char *name_out, size_
 {
     char prefix[32];
     snprintf(prefix, sizeof prefix, "chunk-%08u-", chunk);
-    DIR *dir = opendir(db_path);
-    struct dirent *entry;
-    name_out[0] = '\0';
-    while ((entry = readdir(dir)) != NULL)
-        if (strncmp(entry->d_name, prefix, strlen(prefix)) == 0)
-            snprintf(name_out, name_size, "%s", entry->d_name);
-    closedir(dir);
-    cr_assert_neq(name_out[0], '\0');
+    test_dir_find(db_path, prefix, name_out, name_size);
     char path[700];
     snprintf(path, sizeof path, "%s/%s", db_path, name_out);
     int fd = open(path, O_RDWR);

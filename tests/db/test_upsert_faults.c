@@ -7,29 +7,26 @@
  * fsync after the commit point leaves the upsert visible and the handle refusing writes.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "profiledb/profiledb.h"
+#include "support/test_files.h"
 #include "storage/file_io.h"
 
 static char directory[256], db_path[300], schema_path[300], csv_a[300], upsert_path[300];
 
 static void setup(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_upsert_faults_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "upsert-faults");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
     snprintf(csv_a, sizeof csv_a, "%s/a.csv", directory);
     snprintf(upsert_path, sizeof upsert_path, "%s/u.csv", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text primary\nn int\nc category\nt tags\n", file);
-    fclose(file);
-    file = fopen(csv_a, "w");
+    test_file_write(schema_path, "id text primary\nn int\nc category\nt tags\n");
+    FILE *file = fopen(csv_a, "w");
     fputs("id,n,c,t\n", file);
     for (uint32_t i = 0; i < 70000; i++) /* a full chunk and a partial one */
         fprintf(file, "K%u,%u,c%u,t%u|u%u\n", i, i % 1000, i % 13, i % 3, i % 5);
@@ -43,9 +40,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(upsert_faults, .init = setup, .fini = teardown);
@@ -75,20 +70,12 @@ static uint64_t digest(struct pdb_db *db)
 
 static uint32_t file_count(void)
 {
-    DIR *dir = opendir(db_path);
-    cr_assert_not_null(dir);
-    uint32_t count = 0;
-    for (struct dirent *entry; (entry = readdir(dir)) != NULL;)
-        if (strncmp(entry->d_name, "chunk-", 6) == 0 || strncmp(entry->d_name, "dict-", 5) == 0) count++;
-    closedir(dir);
-    return count;
+    return test_dir_count(db_path, "chunk-") + test_dir_count(db_path, "dict-");
 }
 
 static void fresh_database(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", db_path);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(db_path);
     struct pdb_error error = {0};
     cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
     struct pdb_db *db = NULL;

@@ -7,7 +7,6 @@
  * Files live in a mkdtemp directory under /tmp, removed at the end of each test.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include "column/encoding.h"
 #include "storage/chunk_file.h"
 #include "storage/file_io.h"
+#include "support/test_files.h"
 
 /* ---- Helpers ---------------------------------------------------------------------------- */
 
@@ -28,23 +28,12 @@ static char directory[64];
 
 static void make_directory(void)
 {
-    strcpy(directory, "/tmp/pdb-chunk-file-XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "chunk-file");
 }
 
 static void remove_directory(void)
 {
-    DIR *handle = opendir(directory);
-    cr_assert_not_null(handle);
-    struct dirent *entry;
-    while ((entry = readdir(handle)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
-        char path[PDB_PATH_SIZE_MAX];
-        snprintf(path, sizeof path, "%s/%s", directory, entry->d_name);
-        cr_assert_eq(unlink(path), 0);
-    }
-    closedir(handle);
-    cr_assert_eq(rmdir(directory), 0, "%s: %s", directory, strerror(errno));
+    test_dir_remove(directory);
 }
 
 static void in_directory(char *out, const char *name)

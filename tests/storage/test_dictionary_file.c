@@ -6,7 +6,6 @@
  * PDB_ERR_CORRUPT naming the file. Files live in a mkdtemp directory under /tmp.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include "base/limits.h"
 #include "storage/dictionary_file.h"
 #include "storage/file_io.h"
+#include "support/test_files.h"
 
 /* ---- Helpers ---------------------------------------------------------------------------- */
 
@@ -28,24 +28,13 @@ static char path[PDB_PATH_SIZE_MAX];
 
 static void make_directory(void)
 {
-    strcpy(directory, "/tmp/pdb-dictionary-file-XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "dictionary-file");
     snprintf(path, sizeof path, "%s/dict-0002-g5.pdd", directory);
 }
 
 static void remove_directory(void)
 {
-    DIR *handle = opendir(directory);
-    cr_assert_not_null(handle);
-    struct dirent *entry;
-    while ((entry = readdir(handle)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
-        char file[PDB_PATH_SIZE_MAX];
-        snprintf(file, sizeof file, "%s/%s", directory, entry->d_name);
-        cr_assert_eq(unlink(file), 0);
-    }
-    closedir(handle);
-    cr_assert_eq(rmdir(directory), 0, "%s: %s", directory, strerror(errno));
+    test_dir_remove(directory);
 }
 
 static void fill(struct dictionary *dictionary, uint32_t count)

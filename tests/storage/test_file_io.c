@@ -17,6 +17,7 @@
 #include "base/alloc.h"
 #include "base/limits.h"
 #include "storage/file_io.h"
+#include "support/test_files.h"
 
 /* ---- Helpers ---------------------------------------------------------------------------- */
 
@@ -24,37 +25,17 @@ static char directory[64];
 
 static void make_directory(void)
 {
-    strcpy(directory, "/tmp/pdb-file-io-XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "file-io");
 }
 
-/* Removes the directory and every file in it (the tests create no subdirectories except
- * where they remove them themselves). */
 static void remove_directory(void)
 {
-    DIR *handle = opendir(directory);
-    cr_assert_not_null(handle);
-    struct dirent *entry;
-    while ((entry = readdir(handle)) != NULL) {
-        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
-        char path[PDB_PATH_SIZE_MAX];
-        snprintf(path, sizeof path, "%s/%s", directory, entry->d_name);
-        if (unlink(path) != 0) rmdir(path);
-    }
-    closedir(handle);
-    cr_assert_eq(rmdir(directory), 0, "%s: %s", directory, strerror(errno));
+    test_dir_remove(directory);
 }
 
 static int directory_entry_count(void)
 {
-    DIR *handle = opendir(directory);
-    cr_assert_not_null(handle);
-    int count = 0;
-    struct dirent *entry;
-    while ((entry = readdir(handle)) != NULL)
-        if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) count++;
-    closedir(handle);
-    return count;
+    return (int)test_dir_count(directory, "") - 2; /* every entry but "." and ".." */
 }
 
 static void in_directory(char *out, const char *name)
