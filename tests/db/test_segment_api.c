@@ -19,6 +19,7 @@
 #include "base/alloc.h"
 #include "profiledb/profiledb.h"
 #include "storage/file_io.h"
+#include "support/test_files.h"
 
 static char directory[256];
 static char db_path[300];
@@ -26,21 +27,16 @@ static char schema_path[300];
 
 static void make_workspace(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_api_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "api");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text identifier\nnum int identifier\nc category identifier\nt tags\nb bool\n"
-          "n int\nplain text\n", file);
-    fclose(file);
+    test_file_write(schema_path, "id text identifier\nnum int identifier\nc category identifier\nt tags\nb bool\n"
+          "n int\nplain text\n");
 }
 
 static void remove_workspace(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(segment_api, .init = make_workspace, .fini = remove_workspace, .timeout = 120);

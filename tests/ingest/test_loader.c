@@ -25,6 +25,7 @@
 #include "ingest/csv_reader.h"
 #include "ingest/loader.h"
 #include "ingest/loader_internal.h"
+#include "support/test_files.h"
 
 /* ---- Harness ------------------------------------------------------------------------------ */
 
@@ -137,8 +138,7 @@ static void harness_init(struct harness *h, const char *schema_text)
         h->columns[a] = column_create(&h->schema.attributes[a]);
         cr_assert_not_null(h->columns[a]);
     }
-    strcpy(h->directory, "/tmp/pdb-loader-XXXXXX");
-    cr_assert_not_null(mkdtemp(h->directory));
+    test_dir_make(h->directory, sizeof h->directory, "loader");
     snprintf(h->rejects_path, sizeof h->rejects_path, "%s/people.rejects.csv", h->directory);
     h->options.rejects_path = h->rejects_path;
     h->options.chunk_write = on_chunk_write;
@@ -153,8 +153,7 @@ static void harness_deinit(struct harness *h)
     for (uint32_t a = 0; a < h->schema.attribute_count; a++)
         column_destroy(h->columns[a]);
     free(h->columns);
-    unlink(h->rejects_path);
-    cr_assert_eq(rmdir(h->directory), 0, "%s: %s", h->directory, strerror(errno));
+    test_dir_remove(h->directory);
     schema_deinit(&h->schema);
 }
 

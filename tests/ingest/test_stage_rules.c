@@ -22,6 +22,7 @@
 #include "column/encoding.h"
 #include "ingest/csv_reader.h"
 #include "ingest/loader.h"
+#include "support/test_files.h"
 
 /* ---- Harness ------------------------------------------------------------------------------ */
 
@@ -85,8 +86,7 @@ static void harness_init(struct harness *h, const char *schema_text)
         h->columns[a] = column_create(&h->schema.attributes[a]);
         cr_assert_not_null(h->columns[a]);
     }
-    strcpy(h->directory, "/tmp/pdb-rules-XXXXXX");
-    cr_assert_not_null(mkdtemp(h->directory));
+    test_dir_make(h->directory, sizeof h->directory, "rules");
     snprintf(h->rejects_path, sizeof h->rejects_path, "%s/people.rejects.csv", h->directory);
     h->options.rejects_path = h->rejects_path;
     h->options.chunk_write = on_chunk_write;
@@ -99,8 +99,7 @@ static void harness_deinit(struct harness *h)
         column_destroy(h->columns[a]);
     free(h->columns);
     loader_counts_deinit(&h->counts);
-    unlink(h->rejects_path);
-    cr_assert_eq(rmdir(h->directory), 0, "%s: %s", h->directory, strerror(errno));
+    test_dir_remove(h->directory);
     schema_deinit(&h->schema);
 }
 

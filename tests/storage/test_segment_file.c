@@ -15,22 +15,20 @@
 #include "base/checksum.h"
 #include "storage/file_io.h"
 #include "storage/segment_file.h"
+#include "support/test_files.h"
 
 static char directory[128];
 static char path[256];
 
 static void make_workspace(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_segfile_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "segfile");
     snprintf(path, sizeof path, "%s/SEGMENTS", directory);
 }
 
 static void remove_workspace(void)
 {
-    char command[200];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(segment_file, .init = make_workspace, .fini = remove_workspace);

@@ -19,21 +19,19 @@
 #include "base/limits.h"
 #include "storage/file_io.h"
 #include "storage/wal.h"
+#include "support/test_files.h"
 
 static char directory[128], wal_path[256];
 
 static void setup(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_wal_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "wal");
     snprintf(wal_path, sizeof wal_path, "%s/%s", directory, WAL_FILE_NAME);
 }
 
 static void teardown(void)
 {
-    char command[300];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(wal, .init = setup, .fini = teardown);
