@@ -3,6 +3,7 @@
  * The counters are process-wide atomics so that worker threads may allocate.
  */
 #include "base/alloc.h"
+#include "base/alloc_internal.h"
 
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -12,7 +13,7 @@
 static _Atomic uint64_t allocation_count;
 static _Atomic uint64_t allocations_before_failure = UINT64_MAX;
 
-static int allocation_allowed(void)
+int mem_allocation_allowed(void)
 {
     uint64_t left = atomic_load_explicit(&allocations_before_failure, memory_order_relaxed);
     if (left != UINT64_MAX) {
@@ -25,26 +26,26 @@ static int allocation_allowed(void)
 
 void *mem_alloc(size_t size)
 {
-    if (!allocation_allowed()) return NULL;
+    if (!mem_allocation_allowed()) return NULL;
     return malloc(size == 0 ? 1 : size);
 }
 
 void *mem_calloc(size_t count, size_t size)
 {
-    if (!allocation_allowed()) return NULL;
+    if (!mem_allocation_allowed()) return NULL;
     if (count == 0 || size == 0) return calloc(1, 1);
     return calloc(count, size);
 }
 
 void *mem_realloc(void *pointer, size_t size)
 {
-    if (!allocation_allowed()) return NULL;
+    if (!mem_allocation_allowed()) return NULL;
     return realloc(pointer, size == 0 ? 1 : size);
 }
 
 void *mem_alloc_aligned(size_t alignment, size_t size)
 {
-    if (!allocation_allowed()) return NULL;
+    if (!mem_allocation_allowed()) return NULL;
     void *pointer = NULL;
     if (posix_memalign(&pointer, alignment, size == 0 ? alignment : size) != 0) return NULL;
     return pointer;

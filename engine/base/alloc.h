@@ -20,6 +20,25 @@ void *mem_alloc_aligned(size_t alignment, size_t size);
  * miss; smaller sizes are a plain mem_alloc. Free with mem_free. */
 #define MEM_HUGE_PAGE_SIZE_BYTES ((size_t)2 << 20)
 void *mem_alloc_huge_pages(size_t size);
+/* Blocks (alloc_blocks.c): for the fixed-size arrays of column chunks. 64-byte aligned, from
+ * regions of MEM_BLOCK_REGION_BYTES on transparent huge pages that serve one size each;
+ * `size` at most MEM_BLOCK_SIZE_MAX. Free only with mem_free_block (never mem_free), which
+ * keeps the memory for the next block of that size. mem_calloc_block zeroes. Under
+ * AddressSanitizer they are plain aligned allocations (so ASan checks their bounds). */
+#define MEM_BLOCK_REGION_BYTES ((size_t)32 << 20)
+#define MEM_BLOCK_SIZE_MAX ((size_t)4 << 20)
+void *mem_alloc_block(size_t size);
+void *mem_calloc_block(size_t size);
+void mem_free_block(void *pointer); /* NULL accepted */
+
+struct mem_block_stats {
+    uint64_t region_bytes;  /* mapped for blocks */
+    uint64_t bytes_in_use;  /* in blocks not freed */
+    uint64_t blocks_in_use;
+    uint32_t class_count;   /* distinct block sizes */
+};
+void mem_block_stats(struct mem_block_stats *stats);
+
 char *mem_strdup(const char *text);
 char *mem_strndup(const char *text, size_t size);
 void mem_free(void *pointer);
