@@ -24,7 +24,8 @@ void *mem_alloc_huge_pages(size_t size);
  * regions of MEM_BLOCK_REGION_BYTES on transparent huge pages that serve one size each;
  * `size` at most MEM_BLOCK_SIZE_MAX. Free only with mem_free_block (never mem_free), which
  * keeps the memory for the next block of that size. mem_calloc_block zeroes. Under
- * AddressSanitizer they are plain aligned allocations (so ASan checks their bounds). */
+ * AddressSanitizer they are plain aligned allocations (so ASan checks their bounds and leaks;
+ * mem_block_stats then counts blocks and bytes in use, not regions or classes). */
 #define MEM_BLOCK_REGION_BYTES ((size_t)32 << 20)
 #define MEM_BLOCK_SIZE_MAX ((size_t)4 << 20)
 void *mem_alloc_block(size_t size);

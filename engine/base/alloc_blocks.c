@@ -19,7 +19,8 @@
  *
  * Threads: one mutex per class (column decoding allocates on every pool thread); the class
  * table only grows, under its own mutex, and is read without it through an atomic count.
- * Under AddressSanitizer blocks are plain aligned allocations, so ASan checks their bounds.
+ * Under AddressSanitizer blocks are plain aligned allocations (the size in a 64-byte prefix,
+ * for the counts of mem_block_stats), so ASan checks their bounds and leaks.
  */
 #include "base/alloc.h"
 #include "base/alloc_internal.h"
@@ -42,6 +43,7 @@
 #define BLOCK_MAGIC 0x50444242u /* "PDBB" */
 #define BLOCK_CLASSES_MAX 32u
 
+#ifndef BLOCKS_FROM_MALLOC
 struct block_region_header {
     uint32_t magic;
     uint32_t class_index;
@@ -107,10 +109,23 @@ static bool class_add_region(struct block_class *class)
     return true;
 }
 
+#endif
+
+#ifdef BLOCKS_FROM_MALLOC
+/* Under ASan: an aligned allocation with the block's size in a 64-byte prefix, counted. */
+static _Atomic uint64_t malloc_blocks, malloc_block_bytes;
+#endif
+
 void *mem_alloc_block(size_t size)
 {
 #ifdef BLOCKS_FROM_MALLOC
-    return mem_alloc_aligned(64, size);
+    if (size > MEM_BLOCK_SIZE_MAX) return NULL;
+    uint8_t *prefix = mem_alloc_aligned(64, BLOCK_HEADER_BYTES + size);
+    if (prefix == NULL) return NULL;
+    memcpy(prefix, &size, sizeof size);
+    atomic_fetch_add(&malloc_blocks, 1);
+    atomic_fetch_add(&malloc_block_bytes, size);
+    return prefix + BLOCK_HEADER_BYTES;
 #else
     if (size > MEM_BLOCK_SIZE_MAX) return NULL;
     if (!mem_allocation_allowed()) return NULL;
@@ -140,10 +155,15 @@ void *mem_calloc_block(size_t size)
 
 void mem_free_block(void *pointer)
 {
-#ifdef BLOCKS_FROM_MALLOC
-    mem_free(pointer);
-#else
     if (pointer == NULL) return;
+#ifdef BLOCKS_FROM_MALLOC
+    uint8_t *prefix = (uint8_t *)pointer - BLOCK_HEADER_BYTES;
+    size_t size;
+    memcpy(&size, prefix, sizeof size);
+    atomic_fetch_sub(&malloc_blocks, 1);
+    atomic_fetch_sub(&malloc_block_bytes, size);
+    mem_free(prefix);
+#else
     const struct block_region_header *header =
         (const struct block_region_header *)((uintptr_t)pointer & ~(uintptr_t)(MEM_BLOCK_REGION_BYTES - 1u));
     struct block_class *class = &classes[header->class_index];
@@ -158,6 +178,10 @@ void mem_free_block(void *pointer)
 void mem_block_stats(struct mem_block_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
+#ifdef BLOCKS_FROM_MALLOC
+    stats->blocks_in_use = atomic_load(&malloc_blocks);
+    stats->bytes_in_use = atomic_load(&malloc_block_bytes);
+#else
     uint32_t count = atomic_load_explicit(&class_count, memory_order_acquire);
     for (uint32_t c = 0; c < count; c++) {
         struct block_class *class = &classes[c];
@@ -168,4 +192,5 @@ void mem_block_stats(struct mem_block_stats *stats)
         pthread_mutex_unlock(&class->mutex);
     }
     stats->class_count = count;
+#endif
 }

@@ -20,22 +20,22 @@
 int column_chunk_init(struct column_chunk *chunk, enum pdb_type type)
 {
     memset(chunk, 0, sizeof *chunk);
-    chunk->nulls = mem_calloc(PDB_CHUNK_WORDS, sizeof(uint64_t));
+    chunk->nulls = mem_calloc_block(PDB_CHUNK_WORDS * sizeof(uint64_t));
     if (chunk->nulls == NULL) return -1;
     switch (type) {
     case PDB_TYPE_BOOL:
-        chunk->bools = mem_calloc(PDB_CHUNK_WORDS, sizeof(uint64_t));
+        chunk->bools = mem_calloc_block(PDB_CHUNK_WORDS * sizeof(uint64_t));
         break;
     case PDB_TYPE_INT:
     case PDB_TYPE_TIMESTAMP:
     case PDB_TYPE_CATEGORY:
         return 0; /* lanes: allocated by the first append or by the decoder, at their width */
     case PDB_TYPE_FLOAT:
-        chunk->floats = mem_alloc_aligned(64, PDB_CHUNK_ROWS * sizeof(double));
+        chunk->floats = mem_alloc_block(PDB_CHUNK_ROWS * sizeof(double));
         break;
     case PDB_TYPE_TEXT:
     case PDB_TYPE_TAGS:
-        chunk->offsets = mem_calloc(PDB_CHUNK_ROWS + 1, sizeof(uint32_t));
+        chunk->offsets = mem_calloc_block((PDB_CHUNK_ROWS + 1) * sizeof(uint32_t));
         if (chunk->offsets == NULL) goto fail;
         chunk->tag_codes = NULL; /* tags: grown on demand; text uses text_bytes */
         return 0;
@@ -59,9 +59,10 @@ void column_chunk_fold_release(struct column_chunk *chunk)
 void column_chunk_deinit(struct column_chunk *chunk)
 {
     column_chunk_fold_release(chunk);
-    mem_free(chunk->nulls);
-    mem_free(chunk->bools); /* the union's one pointer */
-    mem_free(chunk->offsets);
+    mem_free_block(chunk->nulls);
+    mem_free_block(chunk->bools); /* the union's one pointer */
+    mem_free_block(chunk->offsets);
+    mem_free(chunk->tag_codes);
     mem_free(chunk->text_bytes);
     memset(chunk, 0, sizeof *chunk);
 }

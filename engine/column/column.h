@@ -65,10 +65,9 @@ struct column_chunk {
     uint32_t row_count;
     uint32_t null_count;
     uint64_t *nulls; /* bit set = NULL */
-    union {
+    union { /* fixed-size arrays: blocks (base/alloc.h, mem_alloc_block), like nulls and offsets */
         uint64_t *bools;
         double *floats;
-        uint32_t *tag_codes; /* tags */
         void *lanes;         /* int, timestamp, category: one typed view per width */
         uint8_t *lanes_u8;
         uint16_t *lanes_u16;
@@ -79,6 +78,7 @@ struct column_chunk {
     int64_t lane_base;         /* int/timestamp: value = lane_base + lane; category: 0 */
     /* text: offsets into text_bytes; tags: offsets into tag_codes. */
     uint32_t *offsets;
+    uint32_t *tag_codes; /* tags: sorted codes per row, grown with the values (mem_alloc) */
     char *text_bytes;
     size_t text_bytes_size;
     size_t text_bytes_capacity;

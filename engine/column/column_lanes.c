@@ -17,9 +17,9 @@
 int column_chunk_lanes_allocate(struct column_chunk *chunk, uint32_t width_bytes)
 {
     assert(width_bytes == 1 || width_bytes == 2 || width_bytes == 4 || width_bytes == 8);
-    void *lanes = mem_alloc_aligned(64, (size_t)PDB_CHUNK_ROWS * width_bytes);
+    void *lanes = mem_alloc_block((size_t)PDB_CHUNK_ROWS * width_bytes);
     if (lanes == NULL) return -1;
-    mem_free(chunk->lanes);
+    mem_free_block(chunk->lanes);
     chunk->lanes = lanes;
     chunk->lane_width_bytes = width_bytes;
     return 0;
@@ -40,7 +40,7 @@ int column_chunk_lanes_allocate(struct column_chunk *chunk, uint32_t width_bytes
  * caller guarantees the new lanes hold. 0, or -1 when out of memory (chunk unchanged). */
 static int relane(struct column_chunk *chunk, uint32_t width_bytes, int64_t base)
 {
-    void *lanes = mem_alloc_aligned(64, (size_t)PDB_CHUNK_ROWS * width_bytes);
+    void *lanes = mem_alloc_block((size_t)PDB_CHUNK_ROWS * width_bytes);
     if (lanes == NULL) return -1;
     uint32_t rows = chunk->lanes != NULL ? chunk->row_count : 0;
     uint64_t shift = (uint64_t)chunk->lane_base - (uint64_t)base;
@@ -50,7 +50,7 @@ static int relane(struct column_chunk *chunk, uint32_t width_bytes, int64_t base
     case 4: RELANE_ROWS(uint32_t); break;
     default: RELANE_ROWS(uint64_t); break;
     }
-    mem_free(chunk->lanes);
+    mem_free_block(chunk->lanes);
     chunk->lanes = lanes;
     chunk->lane_width_bytes = width_bytes;
     chunk->lane_base = base;
