@@ -148,13 +148,14 @@ enum pdb_status column_chunk_replace_values(struct column_chunk *chunk, enum pdb
                                                : (const uint8_t *)chunk->tag_codes;
     uint8_t *fresh = mem_alloc(total > 0 ? total * unit : 1u);
     if (fresh == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory rewriting a chunk");
-    /* Copies runs of unchanged rows whole; offsets[row + 1] is read before it is rewritten. */
+    /* Copies runs of unchanged rows whole; an offset is read before it is rewritten. */
     uint32_t written = 0, run_start = 0;
     uint32_t old_start = chunk->offsets[0];
     for (uint32_t i = 0; i <= count; i++) {
         uint32_t row = i < count ? replacements[i].row : rows;
-        /* Unchanged rows [run_start, row): one memcpy, offsets shifted by one delta. */
-        uint32_t old_end = chunk->offsets[row];
+        /* Unchanged rows [run_start, row): one memcpy, offsets shifted by one delta. Only
+         * offsets[run_start] may already hold a new offset, so an empty run ends where it starts. */
+        uint32_t old_end = row == run_start ? old_start : chunk->offsets[row];
         if (old_end > old_start)
             memcpy(fresh + (size_t)written * unit, old + (size_t)old_start * unit,
                    (size_t)(old_end - old_start) * unit);
