@@ -95,7 +95,8 @@ int column_chunk_set_int(struct column_chunk *chunk, enum pdb_type type, uint32_
     assert(row < chunk->row_count && (type == PDB_TYPE_INT || type == PDB_TYPE_TIMESTAMP));
     bool had_values = chunk->null_count < chunk->row_count;
     uint64_t lane = (uint64_t)value - (uint64_t)chunk->lane_base;
-    bool fits = chunk->lanes != NULL && value >= chunk->lane_base &&
+    /* A chunk without values has the NULL form (base 0): its first value re-lanes it. */
+    bool fits = had_values && chunk->lanes != NULL && value >= chunk->lane_base &&
                 lane <= column_lane_max(chunk->lane_width_bytes);
     if (!fits && column_chunk_lanes_widen(chunk, type) != 0) return -1; /* re-lane this chunk */
     column_chunk_int_store(chunk, row, value);

@@ -7,9 +7,10 @@
  * (known keys become updates): that validates and stages it without touching the table. The
  * batch's text is then appended to DB/wal.log as one record of type DB_WAL_UPSERT_BATCH and
  * fdatasynced; only then is it applied to the handle's fully loaded table: staged rows are
- * appended to the table's columns and every chunk an update touches is rebuilt in memory
- * (upsert_merge_chunk), the touched chunks are marked dirty, value indexes are dropped (they
- * are rebuilt from the columns on the next use) and identifier indexes too after updates.
+ * appended to the table's columns, and updates are written into the rows in place
+ * (db_stream_update.c: grouped by chunk, value indexes kept true row by row, the primary's
+ * identifier index kept, a text or tags chunk rewritten once per batch); the touched chunks
+ * are marked dirty. Value indexes are extended over appended rows, never rebuilt.
  *
  * Replay applies records after the manifest's wal_lsn the same way (rejected lines are
  * rejected again, deterministically, and only counted): so a handle opened after a crash, or

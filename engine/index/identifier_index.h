@@ -15,8 +15,9 @@
  *
  * Rows are indexed in ascending order and a key already present is never replaced, so a key
  * maps to its lowest row id. identifier_index_extend indexes rows appended since the last
- * call; rows already indexed must not have changed (profiles are append-only today; a writer
- * that rewrites existing rows must destroy the index instead).
+ * call; rows already indexed must not have changed their key (a writer that changes an
+ * indexed row's key in place -- db/db_stream_update.c for a non-primary identifier -- destroys
+ * the index instead).
  *
  * Ownership: the index is owned (identifier_index_destroy); the column passed to extend and
  * find is borrowed for the call only and must hold at least the rows already indexed.
