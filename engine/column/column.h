@@ -124,6 +124,12 @@ enum pdb_status column_append_tags(struct column *column, const char *const *dat
                                    const uint32_t *sizes, uint32_t count,
                                    struct pdb_error *error);
 
+/* CATEGORY: a code of the column's dictionary (< entry_count), appended without a lookup. */
+enum pdb_status column_append_code(struct column *column, uint32_t code, struct pdb_error *error);
+/* TAGS: codes[0 .. count) of the column's dictionary, ascending and unique. */
+enum pdb_status column_append_tag_codes(struct column *column, const uint32_t *codes,
+                                        uint32_t count, struct pdb_error *error);
+
 /* ---- Reading one value ---------------------------------------------------------------- */
 
 static inline bool column_chunk_is_null(const struct column_chunk *chunk, uint32_t row)
