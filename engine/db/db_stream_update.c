@@ -14,8 +14,10 @@
  * (index/value_index.h, if one is built) moves each changed row between its bitmaps; a text
  * chunk's case-folded form is dropped by the rewrite (rebuilt on the next case-insensitive
  * test); zone maps widen (column.h: a bound). The identifier index of the primary never
- * changes; that of another identifier attribute whose value a row changed is dropped (its
- * slots name rows whose keys moved; it is rebuilt on the next find), the others are kept.
+ * changes; that of another identifier attribute forgets a changed row under its old key before
+ * the change and indexes its new key after the batch (index/identifier_index.h), unless the old
+ * key may still belong to an unindexed duplicate row: then the index is dropped (rebuilt on its
+ * next find).
  * Every touched chunk is marked dirty for the checkpoint, which writes it as a new file.
  *
  * Cost: per updated value a store (plus two roaring operations for an indexed column), per
@@ -43,7 +45,11 @@ struct attribute_state {
     struct column_replacement *replacements;
     size_t replacement_count, replacement_capacity;
     struct buffer payload;
-    bool is_identifier_changed;
+    /* a non-primary identifier attribute's built index, kept true (see the top) */
+    struct identifier_index *identifier;
+    uint32_t *identifier_rows; /* rows whose key changed: indexed again after the batch */
+    size_t identifier_row_count, identifier_row_capacity;
+    bool is_identifier_lost; /* a key may have lost its row: drop the index */
 };
 
 struct update_context {
@@ -68,6 +74,26 @@ static int compare_codes(const void *a, const void *b)
 
 /* ---- One value ----------------------------------------------------------------------------- */
 
+/* Row `row_id` of an identifier attribute changes from key[0..size) (NULL: it was NULL): the
+ * index forgets it now and indexes its new key after the batch. */
+static int note_identifier_change(struct attribute_state *state, uint32_t row_id, const void *key,
+                                  size_t size)
+{
+    if (state->identifier == NULL || state->is_identifier_lost) return 0;
+    if (key != NULL && identifier_index_remove_row(state->identifier, row_id, key, size) &&
+        identifier_index_has_duplicates(state->identifier))
+        state->is_identifier_lost = true; /* another row may hold the key, unindexed */
+    if (state->identifier_row_count == state->identifier_row_capacity) {
+        void *grown = state->identifier_rows;
+        if (mem_grow(&grown, &state->identifier_row_capacity, state->identifier_row_count + 1u,
+                     sizeof *state->identifier_rows) != 0)
+            return -1;
+        state->identifier_rows = grown;
+    }
+    state->identifier_rows[state->identifier_row_count++] = row_id;
+    return 0;
+}
+
 static enum pdb_status no_memory(struct pdb_error *error, const struct column *column)
 {
     return error_set(error, PDB_ERR_NO_MEMORY, "out of memory updating '%s'", column->attribute.name);
@@ -89,7 +115,9 @@ static enum pdb_status update_category(struct column *column, struct column_chun
         if (status != PDB_OK) return status;
     }
     if (was_null == is_null && (is_null || code == old_code)) return PDB_OK; /* unchanged */
-    if ((column->attribute.flags & PDB_FLAG_IDENTIFIER) != 0) state->is_identifier_changed = true;
+    uint32_t old_size = 0;
+    const char *old_key = was_null ? NULL : dictionary_entry(&column->dictionary, old_code, &old_size);
+    if (note_identifier_change(state, row_id, old_key, old_size) != 0) return no_memory(error, column);
     if (is_null) {
         column_chunk_set_null(chunk, PDB_TYPE_CATEGORY, row);
     } else if (column_chunk_set_code(chunk, row, code) != 0) {
@@ -103,8 +131,8 @@ static enum pdb_status update_category(struct column *column, struct column_chun
 
 /* Text: queues the staged value for the chunk's rewrite; notes a changed identifier. */
 static enum pdb_status queue_text(struct column *column, struct column_chunk *chunk,
-                                  struct attribute_state *state, uint32_t row, const uint8_t *at,
-                                  struct pdb_error *error)
+                                  struct attribute_state *state, uint32_t row_id, uint32_t row,
+                                  const uint8_t *at, struct pdb_error *error)
 {
     struct column_replacement replacement = {.row = row, .is_null = *at == STAGED_NULL};
     const char *text = NULL;
@@ -119,7 +147,8 @@ static enum pdb_status queue_text(struct column *column, struct column_chunk *ch
     if (was_null == replacement.is_null &&
         (was_null || (old_size == replacement.size && memcmp(old, text, old_size) == 0)))
         return PDB_OK; /* unchanged */
-    if ((column->attribute.flags & PDB_FLAG_IDENTIFIER) != 0) state->is_identifier_changed = true;
+    if (note_identifier_change(state, row_id, was_null ? NULL : old, old_size) != 0)
+        return no_memory(error, column);
     replacement.data = (const void *)(uintptr_t)state->payload.size; /* an offset until the rewrite */
     if (replacement.size > 0 && buffer_append(&state->payload, text, replacement.size) != 0)
         return no_memory(error, column);
@@ -199,15 +228,20 @@ static enum pdb_status update_value(struct update_context *context, uint32_t a, 
     bool is_null = *at == STAGED_NULL;
     const uint8_t *value = at + 1;
     switch (type) {
-    case PDB_TYPE_TEXT: return queue_text(column, chunk, state, row, at, error);
+    case PDB_TYPE_TEXT: return queue_text(column, chunk, state, row_id, row, at, error);
     case PDB_TYPE_TAGS: return queue_tags(column, chunk, state, row_id, row, at, error);
     case PDB_TYPE_CATEGORY: return update_category(column, chunk, state, row_id, row, at, error);
     default: break;
     }
+    unsigned char key[IDENTIFIER_KEY_INT_SIZE];
+    bool was_null = column_chunk_is_null(chunk, row);
+    const void *old_key = was_null || type != PDB_TYPE_INT
+                              ? NULL : identifier_key_int(column_chunk_int(chunk, row), key);
     if (is_null) {
-        if (!column_chunk_is_null(chunk, row)) {
+        if (!was_null) {
+            if (note_identifier_change(state, row_id, old_key, sizeof key) != 0)
+                return no_memory(error, column);
             column_chunk_set_null(chunk, type, row);
-            if ((column->attribute.flags & PDB_FLAG_IDENTIFIER) != 0) state->is_identifier_changed = true;
         }
         return PDB_OK;
     }
@@ -223,9 +257,9 @@ static enum pdb_status update_value(struct update_context *context, uint32_t a, 
     case PDB_TYPE_TIMESTAMP: {
         int64_t number;
         memcpy(&number, value, sizeof number);
-        bool is_same = !column_chunk_is_null(chunk, row) && column_chunk_int(chunk, row) == number;
+        bool is_same = !was_null && column_chunk_int(chunk, row) == number;
         if (is_same) return PDB_OK;
-        if ((column->attribute.flags & PDB_FLAG_IDENTIFIER) != 0) state->is_identifier_changed = true;
+        if (note_identifier_change(state, row_id, old_key, sizeof key) != 0) return no_memory(error, column);
         if (column_chunk_set_int(chunk, type, row, number) != 0) return no_memory(error, column);
         return PDB_OK;
     }
@@ -316,6 +350,8 @@ enum pdb_status db_stream_update_apply(struct pdb_db *db, struct upsert_log *log
         enum pdb_type type = db->schema.attributes[a].type;
         if (type == PDB_TYPE_CATEGORY || type == PDB_TYPE_TAGS)
             context.states[a].index = index_table_maintained(&db->table, a);
+        if (db->identifiers != NULL && a != log->primary)
+            context.states[a].identifier = db->identifiers[a].index;
     }
     upsert_log_sort(log);
     enum pdb_status status = PDB_OK;
@@ -327,10 +363,17 @@ enum pdb_status db_stream_update_apply(struct pdb_db *db, struct upsert_log *log
     }
     for (uint32_t a = 0; a < attributes; a++) {
         struct attribute_state *state = &context.states[a];
-        /* An index half moved (a failure) is dropped; so is that of a changed identifier. */
+        /* Changed keys are indexed again now that every column holds the batch. */
+        bool is_kept = status == PDB_OK && !state->is_identifier_lost;
+        for (size_t i = 0; is_kept && i < state->identifier_row_count; i++) {
+            is_kept = identifier_index_insert_row(state->identifier, db->table.columns[a],
+                                                  state->identifier_rows[i], NULL) == PDB_OK;
+        }
+        /* An index left half moved (a failure) or unsure is dropped: rebuilt on its next use. */
         if (status != PDB_OK && state->index != NULL) index_table_forget(&db->table, a);
-        if (status != PDB_OK || state->is_identifier_changed) db_identifier_index_forget(db, a);
+        if (state->identifier != NULL && !is_kept) db_identifier_index_forget(db, a);
         mem_free(state->replacements);
+        mem_free(state->identifier_rows);
         buffer_deinit(&state->payload);
     }
     mem_free(context.states);
