@@ -267,8 +267,9 @@ struct column_replacement {
     uint32_t size;
     const void *data;
 };
-/* Rewrites a TEXT or TAGS chunk with replacements[0 .. count) (rows ascending, each once) in
- * one copy; drops the case-folded form. Errors: PDB_ERR_NO_MEMORY, PDB_ERR_LIMIT (chunk
+/* Writes replacements[0 .. count) (rows ascending, each once) into a TEXT or TAGS chunk: those
+ * of the row's own size in place, the others by one copy of the chunk; drops the case-folded
+ * form. Errors: PDB_ERR_NO_MEMORY, PDB_ERR_LIMIT (chunk
  * unchanged). */
 enum pdb_status column_chunk_replace_values(struct column_chunk *chunk, enum pdb_type type,
                                             const struct column_replacement *replacements,

@@ -9,8 +9,9 @@
  * bound (min_int <= every non-NULL value <= max_int), not necessarily the exact range:
  * column.h states that; column_chunk_reseal makes it exact again for a chunk it re-lanes.
  *
- * Text and tags rows vary in size, so a chunk of them is rewritten once with all of its
- * replacements (column_chunk_replace_values): one copy of the chunk per batch, not per row.
+ * Text and tags rows vary in size: a new value of the row's own size is written where the row
+ * is, and a chunk with values of other sizes is rewritten once with all of them
+ * (column_chunk_replace_values): at most one copy of the chunk per batch, not one per row.
  */
 #include <assert.h>
 #include <string.h>
@@ -134,26 +135,52 @@ enum pdb_status column_chunk_replace_values(struct column_chunk *chunk, enum pdb
     if (count == 0) return PDB_OK;
     size_t unit = type == PDB_TYPE_TEXT ? 1u : sizeof(uint32_t);
     uint32_t rows = chunk->row_count;
-    /* The new size: the old one, minus each replaced row's, plus its replacement's. */
+    uint8_t *values = type == PDB_TYPE_TEXT ? (uint8_t *)chunk->text_bytes : (uint8_t *)chunk->tag_codes;
+    /* The new size: the old one, minus each replaced row's, plus its replacement's; the
+     * replacements of a row's own size (a tag set of as many tags, a text of as many bytes,
+     * the common case) are written where the row is. */
     uint64_t total = chunk->offsets[rows];
+    uint32_t resized_count = 0;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t row = replacements[i].row;
         assert(row < rows && (i == 0 || replacements[i - 1].row < row));
-        total -= chunk->offsets[row + 1] - chunk->offsets[row];
-        total += replacements[i].is_null ? 0u : replacements[i].size;
+        uint32_t old_size = chunk->offsets[row + 1] - chunk->offsets[row];
+        uint32_t size = replacements[i].is_null ? 0u : replacements[i].size;
+        total += (uint64_t)size - old_size;
+        resized_count += size != old_size;
     }
     if (total > PDB_CHUNK_TEXT_BYTES_MAX)
         return error_set(error, PDB_ERR_LIMIT, "a chunk's %s would exceed %u entries",
                          type == PDB_TYPE_TEXT ? "text bytes" : "tag codes", PDB_CHUNK_TEXT_BYTES_MAX);
-    const uint8_t *old = type == PDB_TYPE_TEXT ? (const uint8_t *)chunk->text_bytes
-                                               : (const uint8_t *)chunk->tag_codes;
-    uint8_t *fresh = mem_alloc(total > 0 ? total * unit : 1u);
-    if (fresh == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory rewriting a chunk");
-    /* Copies runs of unchanged rows whole; an offset is read before it is rewritten. */
+    uint8_t *fresh = resized_count > 0 ? mem_alloc(total > 0 ? total * unit : 1u) : NULL;
+    const struct column_replacement **resized =
+        resized_count > 0 ? mem_alloc(resized_count * sizeof *resized) : NULL;
+    if (resized_count > 0 && (fresh == NULL || resized == NULL)) {
+        mem_free(fresh);
+        mem_free(resized);
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory rewriting a chunk");
+    }
+    uint32_t next = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const struct column_replacement *replacement = &replacements[i];
+        uint32_t row = replacement->row;
+        uint32_t size = replacement->is_null ? 0u : replacement->size;
+        if (size != chunk->offsets[row + 1] - chunk->offsets[row]) {
+            resized[next++] = replacement;
+            continue;
+        }
+        if (size > 0) memcpy(values + (size_t)chunk->offsets[row] * unit, replacement->data, (size_t)size * unit);
+        mark_null(chunk, row, replacement->is_null);
+    }
+    if (type == PDB_TYPE_TEXT) column_chunk_fold_release(chunk); /* the case-folded form is stale */
+    if (resized_count == 0) return PDB_OK;
+    /* The others: one copy of the chunk, runs of unchanged rows whole; an offset is read
+     * before it is rewritten. */
+    const uint8_t *old = values;
     uint32_t written = 0, run_start = 0;
     uint32_t old_start = chunk->offsets[0];
-    for (uint32_t i = 0; i <= count; i++) {
-        uint32_t row = i < count ? replacements[i].row : rows;
+    for (uint32_t i = 0; i <= resized_count; i++) {
+        uint32_t row = i < resized_count ? resized[i]->row : rows;
         /* Unchanged rows [run_start, row): one memcpy, offsets shifted by one delta. Only
          * offsets[run_start] may already hold a new offset, so an empty run ends where it starts. */
         uint32_t old_end = row == run_start ? old_start : chunk->offsets[row];
@@ -164,8 +191,8 @@ enum pdb_status column_chunk_replace_values(struct column_chunk *chunk, enum pdb
         for (uint32_t r = run_start; r < row; r++)
             chunk->offsets[r + 1] = (uint32_t)((int64_t)chunk->offsets[r + 1] + delta);
         written += old_end - old_start;
-        if (i == count) break;
-        const struct column_replacement *replacement = &replacements[i];
+        if (i == resized_count) break;
+        const struct column_replacement *replacement = resized[i];
         uint32_t size = replacement->is_null ? 0u : replacement->size;
         if (size > 0) memcpy(fresh + (size_t)written * unit, replacement->data, (size_t)size * unit);
         old_start = chunk->offsets[row + 1];
@@ -175,12 +202,12 @@ enum pdb_status column_chunk_replace_values(struct column_chunk *chunk, enum pdb
         run_start = row + 1;
     }
     assert(written == total);
+    mem_free(resized);
     if (type == PDB_TYPE_TEXT) {
         mem_free(chunk->text_bytes);
         chunk->text_bytes = (char *)fresh;
         chunk->text_bytes_size = total;
         chunk->text_bytes_capacity = total > 0 ? total : 1u;
-        column_chunk_fold_release(chunk); /* the case-folded form is stale */
     } else {
         mem_free(chunk->tag_codes);
         chunk->tag_codes = (uint32_t *)fresh;
