@@ -324,6 +324,26 @@ enum pdb_status column_append_tags(struct column *column, const char *const *dat
     for (uint32_t i = 0; i < count; i++) {
         if (unique == 0 || codes[unique - 1] != codes[i]) codes[unique++] = codes[i];
     }
+    return column_append_tag_codes(column, codes, unique, error);
+}
+
+enum pdb_status column_append_code(struct column *column, uint32_t code, struct pdb_error *error)
+{
+    assert(column->attribute.type == PDB_TYPE_CATEGORY && code < column->dictionary.entry_count);
+    struct column_chunk *chunk = append_target(column, error);
+    if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
+    if (store_lane_value(chunk, PDB_TYPE_CATEGORY, code) != 0)
+        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory appending to '%s'",
+                         column->attribute.name);
+    widen_zone_int(chunk, code);
+    finish_row(column, chunk, 0);
+    return PDB_OK;
+}
+
+enum pdb_status column_append_tag_codes(struct column *column, const uint32_t *codes,
+                                        uint32_t unique, struct pdb_error *error)
+{
+    assert(column->attribute.type == PDB_TYPE_TAGS);
     struct column_chunk *chunk = append_target(column, error);
     if (chunk == NULL) return error ? error->status : PDB_ERR_NO_MEMORY;
     uint32_t start = chunk->offsets[chunk->row_count];

@@ -33,9 +33,12 @@
  * Invariants: every chunk but the last holds exactly PDB_CHUNK_ROWS rows and is sealed;
  * `nulls` always has PDB_CHUNK_WORDS words with bits only below row_count; null_count ==
  * popcount(nulls); fixed-width arrays (lanes at their width included) have PDB_CHUNK_ROWS
- * capacity so appends never reallocate them; the zone map (min/max over non-null values) is
- * exact for int, timestamp and float chunks, and for category chunks holds the smallest and
- * largest code; lane_base <= every non-null value, so lanes order rows as their values do.
+ * capacity so appends never reallocate them; the zone map (min/max over non-null values)
+ * bounds the values of int, timestamp and float chunks, and for category chunks the codes:
+ * min <= every non-null value <= max. It is exact after appends, decoding and sealing; an
+ * in-place update (column_update.c) only widens it, so an overwritten extreme may leave it
+ * wider than the values (every user treats it as a bound: pruning, estimates, lane widths,
+ * codec choice). lane_base <= every non-null value, so lanes order rows as their values do.
  *
  * A text chunk may also carry its case-folded form (`fold`), which case-insensitive tests scan
  * instead of the values: the fold of row i is fold.bytes[fold.offsets[i] .. fold.offsets[i +
@@ -120,6 +123,12 @@ enum pdb_status column_append_string(struct column *column, const char *data, si
 enum pdb_status column_append_tags(struct column *column, const char *const *data,
                                    const uint32_t *sizes, uint32_t count,
                                    struct pdb_error *error);
+
+/* CATEGORY: a code of the column's dictionary (< entry_count), appended without a lookup. */
+enum pdb_status column_append_code(struct column *column, uint32_t code, struct pdb_error *error);
+/* TAGS: codes[0 .. count) of the column's dictionary, ascending and unique. */
+enum pdb_status column_append_tag_codes(struct column *column, const uint32_t *codes,
+                                        uint32_t count, struct pdb_error *error);
 
 /* ---- Reading one value ---------------------------------------------------------------- */
 
@@ -231,6 +240,41 @@ static inline void column_chunk_int_store(struct column_chunk *chunk, uint32_t r
 {
     column_chunk_lane_store(chunk, row, (uint64_t)value - (uint64_t)chunk->lane_base);
 }
+/* ---- Updating rows in place (column_update.c; streamed updates) ---------------------------
+ * Each writes row `row` (< row_count) of a chunk, keeping null bits, null_count and a zone map
+ * that bounds the values (widened, never narrowed). */
+
+/* BOOL, INT, TIMESTAMP, FLOAT, CATEGORY: the row becomes NULL. */
+void column_chunk_set_null(struct column_chunk *chunk, enum pdb_type type, uint32_t row);
+void column_chunk_set_bool(struct column_chunk *chunk, uint32_t row, bool value);
+void column_chunk_set_float(struct column_chunk *chunk, uint32_t row, double value);
+/* INT, TIMESTAMP: in place when the value fits the lanes above lane_base, else the chunk is
+ * first put in the building form (column_chunk_reseal seals it again). 0, or -1 when out of
+ * memory (chunk unchanged). */
+int column_chunk_set_int(struct column_chunk *chunk, enum pdb_type type, uint32_t row,
+                         int64_t value);
+/* CATEGORY: the same for a dictionary code. */
+int column_chunk_set_code(struct column_chunk *chunk, uint32_t row, uint32_t code);
+/* After a chunk's updates: a chunk left in the building form gets its exact zone map and is
+ * sealed; a sealed one is left as it is. 0, or -1 when out of memory. */
+int column_chunk_reseal(struct column_chunk *chunk, enum pdb_type type);
+
+/* A new value of one row of a TEXT or TAGS chunk: NULL, or `size` bytes (text) or `size`
+ * codes (tags: uint32_t, ascending, unique) at `data` (borrowed for the call). */
+struct column_replacement {
+    uint32_t row;
+    bool is_null;
+    uint32_t size;
+    const void *data;
+};
+/* Writes replacements[0 .. count) (rows ascending, each once) into a TEXT or TAGS chunk: those
+ * of the row's own size in place, the others by one copy of the chunk; drops the case-folded
+ * form. Errors: PDB_ERR_NO_MEMORY, PDB_ERR_LIMIT (chunk
+ * unchanged). */
+enum pdb_status column_chunk_replace_values(struct column_chunk *chunk, enum pdb_type type,
+                                            const struct column_replacement *replacements,
+                                            uint32_t count, struct pdb_error *error);
+
 /* Bytes the chunk's in-memory arrays hold for its rows (not capacity): for statistics. */
 uint64_t column_chunk_memory_size(const struct column_chunk *chunk, enum pdb_type type);
 /* Checks the invariants above against `type` (and the dictionary size for codes). */

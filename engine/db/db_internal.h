@@ -156,6 +156,8 @@ enum pdb_status db_identifier_index(struct pdb_db *db, uint32_t attribute_index,
 
 /* Frees every identifier index (pdb_db_close; a writer that rewrites existing rows). */
 void db_identifier_indexes_destroy(struct pdb_db *db);
+/* Frees the identifier index of one attribute, if built (its rows' values changed in place). */
+void db_identifier_index_forget(struct pdb_db *db, uint32_t attribute_index);
 
 /* An ingest's upserts (db_upsert.c): active when the schema has a primary identifier. */
 struct db_upsert {
@@ -210,6 +212,17 @@ enum pdb_status db_stream_replay(struct pdb_db *db, struct pdb_error *error);
 /* Under the writer lock, before an ingest or a delete: replays, then checkpoints whatever the
  * handle holds beyond the manifest, so the write starts from files that hold everything. */
 enum pdb_status db_stream_fold(struct pdb_db *db, struct pdb_error *error);
+/* Notes that chunk `chunk_index` of the table differs from its file (the next checkpoint
+ * writes it). */
+enum pdb_status db_stream_mark_dirty(struct db_stream *stream, uint32_t chunk_index,
+                                     struct pdb_error *error);
+struct upsert_log;
+/* Applies the updates of a streamed batch to the handle's loaded table in place, keeping value
+ * indexes and identifier indexes true and marking the touched chunks dirty
+ * (db_stream_update.c). A failure (out of memory, a limit) leaves the table partly changed:
+ * the caller stops the handle's writes. */
+enum pdb_status db_stream_update_apply(struct pdb_db *db, struct upsert_log *log,
+                                       struct pdb_error *error);
 /* The snapshot changed (db_snapshot_install): the in-memory stream state is gone. */
 void db_stream_forget(struct pdb_db *db);
 /* pdb_db_close: checkpoints a streaming handle (best effort), closes the log, releases. */

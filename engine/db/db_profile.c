@@ -236,6 +236,13 @@ void db_identifier_indexes_destroy(struct pdb_db *db)
     db->identifiers = NULL;
 }
 
+void db_identifier_index_forget(struct pdb_db *db, uint32_t attribute_index)
+{
+    if (db->identifiers == NULL) return;
+    identifier_index_destroy(db->identifiers[attribute_index].index);
+    db->identifiers[attribute_index].index = NULL;
+}
+
 /* The identifier state of every attribute, allocated on first use. */
 static enum pdb_status identifiers_of(struct pdb_db *db, struct pdb_error *error)
 {

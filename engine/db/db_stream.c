@@ -7,9 +7,10 @@
  * (known keys become updates): that validates and stages it without touching the table. The
  * batch's text is then appended to DB/wal.log as one record of type DB_WAL_UPSERT_BATCH and
  * fdatasynced; only then is it applied to the handle's fully loaded table: staged rows are
- * appended to the table's columns and every chunk an update touches is rebuilt in memory
- * (upsert_merge_chunk), the touched chunks are marked dirty, value indexes are dropped (they
- * are rebuilt from the columns on the next use) and identifier indexes too after updates.
+ * appended to the table's columns, and updates are written into the rows in place
+ * (db_stream_update.c: grouped by chunk, value indexes kept true row by row, the primary's
+ * identifier index kept, a text or tags chunk rewritten once per batch); the touched chunks
+ * are marked dirty. Value indexes are extended over appended rows, never rebuilt.
  *
  * Replay applies records after the manifest's wal_lsn the same way (rejected lines are
  * rejected again, deterministically, and only counted): so a handle opened after a crash, or
@@ -90,8 +91,8 @@ static enum pdb_status load_table(struct pdb_db *db, struct db_stream *stream,
     return PDB_OK;
 }
 
-static enum pdb_status mark_dirty(struct db_stream *stream, uint32_t chunk_index,
-                                  struct pdb_error *error)
+enum pdb_status db_stream_mark_dirty(struct db_stream *stream, uint32_t chunk_index,
+                                     struct pdb_error *error)
 {
     if (chunk_index >= stream->dirty_capacity) {
         uint32_t capacity = chunk_index + 64u;
@@ -192,9 +193,7 @@ static enum pdb_status apply_batch(struct pdb_db *db, struct db_stream *stream,
     enum pdb_status status = PDB_OK;
     const char **tags = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof *tags);
     uint32_t *tag_sizes = mem_alloc(PDB_TAGS_PER_VALUE_MAX * sizeof *tag_sizes);
-    struct column **fresh = mem_calloc(attributes, sizeof *fresh);
-    const struct column_chunk **old = mem_calloc(attributes, sizeof *old);
-    if (tags == NULL || tag_sizes == NULL || fresh == NULL || old == NULL) goto no_memory;
+    if (tags == NULL || tag_sizes == NULL) goto no_memory;
     uint64_t appended = batch->counts.rows_loaded;
     uint64_t first_row = table->row_count;
     for (uint64_t row = 0; row < appended && status == PDB_OK; row++) {
@@ -208,45 +207,20 @@ static enum pdb_status apply_batch(struct pdb_db *db, struct db_stream *stream,
     table->chunk_count = table->columns[0]->chunk_count;
     if (appended > 0) {
         for (uint64_t c = first_row / PDB_CHUNK_ROWS; c < table->chunk_count && status == PDB_OK; c++) {
-            status = mark_dirty(stream, (uint32_t)c, error);
+            status = db_stream_mark_dirty(stream, (uint32_t)c, error);
             if (status == PDB_OK) status = seal_chunk(db, (uint32_t)c, error);
         }
         if (status != PDB_OK) goto done;
     }
-    struct upsert_log *log = &batch->upsert.log;
-    if (batch->upsert.is_active && log->update_count > 0) {
-        upsert_log_sort(log);
-        uint64_t from = 0, first, end;
-        uint32_t chunk_index;
-        while (status == PDB_OK && upsert_next_chunk(log, from, &chunk_index, &first, &end)) {
-            from = end;
-            for (uint32_t a = 0; a < attributes; a++) old[a] = &table->columns[a]->chunks[chunk_index];
-            status = upsert_merge_chunk(log, &db->schema, first, end, chunk_index,
-                                        table_chunk_row_count(table, chunk_index), old,
-                                        table->columns, fresh, error);
-            if (status != PDB_OK) break;
-            for (uint32_t a = 0; a < attributes; a++) { /* the rebuilt chunk replaces the old */
-                struct column_chunk *slot = &table->columns[a]->chunks[chunk_index];
-                column_chunk_deinit(slot);
-                *slot = fresh[a]->chunks[0];
-                fresh[a]->chunk_count = 0;
-                column_destroy(fresh[a]);
-                fresh[a] = NULL;
-            }
-            status = mark_dirty(stream, chunk_index, error);
-            if (status == PDB_OK) status = seal_chunk(db, chunk_index, error);
-        }
-        db_identifier_indexes_destroy(db); /* rows changed */
-    }
-    if (table->release_attachments != NULL) table->release_attachments(table, false);
+    /* Value indexes cover the appended rows before updates move rows between bitmaps. */
+    if (batch->upsert.is_active && batch->upsert.log.update_count > 0)
+        status = db_stream_update_apply(db, &batch->upsert.log, error);
     goto done;
 no_memory:
     status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory applying an upsert batch");
 done:
     mem_free(tags);
     mem_free(tag_sizes);
-    mem_free(fresh);
-    mem_free(old);
     return status;
 }
 

@@ -32,6 +32,7 @@ struct identifier_index {
     uint64_t slot_count; /* a power of two */
     uint64_t key_count;
     uint64_t row_count; /* rows [0, row_count) are indexed */
+    uint64_t duplicate_count; /* rows left out because a lower row had their key (never lowered) */
 };
 
 /* The key of row `row_id`: its bytes, or NULL when the row is NULL. Int values are written to
@@ -158,7 +159,11 @@ static void insert(struct identifier_index *index, const struct column *column, 
             index->key_count++;
             return;
         }
-        if (slot->tag == tag && row_has_key(column, slot->row_id, key, size)) return; /* lowest stays */
+        if (slot->tag == tag && row_has_key(column, slot->row_id, key, size)) { /* lowest stays */
+            if (row_id < slot->row_id) slot->row_id = row_id; /* a row changed in place */
+            index->duplicate_count++;
+            return;
+        }
     }
 }
 
@@ -219,6 +224,57 @@ uint32_t identifier_index_find(const struct identifier_index *index, const struc
         if (slot->row_id == IDENTIFIER_INDEX_NO_ROW) return IDENTIFIER_INDEX_NO_ROW;
         if (slot->tag == tag && row_has_key(column, slot->row_id, key, size)) return slot->row_id;
     }
+}
+
+/* ---- Rows whose key changed in place ------------------------------------------------------ */
+
+bool identifier_index_remove_row(struct identifier_index *index, uint32_t row_id, const void *key,
+                                 size_t size)
+{
+    if (row_id >= index->row_count) return false; /* not indexed yet */
+    uint32_t tag = (uint32_t)index->hash(key, size);
+    uint64_t mask = index->slot_count - 1;
+    uint64_t at = tag & mask;
+    for (;; at = (at + 1) & mask) {
+        const struct identifier_slot *slot = &index->slots[at];
+        if (slot->row_id == IDENTIFIER_INDEX_NO_ROW) return false; /* a lower row has the key */
+        if (slot->row_id == row_id && slot->tag == tag) break;
+    }
+    /* Backward-shift deletion: later slots of the probe run move up unless they sit at or
+     * after their home slot within the gap, so no run is broken by the hole. */
+    uint64_t hole = at;
+    for (uint64_t next = (hole + 1) & mask;; next = (next + 1) & mask) {
+        struct identifier_slot *slot = &index->slots[next];
+        if (slot->row_id == IDENTIFIER_INDEX_NO_ROW) break;
+        uint64_t home = slot->tag & mask;
+        bool stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
+        if (stays) continue;
+        index->slots[hole] = *slot;
+        hole = next;
+    }
+    index->slots[hole].row_id = IDENTIFIER_INDEX_NO_ROW;
+    index->key_count--;
+    return true;
+}
+
+enum pdb_status identifier_index_insert_row(struct identifier_index *index,
+                                            const struct column *column, uint32_t row_id,
+                                            struct pdb_error *error)
+{
+    if (row_id >= index->row_count) return PDB_OK; /* the next extend indexes it */
+    unsigned char buffer[IDENTIFIER_KEY_INT_SIZE];
+    size_t size;
+    const void *key = row_key(column, row_id, buffer, &size);
+    if (key == NULL) return PDB_OK;
+    enum pdb_status status = reserve(index, index->key_count + 1u, error);
+    if (status != PDB_OK) return status;
+    insert(index, column, row_id, (uint32_t)index->hash(key, size), key, size);
+    return PDB_OK;
+}
+
+bool identifier_index_has_duplicates(const struct identifier_index *index)
+{
+    return index->duplicate_count > 0;
 }
 
 uint64_t identifier_index_row_count(const struct identifier_index *index)

@@ -15,8 +15,11 @@
  *
  * Rows are indexed in ascending order and a key already present is never replaced, so a key
  * maps to its lowest row id. identifier_index_extend indexes rows appended since the last
- * call; rows already indexed must not have changed (profiles are append-only today; a writer
- * that rewrites existing rows must destroy the index instead).
+ * call. A writer that changes an indexed row's key in place (db/db_stream_update.c) calls
+ * identifier_index_remove_row with the old key before the change and
+ * identifier_index_insert_row after it; when the removed row was its key's lowest and the
+ * index has ever left a row out as a duplicate, another row may hold that key unindexed, so
+ * the writer destroys the index instead (identifier_index_has_duplicates).
  *
  * Ownership: the index is owned (identifier_index_destroy); the column passed to extend and
  * find is borrowed for the call only and must hold at least the rows already indexed.
@@ -24,6 +27,7 @@
 #ifndef PDB_INDEX_IDENTIFIER_INDEX_H
 #define PDB_INDEX_IDENTIFIER_INDEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +56,20 @@ void identifier_index_destroy(struct identifier_index *index); /* NULL is accept
 enum pdb_status identifier_index_extend(struct identifier_index *index,
                                         const struct column *column, uint64_t row_count,
                                         struct pdb_error *error);
+
+/* Row `row_id`'s key is about to change from key[0..size): forgets the row if the index names
+ * it for that key. True when it did (the row was the key's lowest), false otherwise (a lower
+ * row has the key, or the row is not indexed yet). */
+bool identifier_index_remove_row(struct identifier_index *index, uint32_t row_id, const void *key,
+                                 size_t size);
+/* Row `row_id`'s key changed (the column holds the new value): indexes it, replacing a higher
+ * row with the same key. Rows not indexed yet are left to identifier_index_extend. Errors:
+ * PDB_ERR_NO_MEMORY, PDB_ERR_LIMIT (destroy the index). */
+enum pdb_status identifier_index_insert_row(struct identifier_index *index,
+                                            const struct column *column, uint32_t row_id,
+                                            struct pdb_error *error);
+/* Whether any indexed row was ever left out because a lower row had its key. */
+bool identifier_index_has_duplicates(const struct identifier_index *index);
 
 /* The lowest indexed row whose value equals key[0..size), or IDENTIFIER_INDEX_NO_ROW. Never
  * allocates; safe from several threads at once while nobody extends the index. */

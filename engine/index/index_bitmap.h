@@ -52,6 +52,11 @@ int index_bitmap_append_positions(struct index_bitmap *bitmap, uint32_t chunk_in
 int index_bitmap_append_words(struct index_bitmap *bitmap, uint32_t chunk_index,
                               const uint64_t *words);
 
+/* Adds / removes one row anywhere in the bitmap (incremental index maintenance); true when the
+ * bitmap changed. CRoaring reports no allocation failure here (see above). */
+bool index_bitmap_add(struct index_bitmap *bitmap, uint32_t row);
+bool index_bitmap_remove(struct index_bitmap *bitmap, uint32_t row);
+
 /* ---- Reading -------------------------------------------------------------------------------- */
 
 uint64_t index_bitmap_cardinality(const struct index_bitmap *bitmap);

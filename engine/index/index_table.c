@@ -29,8 +29,12 @@ enum pdb_status index_table_value_index(struct table *table, uint32_t attribute_
                          column->attribute.name);
     struct value_index *index = table->indexes[attribute_index];
     if (index != NULL && index->row_count != column_row_count(column)) {
-        value_index_destroy(index); /* rows were appended since: rebuild */
-        table->indexes[attribute_index] = index = NULL;
+        bool is_extended = index->row_count < column_row_count(column) &&
+                           value_index_extend(index, column, NULL) == PDB_OK;
+        if (!is_extended) { /* out of memory extending (or fewer rows): rebuild */
+            value_index_destroy(index);
+            table->indexes[attribute_index] = index = NULL;
+        }
     }
     if (index == NULL) {
         enum pdb_status status = value_index_build(column, &index, error);
@@ -44,6 +48,26 @@ enum pdb_status index_table_value_index(struct table *table, uint32_t attribute_
 const struct value_index *index_table_cached(const struct table *table, uint32_t attribute_index)
 {
     return table->indexes != NULL ? table->indexes[attribute_index] : NULL;
+}
+
+struct value_index *index_table_maintained(struct table *table, uint32_t attribute_index)
+{
+    struct value_index *index = table->indexes != NULL ? table->indexes[attribute_index] : NULL;
+    const struct column *column = table->columns[attribute_index];
+    if (index == NULL || column == NULL) return NULL;
+    if (index->row_count < column_row_count(column) &&
+        value_index_extend(index, column, NULL) != PDB_OK) {
+        index_table_forget(table, attribute_index);
+        return NULL;
+    }
+    return index;
+}
+
+void index_table_forget(struct table *table, uint32_t attribute_index)
+{
+    if (table->indexes == NULL) return;
+    value_index_destroy(table->indexes[attribute_index]);
+    table->indexes[attribute_index] = NULL;
 }
 
 void index_table_set_deleted(struct table *table, struct index_bitmap *deleted)

@@ -192,6 +192,16 @@ int index_bitmap_append_words(struct index_bitmap *bitmap, uint32_t chunk_index,
 
 /* ---- Reading ---------------------------------------------------------------------------- */
 
+bool index_bitmap_add(struct index_bitmap *bitmap, uint32_t row)
+{
+    return roaring_bitmap_add_checked(roaring_of(bitmap), row);
+}
+
+bool index_bitmap_remove(struct index_bitmap *bitmap, uint32_t row)
+{
+    return bitmap != NULL && roaring_bitmap_remove_checked(roaring_of(bitmap), row);
+}
+
 uint64_t index_bitmap_cardinality(const struct index_bitmap *bitmap)
 {
     return bitmap == NULL ? 0 : roaring_bitmap_get_cardinality(roaring_of_const(bitmap));

@@ -13,12 +13,14 @@
  * (category: disjoint, and with `nulls` they cover every row; tags: a row with k tags is in k
  * bitmaps, an empty set in none, a NULL set only in `nulls`); cardinalities[c] is the size of
  * bitmaps[c]; a NULL bitmap pointer is the empty set. An index describes its column as it was
- * built: codes interned later (>= bitmap_count) and rows appended later (>= row_count) are
- * not in it -- the planner compares row_count with the column before using it.
+ * built or last maintained: codes interned later (>= bitmap_count) and rows appended later
+ * (>= row_count) are not in it -- index_table.c extends it to the column before using it; a
+ * writer that changes rows in place keeps it true with value_index_update_row.
  */
 #ifndef PDB_INDEX_VALUE_INDEX_H
 #define PDB_INDEX_VALUE_INDEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +49,21 @@ enum pdb_status value_index_build(const struct column *column, struct value_inde
                                   struct pdb_error *error);
 
 void value_index_destroy(struct value_index *index); /* NULL is fine */
+
+/* ---- Incremental maintenance (value_index_update.c) ---------------------------------------- */
+
+/* Covers codes [0, entry_count) (the new ones with no row). 0, or -1 when out of memory. */
+int value_index_cover_codes(struct value_index *index, uint32_t entry_count);
+/* Row `row` (< row_count) changed in place from old_codes[0 .. old_count) (ascending; ignored
+ * when was_null) to new_codes[0 .. new_count) (ignored when is_null); a category value is one
+ * code. 0, or -1 when out of memory (the index is then partly moved: destroy it). */
+int value_index_update_row(struct value_index *index, uint32_t row, bool was_null,
+                           const uint32_t *old_codes, uint32_t old_count, bool is_null,
+                           const uint32_t *new_codes, uint32_t new_count);
+/* Adds the rows [row_count, rows of `column`) appended since the index was built or last
+ * extended, and covers the column's new codes. PDB_ERR_NO_MEMORY: destroy the index. */
+enum pdb_status value_index_extend(struct value_index *index, const struct column *column,
+                                   struct pdb_error *error);
 
 /* ---- Estimates ----------------------------------------------------------------------------- */
 

@@ -162,6 +162,7 @@ enum pdb_status upsert_copy_value(struct column *column, const struct column_chu
                                   uint32_t row, const char **tags, uint32_t *tag_sizes,
                                   struct pdb_error *error)
 {
+    (void)tags, (void)tag_sizes; /* codes are copied as they are */
     if (column_chunk_is_null(old, row)) return column_append_null(column, error);
     uint32_t size;
     switch (column->attribute.type) {
@@ -173,16 +174,11 @@ enum pdb_status upsert_copy_value(struct column *column, const struct column_chu
         const char *text = column_chunk_text(old, row, &size);
         return column_append_string(column, text, size, error);
     }
-    case PDB_TYPE_CATEGORY: {
-        const char *text = dictionary_entry(&column->dictionary, column_chunk_code(old, row), &size);
-        return column_append_string(column, text, size, error);
-    }
-    case PDB_TYPE_TAGS: {
-        uint32_t count = 0;
-        for (uint32_t i = old->offsets[row]; i < old->offsets[row + 1]; i++, count++)
-            tags[count] = dictionary_entry(&column->dictionary, old->tag_codes[i], &tag_sizes[count]);
-        return column_append_tags(column, tags, tag_sizes, count, error);
-    }
+    case PDB_TYPE_CATEGORY: /* the codes are the column's own: no lookup */
+        return column_append_code(column, column_chunk_code(old, row), error);
+    case PDB_TYPE_TAGS:
+        return column_append_tag_codes(column, old->tag_codes + old->offsets[row],
+                                       old->offsets[row + 1] - old->offsets[row], error);
     default: break;
     }
     return error_set(error, PDB_ERR_USAGE, "unknown attribute type %d", (int)column->attribute.type);
