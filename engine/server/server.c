@@ -47,6 +47,8 @@ void server_options_init(struct server_options *options)
     options->listen_address = "127.0.0.1:7878";
     options->query_threads = 1;
     options->count_batch_max = PDB_SERVER_COUNT_BATCH_MAX;
+    options->upsert_group_max = PDB_SERVER_UPSERT_GROUP_DEFAULT;
+    options->upsert_group_wait_us = PDB_SERVER_UPSERT_GROUP_WAIT_US_DEFAULT;
     options->connections_max = PDB_SERVER_CONNECTIONS_DEFAULT;
     options->idle_timeout_ms = PDB_SERVER_IDLE_TIMEOUT_MS_DEFAULT;
     options->frame_timeout_ms = PDB_SERVER_FRAME_TIMEOUT_MS_DEFAULT;
@@ -135,6 +137,12 @@ static enum pdb_status check_options(const struct server_options *options, struc
     if (options->count_batch_max == 0 || options->count_batch_max > PDB_SERVER_COUNT_BATCH_MAX)
         return error_set(error, PDB_ERR_USAGE, "serve: count batch must be 1..%u",
                          PDB_SERVER_COUNT_BATCH_MAX);
+    if (options->upsert_group_max == 0 || options->upsert_group_max > PDB_SERVER_UPSERT_GROUP_MAX)
+        return error_set(error, PDB_ERR_USAGE, "serve: upsert group must be 1..%u",
+                         PDB_SERVER_UPSERT_GROUP_MAX);
+    if (options->upsert_group_wait_us > PDB_SERVER_UPSERT_GROUP_WAIT_US_MAX)
+        return error_set(error, PDB_ERR_USAGE, "serve: upsert group wait must be 0..%u us",
+                         PDB_SERVER_UPSERT_GROUP_WAIT_US_MAX);
     if (options->page_rows == 0 || options->page_rows > PDB_SERVER_PAGE_ROWS_MAX)
         return error_set(error, PDB_ERR_USAGE, "serve: page rows must be 1..%u",
                          PDB_SERVER_PAGE_ROWS_MAX);
@@ -221,6 +229,11 @@ enum pdb_status server_create(const struct server_options *options, struct serve
     pthread_mutex_init(&server->change_mutex, NULL);
     pthread_mutex_init(&server->writer_mutex, NULL);
     pthread_cond_init(&server->queue_nonempty, NULL);
+    pthread_condattr_t monotonic;
+    pthread_condattr_init(&monotonic);
+    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+    pthread_cond_init(&server->upsert_queued, &monotonic);
+    pthread_condattr_destroy(&monotonic);
     uint32_t slots = options->connections_max;
     server->connections = mem_calloc(slots, sizeof *server->connections);
     server->slot_generations = mem_calloc(slots, sizeof *server->slot_generations);
@@ -300,6 +313,7 @@ void server_destroy(struct server *server)
     pthread_mutex_destroy(&server->change_mutex);
     pthread_mutex_destroy(&server->writer_mutex);
     pthread_cond_destroy(&server->queue_nonempty);
+    pthread_cond_destroy(&server->upsert_queued);
     mem_free(server);
 }
 

@@ -26,6 +26,9 @@ struct server_options {
     uint32_t query_threads;     /* threads of each worker's handle (pdb_db_set_threads) */
     uint32_t count_batch_max;   /* queued COUNTs evaluated in one pass (1: never batch), at
                                    most PDB_SERVER_COUNT_BATCH_MAX */
+    uint32_t upsert_group_max;  /* UPSERT requests combined into one log record and fdatasync
+                                   (1: each alone), at most PDB_SERVER_UPSERT_GROUP_MAX */
+    uint32_t upsert_group_wait_us; /* longest a group waits for more UPSERTs to join (0: none) */
     uint32_t connections_max;
     uint32_t idle_timeout_ms;
     uint32_t frame_timeout_ms;

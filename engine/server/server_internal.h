@@ -58,6 +58,23 @@ struct job {
     uint8_t payload[]; /* owned by the job */
 };
 
+/* One UPSERT request of a group commit (worker_upsert.c). */
+struct upsert_member {
+    const struct job *job;
+    const char *records; /* borrowed from the job's payload */
+    uint32_t size;
+    uint32_t first_line;   /* of the group's text */
+    uint32_t line_count;   /* lines of its records, as pdb_db_upsert counts them */
+    uint32_t record_count; /* of those, the lines that are not blank */
+    uint32_t rejected, accepted, inserted, updated;
+};
+
+struct upsert_reject {
+    uint32_t line; /* 0-based line of the group's text; UINT32_MAX: the file could not be read */
+    uint32_t size;
+    char message[PROTOCOL_UPSERT_MESSAGE_SIZE_MAX + 1];
+};
+
 struct worker {
     struct server *server;
     pthread_t thread;
@@ -65,6 +82,8 @@ struct worker {
     struct pdb_db *db;   /* this worker's handle */
     struct buffer frame; /* scratch for building responses */
     uint32_t *page;      /* IDS page, page_rows entries */
+    struct buffer group_text;              /* an UPSERT group's records (writable server) */
+    struct upsert_member *group_members;   /* upsert_group_max entries */
 };
 
 struct server {
@@ -90,6 +109,7 @@ struct server {
     /* Job queue (a ring) and ready list, under queue_mutex. */
     pthread_mutex_t queue_mutex;
     pthread_cond_t queue_nonempty;
+    pthread_cond_t upsert_queued; /* CLOCK_MONOTONIC; broadcast when an UPSERT is queued */
     struct job **queue;
     uint32_t queue_head, queue_size;
     uint64_t queue_bytes; /* payload bytes of queued and running jobs */
@@ -110,6 +130,9 @@ struct server {
 
     _Atomic uint64_t counter_accepted, counter_refused, counter_requests, counter_errors,
         counter_reloads, counter_open, counter_pauses;
+    /* UPSERT requests answered by a group commit, and the groups that logged a record (each
+     * one WAL append and fdatasync). */
+    _Atomic uint64_t counter_upsert_requests, counter_upsert_syncs;
 };
 
 /* server.c */
@@ -173,8 +196,15 @@ void worker_run_overlap(struct worker *worker, const struct job *job);
 void worker_run_segment_save(struct worker *worker, const struct job *job);
 void worker_run_segment_list(struct worker *worker, const struct job *job);
 void worker_run_segment_drop(struct worker *worker, const struct job *job);
-/* worker_upsert.c */
-void worker_run_upsert(struct worker *worker, const struct job *job);
+/* worker_upsert.c: 1..upsert_group_max UPSERT jobs applied as one pdb_db_upsert (one WAL
+ * record and fdatasync), each answered with its own outcome. With writer_mutex held. */
+void worker_run_upsert_group(struct worker *worker, struct job **jobs, uint32_t job_count);
+/* worker_upsert_keys.c: a mixed group's inserted / updated per member; false when the split
+ * does not add up to the engine's totals. */
+bool worker_upsert_split(struct worker *worker, struct upsert_member *members, uint32_t count,
+                         const char *text, size_t size, const struct upsert_reject *rejects,
+                         uint64_t reject_count, uint64_t rows_before, uint64_t inserted,
+                         uint64_t updated);
 
 /* Appends a whole response frame to the connection's output under its mutex (dropped when
  * the connection is dead). Returns false when it was dropped. */
