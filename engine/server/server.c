@@ -121,6 +121,8 @@ void server_counters_get(const struct server *server, struct server_counters *co
     counters->errors_sent = atomic_load(&server->counter_errors);
     counters->reloads = atomic_load(&server->counter_reloads);
     counters->stream_pauses = atomic_load(&server->counter_pauses);
+    counters->upsert_requests = atomic_load(&server->counter_upsert_requests);
+    counters->upsert_syncs = atomic_load(&server->counter_upsert_syncs);
 }
 
 /* ---- Creation ------------------------------------------------------------------------- */

@@ -75,6 +75,8 @@ struct server_counters {
     uint64_t errors_sent;
     uint64_t reloads;
     uint64_t stream_pauses; /* times an IDS stream waited for its reader */
+    uint64_t upsert_requests; /* UPSERT requests the engine accepted, alone or in a group */
+    uint64_t upsert_syncs;    /* WAL records (one fdatasync each) those groups wrote */
 };
 void server_counters_get(const struct server *server, struct server_counters *counters);
 
