@@ -45,7 +45,8 @@ void server_options_init(struct server_options *options)
 {
     memset(options, 0, sizeof *options);
     options->listen_address = "127.0.0.1:7878";
-    options->query_threads = 1;
+    options->query_threads = 0;
+    options->has_get_lane = true;
     options->count_batch_max = PDB_SERVER_COUNT_BATCH_MAX;
     options->upsert_group_max = PDB_SERVER_UPSERT_GROUP_DEFAULT;
     options->upsert_group_wait_us = PDB_SERVER_UPSERT_GROUP_WAIT_US_DEFAULT;
@@ -231,6 +232,7 @@ enum pdb_status server_create(const struct server_options *options, struct serve
     pthread_mutex_init(&server->change_mutex, NULL);
     pthread_mutex_init(&server->writer_mutex, NULL);
     pthread_cond_init(&server->queue_nonempty, NULL);
+    pthread_cond_init(&server->get_queue_nonempty, NULL);
     pthread_condattr_t monotonic;
     pthread_condattr_init(&monotonic);
     pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
@@ -242,8 +244,9 @@ enum pdb_status server_create(const struct server_options *options, struct serve
     server->ready = mem_calloc(slots, sizeof *server->ready);
     server->slot_is_ready = mem_calloc(slots, sizeof *server->slot_is_ready);
     server->queue = mem_calloc(PDB_SERVER_QUEUE_MAX, sizeof *server->queue);
+    server->get_queue = mem_calloc(PDB_SERVER_QUEUE_MAX, sizeof *server->get_queue);
     if (!server->connections || !server->slot_generations || !server->ready ||
-        !server->slot_is_ready || !server->queue) {
+        !server->slot_is_ready || !server->queue || !server->get_queue) {
         status = error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
         goto fail;
     }
@@ -305,16 +308,20 @@ void server_destroy(struct server *server)
     if (server->signal_fd >= 0) close(server->signal_fd);
     for (uint32_t i = server->queue_size; i-- > 0;)
         mem_free(server->queue[(server->queue_head + i) % PDB_SERVER_QUEUE_MAX]);
+    for (uint32_t i = server->get_queue_size; i-- > 0;)
+        mem_free(server->get_queue[(server->get_queue_head + i) % PDB_SERVER_QUEUE_MAX]);
     token_table_deinit(&server->tokens);
     mem_free(server->connections);
     mem_free(server->slot_generations);
     mem_free(server->ready);
     mem_free(server->slot_is_ready);
     mem_free(server->queue);
+    mem_free(server->get_queue);
     pthread_mutex_destroy(&server->queue_mutex);
     pthread_mutex_destroy(&server->change_mutex);
     pthread_mutex_destroy(&server->writer_mutex);
     pthread_cond_destroy(&server->queue_nonempty);
+    pthread_cond_destroy(&server->get_queue_nonempty);
     pthread_cond_destroy(&server->upsert_queued);
     mem_free(server);
 }

@@ -22,8 +22,12 @@ struct server_options {
     const char *listen_address; /* "host:port"; port 0 picks a free port (server_port) */
     const char *tokens_path;    /* NULL: no tokens, every HELLO is admin with pii; only
                                    allowed on a loopback address */
-    uint32_t worker_count;      /* 0: one per processor; at most PDB_SERVER_WORKERS_MAX */
-    uint32_t query_threads;     /* threads of each worker's handle (pdb_db_set_threads) */
+    uint32_t worker_count;      /* request workers, one handle each (0: 1); at most
+                                   PDB_SERVER_WORKERS_MAX */
+    uint32_t query_threads;     /* threads of each worker's handle (pdb_db_set_threads);
+                                   0: processors / workers, at least 1 */
+    bool has_get_lane;          /* a read-only server answers GETs on one more worker (and
+                                   handle) of their own, never behind COUNTs; default true */
     uint32_t count_batch_max;   /* queued COUNTs evaluated in one pass (1: never batch), at
                                    most PDB_SERVER_COUNT_BATCH_MAX */
     uint32_t upsert_group_max;  /* UPSERT requests combined into one log record and fdatasync

@@ -82,6 +82,7 @@ struct worker {
     struct pdb_db *db;   /* this worker's handle */
     struct buffer frame; /* scratch for building responses */
     uint32_t *page;      /* IDS page, page_rows entries */
+    bool is_get_lane;    /* takes only GET jobs, from server->get_queue */
     struct buffer group_text;              /* an UPSERT group's records (writable server) */
     struct upsert_member *group_members;   /* upsert_group_max entries */
 };
@@ -112,7 +113,13 @@ struct server {
     pthread_cond_t upsert_queued; /* CLOCK_MONOTONIC; broadcast when an UPSERT is queued */
     struct job **queue;
     uint32_t queue_head, queue_size;
-    uint64_t queue_bytes; /* payload bytes of queued and running jobs */
+    uint64_t queue_bytes; /* payload bytes of queued and running jobs (both queues) */
+    /* The GET lane (has_get_lane: a read-only server with options.has_get_lane): GETs queue
+     * here and one worker of its own answers them, so they never wait behind COUNT batches. */
+    bool has_get_lane;
+    pthread_cond_t get_queue_nonempty;
+    struct job **get_queue;
+    uint32_t get_queue_head, get_queue_size;
     bool workers_stop;
     /* Saved-segment changes, one at a time: the handles would refuse each other's writer
      * lock (PDB_ERR_LOCKED) if two workers changed the SEGMENTS file at once. */

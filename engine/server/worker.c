@@ -33,9 +33,17 @@
 bool workers_submit(struct server *server, struct job *job)
 {
     pthread_mutex_lock(&server->queue_mutex);
-    bool is_queued = server->queue_size < PDB_SERVER_QUEUE_MAX && !server->workers_stop &&
+    bool is_fast = job->opcode == PROTOCOL_OP_GET && server->has_get_lane;
+    uint32_t size = is_fast ? server->get_queue_size : server->queue_size;
+    bool is_queued = size < PDB_SERVER_QUEUE_MAX && !server->workers_stop &&
                      server->queue_bytes + job->payload_size <= PDB_SERVER_QUEUE_BYTES_MAX;
-    if (is_queued) {
+    if (is_queued && is_fast) {
+        server->queue_bytes += job->payload_size;
+        server->get_queue[(server->get_queue_head + server->get_queue_size) % PDB_SERVER_QUEUE_MAX] =
+            job;
+        server->get_queue_size++;
+        pthread_cond_signal(&server->get_queue_nonempty);
+    } else if (is_queued) {
         server->queue_bytes += job->payload_size;
         server->queue[(server->queue_head + server->queue_size) % PDB_SERVER_QUEUE_MAX] = job;
         server->queue_size++;
@@ -44,6 +52,22 @@ bool workers_submit(struct server *server, struct job *job)
     }
     pthread_mutex_unlock(&server->queue_mutex);
     return is_queued;
+}
+
+/* The GET lane's next job (a worker of its own, so a GET never waits behind COUNTs). */
+static struct job *next_get_job(struct server *server)
+{
+    pthread_mutex_lock(&server->queue_mutex);
+    while (server->get_queue_size == 0 && !server->workers_stop)
+        pthread_cond_wait(&server->get_queue_nonempty, &server->queue_mutex);
+    struct job *job = NULL;
+    if (server->get_queue_size > 0) {
+        job = server->get_queue[server->get_queue_head];
+        server->get_queue_head = (server->get_queue_head + 1) % PDB_SERVER_QUEUE_MAX;
+        server->get_queue_size--;
+    }
+    pthread_mutex_unlock(&server->queue_mutex);
+    return job;
 }
 
 static struct job *next_job(struct server *server)
@@ -483,6 +507,13 @@ static void *worker_main(void *argument)
     struct worker *worker = argument;
     struct server *server = worker->server;
     struct job *job;
+    if (worker->is_get_lane) {
+        while ((job = next_get_job(server)) != NULL) {
+            run_job(worker, job);
+            finish_job(server, job);
+        }
+        return NULL;
+    }
     while ((job = next_job(server)) != NULL) {
         /* COUNTs waiting behind a COUNT are evaluated with it in one pass over the chunks
          * (worker_count_batch.c): each column is read once for all of them. */
@@ -519,18 +550,26 @@ static void *worker_main(void *argument)
 
 enum pdb_status workers_start(struct server *server, struct pdb_error *error)
 {
+    /* Defaults (measured, README "Server"): one worker whose queries use every processor,
+     * plus the GET lane; COUNT batches then run on all cores one at a time. */
     uint32_t count = server->options.worker_count;
-    if (count == 0) {
-        long processors = sysconf(_SC_NPROCESSORS_ONLN);
-        count = processors > 0 ? (uint32_t)processors : 1;
-    }
+    if (count == 0) count = 1;
     if (count > PDB_SERVER_WORKERS_MAX) count = PDB_SERVER_WORKERS_MAX;
-    server->workers = mem_calloc(count, sizeof *server->workers);
+    long processors = sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t query_threads = server->options.query_threads;
+    if (query_threads == 0) {
+        query_threads = processors > 0 ? (uint32_t)processors / count : 1;
+        if (query_threads == 0) query_threads = 1;
+    }
+    server->has_get_lane = server->options.has_get_lane && !server->options.writable;
+    uint32_t total = count + (server->has_get_lane ? 1u : 0u);
+    server->workers = mem_calloc(total, sizeof *server->workers);
     if (server->workers == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
-    server->worker_count = count;
-    for (uint32_t w = 0; w < count; w++) {
+    server->worker_count = total;
+    for (uint32_t w = 0; w < total; w++) {
         struct worker *worker = &server->workers[w];
         worker->server = server;
+        worker->is_get_lane = w == count;
         buffer_init(&worker->frame);
         buffer_init(&worker->group_text);
         worker->group_members =
@@ -547,7 +586,7 @@ enum pdb_status workers_start(struct server *server, struct pdb_error *error)
         }
         if ((status = pdb_db_open(server->options.db_path, &worker->db, error)) != PDB_OK)
             return status;
-        pdb_db_set_threads(worker->db, server->options.query_threads);
+        pdb_db_set_threads(worker->db, worker->is_get_lane ? 1u : query_threads);
         if (server->options.writable) {
             /* Become the writer now (DB/LOCK, every column loaded), not on the first UPSERT:
              * an empty batch logs nothing. */
@@ -584,7 +623,7 @@ enum pdb_status workers_start(struct server *server, struct pdb_error *error)
                 server->options.db_path, (unsigned long long)server->row_count,
                 (unsigned long long)rows);
     }
-    for (uint32_t w = 0; w < count; w++) {
+    for (uint32_t w = 0; w < total; w++) {
         struct worker *worker = &server->workers[w];
         int failed = pthread_create(&worker->thread, NULL, worker_main, worker);
         if (failed != 0)
@@ -601,6 +640,7 @@ void workers_stop(struct server *server)
     pthread_mutex_lock(&server->queue_mutex);
     server->workers_stop = true;
     pthread_cond_broadcast(&server->queue_nonempty);
+    pthread_cond_broadcast(&server->get_queue_nonempty);
     pthread_mutex_unlock(&server->queue_mutex);
     for (uint32_t w = 0; w < server->worker_count; w++) {
         struct worker *worker = &server->workers[w];

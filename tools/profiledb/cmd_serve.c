@@ -29,9 +29,13 @@ static void usage(FILE *out)
         "  --tokens FILE          access tokens: lines 'TOKEN admin|writer|reader [pii]'.\n"
         "                         Without it every client is admin with pii, and only a\n"
         "                         loopback address is allowed\n"
-        "  --workers N            request threads, one database handle each (default: one per\n"
-        "                         processor, at most %u)\n"
-        "  --query-threads N      threads each worker's queries use (default 1)\n"
+        "  --workers N            request threads, one database handle each (default 1, at\n"
+        "                         most %u)\n"
+        "  --query-threads N      threads each worker's queries use (default: processors /\n"
+        "                         workers, at least 1)\n"
+        "  --no-get-lane          answer GETs on the workers too; by default a read-only\n"
+        "                         server answers them on one more worker (and handle) of\n"
+        "                         their own, so they never wait behind COUNTs\n"
         "  --count-batch N        COUNTs waiting in the queue that a worker evaluates in one\n"
         "                         pass over the data (default %u, at most %u; 1: one at a time)\n"
         "  --max-connections N    open connections (default %u, at most %u)\n"
@@ -88,7 +92,8 @@ int cmd_serve(int argc, char **argv)
         FRAME_SIZE,
         UPSERT_GROUP,
         UPSERT_GROUP_WAIT,
-        WRITABLE
+        WRITABLE,
+        NO_GET_LANE
     };
     static const struct option options[] = {
         {"listen", required_argument, NULL, LISTEN},
@@ -105,6 +110,7 @@ int cmd_serve(int argc, char **argv)
         {"upsert-group", required_argument, NULL, UPSERT_GROUP},
         {"upsert-group-wait-us", required_argument, NULL, UPSERT_GROUP_WAIT},
         {"writable", no_argument, NULL, WRITABLE},
+        {"no-get-lane", no_argument, NULL, NO_GET_LANE},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     struct server_options server_options;
@@ -124,6 +130,10 @@ int cmd_serve(int argc, char **argv)
         }
         if (option == TOKENS) {
             server_options.tokens_path = optarg;
+            continue;
+        }
+        if (option == NO_GET_LANE) {
+            server_options.has_get_lane = false;
             continue;
         }
         if (option == WRITABLE) {
