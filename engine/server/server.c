@@ -230,23 +230,23 @@ enum pdb_status server_create(const struct server_options *options, struct serve
     server->listen_fd = server->epoll_fd = server->wake_fd = server->signal_fd = -1;
     pthread_mutex_init(&server->queue_mutex, NULL);
     pthread_mutex_init(&server->change_mutex, NULL);
-    pthread_mutex_init(&server->writer_mutex, NULL);
-    pthread_cond_init(&server->queue_nonempty, NULL);
-    pthread_cond_init(&server->get_queue_nonempty, NULL);
     pthread_condattr_t monotonic;
     pthread_condattr_init(&monotonic);
     pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
-    pthread_cond_init(&server->upsert_queued, &monotonic);
+    bool has_rings = true;
+    for (int l = 0; l < LANE_COUNT; l++) {
+        pthread_cond_init(&server->rings[l].nonempty, &monotonic);
+        server->rings[l].jobs = mem_calloc(PDB_SERVER_QUEUE_MAX, sizeof *server->rings[l].jobs);
+        has_rings = has_rings && server->rings[l].jobs != NULL;
+    }
     pthread_condattr_destroy(&monotonic);
     uint32_t slots = options->connections_max;
     server->connections = mem_calloc(slots, sizeof *server->connections);
     server->slot_generations = mem_calloc(slots, sizeof *server->slot_generations);
     server->ready = mem_calloc(slots, sizeof *server->ready);
     server->slot_is_ready = mem_calloc(slots, sizeof *server->slot_is_ready);
-    server->queue = mem_calloc(PDB_SERVER_QUEUE_MAX, sizeof *server->queue);
-    server->get_queue = mem_calloc(PDB_SERVER_QUEUE_MAX, sizeof *server->get_queue);
     if (!server->connections || !server->slot_generations || !server->ready ||
-        !server->slot_is_ready || !server->queue || !server->get_queue) {
+        !server->slot_is_ready || !has_rings) {
         status = error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
         goto fail;
     }
@@ -306,23 +306,20 @@ void server_destroy(struct server *server)
     if (server->epoll_fd >= 0) close(server->epoll_fd);
     if (server->wake_fd >= 0) close(server->wake_fd);
     if (server->signal_fd >= 0) close(server->signal_fd);
-    for (uint32_t i = server->queue_size; i-- > 0;)
-        mem_free(server->queue[(server->queue_head + i) % PDB_SERVER_QUEUE_MAX]);
-    for (uint32_t i = server->get_queue_size; i-- > 0;)
-        mem_free(server->get_queue[(server->get_queue_head + i) % PDB_SERVER_QUEUE_MAX]);
+    for (int l = 0; l < LANE_COUNT; l++) {
+        struct job_ring *ring = &server->rings[l];
+        for (uint32_t i = ring->size; i-- > 0;)
+            mem_free(ring->jobs[(ring->head + i) % PDB_SERVER_QUEUE_MAX]);
+        mem_free(ring->jobs);
+        pthread_cond_destroy(&ring->nonempty);
+    }
     token_table_deinit(&server->tokens);
     mem_free(server->connections);
     mem_free(server->slot_generations);
     mem_free(server->ready);
     mem_free(server->slot_is_ready);
-    mem_free(server->queue);
-    mem_free(server->get_queue);
     pthread_mutex_destroy(&server->queue_mutex);
     pthread_mutex_destroy(&server->change_mutex);
-    pthread_mutex_destroy(&server->writer_mutex);
-    pthread_cond_destroy(&server->queue_nonempty);
-    pthread_cond_destroy(&server->get_queue_nonempty);
-    pthread_cond_destroy(&server->upsert_queued);
     mem_free(server);
 }
 

@@ -28,59 +28,52 @@
 #include "base/alloc.h"
 #include "base/status.h"
 
+static enum pdb_status index_identifiers(struct pdb_db *db, struct pdb_error *error);
+
 /* ---- Queue ---------------------------------------------------------------------------- */
+
+/* The lane a job queues on: a writable server's writes go to the write lane (the writer
+ * handle's own worker), GETs to the GET lane when there is one, the rest to the workers. */
+static enum lane lane_of(const struct server *server, const struct job *job)
+{
+    bool is_write = job->opcode == PROTOCOL_OP_UPSERT || job->opcode == PROTOCOL_OP_SEGMENT_SAVE ||
+                    job->opcode == PROTOCOL_OP_SEGMENT_DROP;
+    if (server->writer != NULL && is_write) return LANE_WRITE;
+    if (server->has_get_lane && job->opcode == PROTOCOL_OP_GET) return LANE_GET;
+    return LANE_GENERAL;
+}
 
 bool workers_submit(struct server *server, struct job *job)
 {
     pthread_mutex_lock(&server->queue_mutex);
-    bool is_fast = job->opcode == PROTOCOL_OP_GET && server->has_get_lane;
-    uint32_t size = is_fast ? server->get_queue_size : server->queue_size;
-    bool is_queued = size < PDB_SERVER_QUEUE_MAX && !server->workers_stop &&
+    struct job_ring *ring = &server->rings[lane_of(server, job)];
+    bool is_queued = ring->size < PDB_SERVER_QUEUE_MAX && !server->workers_stop &&
                      server->queue_bytes + job->payload_size <= PDB_SERVER_QUEUE_BYTES_MAX;
-    if (is_queued && is_fast) {
+    if (is_queued) {
         server->queue_bytes += job->payload_size;
-        server->get_queue[(server->get_queue_head + server->get_queue_size) % PDB_SERVER_QUEUE_MAX] =
-            job;
-        server->get_queue_size++;
-        pthread_cond_signal(&server->get_queue_nonempty);
-    } else if (is_queued) {
-        server->queue_bytes += job->payload_size;
-        server->queue[(server->queue_head + server->queue_size) % PDB_SERVER_QUEUE_MAX] = job;
-        server->queue_size++;
-        pthread_cond_signal(&server->queue_nonempty);
-        if (job->opcode == PROTOCOL_OP_UPSERT) pthread_cond_broadcast(&server->upsert_queued);
+        ring->jobs[(ring->head + ring->size) % PDB_SERVER_QUEUE_MAX] = job;
+        ring->size++;
+        pthread_cond_broadcast(&ring->nonempty); /* a group waiting for more, or a worker */
     }
     pthread_mutex_unlock(&server->queue_mutex);
     return is_queued;
 }
 
-/* The GET lane's next job (a worker of its own, so a GET never waits behind COUNTs). */
-static struct job *next_get_job(struct server *server)
+/* With queue_mutex held: the ring's first job, removed. */
+static struct job *ring_take(struct job_ring *ring)
 {
-    pthread_mutex_lock(&server->queue_mutex);
-    while (server->get_queue_size == 0 && !server->workers_stop)
-        pthread_cond_wait(&server->get_queue_nonempty, &server->queue_mutex);
-    struct job *job = NULL;
-    if (server->get_queue_size > 0) {
-        job = server->get_queue[server->get_queue_head];
-        server->get_queue_head = (server->get_queue_head + 1) % PDB_SERVER_QUEUE_MAX;
-        server->get_queue_size--;
-    }
-    pthread_mutex_unlock(&server->queue_mutex);
+    struct job *job = ring->jobs[ring->head];
+    ring->head = (ring->head + 1) % PDB_SERVER_QUEUE_MAX;
+    ring->size--;
     return job;
 }
 
-static struct job *next_job(struct server *server)
+static struct job *next_job(struct server *server, struct job_ring *ring)
 {
     pthread_mutex_lock(&server->queue_mutex);
-    while (server->queue_size == 0 && !server->workers_stop)
-        pthread_cond_wait(&server->queue_nonempty, &server->queue_mutex);
-    struct job *job = NULL;
-    if (server->queue_size > 0) {
-        job = server->queue[server->queue_head];
-        server->queue_head = (server->queue_head + 1) % PDB_SERVER_QUEUE_MAX;
-        server->queue_size--;
-    }
+    while (ring->size == 0 && !server->workers_stop)
+        pthread_cond_wait(&ring->nonempty, &server->queue_mutex);
+    struct job *job = ring->size > 0 ? ring_take(ring) : NULL;
     pthread_mutex_unlock(&server->queue_mutex);
     return job;
 }
@@ -429,23 +422,21 @@ static void run_job(struct worker *worker, const struct job *job)
  * another kind ends the batch). */
 static uint32_t take_counts(struct server *server, struct job **jobs, uint32_t max)
 {
+    struct job_ring *ring = &server->rings[LANE_GENERAL];
     uint32_t taken = 0;
     pthread_mutex_lock(&server->queue_mutex);
-    while (taken < max && server->queue_size > 0 &&
-           server->queue[server->queue_head]->opcode == PROTOCOL_OP_COUNT) {
-        jobs[taken++] = server->queue[server->queue_head];
-        server->queue_head = (server->queue_head + 1) % PDB_SERVER_QUEUE_MAX;
-        server->queue_size--;
-    }
+    while (taken < max && ring->size > 0 && ring->jobs[ring->head]->opcode == PROTOCOL_OP_COUNT)
+        jobs[taken++] = ring_take(ring);
     pthread_mutex_unlock(&server->queue_mutex);
     return taken;
 }
 
-/* An UPSERT group (worker_upsert.c): the UPSERT jobs at the head of the queue, up to `max`;
- * while the group is not full, no other kind of job is at the head and another connection is
- * open, it waits up to options.upsert_group_wait_us (from now) for more to be queued. */
+/* An UPSERT group (worker_upsert.c): the UPSERT jobs at the head of the write lane, up to
+ * `max`; while the group is not full, no other kind of job is at the head and another
+ * connection is open, it waits up to options.upsert_group_wait_us (from now) for more. */
 static uint32_t take_upserts(struct server *server, struct job **jobs, uint32_t max)
 {
+    struct job_ring *ring = &server->rings[LANE_WRITE];
     uint32_t taken = 0;
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -459,14 +450,12 @@ static uint32_t take_upserts(struct server *server, struct job **jobs, uint32_t 
     bool may_wait = wait_ns > 0 && atomic_load(&server->counter_open) > 1;
     pthread_mutex_lock(&server->queue_mutex);
     while (taken < max) {
-        if (server->queue_size > 0 && server->queue[server->queue_head]->opcode == PROTOCOL_OP_UPSERT) {
-            jobs[taken++] = server->queue[server->queue_head];
-            server->queue_head = (server->queue_head + 1) % PDB_SERVER_QUEUE_MAX;
-            server->queue_size--;
+        if (ring->size > 0 && ring->jobs[ring->head]->opcode == PROTOCOL_OP_UPSERT) {
+            jobs[taken++] = ring_take(ring);
             continue;
         }
-        if (!may_wait || server->queue_size > 0 || server->workers_stop) break;
-        if (pthread_cond_timedwait(&server->upsert_queued, &server->queue_mutex, &deadline) != 0)
+        if (!may_wait || ring->size > 0 || server->workers_stop) break;
+        if (pthread_cond_timedwait(&ring->nonempty, &server->queue_mutex, &deadline) != 0)
             may_wait = false; /* timed out: take what is there, then stop */
     }
     pthread_mutex_unlock(&server->queue_mutex);
@@ -502,39 +491,67 @@ bool worker_job_is_live(struct worker *worker, const struct job *job)
     return !is_dead; /* nobody to answer */
 }
 
+/* A reading worker of a writable server, before a request: brings its handle up to every
+ * acknowledged group (pdb_db_follow), then rebuilds the identifier indexes that applying
+ * updates dropped, so GETs by key stay probes. False (the caller answers the jobs with
+ * *error) when the handle could not follow. */
+static bool follow_writer(struct worker *worker, struct pdb_error *error)
+{
+    struct server *server = worker->server;
+    if (server->writer == NULL || worker->db == server->writer) return true;
+    /* The newest record any reader has shown (a follow may apply a group whose fdatasync is
+     * still running), or acknowledged: so reads never go back in time across workers. */
+    uint64_t target = atomic_load(&server->acked_lsn);
+    uint64_t shown = atomic_load(&server->shown_lsn);
+    if (shown > target) target = shown;
+    if (worker->followed_lsn >= target) return true;
+    if (pdb_db_follow(worker->db, &worker->followed_lsn, error) != PDB_OK ||
+        index_identifiers(worker->db, error) != PDB_OK) {
+        error_prefix(error, "serve: following the writer: ");
+        server_log(server, "%s", error->message);
+        return false;
+    }
+    uint64_t seen = atomic_load(&server->shown_lsn);
+    while (seen < worker->followed_lsn &&
+           !atomic_compare_exchange_weak(&server->shown_lsn, &seen, worker->followed_lsn)) {
+    }
+    return true;
+}
+
 static void *worker_main(void *argument)
 {
     struct worker *worker = argument;
     struct server *server = worker->server;
+    struct job_ring *ring = &server->rings[worker->lane];
     struct job *job;
-    if (worker->is_get_lane) {
-        while ((job = next_get_job(server)) != NULL) {
-            run_job(worker, job);
-            finish_job(server, job);
-        }
-        return NULL;
-    }
-    while ((job = next_job(server)) != NULL) {
-        /* COUNTs waiting behind a COUNT are evaluated with it in one pass over the chunks
-         * (worker_count_batch.c): each column is read once for all of them. */
+    while ((job = next_job(server, ring)) != NULL) {
         struct job *batch[PDB_SERVER_UPSERT_GROUP_MAX];
         uint32_t batch_size = 1;
         batch[0] = job;
-        if (job->opcode == PROTOCOL_OP_COUNT && server->options.count_batch_max > 1)
-            batch_size += take_counts(server, batch + 1, server->options.count_batch_max - 1);
-        if (server->writer != NULL) pthread_mutex_lock(&server->writer_mutex);
-        if (job->opcode == PROTOCOL_OP_UPSERT) {
-            /* Taken with the writer held: what queued while the previous group synced joins
-             * this one (group commit, worker_upsert.c). */
-            if (server->writer != NULL && server->options.upsert_group_max > 1)
+        if (worker->lane == LANE_WRITE && job->opcode == PROTOCOL_OP_UPSERT) {
+            /* What queued while the previous group synced joins this one (group commit,
+             * worker_upsert.c). */
+            if (server->options.upsert_group_max > 1)
                 batch_size += take_upserts(server, batch + 1, server->options.upsert_group_max - 1);
             worker_run_upsert_group(worker, batch, batch_size);
-        } else if (batch_size == 1) {
-            run_job(worker, job);
         } else {
-            worker_run_count_batch(worker, batch, batch_size);
+            /* COUNTs waiting behind a COUNT are evaluated with it in one pass over the chunks
+             * (worker_count_batch.c): each column is read once for all of them. */
+            if (job->opcode == PROTOCOL_OP_COUNT && server->options.count_batch_max > 1)
+                batch_size += take_counts(server, batch + 1, server->options.count_batch_max - 1);
+            struct pdb_error error = {0};
+            if (!follow_writer(worker, &error)) {
+                for (uint32_t i = 0; i < batch_size; i++)
+                    if (worker_job_is_live(worker, batch[i]))
+                        worker_respond_status(worker, batch[i], &error);
+            } else if (job->opcode == PROTOCOL_OP_UPSERT) {
+                worker_run_upsert_group(worker, batch, 1); /* a read-only server: UNSUPPORTED */
+            } else if (batch_size == 1) {
+                run_job(worker, job);
+            } else {
+                worker_run_count_batch(worker, batch, batch_size);
+            }
         }
-        if (server->writer != NULL) pthread_mutex_unlock(&server->writer_mutex);
         for (uint32_t i = 0; i < batch_size; i++) finish_job(server, batch[i]);
         /* Under a realtime policy (chrt -f) threads of one priority are not time-sliced: with
          * as many busy workers as processors, the event loop woken above would not run until
@@ -547,6 +564,48 @@ static void *worker_main(void *argument)
 }
 
 /* ---- Pool ----------------------------------------------------------------------------- */
+
+/* GET by identifier: builds each identifier's hash index now, not on a client's second
+ * lookup (one per handle: each worker has its own). */
+static enum pdb_status index_identifiers(struct pdb_db *db, struct pdb_error *error)
+{
+    for (uint32_t a = 0; a < pdb_db_attribute_count(db); a++) {
+        struct pdb_attribute_info info;
+        if (pdb_db_attribute(db, a, &info) != PDB_OK) continue;
+        bool is_key_type = info.type == PDB_TYPE_TEXT || info.type == PDB_TYPE_CATEGORY ||
+                           info.type == PDB_TYPE_INT;
+        if (!(info.flags & PDB_FLAG_IDENTIFIER) || !is_key_type) continue;
+        enum pdb_status status = pdb_profile_index(db, info.name, error);
+        if (status != PDB_OK) {
+            error_prefix(error, "serve: indexing identifier '%s': ", info.name);
+            return status;
+        }
+    }
+    return PDB_OK;
+}
+
+/* Opens a worker's handle (or, for the write lane, the writer: DB/LOCK and every column, now
+ * rather than on the first UPSERT; an empty batch logs nothing). */
+static enum pdb_status open_handle(struct server *server, struct worker *worker,
+                                   uint32_t query_threads, struct pdb_error *error)
+{
+    enum pdb_status status = pdb_db_open(server->options.db_path, &worker->db, error);
+    if (status != PDB_OK) return status;
+    pdb_db_set_threads(worker->db, worker->lane == LANE_GET ? 1u : query_threads);
+    if (worker->lane == LANE_WRITE) {
+        struct pdb_upsert_result ignored;
+        if ((status = pdb_db_upsert(worker->db, "", 0, &ignored, error)) != PDB_OK) {
+            error_prefix(error, "serve --writable: ");
+            return status;
+        }
+        server->writer = worker->db;
+        return PDB_OK;
+    }
+    if (server->options.writable &&
+        (status = pdb_db_follow(worker->db, &worker->followed_lsn, error)) != PDB_OK)
+        return status;
+    return index_identifiers(worker->db, error);
+}
 
 enum pdb_status workers_start(struct server *server, struct pdb_error *error)
 {
@@ -561,57 +620,28 @@ enum pdb_status workers_start(struct server *server, struct pdb_error *error)
         query_threads = processors > 0 ? (uint32_t)processors / count : 1;
         if (query_threads == 0) query_threads = 1;
     }
-    server->has_get_lane = server->options.has_get_lane && !server->options.writable;
-    uint32_t total = count + (server->has_get_lane ? 1u : 0u);
+    server->has_get_lane = server->options.has_get_lane;
+    /* The write lane first: its handle becomes the writer before the readers open. */
+    uint32_t total = count + (server->has_get_lane ? 1u : 0u) + (server->options.writable ? 1u : 0u);
     server->workers = mem_calloc(total, sizeof *server->workers);
     if (server->workers == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
     server->worker_count = total;
     for (uint32_t w = 0; w < total; w++) {
         struct worker *worker = &server->workers[w];
         worker->server = server;
-        worker->is_get_lane = w == count;
+        uint32_t general_from = server->options.writable ? 1u : 0u;
+        worker->lane = w < general_from ? LANE_WRITE
+                       : w < general_from + count ? LANE_GENERAL
+                                                  : LANE_GET;
         buffer_init(&worker->frame);
         buffer_init(&worker->group_text);
         worker->group_members =
             mem_calloc(server->options.upsert_group_max, sizeof *worker->group_members);
-        if (worker->group_members == NULL)
-            return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
         worker->page = mem_alloc((size_t)server->options.page_rows * sizeof *worker->page);
-        if (worker->page == NULL)
+        if (worker->group_members == NULL || worker->page == NULL)
             return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
-        enum pdb_status status = PDB_OK;
-        if (server->options.writable && w > 0) {
-            worker->db = server->writer; /* shared, under writer_mutex */
-            continue;
-        }
-        if ((status = pdb_db_open(server->options.db_path, &worker->db, error)) != PDB_OK)
-            return status;
-        pdb_db_set_threads(worker->db, worker->is_get_lane ? 1u : query_threads);
-        if (server->options.writable) {
-            /* Become the writer now (DB/LOCK, every column loaded), not on the first UPSERT:
-             * an empty batch logs nothing. */
-            struct pdb_upsert_result ignored;
-            if ((status = pdb_db_upsert(worker->db, "", 0, &ignored, error)) != PDB_OK) {
-                error_prefix(error, "serve --writable: ");
-                pdb_db_close(worker->db);
-                worker->db = NULL;
-                return status;
-            }
-            server->writer = worker->db;
-        }
-        /* GET by identifier: build each identifier's hash index now, not on a client's
-         * second lookup (one per handle: each worker has its own). */
-        for (uint32_t a = 0; a < pdb_db_attribute_count(worker->db); a++) {
-            struct pdb_attribute_info info;
-            if (pdb_db_attribute(worker->db, a, &info) != PDB_OK) continue;
-            bool is_key_type = info.type == PDB_TYPE_TEXT || info.type == PDB_TYPE_CATEGORY ||
-                               info.type == PDB_TYPE_INT;
-            if (!(info.flags & PDB_FLAG_IDENTIFIER) || !is_key_type) continue;
-            if ((status = pdb_profile_index(worker->db, info.name, error)) != PDB_OK) {
-                error_prefix(error, "serve: indexing identifier '%s': ", info.name);
-                return status;
-            }
-        }
+        enum pdb_status status = open_handle(server, worker, query_threads, error);
+        if (status != PDB_OK) return status;
         uint64_t rows = pdb_db_row_count(worker->db);
         if (w == 0)
             server->row_count = rows;
@@ -639,13 +669,13 @@ void workers_stop(struct server *server)
     if (server->workers == NULL) return;
     pthread_mutex_lock(&server->queue_mutex);
     server->workers_stop = true;
-    pthread_cond_broadcast(&server->queue_nonempty);
-    pthread_cond_broadcast(&server->get_queue_nonempty);
+    for (int l = 0; l < LANE_COUNT; l++) pthread_cond_broadcast(&server->rings[l].nonempty);
     pthread_mutex_unlock(&server->queue_mutex);
     for (uint32_t w = 0; w < server->worker_count; w++) {
         struct worker *worker = &server->workers[w];
         if (worker->is_started) pthread_join(worker->thread, NULL);
         if (worker->db != server->writer) pdb_db_close(worker->db);
+        worker->db = NULL;
         buffer_deinit(&worker->frame);
         buffer_deinit(&worker->group_text);
         mem_free(worker->group_members);

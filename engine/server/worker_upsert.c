@@ -209,7 +209,11 @@ static bool run_group(struct worker *worker, struct upsert_member *members, uint
         return true;
     }
     atomic_fetch_add(&server->counter_upsert_requests, count);
-    if (result.lsn != 0) atomic_fetch_add(&server->counter_upsert_syncs, 1);
+    if (result.lsn != 0) {
+        atomic_fetch_add(&server->counter_upsert_syncs, 1);
+        /* Before any response is queued: a read that starts after one follows up to here. */
+        atomic_store(&server->acked_lsn, result.lsn);
+    }
     struct upsert_reject *rejects = NULL;
     int64_t reject_count = 0;
     if (result.rows_rejected > 0) {

@@ -26,7 +26,7 @@ static void one_worker(struct server_options *options)
 static uint32_t queued(void)
 {
     pthread_mutex_lock(&fixture.server->queue_mutex);
-    uint32_t size = fixture.server->queue_size;
+    uint32_t size = fixture.server->rings[LANE_GENERAL].size;
     pthread_mutex_unlock(&fixture.server->queue_mutex);
     return size;
 }
