@@ -13,9 +13,9 @@
  * segment of bench/suite.mjs), with now() = --now (default: the server's clock). GET asks for a
  * random row id in [0, rows), or, with --key, for the identifier FORMAT with its one %u
  * replaced by a random number in [1, rows] (`profiledb gen` data: --key customer_id=C%09u).
- * UPSERT (needs --key) sets the int attribute --upsert-field (default order_count) of that
- * profile to a random value, one record per request; a server without upserts answers
- * UNSUPPORTED, which is counted as an error of that kind.
+ * UPSERT (needs --key, the schema's primary identifier) sets the int attribute --upsert-field
+ * (default order_count) of that profile to a random value, one NDJSON record per request; a
+ * server without upserts answers UNSUPPORTED, which is counted as an error of that kind.
  *
  * Latency is measured per request on the client, from the moment its frame is handed to the
  * socket to the moment its response frame is complete; only requests sent during the

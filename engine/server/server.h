@@ -3,9 +3,11 @@
  *
  * An epoll event loop on the calling thread of server_run owns every socket: it accepts,
  * reads and checks frames, answers HELLO and PING itself, and queues other requests for a
- * fixed pool of worker threads. Each worker owns its own pdb_db handle (handles are used by
+ * fixed pool of worker threads in lanes (general, GET, and on a writable server the write lane
+ * that owns the writer handle). Each worker owns its own pdb_db handle (handles are used by
  * one thread at a time), all opened on the same database generation at start, so every read
- * sees one consistent snapshot. Responses are framed by the worker and handed back to the loop
+ * sees one consistent snapshot; on a writable server the reading handles follow the writer
+ * before each request (worker.c). Responses are framed by the worker and handed back to the loop
  * to write; pipelined requests may complete out of order and carry their request id.
  */
 #ifndef PDB_SERVER_SERVER_H
@@ -41,7 +43,8 @@ struct server_options {
     uint32_t frame_size_max;  /* largest request frame */
     uint32_t output_size_max; /* unwritten response bytes per connection before the server stops
                                  reading it and pauses its IDS streams (tests lower it) */
-    bool writable;            /* UPSERT accepted: one writer handle (DB/LOCK) serves every request */
+    bool writable;            /* UPSERT accepted: a writer handle (DB/LOCK) on the write lane;
+                                 reads follow it on their own handles */
     bool handles_signals;     /* SIGTERM/SIGINT drain and stop, SIGHUP reloads the tokens */
     FILE *log;                /* one line per event worth knowing; NULL: silent */
 };

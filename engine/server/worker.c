@@ -6,10 +6,16 @@
  *
  * Every handle is opened at start on the same database directory and checked to hold the same
  * rows, so all workers answer from one snapshot (saved segments are a separate file that every
- * handle re-reads when it changes). A writable server (options.writable) instead opens one
- * handle, makes it the database's writer at start, and every worker runs its jobs on it one at
- * a time under server->writer_mutex, so each request sees every UPSERT acknowledged before it
- * (worker_upsert.c); workers_stop checkpoints it after the drain.
+ * handle re-reads when it changes). Jobs queue in lanes, one ring each (lane_of): the general
+ * workers (options.worker_count, default 1, each handle with options.query_threads threads,
+ * default processors / workers), the GET lane (one worker and handle for GETs only, so they
+ * never wait behind COUNT batches) and, on a writable server, the write lane: one worker
+ * owning the writer handle (server->writer), which runs UPSERT groups (worker_upsert.c),
+ * SEGMENT_SAVE and SEGMENT_DROP. The other workers of a writable server read on their own
+ * handles and, before each request, follow the writer (pdb_db_follow) up to the last
+ * acknowledged log record and the newest one another reader has shown (follow_writer), so a
+ * read sees every acknowledged UPSERT, whole batches only, never going back in time.
+ * workers_stop checkpoints the writer after the drain.
  * IDS streams pages of at most page_rows ids, each its own frame with the MORE flag but the
  * last; a worker waits (up to the request's deadline) while the connection has more than
  * output_size_max (PDB_SERVER_OUTPUT_SIZE_MAX) bytes unwritten, so a slow reader holds back only

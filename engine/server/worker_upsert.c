@@ -3,11 +3,12 @@
  * connection) are applied through the server's writer handle as ONE pdb_db_upsert call (one
  * WAL record, one fdatasync), and the outcome is split back per request.
  *
- * Forming a group (worker.c, with server->writer_mutex held): the worker that takes an UPSERT
- * takes the UPSERTs that follow it at the head of the queue, up to options.upsert_group_max
+ * Forming a group (worker.c, take_upserts, on the write lane's worker, the writer handle's
+ * only user): the worker that takes an UPSERT takes the UPSERTs that follow it at the head of
+ * the write lane's queue, up to options.upsert_group_max
  * requests, and waits up to options.upsert_group_wait_us for more to arrive while the group is
  * not full and another connection is open (PDB_SERVER_UPSERT_GROUP_WAIT_US_DEFAULT: 1 ms). The
- * bound on an acknowledgement's wait is therefore: the jobs queued before it, plus that wait,
+ * bound on an acknowledgement's wait is therefore: the write jobs queued before it, that wait,
  * plus one validation, pwrite, fdatasync and apply of the group's records.
  *
  * Combining: each member's records are appended to one text, each ending with a newline, so

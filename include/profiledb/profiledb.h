@@ -272,8 +272,8 @@ enum pdb_status pdb_db_upsert(struct pdb_db *db, const char *ndjson, size_t size
  * between calls it keeps one consistent snapshot. *lsn_out (may be NULL) receives the last
  * log record the handle holds (the manifest's when none). On the writer's own handle it only
  * reports the LSN. Errors: those of pdb_db_open's replay (PDB_ERR_CORRUPT naming DB/wal.log
- * and the offset, PDB_ERR_IO, PDB_ERR_NO_MEMORY); the handle then stays as it was or is
- * moved to the newest manifest. */
+ * and the offset, PDB_ERR_IO, PDB_ERR_NO_MEMORY); after one, close the handle (it may hold
+ * part of the log). */
 enum pdb_status pdb_db_follow(struct pdb_db *db, uint64_t *lsn_out, struct pdb_error *error);
 
 /* Writes every change the handle holds beyond the manifest (streamed or replayed batches) as
