@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "profiledb/client.h"
@@ -230,5 +231,79 @@ Test(server_upsert_group, reads_during_writes_see_whole_batches_and_every_acknow
     pthread_join(writer, NULL);
     cr_assert_eq(atomic_load(&acknowledged), (uint64_t)WRITE_BATCHES * BATCH_RECORDS);
     cr_assert_eq(remote_count(reader, "country = 'RW'"), (uint64_t)WRITE_BATCHES * BATCH_RECORDS);
+    pdb_client_close(reader);
+}
+
+/* ---- A group never exceeds one batch's limits ------------------------------------------- */
+
+#define LARGE_RECORDS 9000 /* two such requests are more lines than one batch may hold */
+
+struct large_run {
+    int number;
+    struct pdb_upsert_result result;
+    struct rejects rejects;
+    enum pdb_status status;
+    char message[1200];
+};
+
+static void *large_main(void *argument)
+{
+    struct large_run *run = argument;
+    struct pdb_client *client = NULL;
+    struct pdb_error error = {0};
+    run->status = pdb_client_connect(fixture.address, TOKEN_WRITER, NULL, &client, &error);
+    pthread_barrier_wait(&barrier);
+    if (run->status != PDB_OK) {
+        snprintf(run->message, sizeof run->message, "%s", error.message);
+        return NULL;
+    }
+    size_t capacity = (size_t)LARGE_RECORDS * 64, used = 0;
+    char *text = malloc(capacity);
+    for (int r = 0; r < LARGE_RECORDS; r++) {
+        if (r == LARGE_RECORDS - 1)
+            used += (size_t)snprintf(text + used, capacity - used, "{\"age\": \"none\"}\n");
+        else
+            used += (size_t)snprintf(text + used, capacity - used,
+                                     "{\"customer_id\": \"L%d-%d\", \"country\": \"L%d\"}\n",
+                                     run->number, r, run->number);
+    }
+    run->status = pdb_client_upsert(client, text, used, &run->result, collect_reject,
+                                    &run->rejects, &error);
+    if (run->status != PDB_OK) snprintf(run->message, sizeof run->message, "%s", error.message);
+    free(text);
+    pdb_client_close(client);
+    return NULL;
+}
+
+Test(server_upsert_group, requests_that_would_overflow_a_batch_go_to_the_next_group)
+{
+    fixture_start_keyed(true, grouping);
+    pthread_barrier_init(&barrier, NULL, 2);
+    pthread_t threads[2];
+    struct large_run runs[2];
+    for (int c = 0; c < 2; c++) {
+        memset(&runs[c], 0, sizeof runs[c]);
+        runs[c].number = c;
+        cr_assert_eq(pthread_create(&threads[c], NULL, large_main, &runs[c]), 0);
+    }
+    for (int c = 0; c < 2; c++) pthread_join(threads[c], NULL);
+    pthread_barrier_destroy(&barrier);
+    struct pdb_client *reader = NULL;
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_client_connect(fixture.address, TOKEN_READER, NULL, &reader, &error), PDB_OK,
+                 "%s", error.message);
+    for (int c = 0; c < 2; c++) {
+        cr_assert_eq(runs[c].status, PDB_OK, "client %d: %s", c, runs[c].message);
+        cr_assert_eq(runs[c].result.rows_inserted, LARGE_RECORDS - 1u, "client %d", c);
+        cr_assert_eq(runs[c].result.rows_rejected, 1u);
+        cr_assert_eq(runs[c].rejects.count, 1u);
+        cr_assert_eq(runs[c].rejects.indexes[0], LARGE_RECORDS - 1u, "its own index");
+        char segment[32];
+        snprintf(segment, sizeof segment, "country = 'L%d'", c);
+        cr_assert_eq(remote_count(reader, segment), LARGE_RECORDS - 1u, "%s", segment);
+    }
+    struct server_counters counters;
+    server_counters_get(fixture.server, &counters);
+    cr_assert_eq(counters.upsert_syncs, 2u, "two log records: the requests did not fit one");
     pdb_client_close(reader);
 }
