@@ -13,9 +13,9 @@
  * segment of bench/suite.mjs), with now() = --now (default: the server's clock). GET asks for a
  * random row id in [0, rows), or, with --key, for the identifier FORMAT with its one %u
  * replaced by a random number in [1, rows] (`profiledb gen` data: --key customer_id=C%09u).
- * UPSERT (needs --key) sets the int attribute --upsert-field (default order_count) of that
- * profile to a random value, one record per request; a server without upserts answers
- * UNSUPPORTED, which is counted as an error of that kind.
+ * UPSERT (needs --key, the schema's primary identifier) sets the int attribute --upsert-field
+ * (default order_count) of that profile to a random value, one NDJSON record per request; a
+ * server without upserts answers UNSUPPORTED, which is counted as an error of that kind.
  *
  * Latency is measured per request on the client, from the moment its frame is handed to the
  * socket to the moment its response frame is complete; only requests sent during the
@@ -166,13 +166,14 @@ static int append_request(struct thread_state *state, struct buffer *out, enum k
                                                .key = key_string};
         encoded = protocol_get_request_encode(out, &request);
     } else {
-        /* docs/PROTOCOL.md, UPSERT: one record, one int field. */
-        encoded =
-            protocol_put_u32(out, 1) | protocol_put_string(out, attribute.data, attribute.size) |
-            protocol_put_string(out, key_string.data, key_string.size) | protocol_put_u32(out, 1) |
-            protocol_put_string(out, options->upsert_field, strlen(options->upsert_field)) |
-            protocol_put_u8(out, PROTOCOL_VALUE_PRESENT) | protocol_put_u8(out, PDB_TYPE_INT) |
-            protocol_put_u16(out, 0) | protocol_put_u64(out, next_random(&state->rng) % 1000);
+        /* docs/PROTOCOL.md, UPSERT: one NDJSON record keyed by the primary identifier. */
+        char record[512];
+        int used = snprintf(record, sizeof record, "{\"%s\":\"%s\",\"%s\":%llu}\n",
+                            options->key_attribute, key, options->upsert_field,
+                            (unsigned long long)(next_random(&state->rng) % 1000));
+        encoded = used < 0 || (size_t)used >= sizeof record
+                      ? -1
+                      : protocol_upsert_request_encode(out, record, (size_t)used);
     }
     if (encoded != 0) return -1;
     return protocol_frame_end(out, start, PDB_REQUEST_FRAME_SIZE_DEFAULT);

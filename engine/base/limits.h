@@ -108,6 +108,10 @@
 #define PDB_SERVER_PIPELINE_DEPTH_MAX 64u         /* requests in flight per connection */
 #define PDB_SERVER_QUEUE_MAX 4096u                /* requests waiting for a worker, all connections */
 #define PDB_SERVER_COUNT_BATCH_MAX 16u            /* queued COUNTs a worker evaluates in one pass */
+#define PDB_SERVER_UPSERT_GROUP_DEFAULT 64u       /* --upsert-group: UPSERTs of one group commit */
+#define PDB_SERVER_UPSERT_GROUP_MAX 256u
+#define PDB_SERVER_UPSERT_GROUP_WAIT_US_DEFAULT 1000u /* --upsert-group-wait-us: a group's wait */
+#define PDB_SERVER_UPSERT_GROUP_WAIT_US_MAX 100000u
 #define PDB_SERVER_QUEUE_BYTES_MAX (256u << 20)   /* their payload bytes, all connections */
 #define PDB_SERVER_OUTPUT_SIZE_MAX (8u << 20)     /* queued response bytes per connection before
                                                      the server stops reading and streams pause */
@@ -139,6 +143,11 @@ static_assert(PDB_SERVER_PAGE_ROWS_MAX * 4ull < PDB_SERVER_OUTPUT_SIZE_MAX, "a p
 static_assert(PDB_SERVER_CONNECTIONS_DEFAULT <= PDB_SERVER_CONNECTIONS_MAX, "default within max");
 static_assert(PDB_SERVER_COUNT_BATCH_MAX >= 2 && PDB_SERVER_COUNT_BATCH_MAX <= PDB_OVERLAP_SEGMENTS_MAX,
               "a COUNT batch is one overlap pass");
+static_assert(PDB_SERVER_COUNT_BATCH_MAX <= PDB_SERVER_UPSERT_GROUP_MAX, "one job array holds either");
+static_assert(PDB_SERVER_UPSERT_GROUP_DEFAULT <= PDB_SERVER_UPSERT_GROUP_MAX &&
+                  PDB_SERVER_UPSERT_GROUP_MAX <= PDB_SERVER_QUEUE_MAX, "an UPSERT group is queued jobs");
+static_assert(PDB_SERVER_UPSERT_GROUP_WAIT_US_DEFAULT <= PDB_SERVER_UPSERT_GROUP_WAIT_US_MAX,
+              "default within max");
 static_assert(PDB_TOKEN_SIZE_MIN <= PDB_TOKEN_SIZE_MAX, "token bounds");
 static_assert(PDB_REQUEST_FRAME_SIZE_MAX <= PDB_SERVER_QUEUE_BYTES_MAX, "a largest request can queue");
 

@@ -45,8 +45,11 @@ void server_options_init(struct server_options *options)
 {
     memset(options, 0, sizeof *options);
     options->listen_address = "127.0.0.1:7878";
-    options->query_threads = 1;
+    options->query_threads = 0;
+    options->has_get_lane = true;
     options->count_batch_max = PDB_SERVER_COUNT_BATCH_MAX;
+    options->upsert_group_max = PDB_SERVER_UPSERT_GROUP_DEFAULT;
+    options->upsert_group_wait_us = PDB_SERVER_UPSERT_GROUP_WAIT_US_DEFAULT;
     options->connections_max = PDB_SERVER_CONNECTIONS_DEFAULT;
     options->idle_timeout_ms = PDB_SERVER_IDLE_TIMEOUT_MS_DEFAULT;
     options->frame_timeout_ms = PDB_SERVER_FRAME_TIMEOUT_MS_DEFAULT;
@@ -119,6 +122,8 @@ void server_counters_get(const struct server *server, struct server_counters *co
     counters->errors_sent = atomic_load(&server->counter_errors);
     counters->reloads = atomic_load(&server->counter_reloads);
     counters->stream_pauses = atomic_load(&server->counter_pauses);
+    counters->upsert_requests = atomic_load(&server->counter_upsert_requests);
+    counters->upsert_syncs = atomic_load(&server->counter_upsert_syncs);
 }
 
 /* ---- Creation ------------------------------------------------------------------------- */
@@ -135,6 +140,12 @@ static enum pdb_status check_options(const struct server_options *options, struc
     if (options->count_batch_max == 0 || options->count_batch_max > PDB_SERVER_COUNT_BATCH_MAX)
         return error_set(error, PDB_ERR_USAGE, "serve: count batch must be 1..%u",
                          PDB_SERVER_COUNT_BATCH_MAX);
+    if (options->upsert_group_max == 0 || options->upsert_group_max > PDB_SERVER_UPSERT_GROUP_MAX)
+        return error_set(error, PDB_ERR_USAGE, "serve: upsert group must be 1..%u",
+                         PDB_SERVER_UPSERT_GROUP_MAX);
+    if (options->upsert_group_wait_us > PDB_SERVER_UPSERT_GROUP_WAIT_US_MAX)
+        return error_set(error, PDB_ERR_USAGE, "serve: upsert group wait must be 0..%u us",
+                         PDB_SERVER_UPSERT_GROUP_WAIT_US_MAX);
     if (options->page_rows == 0 || options->page_rows > PDB_SERVER_PAGE_ROWS_MAX)
         return error_set(error, PDB_ERR_USAGE, "serve: page rows must be 1..%u",
                          PDB_SERVER_PAGE_ROWS_MAX);
@@ -219,16 +230,23 @@ enum pdb_status server_create(const struct server_options *options, struct serve
     server->listen_fd = server->epoll_fd = server->wake_fd = server->signal_fd = -1;
     pthread_mutex_init(&server->queue_mutex, NULL);
     pthread_mutex_init(&server->change_mutex, NULL);
-    pthread_mutex_init(&server->writer_mutex, NULL);
-    pthread_cond_init(&server->queue_nonempty, NULL);
+    pthread_condattr_t monotonic;
+    pthread_condattr_init(&monotonic);
+    pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+    bool has_rings = true;
+    for (int l = 0; l < LANE_COUNT; l++) {
+        pthread_cond_init(&server->rings[l].nonempty, &monotonic);
+        server->rings[l].jobs = mem_calloc(PDB_SERVER_QUEUE_MAX, sizeof *server->rings[l].jobs);
+        has_rings = has_rings && server->rings[l].jobs != NULL;
+    }
+    pthread_condattr_destroy(&monotonic);
     uint32_t slots = options->connections_max;
     server->connections = mem_calloc(slots, sizeof *server->connections);
     server->slot_generations = mem_calloc(slots, sizeof *server->slot_generations);
     server->ready = mem_calloc(slots, sizeof *server->ready);
     server->slot_is_ready = mem_calloc(slots, sizeof *server->slot_is_ready);
-    server->queue = mem_calloc(PDB_SERVER_QUEUE_MAX, sizeof *server->queue);
     if (!server->connections || !server->slot_generations || !server->ready ||
-        !server->slot_is_ready || !server->queue) {
+        !server->slot_is_ready || !has_rings) {
         status = error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
         goto fail;
     }
@@ -288,18 +306,20 @@ void server_destroy(struct server *server)
     if (server->epoll_fd >= 0) close(server->epoll_fd);
     if (server->wake_fd >= 0) close(server->wake_fd);
     if (server->signal_fd >= 0) close(server->signal_fd);
-    for (uint32_t i = server->queue_size; i-- > 0;)
-        mem_free(server->queue[(server->queue_head + i) % PDB_SERVER_QUEUE_MAX]);
+    for (int l = 0; l < LANE_COUNT; l++) {
+        struct job_ring *ring = &server->rings[l];
+        for (uint32_t i = ring->size; i-- > 0;)
+            mem_free(ring->jobs[(ring->head + i) % PDB_SERVER_QUEUE_MAX]);
+        mem_free(ring->jobs);
+        pthread_cond_destroy(&ring->nonempty);
+    }
     token_table_deinit(&server->tokens);
     mem_free(server->connections);
     mem_free(server->slot_generations);
     mem_free(server->ready);
     mem_free(server->slot_is_ready);
-    mem_free(server->queue);
     pthread_mutex_destroy(&server->queue_mutex);
     pthread_mutex_destroy(&server->change_mutex);
-    pthread_mutex_destroy(&server->writer_mutex);
-    pthread_cond_destroy(&server->queue_nonempty);
     mem_free(server);
 }
 

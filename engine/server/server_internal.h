@@ -58,6 +58,37 @@ struct job {
     uint8_t payload[]; /* owned by the job */
 };
 
+/* One UPSERT request of a group commit (worker_upsert.c). */
+struct upsert_member {
+    const struct job *job;
+    const char *records; /* borrowed from the job's payload */
+    uint32_t size;
+    uint32_t first_line;   /* of the group's text */
+    uint32_t line_count;   /* lines of its records, as pdb_db_upsert counts them */
+    uint32_t record_count; /* of those, the lines that are not blank */
+    uint32_t rejected, accepted, inserted, updated;
+};
+
+struct upsert_reject {
+    uint32_t line; /* 0-based line of the group's text; UINT32_MAX: the file could not be read */
+    uint32_t size;
+    char message[PROTOCOL_UPSERT_MESSAGE_SIZE_MAX + 1];
+};
+
+/* Which jobs a worker takes (worker.c, lane_of). */
+enum lane {
+    LANE_GENERAL, /* every request the other lanes do not take */
+    LANE_GET,     /* GET, when server->has_get_lane */
+    LANE_WRITE,   /* UPSERT, SEGMENT_SAVE, SEGMENT_DROP on a writable server */
+    LANE_COUNT
+};
+
+struct job_ring {
+    struct job **jobs; /* PDB_SERVER_QUEUE_MAX slots */
+    uint32_t head, size;
+    pthread_cond_t nonempty; /* CLOCK_MONOTONIC (an UPSERT group's timed wait) */
+};
+
 struct worker {
     struct server *server;
     pthread_t thread;
@@ -65,6 +96,10 @@ struct worker {
     struct pdb_db *db;   /* this worker's handle */
     struct buffer frame; /* scratch for building responses */
     uint32_t *page;      /* IDS page, page_rows entries */
+    enum lane lane;
+    uint64_t followed_lsn; /* a reading worker of a writable server: its handle's last record */
+    struct buffer group_text;              /* an UPSERT group's records (writable server) */
+    struct upsert_member *group_members;   /* upsert_group_max entries */
 };
 
 struct server {
@@ -87,20 +122,23 @@ struct server {
     uint32_t connection_count;
     uint32_t *slot_generations;
 
-    /* Job queue (a ring) and ready list, under queue_mutex. */
+    /* Job queues (one ring per lane) and ready list, under queue_mutex. */
     pthread_mutex_t queue_mutex;
-    pthread_cond_t queue_nonempty;
-    struct job **queue;
-    uint32_t queue_head, queue_size;
-    uint64_t queue_bytes; /* payload bytes of queued and running jobs */
+    struct job_ring rings[LANE_COUNT];
+    uint64_t queue_bytes; /* payload bytes of queued and running jobs (every lane) */
+    bool has_get_lane;    /* options.has_get_lane: GETs have a worker and handle of their own */
     bool workers_stop;
     /* Saved-segment changes, one at a time: the handles would refuse each other's writer
      * lock (PDB_ERR_LOCKED) if two workers changed the SEGMENTS file at once. */
     pthread_mutex_t change_mutex;
-    /* A writable server (options.writable): the one writer handle every worker uses, one
-     * request at a time under writer_mutex, so a read sees every acknowledged UPSERT. */
+    /* A writable server (options.writable): the writer handle, used only by the write lane's
+     * worker (UPSERT groups, SEGMENT_SAVE, SEGMENT_DROP). Every other worker reads on its own
+     * handle, which follows the writer (pdb_db_follow) up to acked_lsn before each request:
+     * the last log record of an acknowledged group, stored before its responses are queued,
+     * so a read that starts after an acknowledgement sees it (read-your-writes). */
     struct pdb_db *writer;
-    pthread_mutex_t writer_mutex;
+    _Atomic uint64_t acked_lsn;
+    _Atomic uint64_t shown_lsn; /* the newest record a reading worker's handle holds */
     uint32_t *ready;     /* slots whose connection has news for the loop */
     bool *slot_is_ready; /* the slot is on `ready` */
     uint32_t ready_count;
@@ -110,6 +148,9 @@ struct server {
 
     _Atomic uint64_t counter_accepted, counter_refused, counter_requests, counter_errors,
         counter_reloads, counter_open, counter_pauses;
+    /* UPSERT requests answered by a group commit, and the groups that logged a record (each
+     * one WAL append and fdatasync). */
+    _Atomic uint64_t counter_upsert_requests, counter_upsert_syncs;
 };
 
 /* server.c */
@@ -173,8 +214,15 @@ void worker_run_overlap(struct worker *worker, const struct job *job);
 void worker_run_segment_save(struct worker *worker, const struct job *job);
 void worker_run_segment_list(struct worker *worker, const struct job *job);
 void worker_run_segment_drop(struct worker *worker, const struct job *job);
-/* worker_upsert.c */
-void worker_run_upsert(struct worker *worker, const struct job *job);
+/* worker_upsert.c: 1..upsert_group_max UPSERT jobs applied as one pdb_db_upsert (one WAL
+ * record and fdatasync), each answered with its own outcome. On the write lane's worker. */
+void worker_run_upsert_group(struct worker *worker, struct job **jobs, uint32_t job_count);
+/* worker_upsert_keys.c: a mixed group's inserted / updated per member; false when the split
+ * does not add up to the engine's totals. */
+bool worker_upsert_split(struct worker *worker, struct upsert_member *members, uint32_t count,
+                         const char *text, size_t size, const struct upsert_reject *rejects,
+                         uint64_t reject_count, uint64_t rows_before, uint64_t inserted,
+                         uint64_t updated);
 
 /* Appends a whole response frame to the connection's output under its mutex (dropped when
  * the connection is dead). Returns false when it was dropped. */

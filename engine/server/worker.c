@@ -6,10 +6,16 @@
  *
  * Every handle is opened at start on the same database directory and checked to hold the same
  * rows, so all workers answer from one snapshot (saved segments are a separate file that every
- * handle re-reads when it changes). A writable server (options.writable) instead opens one
- * handle, makes it the database's writer at start, and every worker runs its jobs on it one at
- * a time under server->writer_mutex, so each request sees every UPSERT acknowledged before it
- * (worker_upsert.c); workers_stop checkpoints it after the drain.
+ * handle re-reads when it changes). Jobs queue in lanes, one ring each (lane_of): the general
+ * workers (options.worker_count, default 1, each handle with options.query_threads threads,
+ * default processors / workers), the GET lane (one worker and handle for GETs only, so they
+ * never wait behind COUNT batches) and, on a writable server, the write lane: one worker
+ * owning the writer handle (server->writer), which runs UPSERT groups (worker_upsert.c),
+ * SEGMENT_SAVE and SEGMENT_DROP. The other workers of a writable server read on their own
+ * handles and, before each request, follow the writer (pdb_db_follow) up to the last
+ * acknowledged log record and the newest one another reader has shown (follow_writer), so a
+ * read sees every acknowledged UPSERT, whole batches only, never going back in time.
+ * workers_stop checkpoints the writer after the drain.
  * IDS streams pages of at most page_rows ids, each its own frame with the MORE flag but the
  * last; a worker waits (up to the request's deadline) while the connection has more than
  * output_size_max (PDB_SERVER_OUTPUT_SIZE_MAX) bytes unwritten, so a slow reader holds back only
@@ -28,34 +34,52 @@
 #include "base/alloc.h"
 #include "base/status.h"
 
+static enum pdb_status index_identifiers(struct pdb_db *db, struct pdb_error *error);
+
 /* ---- Queue ---------------------------------------------------------------------------- */
+
+/* The lane a job queues on: a writable server's writes go to the write lane (the writer
+ * handle's own worker), GETs to the GET lane when there is one, the rest to the workers. */
+static enum lane lane_of(const struct server *server, const struct job *job)
+{
+    bool is_write = job->opcode == PROTOCOL_OP_UPSERT || job->opcode == PROTOCOL_OP_SEGMENT_SAVE ||
+                    job->opcode == PROTOCOL_OP_SEGMENT_DROP;
+    if (server->writer != NULL && is_write) return LANE_WRITE;
+    if (server->has_get_lane && job->opcode == PROTOCOL_OP_GET) return LANE_GET;
+    return LANE_GENERAL;
+}
 
 bool workers_submit(struct server *server, struct job *job)
 {
     pthread_mutex_lock(&server->queue_mutex);
-    bool is_queued = server->queue_size < PDB_SERVER_QUEUE_MAX && !server->workers_stop &&
+    struct job_ring *ring = &server->rings[lane_of(server, job)];
+    bool is_queued = ring->size < PDB_SERVER_QUEUE_MAX && !server->workers_stop &&
                      server->queue_bytes + job->payload_size <= PDB_SERVER_QUEUE_BYTES_MAX;
     if (is_queued) {
         server->queue_bytes += job->payload_size;
-        server->queue[(server->queue_head + server->queue_size) % PDB_SERVER_QUEUE_MAX] = job;
-        server->queue_size++;
-        pthread_cond_signal(&server->queue_nonempty);
+        ring->jobs[(ring->head + ring->size) % PDB_SERVER_QUEUE_MAX] = job;
+        ring->size++;
+        pthread_cond_broadcast(&ring->nonempty); /* a group waiting for more, or a worker */
     }
     pthread_mutex_unlock(&server->queue_mutex);
     return is_queued;
 }
 
-static struct job *next_job(struct server *server)
+/* With queue_mutex held: the ring's first job, removed. */
+static struct job *ring_take(struct job_ring *ring)
+{
+    struct job *job = ring->jobs[ring->head];
+    ring->head = (ring->head + 1) % PDB_SERVER_QUEUE_MAX;
+    ring->size--;
+    return job;
+}
+
+static struct job *next_job(struct server *server, struct job_ring *ring)
 {
     pthread_mutex_lock(&server->queue_mutex);
-    while (server->queue_size == 0 && !server->workers_stop)
-        pthread_cond_wait(&server->queue_nonempty, &server->queue_mutex);
-    struct job *job = NULL;
-    if (server->queue_size > 0) {
-        job = server->queue[server->queue_head];
-        server->queue_head = (server->queue_head + 1) % PDB_SERVER_QUEUE_MAX;
-        server->queue_size--;
-    }
+    while (ring->size == 0 && !server->workers_stop)
+        pthread_cond_wait(&ring->nonempty, &server->queue_mutex);
+    struct job *job = ring->size > 0 ? ring_take(ring) : NULL;
     pthread_mutex_unlock(&server->queue_mutex);
     return job;
 }
@@ -394,9 +418,6 @@ static void run_job(struct worker *worker, const struct job *job)
     case PROTOCOL_OP_SEGMENT_DROP:
         worker_run_segment_drop(worker, job);
         break;
-    case PROTOCOL_OP_UPSERT:
-        worker_run_upsert(worker, job);
-        break;
     default:
         worker_respond_error(worker, job, PROTOCOL_ERROR_INTERNAL, "opcode 0x%02x reached a worker",
                       job->opcode);
@@ -407,13 +428,41 @@ static void run_job(struct worker *worker, const struct job *job)
  * another kind ends the batch). */
 static uint32_t take_counts(struct server *server, struct job **jobs, uint32_t max)
 {
+    struct job_ring *ring = &server->rings[LANE_GENERAL];
     uint32_t taken = 0;
     pthread_mutex_lock(&server->queue_mutex);
-    while (taken < max && server->queue_size > 0 &&
-           server->queue[server->queue_head]->opcode == PROTOCOL_OP_COUNT) {
-        jobs[taken++] = server->queue[server->queue_head];
-        server->queue_head = (server->queue_head + 1) % PDB_SERVER_QUEUE_MAX;
-        server->queue_size--;
+    while (taken < max && ring->size > 0 && ring->jobs[ring->head]->opcode == PROTOCOL_OP_COUNT)
+        jobs[taken++] = ring_take(ring);
+    pthread_mutex_unlock(&server->queue_mutex);
+    return taken;
+}
+
+/* An UPSERT group (worker_upsert.c): the UPSERT jobs at the head of the write lane, up to
+ * `max`; while the group is not full, no other kind of job is at the head and another
+ * connection is open, it waits up to options.upsert_group_wait_us (from now) for more. */
+static uint32_t take_upserts(struct server *server, struct job **jobs, uint32_t max)
+{
+    struct job_ring *ring = &server->rings[LANE_WRITE];
+    uint32_t taken = 0;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    uint64_t wait_ns = (uint64_t)server->options.upsert_group_wait_us * 1000u;
+    deadline.tv_sec += (time_t)(wait_ns / 1000000000u);
+    deadline.tv_nsec += (long)(wait_ns % 1000000000u);
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    bool may_wait = wait_ns > 0 && atomic_load(&server->counter_open) > 1;
+    pthread_mutex_lock(&server->queue_mutex);
+    while (taken < max) {
+        if (ring->size > 0 && ring->jobs[ring->head]->opcode == PROTOCOL_OP_UPSERT) {
+            jobs[taken++] = ring_take(ring);
+            continue;
+        }
+        if (!may_wait || ring->size > 0 || server->workers_stop) break;
+        if (pthread_cond_timedwait(&ring->nonempty, &server->queue_mutex, &deadline) != 0)
+            may_wait = false; /* timed out: take what is there, then stop */
     }
     pthread_mutex_unlock(&server->queue_mutex);
     return taken;
@@ -448,25 +497,67 @@ bool worker_job_is_live(struct worker *worker, const struct job *job)
     return !is_dead; /* nobody to answer */
 }
 
+/* A reading worker of a writable server, before a request: brings its handle up to every
+ * acknowledged group (pdb_db_follow). False (the caller answers the jobs with
+ * *error) when the handle could not follow. */
+static bool follow_writer(struct worker *worker, struct pdb_error *error)
+{
+    struct server *server = worker->server;
+    if (server->writer == NULL || worker->db == server->writer) return true;
+    /* The newest record any reader has shown (a follow may apply a group whose fdatasync is
+     * still running), or acknowledged: so reads never go back in time across workers. */
+    uint64_t target = atomic_load(&server->acked_lsn);
+    uint64_t shown = atomic_load(&server->shown_lsn);
+    if (shown > target) target = shown;
+    if (worker->followed_lsn >= target) return true;
+    /* Identifier indexes that applying updates dropped are rebuilt by the engine on the
+     * handle's next lookups (the GET lane's), not here: a COUNT worker needs none. */
+    if (pdb_db_follow(worker->db, &worker->followed_lsn, error) != PDB_OK) {
+        error_prefix(error, "serve: following the writer: ");
+        server_log(server, "%s", error->message);
+        return false;
+    }
+    uint64_t seen = atomic_load(&server->shown_lsn);
+    while (seen < worker->followed_lsn &&
+           !atomic_compare_exchange_weak(&server->shown_lsn, &seen, worker->followed_lsn)) {
+    }
+    return true;
+}
+
 static void *worker_main(void *argument)
 {
     struct worker *worker = argument;
     struct server *server = worker->server;
+    struct job_ring *ring = &server->rings[worker->lane];
     struct job *job;
-    while ((job = next_job(server)) != NULL) {
-        /* COUNTs waiting behind a COUNT are evaluated with it in one pass over the chunks
-         * (worker_count_batch.c): each column is read once for all of them. */
-        struct job *batch[PDB_SERVER_COUNT_BATCH_MAX];
+    while ((job = next_job(server, ring)) != NULL) {
+        struct job *batch[PDB_SERVER_UPSERT_GROUP_MAX];
         uint32_t batch_size = 1;
         batch[0] = job;
-        if (job->opcode == PROTOCOL_OP_COUNT && server->options.count_batch_max > 1)
-            batch_size += take_counts(server, batch + 1, server->options.count_batch_max - 1);
-        if (server->writer != NULL) pthread_mutex_lock(&server->writer_mutex);
-        if (batch_size == 1)
-            run_job(worker, job);
-        else
-            worker_run_count_batch(worker, batch, batch_size);
-        if (server->writer != NULL) pthread_mutex_unlock(&server->writer_mutex);
+        if (worker->lane == LANE_WRITE && job->opcode == PROTOCOL_OP_UPSERT) {
+            /* What queued while the previous group synced joins this one (group commit,
+             * worker_upsert.c). */
+            if (server->options.upsert_group_max > 1)
+                batch_size += take_upserts(server, batch + 1, server->options.upsert_group_max - 1);
+            worker_run_upsert_group(worker, batch, batch_size);
+        } else {
+            /* COUNTs waiting behind a COUNT are evaluated with it in one pass over the chunks
+             * (worker_count_batch.c): each column is read once for all of them. */
+            if (job->opcode == PROTOCOL_OP_COUNT && server->options.count_batch_max > 1)
+                batch_size += take_counts(server, batch + 1, server->options.count_batch_max - 1);
+            struct pdb_error error = {0};
+            if (!follow_writer(worker, &error)) {
+                for (uint32_t i = 0; i < batch_size; i++)
+                    if (worker_job_is_live(worker, batch[i]))
+                        worker_respond_status(worker, batch[i], &error);
+            } else if (job->opcode == PROTOCOL_OP_UPSERT) {
+                worker_run_upsert_group(worker, batch, 1); /* a read-only server: UNSUPPORTED */
+            } else if (batch_size == 1) {
+                run_job(worker, job);
+            } else {
+                worker_run_count_batch(worker, batch, batch_size);
+            }
+        }
         for (uint32_t i = 0; i < batch_size; i++) finish_job(server, batch[i]);
         /* Under a realtime policy (chrt -f) threads of one priority are not time-sliced: with
          * as many busy workers as processors, the event loop woken above would not run until
@@ -480,57 +571,83 @@ static void *worker_main(void *argument)
 
 /* ---- Pool ----------------------------------------------------------------------------- */
 
+/* GET by identifier: builds each identifier's hash index now, not on a client's second
+ * lookup (one per handle: each worker has its own). */
+static enum pdb_status index_identifiers(struct pdb_db *db, struct pdb_error *error)
+{
+    for (uint32_t a = 0; a < pdb_db_attribute_count(db); a++) {
+        struct pdb_attribute_info info;
+        if (pdb_db_attribute(db, a, &info) != PDB_OK) continue;
+        bool is_key_type = info.type == PDB_TYPE_TEXT || info.type == PDB_TYPE_CATEGORY ||
+                           info.type == PDB_TYPE_INT;
+        if (!(info.flags & PDB_FLAG_IDENTIFIER) || !is_key_type) continue;
+        enum pdb_status status = pdb_profile_index(db, info.name, error);
+        if (status != PDB_OK) {
+            error_prefix(error, "serve: indexing identifier '%s': ", info.name);
+            return status;
+        }
+    }
+    return PDB_OK;
+}
+
+/* Opens a worker's handle (or, for the write lane, the writer: DB/LOCK and every column, now
+ * rather than on the first UPSERT; an empty batch logs nothing). */
+static enum pdb_status open_handle(struct server *server, struct worker *worker,
+                                   uint32_t query_threads, struct pdb_error *error)
+{
+    enum pdb_status status = pdb_db_open(server->options.db_path, &worker->db, error);
+    if (status != PDB_OK) return status;
+    pdb_db_set_threads(worker->db, worker->lane == LANE_GET ? 1u : query_threads);
+    if (worker->lane == LANE_WRITE) {
+        struct pdb_upsert_result ignored;
+        if ((status = pdb_db_upsert(worker->db, "", 0, &ignored, error)) != PDB_OK) {
+            error_prefix(error, "serve --writable: ");
+            return status;
+        }
+        server->writer = worker->db;
+        return PDB_OK;
+    }
+    if (server->options.writable &&
+        (status = pdb_db_follow(worker->db, &worker->followed_lsn, error)) != PDB_OK)
+        return status;
+    return index_identifiers(worker->db, error);
+}
+
 enum pdb_status workers_start(struct server *server, struct pdb_error *error)
 {
+    /* Defaults (measured, README "Server"): one worker whose queries use every processor,
+     * plus the GET lane; COUNT batches then run on all cores one at a time. */
     uint32_t count = server->options.worker_count;
-    if (count == 0) {
-        long processors = sysconf(_SC_NPROCESSORS_ONLN);
-        count = processors > 0 ? (uint32_t)processors : 1;
-    }
+    if (count == 0) count = 1;
     if (count > PDB_SERVER_WORKERS_MAX) count = PDB_SERVER_WORKERS_MAX;
-    server->workers = mem_calloc(count, sizeof *server->workers);
+    long processors = sysconf(_SC_NPROCESSORS_ONLN);
+    uint32_t query_threads = server->options.query_threads;
+    if (query_threads == 0) {
+        query_threads = processors > 0 ? (uint32_t)processors / count : 1;
+        if (query_threads == 0) query_threads = 1;
+    }
+    server->has_get_lane = server->options.has_get_lane;
+    /* The write lane first: its handle becomes the writer before the readers open. */
+    uint32_t total = count + (server->has_get_lane ? 1u : 0u) + (server->options.writable ? 1u : 0u);
+    server->workers = mem_calloc(total, sizeof *server->workers);
     if (server->workers == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
-    server->worker_count = count;
-    for (uint32_t w = 0; w < count; w++) {
+    server->worker_count = total;
+    for (uint32_t w = 0; w < total; w++) {
         struct worker *worker = &server->workers[w];
         worker->server = server;
+        uint32_t general_from = server->options.writable ? 1u : 0u;
+        worker->lane = w < general_from ? LANE_WRITE
+                       : w < general_from + count ? LANE_GENERAL
+                                                  : LANE_GET;
         buffer_init(&worker->frame);
+        buffer_init(&worker->group_text);
+        worker->group_members =
+            mem_calloc(server->options.upsert_group_max, sizeof *worker->group_members);
         worker->page = mem_alloc((size_t)server->options.page_rows * sizeof *worker->page);
-        if (worker->page == NULL)
+        if (worker->group_members == NULL || worker->page == NULL)
             return error_set(error, PDB_ERR_NO_MEMORY, "serve: out of memory");
-        enum pdb_status status = PDB_OK;
-        if (server->options.writable && w > 0) {
-            worker->db = server->writer; /* shared, under writer_mutex */
-            continue;
-        }
-        if ((status = pdb_db_open(server->options.db_path, &worker->db, error)) != PDB_OK)
-            return status;
-        pdb_db_set_threads(worker->db, server->options.query_threads);
-        if (server->options.writable) {
-            /* Become the writer now (DB/LOCK, every column loaded), not on the first UPSERT:
-             * an empty batch logs nothing. */
-            struct pdb_upsert_result ignored;
-            if ((status = pdb_db_upsert(worker->db, "", 0, &ignored, error)) != PDB_OK) {
-                error_prefix(error, "serve --writable: ");
-                pdb_db_close(worker->db);
-                worker->db = NULL;
-                return status;
-            }
-            server->writer = worker->db;
-        }
-        /* GET by identifier: build each identifier's hash index now, not on a client's
-         * second lookup (one per handle: each worker has its own). */
-        for (uint32_t a = 0; a < pdb_db_attribute_count(worker->db); a++) {
-            struct pdb_attribute_info info;
-            if (pdb_db_attribute(worker->db, a, &info) != PDB_OK) continue;
-            bool is_key_type = info.type == PDB_TYPE_TEXT || info.type == PDB_TYPE_CATEGORY ||
-                               info.type == PDB_TYPE_INT;
-            if (!(info.flags & PDB_FLAG_IDENTIFIER) || !is_key_type) continue;
-            if ((status = pdb_profile_index(worker->db, info.name, error)) != PDB_OK) {
-                error_prefix(error, "serve: indexing identifier '%s': ", info.name);
-                return status;
-            }
-        }
+        enum pdb_status status = open_handle(server, worker, query_threads, error);
+        if (status != PDB_OK) return status;
         uint64_t rows = pdb_db_row_count(worker->db);
         if (w == 0)
             server->row_count = rows;
@@ -542,7 +659,7 @@ enum pdb_status workers_start(struct server *server, struct pdb_error *error)
                 server->options.db_path, (unsigned long long)server->row_count,
                 (unsigned long long)rows);
     }
-    for (uint32_t w = 0; w < count; w++) {
+    for (uint32_t w = 0; w < total; w++) {
         struct worker *worker = &server->workers[w];
         int failed = pthread_create(&worker->thread, NULL, worker_main, worker);
         if (failed != 0)
@@ -558,16 +675,22 @@ void workers_stop(struct server *server)
     if (server->workers == NULL) return;
     pthread_mutex_lock(&server->queue_mutex);
     server->workers_stop = true;
-    pthread_cond_broadcast(&server->queue_nonempty);
+    for (int l = 0; l < LANE_COUNT; l++) pthread_cond_broadcast(&server->rings[l].nonempty);
     pthread_mutex_unlock(&server->queue_mutex);
     for (uint32_t w = 0; w < server->worker_count; w++) {
         struct worker *worker = &server->workers[w];
         if (worker->is_started) pthread_join(worker->thread, NULL);
         if (worker->db != server->writer) pdb_db_close(worker->db);
+        worker->db = NULL;
         buffer_deinit(&worker->frame);
+        buffer_deinit(&worker->group_text);
+        mem_free(worker->group_members);
         mem_free(worker->page);
     }
     if (server->writer != NULL) {
+        server_log(server, "upserts: %llu requests in %llu log records (fdatasyncs)",
+                   (unsigned long long)atomic_load(&server->counter_upsert_requests),
+                   (unsigned long long)atomic_load(&server->counter_upsert_syncs));
         /* Drained: fold the log into the files before the lock goes. */
         struct pdb_error error = {0};
         if (pdb_db_checkpoint(server->writer, &error) != PDB_OK)

@@ -265,6 +265,17 @@ struct pdb_upsert_result {
 enum pdb_status pdb_db_upsert(struct pdb_db *db, const char *ndjson, size_t size,
                               struct pdb_upsert_result *result, struct pdb_error *error);
 
+/* Brings a reading handle up to date with the database's writer (another handle, in this or
+ * another process): moves to the newest manifest if a checkpoint published one, then applies
+ * the write-ahead log's records after the handle's state, whole and in order, as pdb_db_open
+ * does. Afterwards the handle sees at least every batch acknowledged before the call began;
+ * between calls it keeps one consistent snapshot. *lsn_out (may be NULL) receives the last
+ * log record the handle holds (the manifest's when none). On the writer's own handle it only
+ * reports the LSN. Errors: those of pdb_db_open's replay (PDB_ERR_CORRUPT naming DB/wal.log
+ * and the offset, PDB_ERR_IO, PDB_ERR_NO_MEMORY); after one, close the handle (it may hold
+ * part of the log). */
+enum pdb_status pdb_db_follow(struct pdb_db *db, uint64_t *lsn_out, struct pdb_error *error);
+
 /* Writes every change the handle holds beyond the manifest (streamed or replayed batches) as
  * new chunk and dictionary files and replaces the manifest atomically (write, fsync, rename,
  * fsync the directory) naming the last WAL record they include, then trims the log to the

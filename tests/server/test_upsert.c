@@ -1,7 +1,8 @@
 /*
  * Tests for UPSERT over loopback (engine/server/worker_upsert.c, engine/client/client_upsert.c)
  * on a writable server (`serve --writable`): an acknowledged batch is seen by the next COUNT
- * and GET on any connection (both workers share the writer handle); a reader is refused
+ * and GET on any connection (whichever worker's handle answers: each follows the writer); a
+ * reader is refused
  * (FORBIDDEN -> PDB_ERR_DENIED); each rejected record comes back with its index in its own
  * request, also when several clients upsert at once; stopping the server checkpoints, and a
  * handle opened afterwards sees every acknowledged record from the files alone (the log is

@@ -29,9 +29,13 @@ static void usage(FILE *out)
         "  --tokens FILE          access tokens: lines 'TOKEN admin|writer|reader [pii]'.\n"
         "                         Without it every client is admin with pii, and only a\n"
         "                         loopback address is allowed\n"
-        "  --workers N            request threads, one database handle each (default: one per\n"
-        "                         processor, at most %u)\n"
-        "  --query-threads N      threads each worker's queries use (default 1)\n"
+        "  --workers N            request threads, one database handle each (default 1, at\n"
+        "                         most %u)\n"
+        "  --query-threads N      threads each worker's queries use (default: processors /\n"
+        "                         workers, at least 1)\n"
+        "  --no-get-lane          answer GETs on the workers too; by default a read-only\n"
+        "                         server answers them on one more worker (and handle) of\n"
+        "                         their own, so they never wait behind COUNTs\n"
         "  --count-batch N        COUNTs waiting in the queue that a worker evaluates in one\n"
         "                         pass over the data (default %u, at most %u; 1: one at a time)\n"
         "  --max-connections N    open connections (default %u, at most %u)\n"
@@ -45,12 +49,20 @@ static void usage(FILE *out)
         "                         the database's writer (DB/LOCK) and answers every request\n"
         "                         from that one handle, one request at a time; SIGTERM drains,\n"
         "                         checkpoints and exits\n"
+        "  --upsert-group N       UPSERT requests waiting in the queue (any connection) that\n"
+        "                         are written as one log record with one fdatasync (group\n"
+        "                         commit; default %u, at most %u; 1: each alone)\n"
+        "  --upsert-group-wait-us N  longest a group waits for more UPSERTs to join while it\n"
+        "                         is not full and other connections are open (default %u,\n"
+        "                         at most %u; 0: never wait)\n"
         "  -h, --help             show this help\n",
         PDB_SERVER_WORKERS_MAX, PDB_SERVER_COUNT_BATCH_MAX, PDB_SERVER_COUNT_BATCH_MAX,
         PDB_SERVER_CONNECTIONS_DEFAULT, PDB_SERVER_CONNECTIONS_MAX,
         PDB_SERVER_IDLE_TIMEOUT_MS_DEFAULT, PDB_SERVER_FRAME_TIMEOUT_MS_DEFAULT,
         PDB_SERVER_DEADLINE_MS_DEFAULT, PDB_SERVER_PAGE_ROWS_DEFAULT, PDB_SERVER_PAGE_ROWS_MAX,
-        PDB_REQUEST_FRAME_SIZE_DEFAULT, PDB_REQUEST_FRAME_SIZE_MAX);
+        PDB_REQUEST_FRAME_SIZE_DEFAULT, PDB_REQUEST_FRAME_SIZE_MAX, PDB_SERVER_UPSERT_GROUP_DEFAULT,
+        PDB_SERVER_UPSERT_GROUP_MAX, PDB_SERVER_UPSERT_GROUP_WAIT_US_DEFAULT,
+        PDB_SERVER_UPSERT_GROUP_WAIT_US_MAX);
 }
 
 /* Lets the process hold as many descriptors as the connection limit needs, if allowed. */
@@ -78,7 +90,10 @@ int cmd_serve(int argc, char **argv)
         DEADLINE,
         PAGE_ROWS,
         FRAME_SIZE,
-        WRITABLE
+        UPSERT_GROUP,
+        UPSERT_GROUP_WAIT,
+        WRITABLE,
+        NO_GET_LANE
     };
     static const struct option options[] = {
         {"listen", required_argument, NULL, LISTEN},
@@ -92,7 +107,10 @@ int cmd_serve(int argc, char **argv)
         {"deadline-ms", required_argument, NULL, DEADLINE},
         {"page-rows", required_argument, NULL, PAGE_ROWS},
         {"frame-size-max", required_argument, NULL, FRAME_SIZE},
+        {"upsert-group", required_argument, NULL, UPSERT_GROUP},
+        {"upsert-group-wait-us", required_argument, NULL, UPSERT_GROUP_WAIT},
         {"writable", no_argument, NULL, WRITABLE},
+        {"no-get-lane", no_argument, NULL, NO_GET_LANE},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     struct server_options server_options;
@@ -114,11 +132,15 @@ int cmd_serve(int argc, char **argv)
             server_options.tokens_path = optarg;
             continue;
         }
+        if (option == NO_GET_LANE) {
+            server_options.has_get_lane = false;
+            continue;
+        }
         if (option == WRITABLE) {
             server_options.writable = true;
             continue;
         }
-        if (option < WORKERS || option > FRAME_SIZE)
+        if (option < WORKERS || option > UPSERT_GROUP_WAIT)
             return cli_usage_error(COMMAND, "invalid option");
         unsigned long long value;
         if (!cli_parse_u64(optarg, &value) || value > UINT32_MAX)
@@ -152,6 +174,12 @@ int cmd_serve(int argc, char **argv)
             break;
         case FRAME_SIZE:
             server_options.frame_size_max = number;
+            break;
+        case UPSERT_GROUP:
+            server_options.upsert_group_max = number;
+            break;
+        case UPSERT_GROUP_WAIT:
+            server_options.upsert_group_wait_us = number;
             break;
         }
     }
