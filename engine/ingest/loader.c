@@ -97,7 +97,9 @@ static enum pdb_status map_header(struct loader *loader, const struct csv_record
                            loader->schema->attributes[loader->primary].name);
     }
     for (uint32_t a = 0; a < attributes && status == PDB_OK; a++) {
-        if (seen_at[a] >= 0 || !rules_has(loader->schema->attributes[a].rules, RULE_REQUIRED)) continue;
+        if (seen_at[a] >= 0 || loader->options->is_required_exempt ||
+            !rules_has(loader->schema->attributes[a].rules, RULE_REQUIRED))
+            continue;
         status = error_set(error, PDB_ERR_DATA, "%s:%llu:1: the header has no column '%s', which "
                            "the schema declares required", source,
                            (unsigned long long)header->line, loader->schema->attributes[a].name);

@@ -190,6 +190,7 @@ struct pdb_ingest_result {
     uint64_t rows_inserted; /* rows that became new profiles */
     uint64_t rows_updated;  /* rows that updated an existing profile (primary key seen) */
     uint64_t rows_rejected; /* rows written to the reject file */
+    uint64_t profiles_created; /* pdb_db_ingest_events: profiles made for keys no live profile had */
     uint64_t bytes_read;
     uint64_t first_row_id;  /* id given to the first loaded row */
     double elapsed_s;
