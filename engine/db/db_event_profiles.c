@@ -111,7 +111,7 @@ static const void *normalise(struct db_event_profiles *profiles, const char *key
     if (attribute->type == PDB_TYPE_INT) {
         const char *problem = value_parse_int(key, *size, &profiles->pending_int);
         if (problem != NULL) {
-            snprintf(profiles->reason, sizeof profiles->reason, "the key is not an integer (%s)", problem);
+            snprintf(profiles->reason, sizeof profiles->reason, "the key is %s", problem);
             return NULL;
         }
         if (attribute->rules != NULL &&
@@ -138,8 +138,7 @@ static const void *normalise(struct db_event_profiles *profiles, const char *key
                  attribute->name);
         return NULL;
     case RULES_NO_MEMORY:
-        snprintf(profiles->reason, sizeof profiles->reason, "out of memory applying the rules of '%s'",
-                 attribute->name);
+        snprintf(profiles->reason, sizeof profiles->reason, "%s", EVENT_LOAD_NO_MEMORY);
         return NULL;
     case RULES_REJECTED: return NULL;
     }
@@ -152,7 +151,8 @@ uint32_t db_event_profiles_find(void *context, const char *key, size_t size, con
     size_t key_size = size;
     const void *bytes = normalise(profiles, key, &key_size);
     if (bytes == NULL) {
-        *reason_out = profiles->reason;
+        bool is_out_of_memory = strcmp(profiles->reason, EVENT_LOAD_NO_MEMORY) == 0;
+        *reason_out = is_out_of_memory ? EVENT_LOAD_NO_MEMORY : profiles->reason;
         return UINT32_MAX;
     }
     uint32_t row = db_find_live_row(profiles->db, profiles->index, profiles->column, bytes, key_size);

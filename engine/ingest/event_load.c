@@ -153,6 +153,9 @@ enum pdb_status event_load_record(const struct event_load *load, const char *sou
         if (key_size == 0) reason = "the key is empty";
         else row = load->find(load->find_context, key_data, key_size, &reason);
         if (row == UINT32_MAX && reason == NULL) reason = "no profile has this key";
+        if (reason != NULL && strcmp(reason, EVENT_LOAD_NO_MEMORY) == 0)
+            return error_set(error, PDB_ERR_NO_MEMORY, "%s:%llu: out of memory resolving the key",
+                             source, (unsigned long long)key->line);
     }
     if (reason != NULL)
         return event_load_reject(rejects, source, record->raw, record->raw_size, key->line,

@@ -29,10 +29,13 @@
 #include "ingest/loader_internal.h"
 
 #define EVENT_LOAD_NEW_PROFILE (UINT32_MAX - 1u)
+/* The reason find gives when it ran out of memory: an error, not a reject. */
+#define EVENT_LOAD_NO_MEMORY "out of memory resolving the key"
 
 /* The row of the live profile whose key is key[0..size) (trimmed text), EVENT_LOAD_NEW_PROFILE
  * when no live profile has it, or UINT32_MAX with *reason_out set (borrowed until the next
- * call) when it cannot be a key ("the key is not an integer", a rule it breaks, ...). */
+ * call) when it cannot be a key ("the key is not an integer", a rule it breaks, ...) or to
+ * EVENT_LOAD_NO_MEMORY (the load then fails with PDB_ERR_NO_MEMORY). */
 typedef uint32_t (*event_key_find_fn)(void *context, const char *key, size_t size,
                                       const char **reason_out);
 /* The record whose key the last find answered EVENT_LOAD_NEW_PROFILE is accepted: *row_out is
