@@ -180,6 +180,8 @@ enum pdb_status event_load_ndjson(struct csv_reader *reader, const struct event_
                         take_piece(&member->value, true, "time", time_detail, sizeof time_detail, piece);
                     }
                 }
+            } else if (event.property_reason != NULL) {
+                continue; /* only the first problem is reported (and its detail kept) */
             } else if (role == ROLE_UNKNOWN) {
                 if (load->ignore_unknown_columns) continue;
                 int shown = member->key_size > 64 ? 64 : (int)member->key_size;
