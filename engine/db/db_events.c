@@ -13,6 +13,8 @@
  * the manifest naming it replaces the old one atomically: that rename is the commit point.
  * Any failure before it leaves the database exactly as it was (the new file is unreferenced
  * and collected). The whole type is rewritten per ingest: O(events of the type) per ingest.
+ * When keys no live profile has create profiles (db_event_profiles.c), those are appended by a
+ * profile load inside the same transaction, whose manifest also names the event file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,10 +28,7 @@
 #include "base/status.h"
 #include "db/db_internal.h"
 #include "events/event_file.h"
-#include "index/identifier_index.h"
-#include "index/index_bitmap.h"
 #include "ingest/event_load.h"
-#include "ingest/value_parse.h"
 #include "storage/file_io.h"
 
 #define EVENT_FILE_SIZE_MAX ((size_t)1 << 40)
@@ -122,66 +121,6 @@ void db_events_release(struct pdb_db *db)
 
 /* ---- Ingest ---------------------------------------------------------------------------- */
 
-struct key_finder {
-    struct pdb_db *db;
-    const struct attribute *attribute;
-    const struct identifier_index *index;
-    const struct column *column;
-};
-
-static uint32_t find_key(void *context, const char *key, size_t size, const char **reason_out)
-{
-    struct key_finder *finder = context;
-    if (finder->index == NULL) {
-        *reason_out = "no profile has this key (the database is empty)";
-        return UINT32_MAX;
-    }
-    unsigned char int_key[IDENTIFIER_KEY_INT_SIZE];
-    const void *bytes = key;
-    size_t bytes_size = size;
-    char *normalised = NULL;
-    if (finder->attribute->type == PDB_TYPE_INT) {
-        int64_t value;
-        if (value_parse_int(key, size, &value) != NULL) {
-            *reason_out = "the key is not an integer";
-            return UINT32_MAX;
-        }
-        bytes = identifier_key_int(value, int_key);
-        bytes_size = IDENTIFIER_KEY_INT_SIZE;
-    } else if (finder->attribute->rules != NULL) {
-        /* The key as the attribute's rules stored it (trim, lower, ...). */
-        char *copy = mem_alloc(size + 1);
-        if (copy == NULL) {
-            *reason_out = "out of memory normalising the key";
-            return UINT32_MAX;
-        }
-        memcpy(copy, key, size);
-        copy[size] = '\0';
-        struct pdb_error ignored;
-        enum pdb_status status = db_rules_normalise_key(finder->attribute, copy, &normalised, &ignored);
-        mem_free(copy);
-        if (status != PDB_OK) {
-            *reason_out = "the key breaks the primary attribute's rules";
-            return UINT32_MAX;
-        }
-        if (normalised != NULL) {
-            bytes = normalised;
-            bytes_size = strlen(normalised);
-        }
-    }
-    uint32_t row = identifier_index_find(finder->index, finder->column, bytes, bytes_size);
-    mem_free(normalised);
-    if (row == IDENTIFIER_INDEX_NO_ROW) {
-        *reason_out = "no profile has this key";
-        return UINT32_MAX;
-    }
-    if (index_bitmap_contains(finder->db->table.deleted, row)) {
-        *reason_out = "the profile with this key was deleted";
-        return UINT32_MAX;
-    }
-    return row;
-}
-
 static enum pdb_status write_rejects(const char *path, const struct loader_reject_list *rejects,
                                      struct pdb_error *error)
 {
@@ -244,15 +183,45 @@ static enum pdb_status write_type(const struct pdb_db *db, uint32_t type_index,
     return status;
 }
 
+/* The event file's part of a transaction that also creates profiles (db_ingest_locked). */
+struct events_commit {
+    struct pdb_db *db;
+    uint32_t type_index;
+    struct event_store *merged;
+    uint64_t bytes_read;
+    bool is_installed;
+};
+
+static enum pdb_status events_prepare(void *context, const struct loader_counts *counts,
+                                      uint64_t first_row_id, struct manifest *next,
+                                      struct pdb_error *error)
+{
+    (void)counts;
+    (void)first_row_id;
+    struct events_commit *commit = context;
+    next->bytes_ingested += commit->bytes_read;
+    return write_type(commit->db, commit->type_index, next->generation,
+                      &commit->merged->types[commit->type_index], &next->events[commit->type_index],
+                      error);
+}
+
+static void events_committed(void *context)
+{
+    struct events_commit *commit = context;
+    db_events_release(commit->db);
+    commit->db->events = commit->merged;
+    commit->is_installed = true;
+}
+
 enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, const char *path,
                                      const struct pdb_ingest_options *options,
                                      struct pdb_ingest_result *result, struct pdb_error *error)
 {
     if (db == NULL || event_type == NULL || path == NULL)
         return error_set(error, PDB_ERR_USAGE, "database, event type and input path are required");
-    if (options != NULL && options->format == PDB_INPUT_NDJSON)
-        return error_set(error, PDB_ERR_USAGE, "events are read from CSV only (NDJSON is not "
-                         "supported yet)");
+    if (options != NULL && (unsigned)options->format > PDB_INPUT_NDJSON)
+        return error_set(error, PDB_ERR_USAGE, "unknown input format %d", (int)options->format);
+    enum loader_format format = db_input_format(path, options ? options->format : PDB_INPUT_AUTO);
     int32_t type_index = event_catalog_find(&db->schema.events, event_type, strlen(event_type));
     if (type_index < 0) {
         const char *suggestion = event_catalog_suggest(&db->schema.events, event_type, strlen(event_type));
@@ -269,6 +238,7 @@ enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, 
     struct csv_reader *reader = NULL;
     struct event_store_builder *builder = NULL;
     struct event_store *merged = NULL;
+    struct db_event_profiles *profiles = NULL;
     struct loader_reject_list rejects = {0};
     buffer_init(&rejects.text);
     struct event_load_counts counts = {0};
@@ -283,10 +253,7 @@ enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, 
     db_collect_garbage(db);
     if ((status = db_events(db, &current, error)) != PDB_OK) goto done;
 
-    struct key_finder finder = {db, &db->schema.attributes[primary], NULL, NULL};
-    if (db->table.row_count > 0 &&
-        (status = db_identifier_index(db, (uint32_t)primary, &finder.index, &finder.column, error)) != PDB_OK)
-        goto done;
+    if ((status = db_event_profiles_begin(db, &profiles, error)) != PDB_OK) goto done;
     builder = event_store_builder_create(&db->schema.events);
     if (builder == NULL) {
         status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
@@ -296,15 +263,21 @@ enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, 
                                              &current->types[type_index], error);
     if (status != PDB_OK) goto done;
     if ((status = csv_reader_open(path, &reader, error)) != PDB_OK) goto done;
+    if (format == LOADER_FORMAT_NDJSON) csv_reader_set_lines_mode(reader);
     struct event_load load = {
         .type = &db->schema.events.types[type_index],
         .type_index = (uint32_t)type_index,
         .key_name = db->schema.attributes[primary].name,
-        .find = find_key,
-        .find_context = &finder,
+        .key_type = db->schema.attributes[primary].type,
+        .find = db_event_profiles_find,
+        .create = db_event_profiles_add,
+        .find_context = profiles,
         .ignore_unknown_columns = options ? options->ignore_unknown_columns : false,
     };
-    if ((status = event_load_csv(reader, &load, builder, &rejects, &counts, error)) != PDB_OK) goto done;
+    status = format == LOADER_FORMAT_NDJSON
+                 ? event_load_ndjson(reader, &load, builder, &rejects, &counts, error)
+                 : event_load_csv(reader, &load, builder, &rejects, &counts, error);
+    if (status != PDB_OK) goto done;
     uint64_t generation = db->manifest.generation + 1;
     if (counts.events_rejected > 0) {
         status = rejects_path_for(db, path, load.type->name, generation, options, rejects_path, error);
@@ -316,6 +289,27 @@ enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, 
     status = event_store_builder_finish(builder, &merged, error);
     builder = NULL;
     if (status != PDB_OK) goto done;
+    if (db_event_profiles_count(profiles) > 0) {
+        /* The other types move to the store the handle gets after the commit now (nothing
+         * allocates); if the commit fails, the handle's store is dropped (reloaded on use). */
+        for (uint32_t t = 0; t < merged->type_count; t++) {
+            if (t == (uint32_t)type_index) continue;
+            event_type_store_deinit(&merged->types[t]);
+            merged->types[t] = db->events->types[t];
+            memset(&db->events->types[t], 0, sizeof db->events->types[t]);
+        }
+        struct events_commit commit = {db, (uint32_t)type_index, merged, counts.bytes_read, false};
+        struct db_ingest_extension extension = {
+            .prepare = events_prepare, .committed = events_committed, .context = &commit};
+        status = db_event_profiles_commit(profiles, &extension, error);
+        if (commit.is_installed) {
+            merged = NULL;
+            is_published = true;
+        } else {
+            db_events_release(db);
+        }
+        goto done;
+    }
     if (manifest_copy(&next, &db->manifest) != 0) {
         status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
         goto done;
@@ -357,6 +351,8 @@ done:
         result->rows_loaded = counts.events_loaded;
         result->rows_inserted = counts.events_loaded;
         result->rows_rejected = counts.events_rejected;
+        result->profiles_created = db_event_profiles_count(profiles);
+        result->first_row_id = db_event_profiles_first_row_id(profiles);
         result->bytes_read = counts.bytes_read;
         result->elapsed_s = monotonic_s() - started_s;
         if (counts.events_rejected > 0)
@@ -367,6 +363,7 @@ done:
     csv_reader_close(reader);
     event_store_builder_destroy(builder);
     event_store_destroy(merged);
+    db_event_profiles_end(profiles);
     loader_reject_list_deinit(&rejects);
     if (has_next) manifest_deinit(&next);
     if (lock_fd >= 0) close(lock_fd);

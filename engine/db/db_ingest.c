@@ -14,6 +14,10 @@
  *     replace the manifest atomically: that rename is the commit point.
  * Any failure before the rename deletes the new files and leaves the database exactly as it
  * was; a crash leaves only unreferenced newer-generation files, removed by the next writer.
+ *
+ * Steps 2-4 are db_ingest_locked, which another write can run inside its own transaction
+ * (the event ingest, db_events.c, appending the profiles its unknown keys create): that
+ * caller's files join the same manifest, so one rename commits both.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -262,7 +266,7 @@ static bool has_suffix(const char *text, const char *suffix)
     return size >= suffix_size && strcasecmp(text + size - suffix_size, suffix) == 0;
 }
 
-static enum loader_format input_format(const char *path, enum pdb_input_format format)
+enum loader_format db_input_format(const char *path, enum pdb_input_format format)
 {
     if (format == PDB_INPUT_NDJSON) return LOADER_FORMAT_NDJSON;
     if (format == PDB_INPUT_CSV) return LOADER_FORMAT_CSV;
@@ -288,7 +292,7 @@ enum pdb_status pdb_db_ingest_file(struct pdb_db *db, const char *path,
     if (path == NULL) return error_set(error, PDB_ERR_USAGE, "database and input path are required");
     if (options != NULL && (unsigned)options->format > PDB_INPUT_NDJSON)
         return error_set(error, PDB_ERR_USAGE, "unknown input format %d", (int)options->format);
-    return ingest(db, path, input_format(path, options ? options->format : PDB_INPUT_AUTO), options,
+    return ingest(db, path, db_input_format(path, options ? options->format : PDB_INPUT_AUTO), options,
                   result, error);
 }
 
@@ -300,15 +304,45 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
     double started_s = monotonic_s();
     int lock_fd = -1;
     struct csv_reader *reader = NULL;
-    struct ingest_transaction transaction = {.db = db};
-    struct loader_counts counts = {0};
     char rejects_path[PDB_PATH_SIZE_MAX] = "";
-    bool is_published = false;
     enum pdb_status status = db_lock_writer(db, &lock_fd, error);
     if (status != PDB_OK) return status;
     if ((status = db_refresh(db, error)) != PDB_OK) goto done;
     if ((status = db_stream_fold(db, error)) != PDB_OK) goto done;
     db_collect_garbage(db);
+    if (options != NULL && options->rejects_path != NULL) {
+        snprintf(rejects_path, sizeof rejects_path, "%s", options->rejects_path);
+    } else {
+        char directory[PDB_PATH_SIZE_MAX];
+        if ((status = path_join(directory, db->path, DB_REJECTS_DIRECTORY, error)) != PDB_OK) goto done;
+        if (mkdir(directory, 0755) != 0 && errno != EEXIST) {
+            status = error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot create", directory);
+            goto done;
+        }
+        status = default_rejects_path(db, csv_path, db->manifest.generation + 1, rejects_path, error);
+        if (status != PDB_OK) goto done;
+    }
+    if ((status = csv_reader_open(csv_path, &reader, error)) != PDB_OK) goto done;
+    if (format == LOADER_FORMAT_NDJSON) csv_reader_set_lines_mode(reader);
+    status = db_ingest_locked(db, reader, format, rejects_path, options, NULL, result, error);
+    if (status == PDB_OK && result != NULL) result->elapsed_s = monotonic_s() - started_s;
+done:
+    csv_reader_close(reader);
+    if (lock_fd >= 0) close(lock_fd);
+    return status;
+}
+
+enum pdb_status db_ingest_locked(struct pdb_db *db, struct csv_reader *reader,
+                                 enum loader_format format, const char *rejects_path,
+                                 const struct pdb_ingest_options *options,
+                                 const struct db_ingest_extension *extension,
+                                 struct pdb_ingest_result *result, struct pdb_error *error)
+{
+    double started_s = monotonic_s();
+    struct ingest_transaction transaction = {.db = db};
+    struct loader_counts counts = {0};
+    bool is_published = false;
+    enum pdb_status status = PDB_OK;
     transaction.generation = db->manifest.generation + 1;
     transaction.rows_before = db->manifest.row_count;
     if (manifest_copy(&transaction.next, &db->manifest) != 0) {
@@ -319,26 +353,13 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
     if ((status = start_columns(&transaction, error)) != PDB_OK) goto done;
     if ((status = db_upsert_begin(db, &transaction.upsert, error)) != PDB_OK) goto done;
 
-    if (options != NULL && options->rejects_path != NULL) {
-        snprintf(rejects_path, sizeof rejects_path, "%s", options->rejects_path);
-    } else {
-        char directory[PDB_PATH_SIZE_MAX];
-        if ((status = path_join(directory, db->path, DB_REJECTS_DIRECTORY, error)) != PDB_OK) goto done;
-        if (mkdir(directory, 0755) != 0 && errno != EEXIST) {
-            status = error_set_errno(error, PDB_ERR_IO, errno, "%s: cannot create", directory);
-            goto done;
-        }
-        status = default_rejects_path(db, csv_path, transaction.generation, rejects_path, error);
-        if (status != PDB_OK) goto done;
-    }
-    if ((status = csv_reader_open(csv_path, &reader, error)) != PDB_OK) goto done;
-    if (format == LOADER_FORMAT_NDJSON) csv_reader_set_lines_mode(reader);
     struct loader_options loader_options = {
         .format = format,
         .rejects_path = rejects_path,
         .progress = options ? options->progress : NULL,
         .progress_context = options ? options->progress_context : NULL,
         .ignore_unknown_columns = options ? options->ignore_unknown_columns : false,
+        .is_required_exempt = extension ? extension->is_required_exempt : false,
         .chunk_write = on_chunk_write,
         .chunk_commit = on_chunk_commit,
         .chunk_context = &transaction,
@@ -348,13 +369,18 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
     status = loader_load_csv(reader, &db->schema, transaction.columns, &loader_options, &counts, error);
     if (status != PDB_OK) goto done;
 
-    if (counts.rows_loaded > 0 || counts.rows_updated > 0) {
+    if (counts.rows_loaded > 0 || counts.rows_updated > 0 || extension != NULL) {
         status = db_upsert_rewrite(&transaction.upsert, transaction.generation,
                                    transaction.first_chunk_index, transaction.next_chunk_index,
                                    transaction.columns, &transaction.next, error);
         if (status != PDB_OK) goto done;
+        if (extension != NULL &&
+            (status = extension->prepare(extension->context, &counts, transaction.rows_before,
+                                         &transaction.next, error)) != PDB_OK)
+            goto done;
         if ((status = finish_files(&transaction, error)) != PDB_OK) goto done;
-        transaction.next.bytes_ingested += counts.bytes_read;
+        /* An extension's input is the caller's: its prepare counts those bytes. */
+        if (extension == NULL) transaction.next.bytes_ingested += counts.bytes_read;
         /* Everything the handle needs after the commit is allocated before it. */
         struct db_snapshot snapshot;
         if ((status = db_snapshot_create(db, &transaction.next, &snapshot, error)) != PDB_OK) goto done;
@@ -371,6 +397,7 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
         db_snapshot_install(db, &snapshot);
         /* Updated rows invalidate the identifier indexes (they are rebuilt on demand). */
         if (counts.rows_updated > 0) db_identifier_indexes_destroy(db);
+        if (extension != NULL) extension->committed(extension->context);
         if (status != PDB_OK) {
             /* Only the directory fsync after the rename failed: the new manifest is live but
              * may not survive a crash, in which case the old one comes back. Keep the files
@@ -382,7 +409,7 @@ static enum pdb_status ingest(struct pdb_db *db, const char *csv_path, enum load
     }
 
 done:
-    if (status != PDB_OK && transaction.generation != 0 && !is_published) remove_new_files(&transaction);
+    if (status != PDB_OK && !is_published) remove_new_files(&transaction);
     if (status == PDB_OK && result != NULL) {
         memset(result, 0, sizeof *result);
         result->rows_read = counts.rows_read;
@@ -393,18 +420,18 @@ done:
         result->bytes_read = counts.bytes_read;
         result->first_row_id = transaction.rows_before;
         result->elapsed_s = monotonic_s() - started_s;
-        if (counts.rows_rejected > 0) snprintf(result->rejects_path, sizeof result->rejects_path, "%s", rejects_path);
+        if (counts.rows_rejected > 0 && rejects_path != NULL)
+            snprintf(result->rejects_path, sizeof result->rejects_path, "%s", rejects_path);
         snprintf(result->input_method, sizeof result->input_method, "%s", csv_reader_input_method(reader));
         const char *warning = csv_reader_input_warning(reader);
         if (warning != NULL) snprintf(result->input_warning, sizeof result->input_warning, "%s", warning);
         db_ingest_result_set_rule_tallies(result, &db->schema, &counts);
     }
     loader_counts_deinit(&counts);
-    if (status != PDB_OK && counts.rows_rejected > 0) {
+    if (status != PDB_OK && counts.rows_rejected > 0 && rejects_path != NULL) {
         error_prefix(error, "(%llu rows were rejected before the failure; see %s) ",
                      (unsigned long long)counts.rows_rejected, rejects_path);
     }
-    csv_reader_close(reader);
     if (transaction.columns != NULL) {
         for (uint32_t a = 0; a < db->schema.attribute_count; a++) column_destroy(transaction.columns[a]);
         mem_free(transaction.columns);
@@ -412,6 +439,5 @@ done:
     mem_free(transaction.dictionary_entries_before);
     db_upsert_end(&transaction.upsert);
     manifest_deinit(&transaction.next);
-    if (lock_fd >= 0) close(lock_fd);
     return status;
 }

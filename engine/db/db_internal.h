@@ -29,6 +29,7 @@
 #include "base/thread_pool.h"
 #include "catalog/schema.h"
 #include "column/table.h"
+#include "ingest/loader.h"
 #include "ingest/upsert.h"
 #include "storage/chunk_file.h"
 #include "storage/manifest.h"
@@ -168,6 +169,13 @@ struct db_upsert {
     bool is_active;
 };
 
+/* The live row (not deleted) of the snapshot whose primary key is key[0..size) (text: its
+ * stored bytes; int: identifier_key_int's 8 bytes), or UPSERT_NO_ROW: the lowest row the
+ * primary attribute's index (NULL: no rows) gives, or when that one is deleted a later live
+ * row with the key (a profile made again after a delete). */
+uint32_t db_find_live_row(const struct pdb_db *db, const struct identifier_index *index,
+                          const struct column *column, const void *key, size_t size);
+
 /* Prepares `upsert` for an ingest into db's current snapshot (under the writer lock): builds
  * the primary attribute's identifier index. Inactive (and nothing allocated) without a
  * primary identifier. Release with db_upsert_end. */
@@ -185,6 +193,60 @@ enum pdb_status db_upsert_rewrite(struct db_upsert *upsert, uint64_t generation,
                                   uint32_t first_chunk_index, uint32_t memory_chunk_index,
                                   struct column *const *columns, struct manifest *next,
                                   struct pdb_error *error);
+
+/* ---- A profile ingest inside another write (db_ingest.c) ---- */
+
+/* The loader format of `path` as pdb_db_ingest_file picks it: `format` if given, else by the
+ * name (*.ndjson, *.jsonl: NDJSON; anything else, '-' included: CSV). */
+enum loader_format db_input_format(const char *path, enum pdb_input_format format);
+
+/* What a caller adds to a profile ingest's transaction (db_events.c: its event file). */
+struct db_ingest_extension {
+    bool is_required_exempt; /* loader_options.is_required_exempt */
+    /* After the load, before the directory fsync and the commit point: writes the caller's
+     * files (fsynced) and names them in `next`, the manifest to publish (generation
+     * next->generation). `counts` are the load's, `first_row_id` the id of its first
+     * appended row. An error aborts the ingest (nothing is committed). */
+    enum pdb_status (*prepare)(void *context, const struct loader_counts *counts,
+                               uint64_t first_row_id, struct manifest *next,
+                               struct pdb_error *error);
+    /* Right after the commit point, the handle on the new generation (db_snapshot_install has
+     * run); cannot fail. Also called when only the fsync after the rename failed. */
+    void (*committed)(void *context);
+    void *context;
+};
+
+/* A profile ingest of `reader` (borrowed; lines mode for NDJSON) as one transaction, under
+ * the writer lock the caller holds, after db_refresh and db_stream_fold (pdb_db_ingest_file
+ * is this plus those). rejects_path NULL: rejects are counted only. With an extension the
+ * transaction commits even when no row is accepted. result may be NULL. */
+enum pdb_status db_ingest_locked(struct pdb_db *db, struct csv_reader *reader,
+                                 enum loader_format format, const char *rejects_path,
+                                 const struct pdb_ingest_options *options,
+                                 const struct db_ingest_extension *extension,
+                                 struct pdb_ingest_result *result, struct pdb_error *error);
+
+/* ---- Profiles created by an event ingest (db_event_profiles.c) ---- */
+
+struct db_event_profiles; /* opaque */
+
+/* Under the writer lock, after db_refresh and db_stream_fold: resolves event keys against
+ * db's snapshot (building the primary attribute's identifier index). PDB_ERR_USAGE without a
+ * primary attribute. *profiles_out is owned: db_event_profiles_end. */
+enum pdb_status db_event_profiles_begin(struct pdb_db *db, struct db_event_profiles **profiles_out,
+                                        struct pdb_error *error);
+void db_event_profiles_end(struct db_event_profiles *profiles); /* NULL accepted */
+/* An event_key_find_fn and event_key_create_fn (ingest/event_load.h) for the context. */
+uint32_t db_event_profiles_find(void *context, const char *key, size_t size, const char **reason_out);
+enum pdb_status db_event_profiles_add(void *context, uint32_t *row_out, struct pdb_error *error);
+/* Profiles added so far, and the row of the first. */
+uint64_t db_event_profiles_count(const struct db_event_profiles *profiles);
+uint64_t db_event_profiles_first_row_id(const struct db_event_profiles *profiles);
+/* Appends the added profiles (at least one) as one transaction with `extension`'s files
+ * (db_ingest_locked); the handle moves to the new generation when it commits. */
+enum pdb_status db_event_profiles_commit(struct db_event_profiles *profiles,
+                                         const struct db_ingest_extension *extension,
+                                         struct pdb_error *error);
 
 /* ---- The write-ahead log (db_stream.c) ----
  * db->table may hold more than db->manifest: batches streamed by this handle, or replayed from

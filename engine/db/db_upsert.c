@@ -44,21 +44,26 @@ static bool row_has_key(const struct column *column, uint64_t row_id, const void
     return text_size == size && memcmp(text, key, size) == 0;
 }
 
-static uint32_t find_committed(void *context, const void *key, size_t size)
+uint32_t db_find_live_row(const struct pdb_db *db, const struct identifier_index *index,
+                          const struct column *column, const void *key, size_t size)
 {
-    const struct db_upsert *upsert = context;
-    if (upsert->index == NULL) return UPSERT_NO_ROW;
-    uint32_t row = identifier_index_find(upsert->index, upsert->column, key, size);
+    if (index == NULL) return UPSERT_NO_ROW;
+    uint32_t row = identifier_index_find(index, column, key, size);
     if (row == IDENTIFIER_INDEX_NO_ROW) return UPSERT_NO_ROW;
-    const struct index_bitmap *deleted = upsert->db->table.deleted;
+    const struct index_bitmap *deleted = db->table.deleted;
     if (!index_bitmap_contains(deleted, row)) return row;
-    uint64_t rows = column_row_count(upsert->column);
+    uint64_t rows = column_row_count(column);
     for (uint64_t later = (uint64_t)row + 1u; later < rows; later++) {
-        if (row_has_key(upsert->column, later, key, size) &&
-            !index_bitmap_contains(deleted, (uint32_t)later))
+        if (row_has_key(column, later, key, size) && !index_bitmap_contains(deleted, (uint32_t)later))
             return (uint32_t)later;
     }
     return UPSERT_NO_ROW; /* the profile was deleted: the record makes a new one */
+}
+
+static uint32_t find_committed(void *context, const void *key, size_t size)
+{
+    const struct db_upsert *upsert = context;
+    return db_find_live_row(upsert->db, upsert->index, upsert->column, key, size);
 }
 
 enum pdb_status db_upsert_begin(struct pdb_db *db, struct db_upsert *upsert,

@@ -1,6 +1,8 @@
 /*
  * Event records from CSV into an event store builder (see event_load.h): header mapping,
- * then one record at a time: key -> row (the caller's find), time, properties.
+ * then one record at a time; and what both formats share (event_load_internal.h): checking a
+ * record key, time, properties, resolving its key (the caller's find, and create for a key
+ * no live profile has), appending it or writing its reject line.
  */
 #include "ingest/event_load.h"
 
@@ -12,6 +14,7 @@
 #include "base/status.h"
 #include "base/timestamp.h"
 #include "catalog/schema.h"
+#include "ingest/event_load_internal.h"
 #include "ingest/value_parse.h"
 
 #define COLUMN_IGNORED (-1)
@@ -89,10 +92,8 @@ static enum pdb_status read_header(const struct csv_record *record, const char *
     return PDB_OK;
 }
 
-/* Parses field into value for property type `type`; NULL or a static reason. Empty unquoted
- * fields are NULL. */
-static const char *parse_value(const struct csv_field *field, enum pdb_type type,
-                               struct event_value *value)
+const char *event_load_parse_value(const struct csv_field *field, enum pdb_type type,
+                                   struct event_value *value)
 {
     memset(value, 0, sizeof *value);
     const char *data = field->data;
@@ -124,15 +125,59 @@ static const char *parse_value(const struct csv_field *field, enum pdb_type type
     }
 }
 
-static enum pdb_status reject(struct loader_reject_list *rejects, const char *source,
-                              const struct csv_record *record, uint64_t line, uint32_t column,
-                              const char *attribute, const char *reason,
-                              struct event_load_counts *counts, struct pdb_error *error)
+enum pdb_status event_load_reject(struct loader_reject_list *rejects, const char *source,
+                                  const char *raw, size_t raw_size, uint64_t line,
+                                  uint32_t column, const char *attribute, const char *reason,
+                                  struct event_load_counts *counts, struct pdb_error *error)
 {
     counts->events_rejected++;
-    if (loader_reject_add(rejects, 0, source, line, column, attribute, reason,
-                          record->raw ? record->raw : "", record->raw ? record->raw_size : 0) != 0)
+    if (loader_reject_add(rejects, 0, source, line, column, attribute, reason, raw ? raw : "",
+                          raw ? raw_size : 0) != 0)
         return error_set(error, PDB_ERR_NO_MEMORY, "out of memory recording a reject");
+    return PDB_OK;
+}
+
+enum pdb_status event_load_record(const struct event_load *load, const char *source,
+                                  const struct event_record *record,
+                                  struct event_store_builder *builder,
+                                  struct loader_reject_list *rejects,
+                                  struct event_load_counts *counts, struct pdb_error *error)
+{
+    const struct event_piece *key = &record->key, *time = &record->time;
+    const char *reason = key->reason;
+    uint32_t row = UINT32_MAX;
+    if (reason == NULL) {
+        const char *key_data = key->data;
+        size_t key_size = key->size;
+        value_trim(&key_data, &key_size);
+        if (key_size == 0) reason = "the key is empty";
+        else row = load->find(load->find_context, key_data, key_size, &reason);
+        if (row == UINT32_MAX && reason == NULL) reason = "no profile has this key";
+        if (reason != NULL && strcmp(reason, EVENT_LOAD_NO_MEMORY) == 0)
+            return error_set(error, PDB_ERR_NO_MEMORY, "%s:%llu: out of memory resolving the key",
+                             source, (unsigned long long)key->line);
+    }
+    if (reason != NULL)
+        return event_load_reject(rejects, source, record->raw, record->raw_size, key->line,
+                                 key->column, load->key_name, reason, counts, error);
+    int64_t at = 0;
+    reason = time->reason;
+    if (reason == NULL)
+        reason = time->size == 0 ? "the time is empty" : value_parse_timestamp(time->data, time->size, &at);
+    if (reason != NULL)
+        return event_load_reject(rejects, source, record->raw, record->raw_size, time->line,
+                                 time->column, "at", reason, counts, error);
+    if (record->property_reason != NULL)
+        return event_load_reject(rejects, source, record->raw, record->raw_size,
+                                 record->property_line, record->property_column,
+                                 record->property_name, record->property_reason, counts, error);
+    enum pdb_status status;
+    if (row == EVENT_LOAD_NEW_PROFILE &&
+        (status = load->create(load->find_context, &row, error)) != PDB_OK)
+        return status;
+    status = event_store_builder_append(builder, load->type_index, row, at, record->values, error);
+    if (status != PDB_OK) return status;
+    counts->events_loaded++;
     return PDB_OK;
 }
 
@@ -163,56 +208,45 @@ enum pdb_status event_load_csv(struct csv_reader *reader, const struct event_loa
         if ((status = csv_reader_next(reader, &record, &has_record, error)) != PDB_OK) goto done;
         if (!has_record) break;
         counts->records_read++;
+        const char *raw = record.raw;
+        size_t raw_size = record.raw_size;
         if (record.problem != NULL) {
-            status = reject(rejects, source, &record, record.problem_line, record.problem_column,
-                            "", record.problem, counts, error);
+            status = event_load_reject(rejects, source, raw, raw_size, record.problem_line,
+                                       record.problem_column, "", record.problem, counts, error);
             if (status != PDB_OK) goto done;
             continue;
         }
         if (record.field_count != header.field_count) {
-            status = reject(rejects, source, &record, record.line, 1, "",
-                            record.field_count < header.field_count ? "fewer fields than the header"
-                                                                    : "more fields than the header",
-                            counts, error);
+            status = event_load_reject(rejects, source, raw, raw_size, record.line, 1, "",
+                                       record.field_count < header.field_count
+                                           ? "fewer fields than the header"
+                                           : "more fields than the header",
+                                       counts, error);
             if (status != PDB_OK) goto done;
             continue;
         }
         const struct csv_field *key = &record.fields[header.key_field];
         const struct csv_field *time = &record.fields[header.time_field];
-        const char *key_data = key->data;
-        size_t key_size = key->size;
-        value_trim(&key_data, &key_size);
-        const char *reason = NULL;
-        uint32_t row = UINT32_MAX;
-        if (key_size == 0) reason = "the key is empty";
-        else row = load->find(load->find_context, key_data, key_size, &reason);
-        if (row == UINT32_MAX) {
-            status = reject(rejects, source, &record, key->line, key->column, load->key_name,
-                            reason ? reason : "no profile has this key", counts, error);
-            if (status != PDB_OK) goto done;
-            continue;
-        }
-        int64_t at;
-        reason = time->size == 0 ? "the time is empty" : value_parse_timestamp(time->data, time->size, &at);
-        const struct csv_field *bad = time;
-        const char *bad_name = "at";
+        struct event_record event = {
+            .key = {key->data, key->size, key->line, key->column, NULL},
+            .time = {time->data, time->size, time->line, time->column, NULL},
+            .values = values,
+            .raw = raw,
+            .raw_size = raw_size,
+        };
         for (uint32_t p = 0; p < load->type->property_count; p++) values[p] = (struct event_value){.is_null = true};
-        for (uint32_t f = 0; reason == NULL && f < header.field_count; f++) {
+        for (uint32_t f = 0; event.property_reason == NULL && f < header.field_count; f++) {
             int32_t role = header.roles[f];
             if (role < 0) continue;
-            reason = parse_value(&record.fields[f], load->type->properties[role].type, &values[role]);
-            bad = &record.fields[f];
-            bad_name = load->type->properties[role].name;
+            const struct csv_field *field = &record.fields[f];
+            event.property_reason = event_load_parse_value(field, load->type->properties[role].type,
+                                                           &values[role]);
+            event.property_name = load->type->properties[role].name;
+            event.property_line = field->line;
+            event.property_column = field->column;
         }
-        if (reason != NULL) {
-            status = reject(rejects, source, &record, bad->line, bad->column, bad_name, reason,
-                            counts, error);
-            if (status != PDB_OK) goto done;
-            continue;
-        }
-        status = event_store_builder_append(builder, load->type_index, row, at, values, error);
+        status = event_load_record(load, source, &event, builder, rejects, counts, error);
         if (status != PDB_OK) goto done;
-        counts->events_loaded++;
     }
 done:
     counts->bytes_read = csv_reader_bytes_read(reader);

@@ -99,7 +99,9 @@ static enum pdb_status map_header(struct loader *loader, const struct csv_record
     /* With upserts a file may update profiles without a required column: each record that
      * would create a profile without it is rejected on the append step instead. */
     for (uint32_t a = 0; a < attributes && status == PDB_OK && loader->options->upsert == NULL; a++) {
-        if (seen_at[a] >= 0 || !rules_has(loader->schema->attributes[a].rules, RULE_REQUIRED)) continue;
+        if (seen_at[a] >= 0 || loader->options->is_required_exempt ||
+            !rules_has(loader->schema->attributes[a].rules, RULE_REQUIRED))
+            continue;
         status = error_set(error, PDB_ERR_DATA, "%s:%llu:1: the header has no column '%s', which "
                            "the schema declares required", source,
                            (unsigned long long)header->line, loader->schema->attributes[a].name);
@@ -295,7 +297,7 @@ enum pdb_status loader_load_csv(struct csv_reader *reader, const struct schema *
         goto done;
     }
 
-    for (uint32_t a = 0; options->upsert != NULL && a < schema->attribute_count; a++) {
+    for (uint32_t a = 0; options->upsert != NULL && !options->is_required_exempt && a < schema->attribute_count; a++) {
         loader.is_required[a] = rules_has(schema->attributes[a].rules, RULE_REQUIRED);
         loader.required_count += loader.is_required[a];
     }

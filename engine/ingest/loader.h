@@ -67,6 +67,10 @@ struct loader_options {
     enum loader_format format;
     const char *rejects_path;         /* created on the first rejected row; NULL: count only */
     bool ignore_unknown_columns;      /* else an unknown header name is an error */
+    /* The CSV header need not name the `required` attributes (the profiles an event ingest
+     * creates hold only their key: README.md, "Ingesting events"); values it gives are still
+     * checked. */
+    bool is_required_exempt;
     pdb_progress_fn progress;         /* optional, about ten times a second, calling thread */
     void *progress_context;
     loader_chunk_write_fn chunk_write;   /* required */

@@ -190,6 +190,7 @@ struct pdb_ingest_result {
     uint64_t rows_inserted; /* rows that became new profiles */
     uint64_t rows_updated;  /* rows that updated an existing profile (primary key seen) */
     uint64_t rows_rejected; /* rows written to the reject file */
+    uint64_t profiles_created; /* pdb_db_ingest_events: profiles made for keys no live profile had */
     uint64_t bytes_read;
     uint64_t first_row_id;  /* id given to the first loaded row */
     double elapsed_s;
@@ -223,17 +224,21 @@ enum pdb_status pdb_db_ingest_file(struct pdb_db *db, const char *path,
                                    const struct pdb_ingest_options *options,
                                    struct pdb_ingest_result *result, struct pdb_error *error);
 
-/* Ingests the events of event type `event_type` (declared in the schema) from the CSV file at
- * `path` ("-" = standard input) as one transaction (README.md, "Ingesting events"). The
+/* Ingests the events of event type `event_type` (declared in the schema) from the CSV or
+ * NDJSON file at `path` ("-" = standard input; the format as pdb_db_ingest_file picks it from
+ * options->format or the name) as one transaction (README.md, "Ingesting events"). CSV: the
  * header names the key column (named like the primary attribute; the schema must declare
  * one), the time column (`at` or `timestamp`: ISO 8601 or epoch seconds, as timestamp
- * attributes) and any of the type's properties (missing ones are NULL). A record whose key
- * no live profile has, or whose values do not fit, goes to the reject file
- * ("<db>/rejects/<input>.<type>.g<generation>.rejects.csv" or options->rejects_path) with
- * its line, column and reason; profiles are never created by it. options->format NDJSON is
- * PDB_ERR_USAGE (not supported yet); ignore_unknown_columns works as for profiles. result:
- * rows_read (records), rows_loaded = rows_inserted (events added), rows_rejected. A failure
- * leaves the database unchanged. */
+ * attributes) and any of the type's properties (missing ones are NULL); NDJSON: each line is
+ * an object with members named the same way (missing or null properties are NULL). An event
+ * whose key no live profile has creates a profile holding only that key (normalised by its
+ * rules; `required` rules of other attributes do not apply), one per distinct key, committed
+ * with the events in one manifest. A record whose key is empty or breaks the key's rules, or
+ * whose values do not fit, goes to the reject file
+ * ("<db>/rejects/<input>.<type>.g<generation>.rejects.csv" or options->rejects_path) with its
+ * line, column and reason; ignore_unknown_columns works as for profiles. result: rows_read
+ * (records), rows_loaded = rows_inserted (events added), rows_rejected, profiles_created and
+ * first_row_id (the first created profile's id). A failure leaves the database unchanged. */
 enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, const char *path,
                                      const struct pdb_ingest_options *options,
                                      struct pdb_ingest_result *result, struct pdb_error *error);

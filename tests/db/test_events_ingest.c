@@ -1,12 +1,16 @@
 /*
- * Events through the public API (engine/db/db_events.c): pdb_db_ingest_events from CSV files
- * and the segments that read them. A differential test ingests random event files (known
- * keys, unknown keys, bad times and values, NULL and quoted properties, equal timestamps,
- * events at window edges) in several transactions and compares pdb_segment_count for a fixed
- * set of event segments with a naive evaluator over the accepted events (kept here, straight
- * from docs/SEGMENTS.md), after every ingest and after reopening. Focused cases: a failed
- * ingest (bad header, missing file, unknown type) changes nothing, rejects name
- * file:line:column and a reason, a schema with event types and no event file answers 0.
+ * Events through the public API (engine/db/db_events.c): pdb_db_ingest_events from CSV and
+ * NDJSON files and the segments that read them. A differential test ingests random event
+ * files (CSV or NDJSON; known keys, unknown keys that create profiles, bad times and values,
+ * NULL, missing and quoted properties, equal timestamps, events at window edges) in several
+ * transactions and compares pdb_segment_count for a fixed set of event segments, and the
+ * profile count, with a naive evaluator over the accepted events (kept here, straight from
+ * docs/SEGMENTS.md), after every ingest and after reopening. Focused cases: the same events
+ * in CSV and NDJSON load the same, a failed ingest (bad header, missing file, unknown type)
+ * changes nothing, rejects name file:line:column and a reason in both formats, unknown keys
+ * create one profile each (through the key's rules, exempt from `required`), a deleted key
+ * gets a new profile, a streaming handle's profiles are seen, and a schema with event types
+ * and no event file answers 0.
  */
 #include <criterion/criterion.h>
 #include <inttypes.h>
@@ -21,7 +25,7 @@
 #define PROFILES 300
 #define EVENTS_MAX 20000
 
-static char directory[256], db_path[300], schema_path[300], input_path[300];
+static char directory[256], db_path[300], schema_path[300], input_path[300], ndjson_path[300];
 
 static void make_workspace(void)
 {
@@ -30,6 +34,7 @@ static void make_workspace(void)
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
     snprintf(input_path, sizeof input_path, "%s/events.csv", directory);
+    snprintf(ndjson_path, sizeof ndjson_path, "%s/events.ndjson", directory);
     FILE *file = fopen(schema_path, "w");
     fputs("id text identifier primary\ncountry category\n"
           "event purchase retention 400d\n    amount float\n    channel category\n"
@@ -70,10 +75,23 @@ struct event {
 static struct event accepted[EVENTS_MAX];
 static uint32_t accepted_count;
 
-static void create_profiles(struct pdb_db **db_out)
+/* Profiles the events create: new key n%u (n below NEW_KEYS) is profile PROFILES + its
+ * position in new_order (the order of first acceptance, as the engine gives row ids). */
+#define NEW_KEYS 40
+static int32_t new_position[NEW_KEYS]; /* -1: not created yet */
+static uint32_t new_count;
+
+static void reset_model(void)
+{
+    accepted_count = 0;
+    new_count = 0;
+    for (uint32_t n = 0; n < NEW_KEYS; n++) new_position[n] = -1;
+}
+
+static void create_profiles_at(const char *path_of_db, struct pdb_db **db_out)
 {
     struct pdb_error error = {0};
-    cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_db_create(path_of_db, schema_path, &error), PDB_OK, "%s", error.message);
     char path[320];
     snprintf(path, sizeof path, "%s/profiles.csv", directory);
     FILE *file = fopen(path, "w");
@@ -81,12 +99,17 @@ static void create_profiles(struct pdb_db **db_out)
     for (uint32_t p = 0; p < PROFILES; p++) fprintf(file, "k%u,%s\n", p, p % 3 ? "US" : "DE");
     fclose(file);
     struct pdb_db *db;
-    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(pdb_db_open(path_of_db, &db, &error), PDB_OK, "%s", error.message);
     struct pdb_ingest_result result;
     cr_assert_eq(pdb_db_ingest_csv(db, path, NULL, &result, &error), PDB_OK, "%s", error.message);
     cr_assert_eq(result.rows_loaded, PROFILES);
     pdb_db_set_now(db, NOW);
     *db_out = db;
+}
+
+static void create_profiles(struct pdb_db **db_out)
+{
+    create_profiles_at(db_path, db_out);
 }
 
 static int64_t random_time(void)
@@ -96,13 +119,14 @@ static int64_t random_time(void)
     return NOW - (int64_t)below(500) * DAY - (int64_t)below(DAY);
 }
 
-/* Writes a random event file; the events it should accept are added to `accepted`.
- * Returns the number of records that must be rejected. */
-static uint32_t write_event_file(uint32_t records)
+/* Writes a random event file, CSV at input_path or NDJSON at ndjson_path (the same events
+ * either way); the events it should accept are added to `accepted` (profiles they create to
+ * the model). Returns the number of records that must be rejected. */
+static uint32_t write_event_file(uint32_t records, bool is_ndjson)
 {
-    FILE *file = fopen(input_path, "w");
+    FILE *file = fopen(is_ndjson ? ndjson_path : input_path, "w");
     bool is_reordered = below(2) == 0;
-    fputs(is_reordered ? "channel,timestamp,id,amount\n" : "id,at,amount,channel\n", file);
+    if (!is_ndjson) fputs(is_reordered ? "channel,timestamp,id,amount\n" : "id,at,amount,channel\n", file);
     uint32_t rejected = 0;
     for (uint32_t i = 0; i < records; i++) {
         struct event event = {.profile = below(PROFILES), .at = random_time()};
@@ -119,16 +143,40 @@ static uint32_t write_event_file(uint32_t records)
                  event.channel >= 0 ? channels[event.channel] : "", is_quoted ? "\"" : "");
         uint32_t fault = below(12);
         bool is_bad = true;
-        if (fault == 0) snprintf(key, sizeof key, "nobody%u", i);
-        else if (fault == 1) snprintf(at, sizeof at, "yesterday");
-        else if (fault == 2) snprintf(amount, sizeof amount, "12x");
-        else if (fault == 3) key[0] = '\0';
-        else is_bad = false;
-        if (is_reordered) fprintf(file, "%s,%s,%s,%s\n", channel, at, key, amount);
-        else fprintf(file, "%s,%s,%s,%s\n", key, at, amount, channel);
+        int32_t new_key = -1;
+        if (fault == 0) {
+            new_key = (int32_t)below(NEW_KEYS); /* no profile has it: the event creates one */
+            snprintf(key, sizeof key, "n%d", new_key);
+            is_bad = false;
+        } else if (fault == 1) {
+            snprintf(at, sizeof at, "yesterday");
+        } else if (fault == 2) {
+            snprintf(amount, sizeof amount, "12x");
+        } else if (fault == 3) {
+            key[0] = '\0';
+        } else {
+            is_bad = false;
+        }
+        if (is_ndjson) { /* members in a random order; a NULL is null or left out */
+            fprintf(file, fault == 1 ? "{\"id\": \"%s\", \"%s\": \"%s\"" : "{\"id\": \"%s\", \"%s\": %s",
+                    key, is_reordered ? "timestamp" : "at", at);
+            if (amount[0] != '\0') fprintf(file, fault == 2 ? ", \"amount\": \"%s\"" : ", \"amount\": %s", amount);
+            else if (i % 2 == 0) fprintf(file, ", \"amount\": null");
+            if (event.channel >= 0) fprintf(file, ", \"channel\": \"%s\"", channels[event.channel]);
+            else if (i % 3 == 0) fprintf(file, ", \"channel\": null");
+            fprintf(file, "}\n");
+        } else if (is_reordered) {
+            fprintf(file, "%s,%s,%s,%s\n", channel, at, key, amount);
+        } else {
+            fprintf(file, "%s,%s,%s,%s\n", key, at, amount, channel);
+        }
         if (is_bad) {
             rejected++;
         } else {
+            if (new_key >= 0) {
+                if (new_position[new_key] < 0) new_position[new_key] = (int32_t)new_count++;
+                event.profile = PROFILES + (uint32_t)new_position[new_key];
+            }
             cr_assert_lt(accepted_count, EVENTS_MAX);
             accepted[accepted_count++] = event;
         }
@@ -155,7 +203,7 @@ static const char *const query_text[Q_COUNT] = {
 static uint64_t naive_count(enum query query)
 {
     uint64_t matched = 0;
-    for (uint32_t p = 0; p < PROFILES; p++) {
+    for (uint32_t p = 0; p < PROFILES + new_count; p++) {
         uint64_t count = 0;
         double sum = 0, max = 0;
         bool has_max = false;
@@ -194,7 +242,7 @@ static uint64_t naive_count(enum query query)
         case Q_SUM_WEB_90: is_match = sum > 20; break;
         case Q_MAX_365: is_match = has_max && max >= 10 && max <= 60; break;
         case Q_DISTINCT: is_match = channels_seen[0] + channels_seen[1] + channels_seen[2] >= 2; break;
-        case Q_NOT_EXISTS_7: is_match = p % 3 != 0 && count == 0; break;
+        case Q_NOT_EXISTS_7: is_match = p < PROFILES && p % 3 != 0 && count == 0; break; /* new: no country */
         case Q_NULL_CHANNEL: is_match = count >= 1; break;
         case Q_LAST: is_match = last != INT64_MIN && last > NOW - 30 * DAY; break;
         default: break;
@@ -222,26 +270,32 @@ Test(events_ingest, differential_against_naive_evaluator_and_reopen)
     const char *seed_text = getenv("PROFILEDB_TEST_SEED");
     uint64_t seed = seed_text ? strtoull(seed_text, NULL, 10) : 20261203u;
     rng_state = seed;
-    accepted_count = 0;
+    reset_model();
     struct pdb_db *db;
     create_profiles(&db);
     check_segments(db, "before any event");
     struct pdb_error error = {0};
-    for (int round = 0; round < 4; round++) {
+    for (int round = 0; round < 6; round++) {
         uint32_t records = 200 + below(1500);
-        uint32_t rejected = write_event_file(records);
+        bool is_ndjson = round % 2 == 1;
+        uint32_t profiles_before = new_count;
+        uint32_t rejected = write_event_file(records, is_ndjson);
         struct pdb_ingest_result result;
-        cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK,
-                     "%s", error.message);
+        cr_assert_eq(pdb_db_ingest_events(db, "purchase", is_ndjson ? ndjson_path : input_path,
+                                          NULL, &result, &error), PDB_OK, "%s", error.message);
         cr_assert_eq(result.rows_read, records);
         cr_assert_eq(result.rows_rejected, rejected, "seed %" PRIu64, seed);
         cr_assert_eq(result.rows_loaded, records - rejected);
+        cr_assert_eq(result.profiles_created, new_count - profiles_before, "seed %" PRIu64, seed);
+        cr_assert_eq(pdb_db_row_count(db), PROFILES + new_count);
         check_segments(db, "after an ingest");
     }
+    cr_assert_gt(new_count, 0u);
     pdb_db_close(db);
     cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
     pdb_db_set_now(db, NOW);
     check_segments(db, "after reopening");
+    cr_assert_eq(pdb_db_row_count(db), PROFILES + new_count);
     /* Another handle's ingest is seen by this one after it writes or reopens; a profile
      * ingest keeps the events (its manifest copies the events lines). */
     char path[320];
@@ -323,11 +377,12 @@ Test(events_ingest, rejects_name_line_column_and_reason)
     fclose(file);
     cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK,
                  "%s", error.message);
-    cr_assert_eq(result.rows_loaded, 1);
-    cr_assert_eq(result.rows_rejected, 4);
+    cr_assert_eq(result.rows_loaded, 2, "ghost's event creates its profile");
+    cr_assert_eq(result.rows_rejected, 3);
+    cr_assert_eq(result.profiles_created, 1);
     const char *text = read_text(result.rejects_path);
     cr_assert_not_null(text);
-    cr_assert(strstr(text, "events.csv,3,1,id,no profile has this key,") != NULL, "%s", text);
+    cr_assert(strstr(text, "ghost") == NULL, "%s", text);
     cr_assert(strstr(text, "events.csv,4,4,at,not a timestamp") != NULL, "%s", text);
     cr_assert(strstr(text, "events.csv,5,15,amount,") != NULL, "%s", text);
     cr_assert(strstr(text, "events.csv,6,1,,fewer fields than the header") != NULL, "%s", text);
@@ -367,5 +422,293 @@ Test(events_ingest, a_damaged_event_file_is_corrupt_not_silently_empty)
     /* Segments without an event aggregate do not read the event files. */
     cr_assert_eq(pdb_segment_count(db, "country = 'US'", &count, &error), PDB_OK, "%s", error.message);
     cr_assert_eq(count, 200);
+    pdb_db_close(db);
+}
+
+/* ---- NDJSON ------------------------------------------------------------------------------ */
+
+static uint64_t count_of(struct pdb_db *db, const char *segment)
+{
+    uint64_t count = 0;
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_segment_count(db, segment, &count, &error), PDB_OK, "%s: %s", segment, error.message);
+    return count;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    cr_assert_not_null(file);
+    fputs(text, file);
+    fclose(file);
+}
+
+static void ingest_events_ok(struct pdb_db *db, const char *type, const char *path,
+                             struct pdb_ingest_result *result)
+{
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_db_ingest_events(db, type, path, NULL, result, &error), PDB_OK, "%s: %s",
+                 path, error.message);
+}
+
+Test(events_ingest, the_same_events_in_csv_and_ndjson_load_the_same)
+{
+    char other_path[320];
+    snprintf(other_path, sizeof other_path, "%s/db2", directory);
+    struct pdb_db *from_csv, *from_ndjson;
+    create_profiles_at(db_path, &from_csv);
+    create_profiles_at(other_path, &from_ndjson);
+    for (int round = 0; round < 3; round++) {
+        uint64_t seed = 777u + (uint64_t)round;
+        reset_model(); /* the model is not used: the two databases are compared */
+        rng_state = seed;
+        uint32_t rejected = write_event_file(1500, false);
+        rng_state = seed;
+        cr_assert_eq(write_event_file(1500, true), rejected);
+        struct pdb_ingest_result csv_result, ndjson_result;
+        ingest_events_ok(from_csv, "purchase", input_path, &csv_result);
+        ingest_events_ok(from_ndjson, "purchase", ndjson_path, &ndjson_result);
+        cr_assert_eq(csv_result.rows_read, ndjson_result.rows_read);
+        cr_assert_eq(csv_result.rows_loaded, ndjson_result.rows_loaded);
+        cr_assert_eq(csv_result.rows_rejected, ndjson_result.rows_rejected);
+        cr_assert_eq(csv_result.rows_rejected, rejected);
+        cr_assert_eq(csv_result.profiles_created, ndjson_result.profiles_created);
+        cr_assert_eq(pdb_db_row_count(from_csv), pdb_db_row_count(from_ndjson));
+        for (int q = 0; q < Q_COUNT; q++)
+            cr_assert_eq(count_of(from_csv, query_text[q]), count_of(from_ndjson, query_text[q]), "%s",
+                         query_text[q]);
+        static const char *const more[] = {
+            "count(purchase) = 1", "count(purchase) = 3", "count(purchase) >= 8",
+            "sum(purchase.amount) > 100", "min(purchase.amount) < 0", "first(purchase) < now() - 300d",
+            "count(purchase, channel = 'app') >= 2", "count(purchase, amount IS NULL) >= 1",
+            "exists(purchase) AND country IS NULL",
+        };
+        for (size_t q = 0; q < sizeof more / sizeof more[0]; q++)
+            cr_assert_eq(count_of(from_csv, more[q]), count_of(from_ndjson, more[q]), "%s", more[q]);
+    }
+    pdb_db_close(from_csv);
+    pdb_db_close(from_ndjson);
+}
+
+Test(events_ingest, ndjson_rejects_name_line_column_and_reason)
+{
+    struct pdb_db *db;
+    create_profiles(&db);
+    write_text(ndjson_path,
+               "{\"id\": \"k1\", \"at\": \"2025-06-01\", \"amount\": 5, \"channel\": \"web\"}\n"
+               "{\"id\": \"k2\", \"at\": \"soon\"}\n"
+               "{\"id\": \"k2\", \"at\": 1749990000, \"amount\": \"1.5.1\"}\n"
+               "{\"at\": 1749990000}\n"
+               "{\"id\": 7, \"at\": 1749990000}\n"
+               "{\"id\": \"k3\", \"at\": 1749990000, \"colour\": \"red\"}\n"
+               "{\"id\": \"k3\", \"at\": 1749990000, \"amount\": true}\n"
+               "{\"id\": \"k3\", \"at\": 1749990000, \"amount\": 1, \"AMOUNT\": 2}\n"
+               "[1, 2]\n"
+               "\n"
+               "{\"id\": \"k4\", \"TimeStamp\": 1749990000, \"amount\": null, \"channel\": null}\n");
+    struct pdb_ingest_result result;
+    ingest_events_ok(db, "purchase", ndjson_path, &result);
+    cr_assert_eq(result.rows_read, 10);
+    cr_assert_eq(result.rows_loaded, 2);
+    cr_assert_eq(result.rows_rejected, 8);
+    cr_assert_eq(result.profiles_created, 0);
+    const char *text = read_text(result.rejects_path);
+    cr_assert_not_null(text);
+    cr_assert(strstr(text, "file,line,column,attribute,reason,record\n") == text, "%s", text);
+    cr_assert(strstr(text, "events.ndjson,2,20,at,not a timestamp") != NULL, "%s", text);
+    cr_assert(strstr(text, "events.ndjson,3,42,amount,not a number") != NULL, "%s", text);
+    cr_assert(strstr(text, "events.ndjson,4,1,id,the record has no key 'id',") != NULL, "%s", text);
+    cr_assert(strstr(text, "events.ndjson,5,8,id,\"expected a string, found a number\"") != NULL, "%s", text);
+    cr_assert(strstr(text, "events.ndjson,6,32,,\"'colour' is not the key 'id'") != NULL, "%s", text);
+    cr_assert(strstr(text, "events.ndjson,7,42,amount,\"expected a number, found a boolean\"") != NULL, "%s", text);
+    cr_assert(strstr(text, "events.ndjson,8,45,amount,the property appears twice in the object") != NULL, "%s", text);
+    cr_assert(strstr(text, "events.ndjson,9,1,,expected a JSON object") != NULL, "%s", text);
+    cr_assert_eq(count_of(db, "exists(purchase)"), 2);
+    cr_assert_eq(count_of(db, "count(purchase, amount IS NULL AND channel IS NULL) = 1"), 1);
+    /* Unknown members are skipped with ignore_unknown_columns, as CSV columns are. */
+    write_text(ndjson_path, "{\"id\": \"k3\", \"at\": 1749990000, \"colour\": \"red\", \"amount\": 4}\n");
+    struct pdb_ingest_options options = {.ignore_unknown_columns = true};
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", ndjson_path, &options, &result, &error), PDB_OK,
+                 "%s", error.message);
+    cr_assert_eq(result.rows_loaded, 1);
+    cr_assert_eq(count_of(db, "sum(purchase.amount) = 4"), 1);
+    /* --input: a file named .csv read as NDJSON, and a file named .ndjson read as CSV. */
+    write_text(input_path, "{\"id\": \"k5\", \"at\": 1749990000}\n");
+    options = (struct pdb_ingest_options){.format = PDB_INPUT_NDJSON};
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, &options, &result, &error), PDB_OK,
+                 "%s", error.message);
+    cr_assert_eq(result.rows_loaded, 1);
+    write_text(ndjson_path, "id,at\nk6,1749990000\n");
+    options = (struct pdb_ingest_options){.format = PDB_INPUT_CSV};
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", ndjson_path, &options, &result, &error), PDB_OK,
+                 "%s", error.message);
+    cr_assert_eq(result.rows_loaded, 1);
+    options = (struct pdb_ingest_options){.format = (enum pdb_input_format)9};
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", ndjson_path, &options, &result, &error), PDB_ERR_USAGE);
+    cr_assert_eq(count_of(db, "exists(purchase)"), 5);
+    pdb_db_close(db);
+}
+
+/* ---- Profiles created by events ---------------------------------------------------------- */
+
+Test(events_ingest, unknown_keys_create_one_profile_each_through_the_keys_rules)
+{
+    write_text(schema_path, "email text identifier primary trim lower email\n"
+                            "name text required\n"
+                            "tier category\n"
+                            "event purchase\n    amount float\n");
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
+    struct pdb_db *db;
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    pdb_db_set_now(db, NOW);
+    char profiles[320];
+    snprintf(profiles, sizeof profiles, "%s/profiles.csv", directory);
+    write_text(profiles, "email,name,tier\na@x.io,Ann,gold\n");
+    cr_assert_eq(pdb_db_ingest_csv(db, profiles, NULL, NULL, &error), PDB_OK, "%s", error.message);
+    write_text(input_path, "email,at,amount\n"
+                           "A@X.IO,1749990000,1\n"          /* the existing profile */
+                           " New@X.io ,1749990000,2\n"      /* creates new@x.io */
+                           "new@x.io,1749990001,3\n"        /* the same new profile */
+                           "only@x.io,1749990002,bad\n"     /* rejected: creates nothing */
+                           "not-an-email,1749990000,1\n"    /* the key breaks a rule */
+                           "   ,1749990000,1\n"                /* empty */
+                           "\"Q+x@y.io\",1749990000,4\n");   /* quoted */
+    struct pdb_ingest_result result;
+    ingest_events_ok(db, "purchase", input_path, &result);
+    cr_assert_eq(result.rows_loaded, 4, "%s", read_text(result.rejects_path));
+    cr_assert_eq(result.rows_rejected, 3);
+    cr_assert_eq(result.profiles_created, 2, "`required` on name does not apply to them");
+    cr_assert_eq(result.first_row_id, 1);
+    const char *text = read_text(result.rejects_path);
+    cr_assert(strstr(text, "events.csv,5,") != NULL && strstr(text, "only@x.io") != NULL, "%s", text);
+    cr_assert(strstr(text, "events.csv,6,1,email,rule email") != NULL, "%s", text);
+    cr_assert(strstr(text, "events.csv,7,1,email,the key is empty") != NULL, "%s", text);
+    for (int pass = 0; pass < 2; pass++) {
+        cr_assert_eq(pdb_db_row_count(db), 3);
+        cr_assert_eq(count_of(db, "email = 'new@x.io' AND name IS NULL AND tier IS NULL"), 1);
+        cr_assert_eq(count_of(db, "email = 'q+x@y.io' AND sum(purchase.amount) = 4"), 1);
+        cr_assert_eq(count_of(db, "email = 'only@x.io'"), 0);
+        cr_assert_eq(count_of(db, "count(purchase) = 2 AND sum(purchase.amount) = 5"), 1);
+        cr_assert_eq(count_of(db, "exists(purchase)"), 3);
+        uint32_t row = 0;
+        cr_assert_eq(pdb_profile_find(db, "email", " NEW@x.io", &row, &error), PDB_OK, "%s", error.message);
+        cr_assert_eq(row, 1);
+        struct pdb_profile *profile;
+        cr_assert_eq(pdb_profile_get(db, row, &profile, &error), PDB_OK, "%s", error.message);
+        struct pdb_value value;
+        pdb_profile_value(profile, 1, &value);
+        cr_assert(value.is_null);
+        pdb_profile_destroy(profile);
+        pdb_db_close(db);
+        cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+        pdb_db_set_now(db, NOW);
+    }
+    /* A later profile record of that key updates the created profile (no third one); its
+     * `required` attribute applies to that record as to any. */
+    write_text(profiles, "email,name\nnew@x.io,Neu\nb@x.io,\n");
+    cr_assert_eq(pdb_db_ingest_csv(db, profiles, NULL, &result, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(result.rows_updated, 1);
+    cr_assert_eq(result.rows_rejected, 1);
+    cr_assert_eq(pdb_db_row_count(db), 3);
+    cr_assert_eq(count_of(db, "name = 'Neu' AND count(purchase) = 2"), 1);
+    /* Events of a created profile in a later file find it. */
+    write_text(ndjson_path, "{\"email\": \"NEW@X.IO\", \"at\": 1749990003}\n");
+    ingest_events_ok(db, "purchase", ndjson_path, &result);
+    cr_assert_eq(result.profiles_created, 0);
+    cr_assert_eq(count_of(db, "name = 'Neu' AND count(purchase) = 3"), 1);
+    pdb_db_close(db);
+}
+
+Test(events_ingest, int_keys_create_profiles_within_their_range)
+{
+    write_text(schema_path, "cid int primary range(1, 1000)\nevent login\n");
+    struct pdb_error error = {0};
+    cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
+    struct pdb_db *db;
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    pdb_db_set_now(db, NOW);
+    /* An empty database: every key is new. */
+    write_text(ndjson_path, "{\"cid\": 5, \"at\": 1749990000}\n{\"cid\": \"5\", \"at\": 1749990001}\n"
+                            "{\"cid\": 0, \"at\": 1749990000}\n{\"cid\": \"x\", \"at\": 1749990000}\n"
+                            "{\"cid\": 1000, \"at\": 1749990000}\n");
+    struct pdb_ingest_result result;
+    ingest_events_ok(db, "login", ndjson_path, &result);
+    cr_assert_eq(result.rows_loaded, 3);
+    cr_assert_eq(result.profiles_created, 2);
+    cr_assert_eq(result.first_row_id, 0);
+    const char *text = read_text(result.rejects_path);
+    cr_assert(strstr(text, "events.ndjson,3,9,cid,\"rule range(1,1000): 0 is out of range\"") != NULL, "%s", text);
+    cr_assert(strstr(text, "events.ndjson,4,9,cid,the key is not an integer") != NULL, "%s", text);
+    cr_assert_eq(pdb_db_row_count(db), 2);
+    cr_assert_eq(count_of(db, "cid = 5 AND count(login) = 2"), 1);
+    cr_assert_eq(count_of(db, "cid = 1000 AND count(login) = 1"), 1);
+    pdb_db_close(db);
+}
+
+Test(events_ingest, an_event_for_a_deleted_key_creates_a_new_profile_as_an_upsert_would)
+{
+    struct pdb_db *db;
+    create_profiles(&db);
+    struct pdb_error error = {0};
+    uint64_t deleted = 0;
+    cr_assert_eq(pdb_segment_delete(db, "id = 'k1'", &deleted, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(deleted, 1);
+    write_text(input_path, "id,at,amount\nk1,1749990000,5\nk1,1749990001,6\nk2,1749990000,7\n"
+                           "\"a,\"\"b\nc\",1749990000,8\n"); /* a key with a comma, a quote, a line end */
+    struct pdb_ingest_result result;
+    ingest_events_ok(db, "purchase", input_path, &result);
+    cr_assert_eq(result.rows_loaded, 4);
+    cr_assert_eq(result.profiles_created, 2);
+    cr_assert_eq(pdb_db_row_count(db), PROFILES + 2);
+    uint32_t row = 0;
+    cr_assert_eq(pdb_profile_find(db, "id", "a,\"b\nc", &row, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(row, PROFILES + 1);
+    cr_assert_eq(count_of(db, "sum(purchase.amount) = 8"), 1);
+    cr_assert_eq(count_of(db, "id = 'k1'"), 1, "the deleted row stays deleted");
+    cr_assert_eq(count_of(db, "id = 'k1' AND country IS NULL AND count(purchase) = 2"), 1);
+    /* A profile record of k1 now updates the new profile, and more events find it. */
+    char path[320];
+    snprintf(path, sizeof path, "%s/more.csv", directory);
+    write_text(path, "id,country\nk1,FR\n");
+    cr_assert_eq(pdb_db_ingest_csv(db, path, NULL, &result, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(result.rows_updated, 1);
+    write_text(input_path, "id,at\nk1,1749990002\n");
+    ingest_events_ok(db, "purchase", input_path, &result);
+    cr_assert_eq(result.profiles_created, 0);
+    cr_assert_eq(pdb_db_row_count(db), PROFILES + 2);
+    cr_assert_eq(count_of(db, "country = 'FR' AND count(purchase) = 3"), 1);
+    pdb_db_close(db);
+}
+
+Test(events_ingest, a_streaming_handle_sees_and_keeps_the_profiles_events_create)
+{
+    struct pdb_db *db;
+    create_profiles(&db);
+    struct pdb_error error = {0};
+    struct pdb_upsert_result upserted;
+    const char *batch = "{\"id\": \"s1\", \"country\": \"US\"}\n";
+    cr_assert_eq(pdb_db_upsert(db, batch, strlen(batch), &upserted, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(upserted.rows_inserted, 1);
+    /* s1 lives in the write-ahead log only; the ingest folds it first, so its events go to it. */
+    write_text(ndjson_path, "{\"id\": \"s1\", \"at\": 1749990000}\n{\"id\": \"s2\", \"at\": 1749990000}\n");
+    struct pdb_ingest_result result;
+    ingest_events_ok(db, "purchase", ndjson_path, &result);
+    cr_assert_eq(result.profiles_created, 1);
+    cr_assert_eq(result.first_row_id, PROFILES + 1);
+    cr_assert_eq(pdb_db_row_count(db), PROFILES + 2);
+    cr_assert_eq(count_of(db, "exists(purchase) AND country = 'US'"), 1);
+    batch = "{\"id\": \"s3\"}\n{\"id\": \"s2\", \"country\": \"DE\"}\n";
+    cr_assert_eq(pdb_db_upsert(db, batch, strlen(batch), &upserted, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(upserted.rows_inserted, 1);
+    cr_assert_eq(upserted.rows_updated, 1);
+    cr_assert_eq(count_of(db, "exists(purchase) AND country = 'DE'"), 1);
+    pdb_db_close(db);
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    pdb_db_set_now(db, NOW);
+    cr_assert_eq(pdb_db_row_count(db), PROFILES + 3);
+    cr_assert_eq(count_of(db, "exists(purchase)"), 2);
+    cr_assert_eq(count_of(db, "exists(purchase) AND country IN ('US', 'DE')"), 2);
     pdb_db_close(db);
 }

@@ -578,15 +578,19 @@ printf 'customer_id,at,amount,channel\nc1,2026-01-01T00:00:00Z,10.5,web\nc1,2026
 expect_exit 0 "init with a primary and events" -- "$pdb" init "$work/ev" --schema "$work/ev.schema"
 expect_exit 0 "ingest profiles" -- "$pdb" ingest "$work/ev" "$work/ev_profiles.csv" --quiet
 expect_exit 0 "ingest --events" -- "$pdb" ingest "$work/ev" --events purchase "$work/ev_purchases.csv" --quiet
-expect_grep "loaded 3 purchase events of 5 records" "$work/out" "event ingest summary"
-expect_grep "2 rejected" "$work/out" "event rejects counted"
+expect_grep "loaded 4 purchase events of 5 records" "$work/out" "event ingest summary"
+expect_grep "created 1 profiles (ids 3..)" "$work/out" "an unknown key creates a profile"
+expect_grep "1 rejected" "$work/out" "event rejects counted"
 rejects=$(ls "$work"/ev/rejects/ev_purchases.csv.purchase.g*.rejects.csv)
-expect_grep "ev_purchases.csv,5,1,customer_id,no profile has this key" "$rejects" "unknown key rejected with line and column"
 expect_grep "ev_purchases.csv,6,4,at,not a timestamp" "$rejects" "bad time rejected with line and column"
+expect_output "4" "the created profile is counted" -- "$pdb" count "$work/ev" "true"
+expect_output "1" "the created profile holds only its key" -- "$pdb" count "$work/ev" "customer_id = 'ghost' AND country IS NULL AND exists(purchase)" --now 2026-02-01
+expect_exit 0 "get the created profile" -- "$pdb" get "$work/ev" --key customer_id=ghost --format json
+expect_grep '"customer_id": "ghost"' "$work/out" "get shows the created profile"
 expect_output "1" "count over ingested events" -- "$pdb" count "$work/ev" "count(purchase) >= 2" --now 2026-02-01
-expect_output "2" "exists over ingested events" -- "$pdb" count "$work/ev" "exists(purchase)" --now 2026-02-01
-expect_output "1" "sum with a filter" -- "$pdb" count "$work/ev" "sum(purchase.amount, channel = 'web') > 6" --now 2026-02-01
-expect_output "$(printf 'id\n0\n1')" "ids over events" -- "$pdb" ids "$work/ev" "exists(purchase)" --now 2026-02-01 --format csv
+expect_output "3" "exists over ingested events" -- "$pdb" count "$work/ev" "exists(purchase)" --now 2026-02-01
+expect_output "3" "sum with a filter" -- "$pdb" count "$work/ev" "sum(purchase.amount, channel = 'web') > 4" --now 2026-02-01
+expect_output "$(printf 'id\n0\n1\n3')" "ids over events" -- "$pdb" ids "$work/ev" "exists(purchase)" --now 2026-02-01 --format csv
 cp "$work/ev/MANIFEST" "$work/ev_manifest_before"
 printf 'customer_id,at,colour\nc1,2026-01-01,red\n' >"$work/ev_bad.csv"
 expect_exit 5 "event ingest with an unknown column fails" -- "$pdb" ingest "$work/ev" --events purchase "$work/ev_bad.csv" --quiet
@@ -595,9 +599,32 @@ expect_exit 6 "unknown event type" -- "$pdb" ingest "$work/ev" --events purchse 
 expect_grep "did you mean 'purchase'" "$work/err" "event type suggestion"
 if cmp -s "$work/ev/MANIFEST" "$work/ev_manifest_before"; then ok; else fail "failed event ingests changed the manifest"; fi
 printf 'customer_id,timestamp,amount\nc3,2026-01-05,7\n' | expect_exit 0 "events from stdin" -- "$pdb" ingest "$work/ev" --events purchase - --quiet
-expect_output "3" "events appended by a second ingest" -- "$pdb" count "$work/ev" "exists(purchase)" --now 2026-02-01
+expect_output "4" "events appended by a second ingest" -- "$pdb" count "$work/ev" "exists(purchase)" --now 2026-02-01
 expect_exit 0 "a profile ingest keeps the events" -- "$pdb" ingest "$work/ev" "$work/ev_profiles.csv" --quiet
-expect_output "3" "events after a profile ingest" -- "$pdb" count "$work/ev" "exists(purchase)" --now 2026-02-01
+expect_output "4" "events after a profile ingest" -- "$pdb" count "$work/ev" "exists(purchase)" --now 2026-02-01
+
+# ---- events from NDJSON; unknown keys create one profile each, in the same atomic step -----
+cat >"$work/ev_purchases.ndjson" <<'NDJSON'
+{"customer_id": "c2", "at": "2026-01-10", "amount": 12.5, "channel": "app"}
+{"customer_id": "new1", "timestamp": 1767312000, "amount": "3", "channel": null}
+{"customer_id": "new1", "at": "2026-01-11"}
+{"customer_id": "new2", "at": "2026-01-12", "amount": true}
+{"at": "2026-01-12"}
+NDJSON
+expect_exit 0 "ingest --events from NDJSON" -- "$pdb" ingest "$work/ev" --events purchase "$work/ev_purchases.ndjson" --format json
+expect_grep '"rows_loaded": 3' "$work/out" "ndjson events loaded"
+expect_grep '"rows_rejected": 2' "$work/out" "ndjson event rejects counted"
+expect_grep '"profiles_created": 1' "$work/out" "one profile for two events of a new key; none for a rejected one"
+rejects=$(ls "$work"/ev/rejects/ev_purchases.ndjson.purchase.g*.rejects.csv)
+expect_grep 'ev_purchases.ndjson,4,55,amount,"expected a number, found a boolean"' "$rejects" "ndjson property reject position"
+expect_grep "ev_purchases.ndjson,5,1,customer_id,the record has no key 'customer_id'" "$rejects" "ndjson missing key"
+expect_output "5" "created profile counted" -- "$pdb" count "$work/ev" "true"
+expect_output "0" "a rejected event creates nothing" -- "$pdb" count "$work/ev" "customer_id = 'new2'"
+expect_output "1" "new1 has both events" -- "$pdb" count "$work/ev" "customer_id = 'new1' AND count(purchase) = 2 AND sum(purchase.amount) = 3" --now 2026-02-01
+printf '{"customer_id": "new1", "at": "2026-01-13"}\n{"customer_id": "new3", "at": "2026-01-13"}\n' | expect_exit 0 "ndjson events from stdin" -- "$pdb" ingest "$work/ev" --events purchase --input ndjson - --quiet
+expect_grep "created 1 profiles" "$work/out" "stdin: only the new key creates a profile"
+expect_output "6" "profiles after stdin events" -- "$pdb" count "$work/ev" "true"
+expect_output "1" "new1 found again" -- "$pdb" count "$work/ev" "customer_id = 'new1' AND count(purchase) = 3" --now 2026-02-01
 
 echo "cli_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 /*
- * profiledb ingest DB FILE...: loads CSV files, each as one atomic step, showing progress
- * on a terminal and a summary per file; with --events TYPE the files hold events of TYPE.
+ * profiledb ingest DB FILE...: loads CSV or NDJSON files, each as one atomic step, showing
+ * progress on a terminal and a summary per file; with --events TYPE the files hold events of
+ * TYPE (and their unknown keys create profiles).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -21,11 +22,13 @@ static void usage(FILE *out)
             "as are records that break a data-quality rule of the schema (counted per rule, with\n"
             "the values each normalising rule changed).\n\n"
             "With --events TYPE each FILE holds events of event type TYPE (declared in the\n"
-            "schema), one CSV record per event, as one atomic step each. Header columns: the key,\n"
-            "named like the schema's primary attribute; the time, named 'at' or 'timestamp'\n"
-            "(ISO 8601 or epoch seconds); any of TYPE's properties (missing ones are NULL). A\n"
-            "record whose key no profile has (events never create profiles), or whose values do\n"
-            "not fit, is rejected with its line, column and reason. CSV only.\n\n"
+            "schema), one CSV record or NDJSON object per event, as one atomic step each. The\n"
+            "header columns (NDJSON: member names): the key, named like the schema's primary\n"
+            "attribute; the time, named 'at' or 'timestamp' (ISO 8601 or epoch seconds); any of\n"
+            "TYPE's properties (missing ones, and JSON null, are NULL). An event whose key no live\n"
+            "profile has creates a profile holding only that key (one per key, in the same\n"
+            "atomic step). A record whose key breaks the key's rules, or whose values do not\n"
+            "fit, is rejected with its line, column and reason.\n\n"
             "Options:\n"
             "  --events TYPE              the files hold events of TYPE (see above)\n"
             "  --input csv|ndjson         the files' format (default: by name; CSV for '-')\n"
@@ -175,6 +178,9 @@ int cmd_ingest(int argc, char **argv)
             printf("%s: loaded %llu %s events of %llu records in %.2f s", argv[i],
                    (unsigned long long)result.rows_loaded, event_type,
                    (unsigned long long)result.rows_read, result.elapsed_s);
+            if (result.profiles_created > 0)
+                printf("; created %llu profiles (ids %llu..)", (unsigned long long)result.profiles_created,
+                       (unsigned long long)result.first_row_id);
             if (result.rows_rejected > 0)
                 printf("; %llu rejected, see %s", (unsigned long long)result.rows_rejected, result.rejects_path);
             printf("\n");
@@ -211,6 +217,8 @@ int cmd_ingest(int argc, char **argv)
             cli_print_json_string(stdout, result.rejects_path, strlen(result.rejects_path));
             printf(", \"input_method\": ");
             cli_print_json_string(stdout, result.input_method, strlen(result.input_method));
+            if (event_type != NULL)
+                printf(", \"profiles_created\": %llu", (unsigned long long)result.profiles_created);
             print_rule_tallies_json(&result);
             printf("}");
         }
