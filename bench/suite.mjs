@@ -172,9 +172,10 @@ export const SUITE = [
 // customer_id HAVING <aggregate> <op> <value>)`, `NOT exists` becomes `customer_id NOT IN
 // (...)` (no customer_id is NULL). Windows: profiledb's `30d` is now() - 30 days <= at <=
 // now(), both edges included, so the SQL uses BETWEEN. DuckDB stores `at` as TIMESTAMP,
-// SQLite as epoch seconds (unixepoch() of the CSV text). Float sums add in a different order
+// SQLite as epoch seconds (unixepoch() of the CSV text); `at` is quoted for DuckDB, where AT is
+// a keyword. Float sums add in a different order
 // per engine; no sum in the data lands on a bound.
-const duckWindow = (days) => `at BETWEEN ${DUCK_NOW} - INTERVAL ${days} DAY AND ${DUCK_NOW}`;
+const duckWindow = (days) => `"at" BETWEEN ${DUCK_NOW} - INTERVAL ${days} DAY AND ${DUCK_NOW}`;
 const liteWindow = (days) => `at BETWEEN ${NOW_EPOCH_S - days * DAY_S} AND ${NOW_EPOCH_S}`;
 const having = (type, where, aggregate) => `customer_id IN (SELECT customer_id FROM ${type} WHERE ${where} ` +
   `GROUP BY customer_id HAVING ${aggregate})`;
@@ -197,7 +198,7 @@ export const EVENT_SUITE = [
   {
     name: 'viewed_7d', what: 'last page view in the last week',
     profiledb: 'last(page_view) > now() - 7d',
-    duckdb: having('page_view', 'true', `max(at) > ${DUCK_NOW} - INTERVAL 7 DAY`),
+    duckdb: having('page_view', 'true', `max("at") > ${DUCK_NOW} - INTERVAL 7 DAY`),
     sqlite: having('page_view', '1', `max(at) > ${NOW_EPOCH_S - 7 * DAY_S}`),
   },
   {
