@@ -89,6 +89,7 @@ static int database_build(const char *db_path, const char *ready_path, const cha
     options.profile_count = profiles;
     options.seed = bench_seed();
     options.now_s = SEGMENT_NOW_S;
+    options.events_per_profile = 0; /* the segment cases read attributes only */
     struct pdb_error pdb_error = {0};
     fprintf(stderr, "profiledb_bench: generating %llu profiles into %s\n",
             (unsigned long long)profiles, gen_dir);

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NOW_EPOCH_S, NOW_TEXT, SUITE } from './suite.mjs';
+import { EVENT_SUITE, EVENT_TYPES, NOW_EPOCH_S, NOW_TEXT, SUITE } from './suite.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(BENCH_DIR);
@@ -48,6 +48,12 @@ Options:
   --skip-build     use the binaries in build-bench-release as they are
   --wait-quiet     before each engine's timed runs, wait (up to 15 minutes) until the 1-minute
                    load average is below 1.0: on a shared machine other work skews the numbers
+  --events         the events benchmark instead (bench/README.md, "Events"): generate with
+                   --events-per-profile E, load profiles and the three event CSVs into each
+                   engine (event ingest rows/s), run the ${EVENT_SUITE.length} event segments of
+                   suite.mjs (EVENT_SUITE), check the counts, write
+                   bench/results/events-<YYYY-MM-DD>-<N>.md and events-latest-<N>.md
+  --events-per-profile E   with --events (default 20)
   --rerender       only rewrite the report from the last run's raw results for this N and
                    seed (with --notes, to add the analysis after looking at the numbers)
   -h, --help       this text
@@ -74,6 +80,7 @@ function parseArgs(argv) {
     profiles: 10000000, runs: 5, threads: os.availableParallelism ? os.availableParallelism() : os.cpus().length,
     out: '', seed: 42, cache: path.join(ROOT, 'out', 'bench'), engines: ['profiledb', 'duckdb', 'sqlite'],
     reload: false, notes: '', skipBuild: false, rerender: false, waitQuiet: false,
+    events: false, eventsPerProfile: 20,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -102,6 +109,8 @@ function parseArgs(argv) {
     else if (arg === '--skip-build') options.skipBuild = true;
     else if (arg === '--rerender') options.rerender = true;
     else if (arg === '--wait-quiet') options.waitQuiet = true;
+    else if (arg === '--events') options.events = true;
+    else if (arg === '--events-per-profile') options.eventsPerProfile = integer(value(), '--events-per-profile', 1);
     else fail(`unknown option '${arg}' (see --help)`);
   }
   return options;
@@ -176,21 +185,26 @@ function ensureDuckdb() {
     '@duckdb/node-api'], { capture: false });
 }
 
+// Profiles only, or with --events profiles and events (E per profile), in their own directory.
 function generate(options, binaries) {
-  const dir = path.join(options.cache, `data-${options.profiles}-s${options.seed}`);
+  const events = options.events ? options.eventsPerProfile : 0;
+  const dir = path.join(options.cache, `data-${options.profiles}-s${options.seed}${events ? `-e${events}` : ''}`);
   const marker = path.join(dir, 'DONE');
   const csv = path.join(dir, 'profiles.csv');
   const schema = path.join(dir, 'retail.schema');
-  if (existsSync(marker) && existsSync(csv)) {
-    log(`reusing ${path.relative(ROOT, csv)}`);
-    return { csv, schema, bytes: statSync(csv).size, reused: true };
+  const eventFiles = Object.fromEntries(EVENT_TYPES.map((type) => [type, path.join(dir, `${type}.csv`)]));
+  const withEvents = (data) => (events ? { ...data, events: eventFiles,
+    event_bytes: EVENT_TYPES.reduce((sum, type) => sum + statSync(eventFiles[type]).size, 0) } : data);
+  if (existsSync(marker) && existsSync(csv) && (!events || EVENT_TYPES.every((type) => existsSync(eventFiles[type])))) {
+    log(`reusing ${path.relative(ROOT, dir)}`);
+    return withEvents({ csv, schema, bytes: statSync(csv).size, reused: true });
   }
   rmSync(dir, { recursive: true, force: true });
-  log(`generating ${fmtInt(options.profiles)} profiles (seed ${options.seed}) into ${path.relative(ROOT, dir)}`);
-  run(binaries.profiledb, ['gen', '--profiles', String(options.profiles), '--seed', String(options.seed),
-    '--now', '2026-11-01', '--out', dir], { capture: false });
+  log(`generating ${fmtInt(options.profiles)} profiles (seed ${options.seed}${events ? `, ${events} events per profile` : ''}) into ${path.relative(ROOT, dir)}`);
+  const { seconds } = timed(() => run(binaries.profiledb, ['gen', '--profiles', String(options.profiles), '--seed', String(options.seed),
+    '--now', '2026-11-01', '--events-per-profile', String(events), '--out', dir], { capture: false }));
   writeFileSync(marker, `${new Date().toISOString()}\n`);
-  return { csv, schema, bytes: statSync(csv).size, reused: false };
+  return withEvents({ csv, schema, bytes: statSync(csv).size, reused: false, gen_s: seconds });
 }
 
 // A cached store is reused when its marker matches (N, seed, loader version).
@@ -287,34 +301,34 @@ function columnSizes(options, binaries, store) {
   return { ...stats, sampled_from: STATS_SAMPLE_PROFILES };
 }
 
-function writeQueries(options, engine) {
+function writeQueries(options, engine, suite = SUITE) {
   const dir = path.join(options.cache, `run-${options.profiles}-s${options.seed}`);
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `queries-${engine}.tsv`);
+  const file = path.join(dir, `queries-${suite === SUITE ? '' : 'events-'}${engine}.tsv`);
   // profiledb's wide scans name their columns: pdb_query_runner then times the bandwidth
   // yardstick on those same bytes beside every run (bench/column_yardstick.c).
   const columnsOf = (query) => (engine === 'profiledb' && query.wide ? `\t${query.columns.join(',')}` : '');
-  writeFileSync(file, SUITE.map((query) => `${query.name}\t${query[engine]}${columnsOf(query)}\n`).join(''));
+  writeFileSync(file, suite.map((query) => `${query.name}\t${query[engine]}${columnsOf(query)}\n`).join(''));
   return file;
 }
 
-function queryProfiledb(options, binaries, store, threads) {
-  const file = writeQueries(options, 'profiledb');
-  log(`profiledb: ${SUITE.length} segments x (1 warm + ${options.runs}) on ${threads} thread(s)`);
+function queryProfiledb(options, binaries, store, threads, suite = SUITE) {
+  const file = writeQueries(options, 'profiledb', suite);
+  log(`profiledb: ${suite.length} segments x (1 warm + ${options.runs}) on ${threads} thread(s)`);
   return JSON.parse(run(binaries.pdbRunner, [store, file, '--runs', String(options.runs), '--now', NOW_TEXT,
     '--threads', String(threads)]));
 }
 
-function queryDuckdb(options, store) {
-  const file = writeQueries(options, 'duckdb');
-  log(`duckdb: ${SUITE.length} queries x (1 warm + ${options.runs}) on ${options.threads} thread(s)`);
+function queryDuckdb(options, store, suite = SUITE) {
+  const file = writeQueries(options, 'duckdb', suite);
+  log(`duckdb: ${suite.length} queries x (1 warm + ${options.runs}) on ${options.threads} thread(s)`);
   return JSON.parse(run('node', [path.join(BENCH_DIR, 'duckdb_runner.mjs'), 'query', store, file, '--runs', String(options.runs),
     '--threads', String(options.threads), '--memory-limit', duckdbMemoryLimit()]));
 }
 
-function querySqlite(options, binaries, store) {
-  const file = writeQueries(options, 'sqlite');
-  log(`sqlite: ${SUITE.length} queries x (1 warm + ${options.runs}) on 1 thread`);
+function querySqlite(options, binaries, store, suite = SUITE) {
+  const file = writeQueries(options, 'sqlite', suite);
+  log(`sqlite: ${suite.length} queries x (1 warm + ${options.runs}) on 1 thread`);
   return JSON.parse(run(binaries.sqliteRunner, ['query', store, file, '--runs', String(options.runs)]));
 }
 
@@ -359,10 +373,10 @@ function machine(options, pdbResult) {
 
 // ---- Report ----------------------------------------------------------------------------
 
-function checkCounts(results) {
+function checkCounts(results, suite = SUITE) {
   const engines = Object.keys(results);
   const mismatches = [];
-  for (const query of SUITE) {
+  for (const query of suite) {
     const counts = Object.fromEntries(engines.map((engine) => [engine, results[engine].byName[query.name]?.count]));
     if (new Set(Object.values(counts)).size !== 1) mismatches.push({ query, counts });
   }
@@ -634,6 +648,7 @@ function measure(options) {
 
 export function main(argv) {
   const options = parseArgs(argv);
+  if (options.events) return mainEvents(options);
   const runDir = path.join(options.cache, `run-${options.profiles}-s${options.seed}`);
   const rawPath = path.join(runDir, 'raw.json');
   let raw;
@@ -673,6 +688,212 @@ export function main(argv) {
     const dir = path.join(BENCH_DIR, 'results');
     mkdirSync(dir, { recursive: true });
     targets.push(path.join(dir, `${started.toISOString().slice(0, 10)}-${options.profiles}.md`), path.join(dir, `latest-${options.profiles}.md`));
+  }
+  for (const target of targets) {
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, `${markdown}\n`);
+    log(`wrote ${target.startsWith(ROOT) ? path.relative(ROOT, target) : target}`);
+  }
+  process.stdout.write(`${markdown}\n`);
+}
+
+// ---- Events (--events) ------------------------------------------------------------------
+// Every engine gets a store of its own (profiles + one table per event type), loaded on every
+// run: the event loads are what is measured.
+
+function loadEventsProfiledb(options, binaries, data) {
+  const store = path.join(options.cache, `profiledb-events-${options.profiles}-s${options.seed}`);
+  rmSync(store, { recursive: true, force: true });
+  log('profiledb: init + ingest profiles + ingest --events per type');
+  run(binaries.profiledb, ['init', store, '--schema', data.schema]);
+  const profiles = timed(() => run(binaries.profiledb, ['ingest', store, data.csv, '--quiet', '--threads', String(options.threads)]));
+  const events = {};
+  for (const type of EVENT_TYPES) {
+    const { value, seconds } = timed(() => run(binaries.profiledb, ['ingest', store, '--events', type, data.events[type],
+      '--quiet', '--format', 'json']));
+    const [summary] = JSON.parse(value);
+    if (summary.rows_rejected !== 0) fail(`profiledb rejected ${summary.rows_rejected} ${type} events (${summary.rejects})`);
+    events[type] = { rows: summary.rows_loaded, load_s: seconds };
+  }
+  return { store, profiles_load_s: profiles.seconds, events };
+}
+
+function loadEventsDuckdb(options, data) {
+  const store = path.join(options.cache, `duckdb-events-${options.profiles}-s${options.seed}.duckdb`);
+  rmSync(store, { force: true });
+  rmSync(`${store}.wal`, { force: true });
+  log('duckdb: profiles, then CREATE TABLE <type> AS SELECT * FROM read_csv per event type');
+  const common = ['--threads', String(options.threads), '--memory-limit', duckdbMemoryLimit()];
+  const runner = path.join(BENCH_DIR, 'duckdb_runner.mjs');
+  const profiles = JSON.parse(run('node', [runner, 'load', store, data.csv, ...common]));
+  const events = {};
+  for (const type of EVENT_TYPES) {
+    const loaded = JSON.parse(run('node', [runner, 'load-events', store, `${type}=${data.events[type]}`, ...common]));
+    events[type] = { rows: loaded.rows, load_s: loaded.load_s };
+  }
+  return { store, profiles_load_s: profiles.load_s, version: profiles.version, events };
+}
+
+// SQLite: the profiles through sqlite_runner (typed, as in the main suite), each event CSV with
+// the sqlite3 shell's .import into a text table, then typed (at as epoch seconds) with an index
+// on at; the load time covers the three steps.
+const SQLITE_EVENT_SELECT = {
+  purchase: 'customer_id, unixepoch(at) AS at, CAST(amount AS REAL) AS amount, category, channel',
+  add_to_cart: 'customer_id, unixepoch(at) AS at, sku, CAST(price AS REAL) AS price',
+  page_view: 'customer_id, unixepoch(at) AS at, url',
+};
+
+function loadEventsSqlite(options, binaries, data) {
+  const store = path.join(options.cache, `sqlite-events-${options.profiles}-s${options.seed}.sqlite`);
+  log('sqlite: profiles (sqlite_runner), then .import + CREATE TABLE AS per event type (sqlite3 shell)');
+  const profiles = JSON.parse(run(binaries.sqliteRunner, ['load', store, data.schema, data.csv], { env: { SQLITE_TMPDIR: options.cache } }));
+  const events = {};
+  for (const type of EVENT_TYPES) {
+    const script = [
+      'PRAGMA journal_mode = OFF;', 'PRAGMA synchronous = OFF;', 'PRAGMA cache_size = -1000000;',
+      `DROP TABLE IF EXISTS raw_${type};`, `DROP TABLE IF EXISTS ${type};`,
+      `.import --csv '${data.events[type]}' raw_${type}`,
+      `CREATE TABLE ${type} AS SELECT ${SQLITE_EVENT_SELECT[type]} FROM raw_${type};`,
+      `DROP TABLE raw_${type};`, `CREATE INDEX ${type}_at ON ${type} (at);`,
+      `SELECT count(*) FROM ${type};`,
+    ].join('\n');
+    const started = process.hrtime.bigint();
+    const result = spawnSync('sqlite3', ['-batch', store], { input: script, encoding: 'utf8', env: { ...process.env, SQLITE_TMPDIR: options.cache } });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (result.status !== 0 || result.stderr.trim()) fail(`sqlite3 import of ${type}: ${result.stderr.trim()}`);
+    events[type] = { rows: Number(result.stdout.trim().split('\n').pop()), load_s: seconds };
+  }
+  const version = shell('sqlite3 --version').split(' ')[0];
+  return { store, profiles_load_s: profiles.load_s, version: profiles.version ?? version, events };
+}
+
+function measureEvents(options) {
+  const started = new Date();
+  const binaries = build(options);
+  if (options.engines.includes('duckdb')) ensureDuckdb();
+  const data = generate(options, binaries);
+  const loads = {}, results = {}, loadAverages = {};
+  if (options.engines.includes('profiledb')) loads.profiledb = loadEventsProfiledb(options, binaries, data);
+  if (options.engines.includes('duckdb')) loads.duckdb = loadEventsDuckdb(options, data);
+  if (options.engines.includes('sqlite')) loads.sqlite = loadEventsSqlite(options, binaries, data);
+  if (loads.profiledb) {
+    quietPoint(options, 'profiledb', loadAverages);
+    results.profiledb = queryProfiledb(options, binaries, loads.profiledb.store, options.threads, EVENT_SUITE);
+  }
+  if (loads.duckdb) {
+    quietPoint(options, 'duckdb', loadAverages);
+    results.duckdb = queryDuckdb(options, loads.duckdb.store, EVENT_SUITE);
+  }
+  if (loads.sqlite) {
+    quietPoint(options, 'sqlite', loadAverages);
+    results.sqlite = querySqlite(options, binaries, loads.sqlite.store, EVENT_SUITE);
+  }
+  const host = machine(options, results.profiledb);
+  host.load_averages = loadAverages;
+  return { started: started.toISOString(), finished: new Date().toISOString(), options, loads, results, host, data };
+}
+
+function reportEvents(options, { results, loads, data, host, started, finished }) {
+  const lines = [];
+  const push = (...text) => lines.push(...text);
+  const N = options.profiles;
+  const eventTotal = (load) => EVENT_TYPES.reduce((sum, type) => sum + load.events[type].rows, 0);
+  const anyLoad = Object.values(loads)[0];
+  const totalEvents = anyLoad ? eventTotal(anyLoad) : 0;
+  push(`# Events: profiledb vs DuckDB vs SQLite, ${fmtInt(N)} profiles, ${fmtInt(totalEvents)} events`, '');
+  push(`Generated by \`bench/compare --events --profiles ${N} --events-per-profile ${options.eventsPerProfile} --runs ${options.runs} ` +
+    `--threads ${options.threads}\` on ${started.toISOString().slice(0, 10)} (the whole run took ` +
+    `${fmt((finished.getTime() - started.getTime()) / 60000, 1)} minutes${data.reused ? '; the CSVs from an earlier run' : ''}).`, '');
+  push('| | |', '|---|---|');
+  push(`| CPU | ${host.cpu}, ${host.cores} cores |`);
+  push(`| memory | ${fmt(host.memory_gib, 1)} GiB |`);
+  push(`| commit | ${host.commit} |`);
+  push(`| data | \`profiledb gen --profiles ${N} --seed ${options.seed} --now 2026-11-01 --events-per-profile ${options.eventsPerProfile}\`: ` +
+    `${fmtBytes(data.bytes)} of profiles, ${fmtBytes(data.event_bytes)} of events` +
+    `${anyLoad ? ` (${EVENT_TYPES.map((type) => `${type} ${fmtInt(anyLoad.events[type].rows)}`).join(', ')})` : ''}; now() = ${NOW_TEXT} for every engine |`);
+  push(`| engines | profiledb (pdb_query_runner, ${options.threads} thread(s)); DuckDB ${loads.duckdb?.version ?? results.duckdb?.version ?? 'n/a'} (threads = ${results.duckdb?.threads ?? options.threads}); SQLite ${results.sqlite?.version ?? loads.sqlite?.version ?? 'n/a'} (1 thread) |`);
+  push(`| runs | 1 warm-up run + ${options.runs} timed runs per query and engine; medians reported |`);
+  push(`| load average | before the timed runs: ${Object.entries(host.load_averages ?? {}).map(([phase, value]) => `${phase} ${fmt(value, 2)}`).join(', ')} (on ${host.cores} cores) |`, '');
+
+  push('## Loads', '');
+  push('Seconds of each load, and event rows per second (profiledb: `profiledb ingest DB --events TYPE FILE`, a separate process per file, ' +
+    'fsynced; DuckDB: `CREATE TABLE AS SELECT * FROM read_csv` + CHECKPOINT; SQLite: the sqlite3 shell\'s `.import`, a typed copy and an index on `at`).', '');
+  push(`| engine | profiles s | ${EVENT_TYPES.map((type) => `${type} s (rows/s)`).join(' | ')} | all events s | events/s |`);
+  push(`|---|---:|${EVENT_TYPES.map(() => '---:').join('|')}|---:|---:|`);
+  for (const [engine, load] of Object.entries(loads)) {
+    const seconds = EVENT_TYPES.reduce((sum, type) => sum + load.events[type].load_s, 0);
+    push(`| ${engine} | ${fmt(load.profiles_load_s, 2)} | ${EVENT_TYPES.map((type) => `${fmt(load.events[type].load_s, 2)} (${fmtInt(load.events[type].rows / load.events[type].load_s)})`).join(' | ')} | ${fmt(seconds, 2)} | ${fmtInt(eventTotal(load) / seconds)} |`);
+  }
+  push('');
+
+  push('## Queries', '');
+  push('Milliseconds, median of the timed runs (warm). Ratio = the other engine\'s median / profiledb\'s.', '');
+  push('| query | what | rows matched | profiledb ms | DuckDB ms | SQLite ms | vs DuckDB | vs SQLite |');
+  push('|---|---|---:|---:|---:|---:|---:|---:|');
+  const pdbMedians = [], ratiosDuck = [], ratiosLite = [];
+  for (const query of EVENT_SUITE) {
+    const p = results.profiledb?.byName[query.name], d = results.duckdb?.byName[query.name], q = results.sqlite?.byName[query.name];
+    const count = p?.count ?? d?.count ?? q?.count;
+    const rd = p && d ? d.median_ms / p.median_ms : null;
+    const rs = p && q ? q.median_ms / p.median_ms : null;
+    if (p) pdbMedians.push(p.median_ms);
+    if (rd !== null) ratiosDuck.push(rd);
+    if (rs !== null) ratiosLite.push(rs);
+    push(`| ${query.name} | ${query.what} | ${fmtInt(count)} | ${p ? fmtMs(p.median_ms) : '–'} | ${d ? fmtMs(d.median_ms) : '–'} | ` +
+      `${q ? fmtMs(q.median_ms) : '–'} | ${rd !== null ? fmtRatio(rd) : '–'} | ${rs !== null ? fmtRatio(rs) : '–'} |`);
+  }
+  push('');
+  push('## Summary', '');
+  if (pdbMedians.length) push(`- profiledb: median of the query medians ${fmtMs(median(pdbMedians))} ms, slowest ${fmtMs(Math.max(...pdbMedians))} ms.`);
+  if (ratiosDuck.length) push(`- vs DuckDB: median ratio ${fmtRatio(median(ratiosDuck))}, smallest ${fmtRatio(Math.min(...ratiosDuck))}, largest ${fmtRatio(Math.max(...ratiosDuck))}.`);
+  if (ratiosLite.length) push(`- vs SQLite: median ratio ${fmtRatio(median(ratiosLite))}, smallest ${fmtRatio(Math.min(...ratiosLite))}.`);
+  push(`- Every engine returned the same count for every query (checked by bench/compare).`);
+  push(`- Issue #6 target (at 10,000,000 profiles / 200,000,000 events): median <= 100 ms and >= 10x faster than DuckDB. ` +
+    `This run has ${fmtInt(N)} profiles${pdbMedians.length ? `: median ${fmtMs(median(pdbMedians))} ms` : ''}` +
+    `${ratiosDuck.length ? `, ${fmtRatio(median(ratiosDuck))} DuckDB's time at the median` : ''}; it says nothing yet about 10M.`, '');
+  push('## Queries as run', '');
+  for (const query of EVENT_SUITE) {
+    push(`- \`${query.name}\``, `  - profiledb: \`${query.profiledb}\``, `  - DuckDB: \`${query.duckdb}\``, `  - SQLite: \`${query.sqlite}\``);
+  }
+  if (options.notes && existsSync(options.notes)) push('', '## Analysis', '', readFileSync(options.notes, 'utf8').trim());
+  return lines.join('\n');
+}
+
+function mainEvents(options) {
+  const runDir = path.join(options.cache, `run-${options.profiles}-s${options.seed}`);
+  const rawPath = path.join(runDir, 'raw-events.json');
+  let raw;
+  if (options.rerender) {
+    if (!existsSync(rawPath)) fail(`no earlier events run for ${options.profiles} profiles, seed ${options.seed}: ${rawPath}`);
+    raw = JSON.parse(readFileSync(rawPath, 'utf8'));
+    raw.options = { ...raw.options, notes: options.notes, out: options.out };
+  } else {
+    raw = measureEvents(options);
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(rawPath, JSON.stringify(raw, null, 1));
+  }
+  const results = {};
+  for (const [engine, result] of Object.entries(raw.results)) results[engine] = indexByName(result);
+  Object.assign(options, { profiles: raw.options.profiles, runs: raw.options.runs, threads: raw.options.threads,
+    seed: raw.options.seed, eventsPerProfile: raw.options.eventsPerProfile });
+  const mismatches = checkCounts(results, EVENT_SUITE);
+  if (mismatches.length > 0) {
+    process.stderr.write('\nbench/compare: COUNT MISMATCH — the engines disagree:\n');
+    for (const { query, counts } of mismatches) {
+      process.stderr.write(`\n  ${query.name}:\n`);
+      for (const engine of Object.keys(counts)) process.stderr.write(`    ${engine.padEnd(9)} ${String(counts[engine]).padStart(12)}   ${query[engine]}\n`);
+    }
+    process.stderr.write(`\nraw results: ${rawPath}\n`);
+    process.exit(1);
+  }
+  const started = new Date(raw.started);
+  const markdown = reportEvents(options, { results, loads: raw.loads, data: raw.data, host: raw.host, started, finished: new Date(raw.finished) });
+  const targets = [];
+  if (options.out) targets.push(options.out);
+  else {
+    const dir = path.join(BENCH_DIR, 'results');
+    mkdirSync(dir, { recursive: true });
+    targets.push(path.join(dir, `events-${started.toISOString().slice(0, 10)}-${options.profiles}.md`), path.join(dir, `events-latest-${options.profiles}.md`));
   }
   for (const target of targets) {
     mkdirSync(path.dirname(target), { recursive: true });

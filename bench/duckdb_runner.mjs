@@ -2,6 +2,7 @@
 //
 //   node duckdb_runner.mjs load DB.duckdb CSV [--threads T] [--memory-limit SIZE]
 //   node duckdb_runner.mjs query DB.duckdb QUERIES.tsv [--runs R] [--threads T] [--memory-limit SIZE]
+//   node duckdb_runner.mjs load-events DB.duckdb TYPE=CSV [--threads T] [--memory-limit SIZE]
 //
 // load: CREATE TABLE profiles AS SELECT ... FROM read_csv(...) with every column typed as the
 // retail schema says (int BIGINT, float DOUBLE, timestamp TIMESTAMP parsed from
@@ -9,6 +10,10 @@
 // with empty tags dropped); allow_quoted_nulls=false so "" is the empty string / empty set and
 // only an empty unquoted field is NULL, as in profiledb. Then CHECKPOINT. Prints {"rows",
 // "load_s", "version"} as JSON.
+//
+// load-events: CREATE TABLE <TYPE> AS SELECT * FROM read_csv(...) of an event CSV of
+// `profiledb gen` (customer_id VARCHAR, at TIMESTAMP, the type's properties typed as in
+// EVENT_COLUMNS), then CHECKPOINT. Prints {"type", "rows", "load_s"} as JSON.
 //
 // query: QUERIES.tsv holds "name<TAB>WHERE-condition" lines; each runs as
 // SELECT count(*) FROM profiles WHERE ... once to warm, then R times (default 5). Prints the
@@ -24,9 +29,17 @@ const COLUMNS = {
   consent_ads: 'BOOLEAN', consent_analytics: 'BOOLEAN', is_vip: 'BOOLEAN',
 };
 
+// The event types of datasets/retail.schema, typed as the profile columns are.
+const EVENT_COLUMNS = {
+  purchase: { customer_id: 'VARCHAR', at: 'TIMESTAMP', amount: 'DOUBLE', category: 'VARCHAR', channel: 'VARCHAR' },
+  add_to_cart: { customer_id: 'VARCHAR', at: 'TIMESTAMP', sku: 'VARCHAR', price: 'DOUBLE' },
+  page_view: { customer_id: 'VARCHAR', at: 'TIMESTAMP', url: 'VARCHAR' },
+};
+
 function usage() {
   process.stderr.write('usage: node duckdb_runner.mjs load DB.duckdb CSV [--threads T] [--memory-limit SIZE]\n' +
-    '       node duckdb_runner.mjs query DB.duckdb QUERIES.tsv [--runs R] [--threads T] [--memory-limit SIZE]\n');
+    '       node duckdb_runner.mjs query DB.duckdb QUERIES.tsv [--runs R] [--threads T] [--memory-limit SIZE]\n' +
+    '       node duckdb_runner.mjs load-events DB.duckdb TYPE=CSV [--threads T] [--memory-limit SIZE]\n');
   process.exit(2);
 }
 
@@ -81,6 +94,24 @@ async function load(options) {
   process.stdout.write(JSON.stringify({ engine: 'duckdb', version, threads: Number(threads), rows: Number(rows), load_s: loadS }) + '\n');
 }
 
+async function loadEvents(options) {
+  const equals = options.input.indexOf('=');
+  const type = options.input.slice(0, equals);
+  const csv = options.input.slice(equals + 1);
+  if (equals < 1 || !EVENT_COLUMNS[type]) usage();
+  const { connection } = await open(options);
+  const columns = Object.entries(EVENT_COLUMNS[type]).map(([name, sqlType]) => `${sqlString(name)}: ${sqlString(sqlType)}`).join(', ');
+  const started = nowMs();
+  await connection.run(`DROP TABLE IF EXISTS ${type}`);
+  await connection.run(`CREATE TABLE ${type} AS SELECT * FROM read_csv(${sqlString(csv)}, ` +
+    `header = true, delim = ',', quote = '"', escape = '"', auto_detect = false, allow_quoted_nulls = false, ` +
+    `timestampformat = '%Y-%m-%dT%H:%M:%SZ', columns = {${columns}})`);
+  await connection.run('CHECKPOINT');
+  const loadS = (nowMs() - started) / 1e3;
+  const rows = await scalar(connection, `SELECT count(*) FROM ${type}`);
+  process.stdout.write(JSON.stringify({ engine: 'duckdb', type, rows: Number(rows), load_s: loadS }) + '\n');
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
@@ -116,4 +147,5 @@ async function query(options) {
 const options = parse(process.argv.slice(2));
 if (options.command === 'load') await load(options);
 else if (options.command === 'query') await query(options);
+else if (options.command === 'load-events') await loadEvents(options);
 else usage();

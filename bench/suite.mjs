@@ -163,3 +163,68 @@ export const SUITE = [
     sqlite: 'phone IS NULL AND email IS NOT NULL AND consent_email',
   },
 ];
+
+// ---- Events (bench/compare --events) ---------------------------------------------------
+// Segments over the events `profiledb gen` writes (purchase, add_to_cart, page_view), mixed
+// with attributes. The SQL forms keep the profile table as `profiles` and read one table per
+// event type (customer_id, at, properties): an aggregate becomes
+// `customer_id IN (SELECT customer_id FROM <type> WHERE <window> [AND filter] GROUP BY
+// customer_id HAVING <aggregate> <op> <value>)`, `NOT exists` becomes `customer_id NOT IN
+// (...)` (no customer_id is NULL). Windows: profiledb's `30d` is now() - 30 days <= at <=
+// now(), both edges included, so the SQL uses BETWEEN. DuckDB stores `at` as TIMESTAMP,
+// SQLite as epoch seconds (unixepoch() of the CSV text); `at` is quoted for DuckDB, where AT is
+// a keyword. Float sums add in a different order
+// per engine; no sum in the data lands on a bound.
+const duckWindow = (days) => `"at" BETWEEN ${DUCK_NOW} - INTERVAL ${days} DAY AND ${DUCK_NOW}`;
+const liteWindow = (days) => `at BETWEEN ${NOW_EPOCH_S - days * DAY_S} AND ${NOW_EPOCH_S}`;
+const having = (type, where, aggregate) => `customer_id IN (SELECT customer_id FROM ${type} WHERE ${where} ` +
+  `GROUP BY customer_id HAVING ${aggregate})`;
+
+export const EVENT_TYPES = ['purchase', 'add_to_cart', 'page_view'];
+
+export const EVENT_SUITE = [
+  {
+    name: 'purchases_30d_de', what: 'count over 30 days AND a category',
+    profiledb: "count(purchase, 30d) >= 2 AND country = 'DE'",
+    duckdb: `country = 'DE' AND ${having('purchase', duckWindow(30), 'count(*) >= 2')}`,
+    sqlite: `country = 'DE' AND ${having('purchase', liteWindow(30), 'count(*) >= 2')}`,
+  },
+  {
+    name: 'shoes_90d', what: 'filtered sum over 90 days',
+    profiledb: "sum(purchase.amount, 90d, category = 'shoes') > 100",
+    duckdb: having('purchase', `${duckWindow(90)} AND category = 'shoes'`, 'sum(amount) > 100'),
+    sqlite: having('purchase', `${liteWindow(90)} AND category = 'shoes'`, 'sum(amount) > 100'),
+  },
+  {
+    name: 'viewed_7d', what: 'last page view in the last week',
+    profiledb: 'last(page_view) > now() - 7d',
+    duckdb: having('page_view', 'true', `max("at") > ${DUCK_NOW} - INTERVAL 7 DAY`),
+    sqlite: having('page_view', '1', `max(at) > ${NOW_EPOCH_S - 7 * DAY_S}`),
+  },
+  {
+    name: 'lapsed_30_plus', what: 'NOT exists over 180 days AND an int',
+    profiledb: 'NOT exists(purchase, 180d) AND age >= 30',
+    duckdb: `age >= 30 AND customer_id NOT IN (SELECT customer_id FROM purchase WHERE ${duckWindow(180)})`,
+    sqlite: `age >= 30 AND customer_id NOT IN (SELECT customer_id FROM purchase WHERE ${liteWindow(180)})`,
+  },
+  {
+    name: 'categories_365d', what: 'distinct categories over a year',
+    profiledb: 'distinct(purchase.category, 365d) >= 3',
+    duckdb: having('purchase', duckWindow(365), 'count(DISTINCT category) >= 3'),
+    sqlite: having('purchase', liteWindow(365), 'count(DISTINCT category) >= 3'),
+  },
+  {
+    name: 'cart_abandoners', what: 'exists AND NOT exists, 30 days, consent',
+    profiledb: 'exists(add_to_cart, 30d) AND NOT exists(purchase, 30d) AND consent_email',
+    duckdb: `consent_email AND customer_id IN (SELECT customer_id FROM add_to_cart WHERE ${duckWindow(30)}) ` +
+      `AND customer_id NOT IN (SELECT customer_id FROM purchase WHERE ${duckWindow(30)})`,
+    sqlite: `consent_email AND customer_id IN (SELECT customer_id FROM add_to_cart WHERE ${liteWindow(30)}) ` +
+      `AND customer_id NOT IN (SELECT customer_id FROM purchase WHERE ${liteWindow(30)})`,
+  },
+  {
+    name: 'engaged_gold', what: 'count of page views over 30 days AND an indexed IN',
+    profiledb: "count(page_view, 30d) >= 10 AND loyalty_tier IN ('gold', 'platinum')",
+    duckdb: `loyalty_tier IN ('gold', 'platinum') AND ${having('page_view', duckWindow(30), 'count(*) >= 10')}`,
+    sqlite: `loyalty_tier IN ('gold', 'platinum') AND ${having('page_view', liteWindow(30), 'count(*) >= 10')}`,
+  },
+];

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 
 /* Longest table string (a name, city, domain, interest), unquoted, in bytes. */
 #define RETAIL_STRING_SIZE_MAX 40u
@@ -89,6 +90,14 @@ static inline bool retail_rng_chance(struct retail_rng *rng, uint32_t per_mille)
 static inline double retail_rng_unit(struct retail_rng *rng)
 {
     return (double)(retail_rng_next(rng) >> 11) * 0x1.0p-53;
+}
+
+/* Standard normal (Box-Muller, one of the pair). */
+static inline double retail_rng_normal(struct retail_rng *rng)
+{
+    double u1 = (double)((retail_rng_next(rng) >> 11) + 1) * 0x1.0p-53; /* (0, 1] */
+    double u2 = retail_rng_unit(rng);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
 /* ---- Tables ------------------------------------------------------------------------- */
@@ -185,9 +194,22 @@ struct retail_row_context {
 
 void retail_row_context_init(struct retail_row_context *context, uint64_t seed, int64_t now_s);
 
+/* What the event generator takes from the profile its events belong to. */
+struct retail_row_facts {
+    int64_t signup_s;
+    int64_t last_seen_s; /* as drawn, also when the column is written as NULL */
+    double engagement;   /* latent ~N(0, 1): drives tier, orders and activity */
+    uint64_t order_count;
+};
+
 /* Writes row `row_index` (CSV, LF-terminated) at out, which has room for
- * RETAIL_ROW_SIZE_MAX bytes; returns its size in bytes. */
-size_t retail_row_write(const struct retail_row_context *context, uint64_t row_index, char *out);
+ * RETAIL_ROW_SIZE_MAX bytes; returns its size in bytes. Fills *facts unless it is NULL. */
+size_t retail_row_write(const struct retail_row_context *context, uint64_t row_index, char *out,
+                        struct retail_row_facts *facts);
+
+/* The facts of row `row_index` without writing it. */
+void retail_row_facts_draw(const struct retail_row_context *context, uint64_t row_index,
+                           struct retail_row_facts *facts);
 
 /* Year of a timestamp (UTC). */
 int64_t retail_year_of(int64_t seconds);

@@ -14,6 +14,7 @@
  * is_vip.
  */
 #include "retail_gen_internal.h"
+#include "retail_format.h"
 
 #include <assert.h>
 #include <math.h>
@@ -92,55 +93,7 @@ enum email_pattern {
 };
 static const uint16_t email_pattern_weights[] = {300, 140, 140, 80, 100, 60, 80, 100};
 
-/* ---- Formatting --------------------------------------------------------------------- */
-
-static const char digit_pairs[201] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-static char *put_bytes(char *out, const char *bytes, size_t size)
-{
-    memcpy(out, bytes, size);
-    return out + size;
-}
-
-static char *put_u64(char *out, uint64_t value)
-{
-    char digits[20];
-    size_t position = sizeof digits;
-    while (value >= 100) {
-        position -= 2;
-        memcpy(digits + position, digit_pairs + (value % 100) * 2, 2);
-        value /= 100;
-    }
-    if (value >= 10) {
-        position -= 2;
-        memcpy(digits + position, digit_pairs + value * 2, 2);
-    } else {
-        digits[--position] = (char)('0' + value);
-    }
-    return put_bytes(out, digits + position, sizeof digits - position);
-}
-
-/* Exactly `width` digits (value < 10^width). */
-static char *put_fixed(char *out, uint64_t value, unsigned width)
-{
-    for (unsigned i = width; i > 0; i--) {
-        out[i - 1] = (char)('0' + value % 10);
-        value /= 10;
-    }
-    return out + width;
-}
-
-/* At least `width` digits, zero-padded. */
-static char *put_padded(char *out, uint64_t value, unsigned width)
-{
-    unsigned digits = 1;
-    for (uint64_t rest = value / 10; rest > 0; rest /= 10)
-        digits++;
-    return put_fixed(out, value, digits > width ? digits : width);
-}
+/* ---- Formatting (the digit helpers are in retail_format.h) ---------------------- */
 
 static char *put_entry(char *out, const struct retail_entry *entry)
 {
@@ -154,64 +107,12 @@ static char *put_entry(char *out, const struct retail_entry *entry)
     return out;
 }
 
-static void civil_from_days(int64_t days, int64_t *year, unsigned *month, unsigned *day)
-{
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    unsigned day_of_era = (unsigned)(days - era * 146097);
-    unsigned year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-    unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    unsigned shifted_month = (5 * day_of_year + 2) / 153;
-    *day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    *month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
-    *year = (int64_t)year_of_era + era * 400 + (*month <= 2);
-}
-
-static int64_t floor_div(int64_t value, int64_t divisor)
-{
-    int64_t quotient = value / divisor;
-    return quotient - ((value % divisor) < 0);
-}
-
 int64_t retail_year_of(int64_t seconds)
 {
     int64_t year;
     unsigned month, day;
     civil_from_days(floor_div(seconds, SECONDS_PER_DAY), &year, &month, &day);
     return year;
-}
-
-/* "YYYY-MM-DDTHH:MM:SSZ" for years 0001..9999 (the caller keeps timestamps in range). */
-static char *put_timestamp(char *out, int64_t seconds)
-{
-    int64_t days = floor_div(seconds, SECONDS_PER_DAY);
-    int64_t second_of_day = seconds - days * SECONDS_PER_DAY;
-    int64_t year;
-    unsigned month, day;
-    civil_from_days(days, &year, &month, &day);
-    assert(year >= 1 && year <= 9999);
-    out = put_fixed(out, (uint64_t)year, 4);
-    *out++ = '-';
-    out = put_bytes(out, digit_pairs + month * 2, 2);
-    *out++ = '-';
-    out = put_bytes(out, digit_pairs + day * 2, 2);
-    *out++ = 'T';
-    out = put_bytes(out, digit_pairs + (second_of_day / 3600) * 2, 2);
-    *out++ = ':';
-    out = put_bytes(out, digit_pairs + (second_of_day / 60 % 60) * 2, 2);
-    *out++ = ':';
-    out = put_bytes(out, digit_pairs + (second_of_day % 60) * 2, 2);
-    *out++ = 'Z';
-    return out;
-}
-
-/* cents / 100 with exactly two decimals. */
-static char *put_money(char *out, uint64_t cents)
-{
-    out = put_u64(out, cents / 100);
-    *out++ = '.';
-    return put_bytes(out, digit_pairs + (cents % 100) * 2, 2);
 }
 
 static char *put_bool(char *out, int value)
@@ -222,12 +123,9 @@ static char *put_bool(char *out, int value)
 
 /* ---- Draws -------------------------------------------------------------------------- */
 
-/* Standard normal (Box-Muller, one of the pair). */
 static double rng_normal(struct retail_rng *rng)
 {
-    double u1 = (double)((retail_rng_next(rng) >> 11) + 1) * 0x1.0p-53; /* (0, 1] */
-    double u2 = retail_rng_unit(rng);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    return retail_rng_normal(rng);
 }
 
 /* -1 (NULL), 0 or 1. */
@@ -269,6 +167,7 @@ struct row {
     int64_t birth_year; /* 0 = NULL */
     int64_t signup_s, last_seen_s;
     enum tier tier;
+    double engagement; /* the latent score behind tier and orders, ~N(0, 1) */
     uint64_t order_count, spend_cents;
     int interest_state; /* -1 NULL, 0 empty set, 1 tags */
     uint32_t interest_mask;
@@ -326,6 +225,7 @@ static void row_draw(const struct retail_row_context *context, struct retail_rng
 
     /* Engagement drives tier, orders and spend; each adds its own noise. */
     double engagement = rng_normal(rng);
+    row->engagement = engagement;
     double tier_score = 0.92 * engagement + 0.39 * rng_normal(rng);
     double order_score = 0.8 * engagement + 0.6 * rng_normal(rng);
     double order_noise = rng_normal(rng);
@@ -461,12 +361,32 @@ static char *put_email(char *out, const struct row *row, uint64_t row_index)
     return put_bytes(out, row->domain->text, row->domain->size);
 }
 
-size_t retail_row_write(const struct retail_row_context *context, uint64_t row_index, char *out)
+static void facts_from_row(const struct row *row, struct retail_row_facts *facts)
+{
+    facts->signup_s = row->signup_s;
+    facts->last_seen_s = row->last_seen_s;
+    facts->engagement = row->engagement;
+    facts->order_count = row->order_count;
+}
+
+void retail_row_facts_draw(const struct retail_row_context *context, uint64_t row_index,
+                           struct retail_row_facts *facts)
 {
     struct retail_rng rng;
     retail_rng_seed(&rng, context->seed, row_index);
     struct row row;
     row_draw(context, &rng, &row);
+    facts_from_row(&row, facts);
+}
+
+size_t retail_row_write(const struct retail_row_context *context, uint64_t row_index, char *out,
+                        struct retail_row_facts *facts)
+{
+    struct retail_rng rng;
+    retail_rng_seed(&rng, context->seed, row_index);
+    struct row row;
+    row_draw(context, &rng, &row);
+    if (facts != NULL) facts_from_row(&row, facts);
 
     char *cursor = out;
     *cursor++ = 'C';

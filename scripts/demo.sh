@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo: installs what is missing, builds, generates 1,000,000 retail profiles, ingests
-# them into a fresh database and runs five example segments with counts and times.
+# The demo: installs what is missing, builds, generates 1,000,000 retail profiles (and their
+# events), ingests the profiles and the purchases into a fresh database and runs five example
+# segments and one event segment with counts and times.
 #   scripts/demo.sh [PROFILES]       (default 1000000; work files go to out/demo/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +19,12 @@ echo "== creating the database"
 $pdb init "$work/db" --schema "$work/data/retail.schema"
 echo "== ingesting"
 $pdb ingest "$work/db" "$work/data/profiles.csv" --timing
+echo "== ingesting the purchases (add_to_cart.csv and page_view.csv load the same way)"
+$pdb ingest "$work/db" --events purchase "$work/data/purchase.csv" --quiet
 echo
 $pdb stats "$work/db" | head -6
 echo
-echo "== five segments: count, and the query time (each is a fresh process, so the time includes"
+echo "== six segments (the last over events): count, and the query time (each is a fresh process, so the time includes"
 echo "   reading the referenced columns from disk)"
 segments=(
   "country IN ('US', 'CA') AND age BETWEEN 25 AND 40"
@@ -29,6 +32,7 @@ segments=(
   "interests HAS ANY ('running', 'yoga') AND NOT is_vip AND last_seen_at > now() - 30d"
   "email ENDS WITH '@gmail.com' AND (city = 'London' OR city = 'Berlin') AND order_count >= 3"
   "last_name ISTARTS WITH 'mü' OR (gender IS NULL AND signup_at < '2020-01-01')"
+  "count(purchase, 30d) >= 2 AND country = 'DE'"
 )
 for segment in "${segments[@]}"; do
     count=$($pdb count "$work/db" "$segment" --timing 2>"$work/timing")

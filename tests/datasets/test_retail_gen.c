@@ -822,6 +822,7 @@ Test(retail_gen, write_creates_the_directory_and_both_files)
     struct retail_gen_options options;
     retail_gen_options_init(&options);
     options.profile_count = 5000;
+    options.events_per_profile = 0; /* the events have their own tests (test_retail_events.c) */
     struct progress_log log = {0};
     options.on_progress = record_progress;
     options.progress_context = &log;

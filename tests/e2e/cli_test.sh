@@ -304,6 +304,26 @@ else
     fail "profiledb gen: $(head -3 "$work/err")"
 fi
 
+# ---- generated events: every file ingests with zero rejects; the events option ------------
+if [ -f "$work/gen/purchase.csv" ]; then
+    "$pdb" init "$work/edb" --schema "$work/gen/retail.schema" >/dev/null 2>&1
+    "$pdb" ingest "$work/edb" "$work/gen/profiles.csv" --quiet >/dev/null 2>&1
+    for type in purchase add_to_cart page_view; do
+        expect_exit 0 "ingest generated $type events" -- \
+            "$pdb" ingest "$work/edb" --events "$type" "$work/gen/$type.csv" --format json --quiet
+        expect_grep '"rows_rejected": 0,' "$work/out" "generated $type events: zero rejects"
+    done
+    expect_exit 0 "event segment on generated events" -- \
+        "$pdb" count "$work/edb" "count(purchase, 30d) >= 2 OR last(page_view) > now() - 7d" --now 2026-11-01
+    if [ "$(cat "$work/out")" -gt 0 ] 2>/dev/null; then ok; else fail "event segment counted '$(cat "$work/out")'"; fi
+else
+    fail "profiledb gen wrote no purchase.csv"
+fi
+expect_exit 0 "gen without events" -- "$pdb" gen --profiles 10 --events-per-profile 0 --out "$work/gen0"
+if [ -f "$work/gen0/profiles.csv" ] && [ ! -e "$work/gen0/purchase.csv" ]; then ok; else fail "--events-per-profile 0 still wrote events"; fi
+expect_exit 2 "too many events per profile" -- "$pdb" gen --profiles 10 --events-per-profile 1001 --out "$work/gen0"
+expect_grep "events-per-profile" "$work/err" "the events limit names the option"
+
 # ---- how input files are read: io_uring, or read(2) when asked (same rows either way) ----
 "$pdb" init "$work/io" --schema "$work/people.schema" >/dev/null 2>&1
 export PROFILEDB_IO=read

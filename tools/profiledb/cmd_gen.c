@@ -1,8 +1,10 @@
 /*
- * profiledb gen --out DIR [--profiles N] [--seed S] [--now TIME] [--threads N]: writes
- * DIR/profiles.csv (realistic retail profiles, datasets/README.md) and DIR/retail.schema.
+ * profiledb gen --out DIR [--profiles N] [--seed S] [--now TIME] [--threads N]
+ * [--events-per-profile N]: writes DIR/profiles.csv (realistic retail profiles,
+ * datasets/README.md), their events DIR/purchase.csv, DIR/add_to_cart.csv, DIR/page_view.csv
+ * and DIR/retail.schema.
  *
- * The output depends only on (profiles, seed, now). Progress goes to stderr, and only when
+ * The output depends only on (profiles, seed, now, events per profile). Progress goes to stderr, and only when
  * stderr is a terminal; the one-line summary (rows, bytes, seconds, rows/s) goes to stdout.
  */
 #include <stdint.h>
@@ -31,12 +33,16 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: profiledb gen --out DIR [--profiles N] [--seed S] [--now TIME] "
-            "[--threads N]\n\n"
+            "[--threads N]\n"
+            "                    [--events-per-profile N]\n\n"
             "Writes DIR/profiles.csv, N realistic retail customer profiles (21 columns: ids,\n"
             "names, country and city, age, sign-up and last-seen times, loyalty tier, spend,\n"
-            "orders, interests, consents), and DIR/retail.schema, the schema to load them\n"
-            "with. DIR and its parents are created if needed. The same N, seed and time give\n"
-            "the same bytes, whatever the number of threads. Columns: datasets/README.md.\n\n"
+            "orders, interests, consents), their behavioural events over the two years\n"
+            "before TIME in DIR/purchase.csv, DIR/add_to_cart.csv and DIR/page_view.csv\n"
+            "(keyed by customer_id, for `profiledb ingest DB --events TYPE FILE`), and\n"
+            "DIR/retail.schema, the schema to load them with. DIR and its parents are\n"
+            "created if needed. The same N, seed, time and events per profile give the same\n"
+            "bytes, whatever the number of threads. Columns: datasets/README.md.\n\n"
             "Options:\n"
             "  --out DIR        output directory (required)\n"
             "  --profiles N     number of profiles (default %llu)\n"
@@ -45,8 +51,12 @@ static void usage(FILE *out)
             "                   YYYY-MM-DDTHH:MM:SSZ or epoch seconds, years 1990-9000\n"
             "                   (default 2026-11-01)\n"
             "  --threads N      generator threads, 1-%u; 0 = one per core (default 0)\n"
+            "  --events-per-profile N\n"
+            "                   average events per profile, all types together, 0-%u;\n"
+            "                   0 = no event files (default %u)\n"
             "  -h, --help       show this help\n",
-            RETAIL_GEN_DEFAULT_PROFILES, RETAIL_GEN_DEFAULT_SEED, RETAIL_GEN_THREADS_MAX);
+            RETAIL_GEN_DEFAULT_PROFILES, RETAIL_GEN_DEFAULT_SEED, RETAIL_GEN_THREADS_MAX,
+            RETAIL_GEN_EVENTS_PER_PROFILE_MAX, RETAIL_GEN_DEFAULT_EVENTS_PER_PROFILE);
 }
 
 static void progress_draw(struct progress *progress, double now_s)
@@ -105,7 +115,8 @@ int cmd_gen(int argc, char **argv)
         if (argument[0] != '-' || argument[1] == '\0')
             return cli_usage_error(COMMAND, "unexpected argument '%s'", argument);
 
-        static const char *const names[] = {"--out", "--profiles", "--seed", "--now", "--threads"};
+        static const char *const names[] = {"--out",     "--profiles", "--seed",
+                                            "--now",     "--threads",  "--events-per-profile"};
         const char *name = NULL;
         const char *value = NULL;
         bool missing = false;
@@ -135,6 +146,11 @@ int cmd_gen(int argc, char **argv)
             options.profile_count = number;
         } else if (strcmp(name, "--seed") == 0) {
             options.seed = number;
+        } else if (strcmp(name, "--events-per-profile") == 0) {
+            if (number > RETAIL_GEN_EVENTS_PER_PROFILE_MAX)
+                return cli_usage_error(COMMAND, "--events-per-profile %llu is more than %u", number,
+                                       RETAIL_GEN_EVENTS_PER_PROFILE_MAX);
+            options.events_per_profile = number;
         } else {
             if (number > RETAIL_GEN_THREADS_MAX)
                 return cli_usage_error(COMMAND, "--threads %llu is more than %u", number,
@@ -152,6 +168,8 @@ int cmd_gen(int argc, char **argv)
     progress.last_drawn_s = progress.started_s;
     options.on_progress = on_progress;
     options.progress_context = &progress;
+    struct retail_gen_totals totals = {0};
+    options.totals = &totals;
 
     struct pdb_error error = {0};
     enum pdb_status status = retail_gen_write(out_dir, &options, &error);
@@ -160,10 +178,24 @@ int cmd_gen(int argc, char **argv)
     if (status != PDB_OK) return cli_report(COMMAND, &error);
 
     double rate = elapsed_s > 0 ? (double)options.profile_count / elapsed_s : 0.0;
-    printf("wrote %llu profiles, %llu bytes in %.2f s (%.0f rows/s, %.1f MB/s) to "
-           "%s/profiles.csv, schema %s/retail.schema\n",
-           (unsigned long long)options.profile_count, (unsigned long long)progress.bytes_written,
-           elapsed_s, rate, elapsed_s > 0 ? (double)progress.bytes_written / 1e6 / elapsed_s : 0.0,
-           out_dir, out_dir);
+    printf("wrote %llu profiles, %llu bytes in %.2f s (%.0f rows/s) to %s/profiles.csv, schema "
+           "%s/retail.schema\n",
+           (unsigned long long)options.profile_count, (unsigned long long)totals.bytes[0],
+           elapsed_s, rate, out_dir, out_dir);
+    if (totals.events_written > 0) {
+        printf("wrote %llu events (%.1f per profile, %.0f events/s):",
+               (unsigned long long)totals.events_written,
+               options.profile_count > 0
+                   ? (double)totals.events_written / (double)options.profile_count
+                   : 0.0,
+               elapsed_s > 0 ? (double)totals.events_written / elapsed_s : 0.0);
+        for (unsigned type = 0; type < RETAIL_GEN_EVENT_TYPES; type++)
+            printf("%s%llu in %s/%s.csv", type == 0 ? " " : ", ",
+                   (unsigned long long)totals.event_counts[type], out_dir,
+                   retail_gen_event_type_name(type));
+        printf("\n");
+    }
+    printf("%llu bytes in all, %.1f MB/s\n", (unsigned long long)totals.bytes_written,
+           elapsed_s > 0 ? (double)totals.bytes_written / 1e6 / elapsed_s : 0.0);
     return CLI_EXIT_OK;
 }
