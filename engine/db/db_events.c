@@ -61,13 +61,14 @@ static enum pdb_status read_type(const struct pdb_db *db, uint32_t type_index,
     uint8_t *data;
     size_t size;
     if ((status = file_read_all(path, EVENT_FILE_SIZE_MAX, &data, &size, error)) != PDB_OK) return status;
-    if (size != file->size_bytes || checksum_bytes(data, size) != file->checksum) {
-        mem_free(data);
-        return error_set(error, PDB_ERR_CORRUPT, "%s: size or checksum differs from the manifest's",
-                         path);
+    /* Decoded first: its per-section checksums say where a damaged byte is. */
+    status = event_file_decode(path, data, size, &db->schema.events.types[type_index], type_out, NULL,
+                               NULL, error);
+    if (status == PDB_OK && (size != file->size_bytes || checksum_bytes(data, size) != file->checksum)) {
+        event_type_store_deinit(type_out);
+        status = error_set(error, PDB_ERR_CORRUPT, "%s: size or checksum differs from the manifest's",
+                           path);
     }
-    status = event_file_decode(path, data, size, &db->schema.events.types[type_index], type_out,
-                               error);
     mem_free(data);
     return status;
 }
@@ -227,7 +228,7 @@ static enum pdb_status write_type(const struct pdb_db *db, uint32_t type_index,
 {
     struct buffer encoded;
     buffer_init(&encoded);
-    if (event_file_encode(type, &encoded) != 0) {
+    if (event_file_encode(type, INT64_MIN, INT64_MAX, &encoded) != 0) {
         buffer_deinit(&encoded);
         return error_set(error, PDB_ERR_NO_MEMORY, "out of memory encoding events");
     }

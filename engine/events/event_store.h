@@ -119,6 +119,8 @@ enum pdb_status event_store_builder_finish(struct event_store_builder *builder,
 void event_store_destroy(struct event_store *store); /* NULL accepted */
 /* Frees what one type owns (every chunk, dictionary and array) and zeroes it. */
 void event_type_store_deinit(struct event_type_store *type);
+/* Frees the arrays of one chunk of a type with `property_count` properties and zeroes it. */
+void event_chunk_deinit(struct event_chunk *chunk, uint32_t property_count);
 
 /* The chunk of a type, or NULL when no row of that chunk has an event of the type. */
 static inline const struct event_chunk *event_store_chunk(const struct event_store *store,
