@@ -15,6 +15,12 @@
 #include <string.h>
 
 #include "profiledb/profiledb.h"
+#include "base/alloc.h"
+#include "catalog/schema.h"
+#include "events/event_file.h"
+#include "events/event_partition.h"
+#include "storage/manifest.h"
+#include "storage/file_io.h"
 
 #define NOW ((int64_t)1750000000)
 #define DAY ((int64_t)86400)
@@ -352,7 +358,8 @@ Test(events_ingest, a_damaged_event_file_is_corrupt_not_silently_empty)
                  "%s", error.message);
     pdb_db_close(db);
     char path[400];
-    snprintf(path, sizeof path, "%s/events-00-g2.pde", db_path);
+    /* 1749990000 is 2025-06-15: partition (2025 - 1970) * 12 + 5 = 665. */
+    snprintf(path, sizeof path, "%s/events-00-m665-g2.pde", db_path);
     file = fopen(path, "r+b");
     cr_assert_not_null(file, "%s", path);
     fseek(file, 40, SEEK_SET);
@@ -363,9 +370,107 @@ Test(events_ingest, a_damaged_event_file_is_corrupt_not_silently_empty)
     cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
     uint64_t count = 0;
     cr_assert_eq(pdb_segment_count(db, "exists(purchase)", &count, &error), PDB_ERR_CORRUPT);
-    cr_assert(strstr(error.message, "events-00-g2.pde") != NULL, "%s", error.message);
+    cr_assert(strstr(error.message, "events-00-m665-g2.pde: corrupt event file at byte") != NULL, "%s",
+              error.message);
     /* Segments without an event aggregate do not read the event files. */
     cr_assert_eq(pdb_segment_count(db, "country = 'US'", &count, &error), PDB_OK, "%s", error.message);
     cr_assert_eq(count, 200);
+    pdb_db_close(db);
+}
+
+/* The events every event file of type 0 in the manifest holds (decoded from the files, not
+ * through a segment, so retention is not applied on the way). */
+static uint64_t events_in_files(uint32_t *files_out, uint64_t *generations)
+{
+    struct manifest manifest;
+    struct pdb_error error = {0};
+    cr_assert_eq(manifest_load(db_path, &manifest, &error), PDB_OK, "%s", error.message);
+    struct schema schema;
+    char text[512];
+    FILE *file = fopen(schema_path, "r");
+    size_t size = fread(text, 1, sizeof text, file);
+    fclose(file);
+    cr_assert_eq(schema_parse(text, size, "s", &schema, &error), PDB_OK, "%s", error.message);
+    uint64_t total = 0;
+    *files_out = 0;
+    for (uint32_t i = 0; i < manifest.event_file_count; i++) {
+        const struct manifest_event_file *entry = &manifest.event_files[i];
+        if (entry->type_index != 0) continue;
+        char path[400];
+        snprintf(path, sizeof path, "%s/%s", db_path, entry->file.name);
+        uint8_t *data;
+        size_t data_size;
+        cr_assert_eq(file_read_all(path, 1u << 30, &data, &data_size, &error), PDB_OK, "%s", error.message);
+        struct event_type_store type;
+        cr_assert_eq(event_file_decode(path, data, data_size, &schema.events.types[0], &type, NULL, NULL, &error),
+                     PDB_OK, "%s", error.message);
+        total += type.event_count;
+        const char *marker = strstr(entry->file.name, "-g");
+        generations[*files_out] = strtoull(marker + 2, NULL, 10);
+        (*files_out)++;
+        event_type_store_deinit(&type);
+        mem_free(data);
+    }
+    schema_deinit(&schema);
+    manifest_deinit(&manifest);
+    return total;
+}
+
+/* Partitions and retention in the files: an ingest writes only the months its events fall
+ * in (the other files keep their generation), events older than the retention (400d) are
+ * not in any file after the ingest that brought them, and a later ingest whose clock moved
+ * on removes the events that expired since (compaction at the end of the ingest); counts
+ * inside the retention are unchanged. */
+Test(events_ingest, ingest_rewrites_only_its_partitions_and_retention_removes_events_from_files)
+{
+    struct pdb_db *db;
+    create_profiles(&db);
+    struct pdb_error error = {0};
+    struct pdb_ingest_result result;
+    FILE *file = fopen(input_path, "w");
+    fprintf(file, "id,at,amount\nk1,%lld,1\nk1,%lld,2\nk2,%lld,3\nk3,%lld,4\n", (long long)(NOW - 450 * DAY),
+            (long long)(NOW - 390 * DAY), (long long)(NOW - 100 * DAY), (long long)(NOW - 10 * DAY));
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK, "%s",
+                 error.message);
+    cr_assert_eq(result.rows_loaded, 4);
+    uint32_t files;
+    uint64_t generations[16];
+    cr_assert_eq(events_in_files(&files, generations), 3, "the 450-day-old event is not stored");
+    cr_assert_eq(files, 3);
+    uint64_t count = 0;
+    cr_assert_eq(pdb_segment_count(db, "exists(purchase)", &count, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(count, 3);
+
+    /* One more event in the newest month: only that file is rewritten. */
+    file = fopen(input_path, "w");
+    fprintf(file, "id,at,amount\nk4,%lld,5\n", (long long)(NOW - 10 * DAY + 60));
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK, "%s",
+                 error.message);
+    uint64_t after[16];
+    cr_assert_eq(events_in_files(&files, after), 4);
+    cr_assert_eq(files, 3);
+    cr_assert_eq(after[0], generations[0]);
+    cr_assert_eq(after[1], generations[1]);
+    cr_assert_gt(after[2], generations[2]);
+
+    /* Twenty days later the 390-day-old event has expired: the next ingest drops its month. */
+    pdb_db_set_now(db, NOW + 20 * DAY);
+    cr_assert_eq(pdb_segment_count(db, "count(purchase, 400d) >= 1", &count, &error), PDB_OK);
+    cr_assert_eq(count, 3);
+    file = fopen(input_path, "w");
+    fprintf(file, "id,at,amount\nk5,%lld,6\n", (long long)(NOW + 19 * DAY));
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK, "%s",
+                 error.message);
+    cr_assert_eq(events_in_files(&files, after), 4, "the expired event is gone from the files");
+    cr_assert_eq(pdb_segment_count(db, "count(purchase, 400d) >= 1", &count, &error), PDB_OK);
+    cr_assert_eq(count, 4);
+    pdb_db_close(db);
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    pdb_db_set_now(db, NOW + 20 * DAY);
+    cr_assert_eq(pdb_segment_count(db, "exists(purchase)", &count, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(count, 4);
     pdb_db_close(db);
 }
