@@ -49,6 +49,7 @@ int manifest_copy(struct manifest *destination, const struct manifest *source)
 {
     struct manifest copy = *source;
     copy.chunks = NULL;
+    copy.event_files = NULL;
     copy.dictionaries = mem_alloc(source->attribute_count * sizeof *copy.dictionaries);
     if (copy.dictionaries == NULL) return -1;
     memcpy(copy.dictionaries, source->dictionaries, source->attribute_count * sizeof *copy.dictionaries);
@@ -58,7 +59,6 @@ int manifest_copy(struct manifest *destination, const struct manifest *source)
         return -1;
     }
     if (source->chunk_count) memcpy(copy.chunks, source->chunks, source->chunk_count * sizeof *copy.chunks);
-    copy.event_files = NULL;
     if (source->event_file_count > 0) {
         copy.event_files = mem_alloc(source->event_file_count * sizeof *copy.event_files);
         if (copy.event_files == NULL) {
