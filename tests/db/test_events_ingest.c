@@ -15,7 +15,11 @@
 #include <string.h>
 
 #include "profiledb/profiledb.h"
+#include <unistd.h>
+
 #include "base/alloc.h"
+#include "base/buffer.h"
+#include "base/checksum.h"
 #include "catalog/schema.h"
 #include "events/event_file.h"
 #include "events/event_partition.h"
@@ -473,4 +477,90 @@ Test(events_ingest, ingest_rewrites_only_its_partitions_and_retention_removes_ev
     cr_assert_eq(pdb_segment_count(db, "exists(purchase)", &count, &error), PDB_OK, "%s", error.message);
     cr_assert_eq(count, 4);
     pdb_db_close(db);
+}
+
+/* A database written before partitions: one version-1 file per type, named by an `events`
+ * manifest line. It opens and answers the same counts; the type's next ingest rewrites it as
+ * monthly version-2 files and drops the old one. */
+Test(events_ingest, a_version_1_event_file_still_opens_and_is_rewritten_as_months)
+{
+    struct pdb_db *db;
+    create_profiles(&db);
+    struct pdb_error error = {0};
+    FILE *file = fopen(input_path, "w");
+    fputs("id,at,amount,channel\n", file);
+    for (uint32_t i = 0; i < 500; i++)
+        fprintf(file, "k%u,%lld,%u,%s\n", i % PROFILES, (long long)(NOW - (int64_t)(i % 300) * DAY - i), i,
+                channels[i % 3]);
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, NULL, &error), PDB_OK, "%s", error.message);
+    static const char *const segments[] = {"count(purchase, 30d) >= 1", "sum(purchase.amount, 200d) > 300",
+                                           "exists(purchase, 400d, channel = 'app')"};
+    uint64_t expected[3];
+    for (int s = 0; s < 3; s++)
+        cr_assert_eq(pdb_segment_count(db, segments[s], &expected[s], &error), PDB_OK, "%s", error.message);
+    pdb_db_close(db);
+
+    /* Rewrite the type as one version-1 file, as an older profiledb wrote it. */
+    struct manifest manifest;
+    cr_assert_eq(manifest_load(db_path, &manifest, &error), PDB_OK, "%s", error.message);
+    struct schema schema;
+    char text[512];
+    file = fopen(schema_path, "r");
+    size_t size = fread(text, 1, sizeof text, file);
+    fclose(file);
+    cr_assert_eq(schema_parse(text, size, "s", &schema, &error), PDB_OK, "%s", error.message);
+    struct event_type_store parts[64];
+    uint32_t part_count = 0;
+    for (uint32_t i = 0; i < manifest.event_file_count; i++) {
+        char path[400];
+        snprintf(path, sizeof path, "%s/%s", db_path, manifest.event_files[i].file.name);
+        uint8_t *data;
+        size_t data_size;
+        cr_assert_eq(file_read_all(path, 1u << 30, &data, &data_size, &error), PDB_OK);
+        cr_assert_eq(event_file_decode(path, data, data_size, &schema.events.types[0], &parts[part_count++], NULL,
+                                       NULL, &error), PDB_OK, "%s", error.message);
+        mem_free(data);
+    }
+    cr_assert_gt(part_count, 5u);
+    struct event_type_store whole;
+    cr_assert_eq(event_type_store_concat(parts, part_count, "purchase", &whole, &error), PDB_OK, "%s", error.message);
+    struct buffer encoded;
+    buffer_init(&encoded);
+    cr_assert_eq(event_file_encode_v1(&whole, &encoded), 0);
+    char path[400];
+    snprintf(path, sizeof path, "%s/events-00-g%llu.pde", db_path, (unsigned long long)manifest.generation);
+    cr_assert_eq(file_write_durable(path, encoded.data, encoded.size, &error), PDB_OK, "%s", error.message);
+    struct manifest_file entry = {.size_bytes = encoded.size, .checksum = checksum_bytes(encoded.data, encoded.size)};
+    snprintf(entry.name, sizeof entry.name, "events-00-g%llu.pde", (unsigned long long)manifest.generation);
+    manifest.event_file_count = 0;
+    cr_assert_eq(manifest_event_file_set(&manifest, 0, MANIFEST_EVENT_WHOLE, &entry), 0);
+    cr_assert_eq(manifest_store(db_path, &manifest, NULL, &error), PDB_OK, "%s", error.message);
+    buffer_deinit(&encoded);
+    event_type_store_deinit(&whole);
+    manifest_deinit(&manifest);
+    schema_deinit(&schema);
+
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    pdb_db_set_now(db, NOW);
+    for (int s = 0; s < 3; s++) {
+        uint64_t count = 0;
+        cr_assert_eq(pdb_segment_count(db, segments[s], &count, &error), PDB_OK, "%s", error.message);
+        cr_assert_eq(count, expected[s], "%s from the version-1 file", segments[s]);
+    }
+    file = fopen(input_path, "w");
+    fprintf(file, "id,at,amount,channel\nk7,%lld,5000,app\n", (long long)(NOW - 2 * DAY));
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, NULL, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(manifest_load(db_path, &manifest, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(manifest.event_file_count, part_count, "the whole file became its months again");
+    for (uint32_t i = 0; i < manifest.event_file_count; i++)
+        cr_assert_neq(manifest.event_files[i].partition_key, MANIFEST_EVENT_WHOLE);
+    manifest_deinit(&manifest);
+    uint64_t count = 0;
+    cr_assert_eq(pdb_segment_count(db, "count(purchase) >= 0", &count, &error), PDB_OK);
+    cr_assert_eq(pdb_segment_count(db, "sum(purchase.amount, 30d) >= 5000", &count, &error), PDB_OK);
+    cr_assert_eq(count, 1);
+    pdb_db_close(db);
+    cr_assert_eq(access(path, F_OK), -1, "the version-1 file is collected");
 }
