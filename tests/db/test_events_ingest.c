@@ -564,3 +564,22 @@ Test(events_ingest, a_version_1_event_file_still_opens_and_is_rewritten_as_month
     pdb_db_close(db);
     cr_assert_eq(access(path, F_OK), -1, "the version-1 file is collected");
 }
+
+/* More calendar months than a type may hold (DB_EVENT_PARTITIONS_MAX, 4,096): the ingest is
+ * refused with the reason and changes nothing. */
+Test(events_ingest, too_many_months_is_a_limit_error_and_changes_nothing)
+{
+    struct pdb_db *db;
+    create_profiles(&db);
+    struct pdb_error error = {0};
+    FILE *file = fopen(input_path, "w");
+    fputs("id,at\n", file);
+    for (uint32_t i = 0; i < 5000; i++) fprintf(file, "k%u,%lld\n", i % PROFILES, (long long)(NOW - (int64_t)i * 30 * DAY));
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "login", input_path, NULL, NULL, &error), PDB_ERR_LIMIT);
+    cr_assert(strstr(error.message, "calendar months") != NULL, "%s", error.message);
+    uint64_t count = 1;
+    cr_assert_eq(pdb_segment_count(db, "exists(login)", &count, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(count, 0);
+    pdb_db_close(db);
+}
