@@ -1,20 +1,16 @@
 /*
- * Events through the database: the handle's event store, loaded from the event files the
- * manifest names (one per event type, events/event_file.h), and pdb_db_ingest_events.
- *
- * Loading is lazy (the first compiled segment with an event aggregate) and follows the
- * handle's generation: moving to another generation (db_release_snapshot) drops the store.
- * A type without an `events` line in the manifest has no events (so manifests written
- * before events existed open unchanged).
+ * Event ingest through the database (pdb_db_ingest_events); loading and writing the event
+ * files is db_event_files.c's part.
  *
  * One event ingest is one transaction, like a profile ingest (db_ingest.c): under DB/LOCK the
- * type's stored events and the input's accepted events are merged into one new event file
- * events-<type>-g<new generation>.pde (written and fsynced), the directory is fsynced, then
- * the manifest naming it replaces the old one atomically: that rename is the commit point.
- * Any failure before it leaves the database exactly as it was (the new file is unreferenced
- * and collected). The whole type is rewritten per ingest: O(events of the type) per ingest.
- * When keys no live profile has create profiles (db_event_profiles.c), those are appended by a
- * profile load inside the same transaction, whose manifest also names the event file.
+  * type's stored events and the input's accepted events are merged, the type's retention is
+  * applied (compaction, db_event_files.c), and only the partitions (calendar months) whose
+  * events changed are written as new files events-<type>-m<month>-g<new generation>.pde
+  * (fsynced), the directory is fsynced, then the manifest naming them replaces the old one
+  * atomically: that rename is the commit point. Any failure before it leaves the database
+  * exactly as it was (the new files are unreferenced and collected). When keys no live
+  * profile has create profiles (db_event_profiles.c), those are appended by a profile load
+  * inside the same transaction, whose manifest also names the event files.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,92 +27,12 @@
 #include "ingest/event_load.h"
 #include "storage/file_io.h"
 
-#define EVENT_FILE_SIZE_MAX ((size_t)1 << 40)
 
 static double monotonic_s(void)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     return (double)now.tv_sec + (double)now.tv_nsec * 1e-9;
-}
-
-/* An empty store with every declared type (no events). */
-static enum pdb_status empty_store(const struct pdb_db *db, struct event_store **store_out,
-                                   struct pdb_error *error)
-{
-    struct event_store_builder *builder = event_store_builder_create(&db->schema.events);
-    if (builder == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
-    return event_store_builder_finish(builder, store_out, error);
-}
-
-/* Reads and decodes the event file of type `type_index` named by `file` into *type_out. */
-static enum pdb_status read_type(const struct pdb_db *db, uint32_t type_index,
-                                 const struct manifest_file *file,
-                                 struct event_type_store *type_out, struct pdb_error *error)
-{
-    char path[PDB_PATH_SIZE_MAX];
-    enum pdb_status status = path_join(path, db->path, file->name, error);
-    if (status != PDB_OK) return status;
-    uint8_t *data;
-    size_t size;
-    if ((status = file_read_all(path, EVENT_FILE_SIZE_MAX, &data, &size, error)) != PDB_OK) return status;
-    if (size != file->size_bytes || checksum_bytes(data, size) != file->checksum) {
-        mem_free(data);
-        return error_set(error, PDB_ERR_CORRUPT, "%s: size or checksum differs from the manifest's",
-                         path);
-    }
-    status = event_file_decode(path, data, size, &db->schema.events.types[type_index], type_out,
-                               error);
-    mem_free(data);
-    return status;
-}
-
-/* A store for `manifest`'s event files. */
-static enum pdb_status load_store(const struct pdb_db *db, const struct manifest *manifest,
-                                  struct event_store **store_out, struct pdb_error *error)
-{
-    struct event_store *store;
-    enum pdb_status status = empty_store(db, &store, error);
-    if (status != PDB_OK) return status;
-    for (uint32_t t = 0; t < PDB_EVENT_TYPES_MAX; t++) {
-        const struct manifest_file *file = &manifest->events[t];
-        if (file->name[0] == '\0') continue;
-        if (t >= store->type_count) {
-            event_store_destroy(store);
-            return error_set(error, PDB_ERR_CORRUPT, "%s/MANIFEST: events of type %u, but the "
-                             "schema declares %u event types", db->path, t, store->type_count);
-        }
-        struct event_type_store loaded;
-        if ((status = read_type(db, t, file, &loaded, error)) != PDB_OK) {
-            event_store_destroy(store);
-            return status;
-        }
-        event_type_store_deinit(&store->types[t]);
-        store->types[t] = loaded;
-    }
-    *store_out = store;
-    return PDB_OK;
-}
-
-enum pdb_status db_events(struct pdb_db *db, const struct event_store **store_out,
-                          struct pdb_error *error)
-{
-    if (db->events == NULL) {
-        if (db->schema.events.type_count == 0) {
-            *store_out = NULL;
-            return PDB_OK;
-        }
-        enum pdb_status status = load_store(db, &db->manifest, &db->events, error);
-        if (status != PDB_OK) return status;
-    }
-    *store_out = db->events;
-    return PDB_OK;
-}
-
-void db_events_release(struct pdb_db *db)
-{
-    event_store_destroy(db->events);
-    db->events = NULL;
 }
 
 /* ---- Ingest ---------------------------------------------------------------------------- */
@@ -158,35 +74,11 @@ static enum pdb_status rejects_path_for(const struct pdb_db *db, const char *inp
     return PDB_OK;
 }
 
-/* Encodes `type` as the event file of type `type_index` for `generation`, fsynced; fills
- * *entry (the manifest's line). */
-static enum pdb_status write_type(const struct pdb_db *db, uint32_t type_index,
-                                  uint64_t generation, const struct event_type_store *type,
-                                  struct manifest_file *entry, struct pdb_error *error)
-{
-    struct buffer encoded;
-    buffer_init(&encoded);
-    if (event_file_encode(type, &encoded) != 0) {
-        buffer_deinit(&encoded);
-        return error_set(error, PDB_ERR_NO_MEMORY, "out of memory encoding events");
-    }
-    char name[MANIFEST_NAME_SIZE], path[PDB_PATH_SIZE_MAX];
-    snprintf(name, sizeof name, "events-%02u-g%llu.pde", type_index, (unsigned long long)generation);
-    enum pdb_status status = path_join(path, db->path, name, error);
-    if (status == PDB_OK) status = file_write_durable(path, encoded.data, encoded.size, error);
-    if (status == PDB_OK) {
-        snprintf(entry->name, sizeof entry->name, "%s", name);
-        entry->size_bytes = encoded.size;
-        entry->checksum = checksum_bytes(encoded.data, encoded.size);
-    }
-    buffer_deinit(&encoded);
-    return status;
-}
-
-/* The event file's part of a transaction that also creates profiles (db_ingest_locked). */
+/* The event files' part of a transaction that also creates profiles (db_ingest_locked). */
 struct events_commit {
     struct pdb_db *db;
     uint32_t type_index;
+    const struct event_type_store *before; /* the type's stored events */
     struct event_store *merged;
     uint64_t bytes_read;
     bool is_installed;
@@ -200,9 +92,9 @@ static enum pdb_status events_prepare(void *context, const struct loader_counts 
     (void)first_row_id;
     struct events_commit *commit = context;
     next->bytes_ingested += commit->bytes_read;
-    return write_type(commit->db, commit->type_index, next->generation,
-                      &commit->merged->types[commit->type_index], &next->events[commit->type_index],
-                      error);
+    return db_event_files_commit_type(commit->db, commit->type_index, commit->before,
+                                      &commit->merged->types[commit->type_index],
+                                      db_now(commit->db), next->generation, next, NULL, error);
 }
 
 static void events_committed(void *context)
@@ -298,7 +190,8 @@ enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, 
             merged->types[t] = db->events->types[t];
             memset(&db->events->types[t], 0, sizeof db->events->types[t]);
         }
-        struct events_commit commit = {db, (uint32_t)type_index, merged, counts.bytes_read, false};
+        struct events_commit commit = {db, (uint32_t)type_index, &current->types[type_index], merged,
+                                       counts.bytes_read, false};
         struct db_ingest_extension extension = {
             .prepare = events_prepare, .committed = events_committed, .context = &commit};
         status = db_event_profiles_commit(profiles, &extension, error);
@@ -317,8 +210,10 @@ enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, 
     has_next = true;
     next.generation = generation;
     next.bytes_ingested += counts.bytes_read;
-    status = write_type(db, (uint32_t)type_index, generation, &merged->types[type_index],
-                        &next.events[type_index], error);
+    /* The partitions the new events fall in, and what retention expires (compaction). */
+    status = db_event_files_commit_type(db, (uint32_t)type_index, &current->types[type_index],
+                                        &merged->types[type_index], db_now(db), generation, &next,
+                                        NULL, error);
     if (status != PDB_OK) goto done;
     if ((status = file_sync_directory(db->path, error)) != PDB_OK) goto done;
     status = manifest_store(db->path, &next, &is_published, error);

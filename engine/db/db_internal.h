@@ -306,6 +306,29 @@ enum pdb_status db_events(struct pdb_db *db, const struct event_store **store_ou
                           struct pdb_error *error);
 void db_events_release(struct pdb_db *db);
 
+/* db_event_files.c. What one commit of an event type's files did. */
+struct db_event_commit_counts {
+    uint64_t events_removed;     /* older than now - retention */
+    uint32_t partitions_written; /* new files */
+    uint32_t partitions_dropped; /* files no longer named (every event expired) */
+};
+/* Prepares the commit of event type `type_index` whose stored events are `before` and whose
+ * events are now `merged` (taken: on success it holds what is kept): removes the events
+ * older than now_s - the type's retention (if it declares one), writes (durably) a new
+ * file for every partition whose events differ from `before`'s (every partition when the
+ * type was one version-1 file), and names them in `next`, dropping the partitions left
+ * without events. The caller fsyncs the directory and stores `next`. counts may be NULL.
+ * Errors: PDB_ERR_IO, PDB_ERR_LIMIT (more than DB_EVENT_PARTITIONS_MAX months),
+ * PDB_ERR_NO_MEMORY; on failure `merged` is as it was. */
+struct event_type_store;
+struct manifest;
+enum pdb_status db_event_files_commit_type(struct pdb_db *db, uint32_t type_index,
+                                           const struct event_type_store *before,
+                                           struct event_type_store *merged, int64_t now_s,
+                                           uint64_t generation, struct manifest *next,
+                                           struct db_event_commit_counts *counts,
+                                           struct pdb_error *error);
+
 /* Re-reads SEGMENTS if it changed since the handle last read it (a stat per call). */
 enum pdb_status db_saved_segments_refresh(struct pdb_db *db, struct pdb_error *error);
 

@@ -322,8 +322,8 @@ static bool named_by_manifest(const struct manifest *manifest, const char *name)
         if (strcmp(manifest->chunks[i].name, name) == 0) return true;
     for (uint32_t i = 0; i < manifest->attribute_count; i++)
         if (strcmp(manifest->dictionaries[i].name, name) == 0) return true;
-    for (uint32_t i = 0; i < PDB_EVENT_TYPES_MAX; i++)
-        if (strcmp(manifest->events[i].name, name) == 0) return true;
+    for (uint32_t i = 0; i < manifest->event_file_count; i++)
+        if (strcmp(manifest->event_files[i].file.name, name) == 0) return true;
     return strcmp(manifest->deleted.name, name) == 0;
 }
 

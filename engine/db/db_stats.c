@@ -53,6 +53,8 @@ enum pdb_status pdb_db_stats(struct pdb_db *db, struct pdb_stats *stats, struct 
     stats->columns = columns;
     for (uint32_t k = 0; k < db->manifest.chunk_count; k++) stats->bytes_on_disk += db->manifest.chunks[k].size_bytes;
     for (uint32_t a = 0; a < attributes; a++) stats->bytes_on_disk += db->manifest.dictionaries[a].size_bytes;
+    for (uint32_t e = 0; e < db->manifest.event_file_count; e++)
+        stats->bytes_on_disk += db->manifest.event_files[e].file.size_bytes;
     static const char *const small_files[] = {"MANIFEST", DB_SCHEMA_FILE};
     for (size_t i = 0; i < 2; i++) {
         char path[PDB_PATH_SIZE_MAX];

@@ -285,7 +285,7 @@ static int compare_keys(const void *a, const void *b)
     return (x->index > y->index) - (x->index < y->index);
 }
 
-static void chunk_release(struct event_chunk *chunk, uint32_t property_count)
+void event_chunk_deinit(struct event_chunk *chunk, uint32_t property_count)
 {
     if (chunk->columns != NULL) {
         for (uint32_t p = 0; p < property_count; p++) {
@@ -297,6 +297,7 @@ static void chunk_release(struct event_chunk *chunk, uint32_t property_count)
     mem_free(chunk->columns);
     mem_free(chunk->offsets);
     mem_free(chunk->timestamps);
+    memset(chunk, 0, sizeof *chunk);
 }
 
 /* Lays out events keys[0..count) (sorted, all in chunk `chunk_index`) into *chunk. */
@@ -437,7 +438,7 @@ void event_type_store_deinit(struct event_type_store *type)
 {
     if (type->chunks != NULL) {
         for (uint32_t c = 0; c < type->chunk_count; c++)
-            chunk_release(&type->chunks[c], type->property_count);
+            event_chunk_deinit(&type->chunks[c], type->property_count);
     }
     mem_free(type->chunks);
     if (type->dictionaries != NULL) {

@@ -16,9 +16,11 @@
  * a chunk let a window that misses the chunk decide every row without reading it.
  * category and text properties are dictionary codes, and the dictionary of a property is
  * sorted bytewise: code order is string order, so = < IN on strings are code tests.
- * Not yet: time partitions inside a chunk (so retention can drop whole partitions and a 30d
- * window reads only recent blocks), narrow lanes and compression, persistence; the chunk
- * interface (events of a row in time order) is what those keep.
+ * On disk a type is split into calendar-month partitions, compressed (event_file.h,
+ * event_partition.h); loading concatenates the months of each row into this one run, so the
+ * executor's interface (events of a row in time order) is unchanged. Not yet: narrow lanes
+ * in memory (the arrays are 64-bit), and a 30d window reading only recent blocks (it binary
+ * searches each row's timestamps and skips chunks by time_min/time_max instead).
  *
  * Built once from unsorted (type, profile row, timestamp, properties) events by a builder;
  * immutable afterwards and shared by any number of evaluating threads.
@@ -119,6 +121,8 @@ enum pdb_status event_store_builder_finish(struct event_store_builder *builder,
 void event_store_destroy(struct event_store *store); /* NULL accepted */
 /* Frees what one type owns (every chunk, dictionary and array) and zeroes it. */
 void event_type_store_deinit(struct event_type_store *type);
+/* Frees the arrays of one chunk of a type with `property_count` properties and zeroes it. */
+void event_chunk_deinit(struct event_chunk *chunk, uint32_t property_count);
 
 /* The chunk of a type, or NULL when no row of that chunk has an event of the type. */
 static inline const struct event_chunk *event_store_chunk(const struct event_store *store,

@@ -30,6 +30,7 @@ void manifest_deinit(struct manifest *manifest)
 {
     mem_free(manifest->chunks);
     mem_free(manifest->dictionaries);
+    mem_free(manifest->event_files);
     memset(manifest, 0, sizeof *manifest);
 }
 
@@ -48,6 +49,7 @@ int manifest_copy(struct manifest *destination, const struct manifest *source)
 {
     struct manifest copy = *source;
     copy.chunks = NULL;
+    copy.event_files = NULL;
     copy.dictionaries = mem_alloc(source->attribute_count * sizeof *copy.dictionaries);
     if (copy.dictionaries == NULL) return -1;
     memcpy(copy.dictionaries, source->dictionaries, source->attribute_count * sizeof *copy.dictionaries);
@@ -57,8 +59,61 @@ int manifest_copy(struct manifest *destination, const struct manifest *source)
         return -1;
     }
     if (source->chunk_count) memcpy(copy.chunks, source->chunks, source->chunk_count * sizeof *copy.chunks);
+    if (source->event_file_count > 0) {
+        copy.event_files = mem_alloc(source->event_file_count * sizeof *copy.event_files);
+        if (copy.event_files == NULL) {
+            manifest_deinit(&copy);
+            return -1;
+        }
+        memcpy(copy.event_files, source->event_files, source->event_file_count * sizeof *copy.event_files);
+    }
     *destination = copy;
     return 0;
+}
+
+/* The first entry at or after (type_index, partition_key). */
+static uint32_t event_file_position(const struct manifest *manifest, uint32_t type_index,
+                                    int64_t partition_key)
+{
+    uint32_t low = 0, high = manifest->event_file_count;
+    while (low < high) {
+        uint32_t middle = low + (high - low) / 2;
+        const struct manifest_event_file *entry = &manifest->event_files[middle];
+        if (entry->type_index < type_index ||
+            (entry->type_index == type_index && entry->partition_key < partition_key))
+            low = middle + 1;
+        else
+            high = middle;
+    }
+    return low;
+}
+
+int manifest_event_file_set(struct manifest *manifest, uint32_t type_index, int64_t partition_key,
+                            const struct manifest_file *file)
+{
+    uint32_t at = event_file_position(manifest, type_index, partition_key);
+    struct manifest_event_file *entries = manifest->event_files;
+    if (at == manifest->event_file_count || entries[at].type_index != type_index ||
+        entries[at].partition_key != partition_key) {
+        entries = mem_realloc(entries, (manifest->event_file_count + 1) * sizeof *entries);
+        if (entries == NULL) return -1;
+        memmove(&entries[at + 1], &entries[at], (manifest->event_file_count - at) * sizeof *entries);
+        manifest->event_files = entries;
+        manifest->event_file_count++;
+    }
+    entries[at] = (struct manifest_event_file){type_index, partition_key, *file};
+    return 0;
+}
+
+void manifest_event_file_remove(struct manifest *manifest, uint32_t type_index, int64_t partition_key)
+{
+    uint32_t at = event_file_position(manifest, type_index, partition_key);
+    struct manifest_event_file *entries = manifest->event_files;
+    if (at == manifest->event_file_count || entries[at].type_index != type_index ||
+        entries[at].partition_key != partition_key)
+        return;
+    memmove(&entries[at], &entries[at + 1], (manifest->event_file_count - at - 1) * sizeof *entries);
+    manifest->event_file_count--;
 }
 
 int manifest_render(const struct manifest *manifest, struct buffer *out)
@@ -88,12 +143,16 @@ int manifest_render(const struct manifest *manifest, struct buffer *out)
                       manifest->deleted_count, manifest->deleted.name,
                       manifest->deleted.size_bytes, manifest->deleted.checksum) != 0)
         return -1;
-    for (uint32_t i = 0; i < PDB_EVENT_TYPES_MAX; i++) {
-        const struct manifest_file *file = &manifest->events[i];
-        if (file->name[0] == '\0') continue;
-        if (buffer_printf(out, "events %" PRIu32 " %s %" PRIu64 " %016" PRIx64 "\n", i,
-                          file->name, file->size_bytes, file->checksum) != 0)
-            return -1;
+    for (uint32_t i = 0; i < manifest->event_file_count; i++) {
+        const struct manifest_event_file *entry = &manifest->event_files[i];
+        const struct manifest_file *file = &entry->file;
+        int failed = entry->partition_key == MANIFEST_EVENT_WHOLE
+                         ? buffer_printf(out, "events %" PRIu32 " %s %" PRIu64 " %016" PRIx64 "\n",
+                                         entry->type_index, file->name, file->size_bytes, file->checksum)
+                         : buffer_printf(out, "event_partition %" PRIu32 " %" PRId64 " %s %" PRIu64
+                                         " %016" PRIx64 "\n", entry->type_index, entry->partition_key,
+                                         file->name, file->size_bytes, file->checksum);
+        if (failed != 0) return -1;
     }
     if (manifest->wal_lsn != 0 &&
         buffer_printf(out, "wal_lsn %" PRIu64 "\n", manifest->wal_lsn) != 0)
@@ -170,6 +229,41 @@ static bool valid_file_name(const char *name)
     return name[0] != '.';
 }
 
+/* Whether (type_index, key) may follow the entries parsed so far: ascending, and a whole
+ * type's file never beside partitions of the same type. */
+static bool event_entry_is_next(const struct manifest *parsed, uint32_t type_index, int64_t key)
+{
+    if (parsed->event_file_count == 0) return true;
+    const struct manifest_event_file *last = &parsed->event_files[parsed->event_file_count - 1];
+    if (last->type_index != type_index) return last->type_index < type_index;
+    return last->partition_key != MANIFEST_EVENT_WHOLE && key != MANIFEST_EVENT_WHOLE &&
+           last->partition_key < key;
+}
+
+/* event_partition <type> <month> <file> <size> <checksum> */
+static enum pdb_status parse_event_partition(struct cursor *cursor, char **words,
+                                             struct manifest *parsed)
+{
+    uint64_t index, file_size, checksum;
+    const char *key_text = words[2];
+    bool is_negative = key_text[0] == '-';
+    uint64_t magnitude;
+    if (!parse_u64(words[1], 10, &index) || !parse_u64(key_text + is_negative, 10, &magnitude) ||
+        magnitude > (uint64_t)INT64_MAX || (is_negative && magnitude == 0) ||
+        (key_text[is_negative] == '0' && key_text[is_negative + 1] != '\0') ||
+        !valid_file_name(words[3]) || !parse_u64(words[4], 10, &file_size) ||
+        !parse_u64(words[5], 16, &checksum))
+        return corrupt(cursor, "expected 'event_partition <type> <month> <file> <size> <checksum>'");
+    int64_t key = is_negative ? -(int64_t)magnitude : (int64_t)magnitude;
+    if (index >= PDB_EVENT_TYPES_MAX || !event_entry_is_next(parsed, (uint32_t)index, key))
+        return corrupt(cursor, "event_partition type out of range, or partitions repeated or out of order");
+    struct manifest_file file = {.size_bytes = file_size, .checksum = checksum};
+    snprintf(file.name, sizeof file.name, "%s", words[3]);
+    if (manifest_event_file_set(parsed, (uint32_t)index, key, &file) != 0)
+        return error_set(cursor->error, PDB_ERR_NO_MEMORY, "%s: out of memory", cursor->path);
+    return PDB_OK;
+}
+
 enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
                                struct manifest *manifest, struct pdb_error *error)
 {
@@ -244,6 +338,11 @@ enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
             }
             continue;
         }
+        if (count == 6 && strcmp(words[0], "event_partition") == 0) {
+            status = parse_event_partition(&cursor, words, &parsed);
+            if (status != PDB_OK) goto fail;
+            continue;
+        }
         uint64_t index, file_size, checksum;
         if (count != 5 || !parse_u64(words[1], 10, &index) || !valid_file_name(words[2]) ||
             !parse_u64(words[3], 10, &file_size) || !parse_u64(words[4], 16, &checksum)) {
@@ -273,11 +372,14 @@ enum pdb_status manifest_parse(const char *text, size_t size, const char *path,
             parsed.deleted_count = index;
             file = &parsed.deleted;
         } else if (strcmp(words[0], "events") == 0) {
-            if (index >= PDB_EVENT_TYPES_MAX || parsed.events[index].name[0] != '\0') {
-                status = corrupt(&cursor, "events index out of range or repeated");
+            struct manifest_file whole = {.size_bytes = file_size, .checksum = checksum};
+            snprintf(whole.name, sizeof whole.name, "%s", words[2]);
+            if (index >= PDB_EVENT_TYPES_MAX || !event_entry_is_next(&parsed, (uint32_t)index, MANIFEST_EVENT_WHOLE)) {
+                status = corrupt(&cursor, "events index out of range, repeated or out of order");
                 goto fail;
             }
-            file = &parsed.events[index];
+            if (manifest_event_file_set(&parsed, (uint32_t)index, MANIFEST_EVENT_WHOLE, &whole) != 0) goto no_memory;
+            continue;
         } else {
             status = corrupt(&cursor, "unknown entry");
             goto fail;

@@ -13,9 +13,14 @@
  *     dictionary <attribute> <file> <size> <file xxh3 hex>      category/tags columns
  *     deleted <rows> <file> <size> <file xxh3 hex>   tombstones (at most one; none when
  *                                                    nothing was ever deleted)
- *     events <type> <file> <size> <file xxh3 hex>   the event file (events/event_file.h) of
- *                               event type <type> (schema order); at most one per type, none
- *                               for a type without events (older manifests have none)
+ *     event_partition <type> <month> <file> <size> <file xxh3 hex>   the event file
+ *                               (events/event_file.h, version 2) of partition <month> (months
+ *                               since 1970-01, signed: events/event_partition.h) of event type
+ *                               <type> (schema order); ascending by (type, month), one per
+ *                               partition with events, none for a type without events
+ *     events <type> <file> <size> <file xxh3 hex>   a whole type in one file (written before
+ *                               partitions: version 1); never beside event_partition lines of
+ *                               the same type. Older manifests have neither line.
  *     wal_lsn <n>               the last write-ahead log record these files hold (a
  *                               checkpoint's; replay skips records up to it); absent = 0
  *     checksum <xxh3 hex>       of every byte before this line
@@ -39,6 +44,14 @@ struct manifest_file {
     uint64_t checksum;
 };
 
+/* An event file: one partition of one event type, or (MANIFEST_EVENT_WHOLE) a whole type. */
+#define MANIFEST_EVENT_WHOLE INT64_MIN
+struct manifest_event_file {
+    uint32_t type_index;
+    int64_t partition_key;
+    struct manifest_file file;
+};
+
 struct manifest {
     uint64_t generation;
     uint64_t row_count;
@@ -51,7 +64,8 @@ struct manifest {
     struct manifest_file deleted;       /* tombstone file; name empty: nothing deleted */
     uint64_t deleted_count;             /* rows in it */
     uint64_t wal_lsn;                   /* last WAL record the files include (0: none) */
-    struct manifest_file events[PDB_EVENT_TYPES_MAX]; /* per event type; name empty: none */
+    uint32_t event_file_count;
+    struct manifest_event_file *event_files; /* owned; ascending by (type_index, partition_key) */
 };
 
 /* An empty generation-0 manifest for `attribute_count` attributes. 0 or -1 (memory). */
@@ -61,6 +75,13 @@ void manifest_deinit(struct manifest *manifest);
 int manifest_copy(struct manifest *destination, const struct manifest *source);
 /* Makes room for chunk_count chunks (new entries empty); 0 or -1. */
 int manifest_set_chunk_count(struct manifest *manifest, uint32_t chunk_count);
+
+/* Names `file` as the event file of (type_index, partition_key), replacing the one there
+ * was; 0 or -1 (memory, nothing changed). */
+int manifest_event_file_set(struct manifest *manifest, uint32_t type_index, int64_t partition_key,
+                            const struct manifest_file *file);
+/* Drops the event file of (type_index, partition_key), if any. */
+void manifest_event_file_remove(struct manifest *manifest, uint32_t type_index, int64_t partition_key);
 
 int manifest_render(const struct manifest *manifest, struct buffer *out);
 enum pdb_status manifest_parse(const char *text, size_t size, const char *path,

@@ -243,6 +243,24 @@ enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, 
                                      const struct pdb_ingest_options *options,
                                      struct pdb_ingest_result *result, struct pdb_error *error);
 
+/* Compaction (retention): for every event type that declares `retention <duration>`, removes
+ * from storage each event older than now - retention (now: pdb_db_set_now's value, else the
+ * clock), the same events segments already never see. A calendar-month partition whose
+ * every event expired is dropped from the manifest and its file deleted; a partly expired
+ * one is rewritten without them; the others are untouched. One atomic manifest commit under
+ * the writer lock (PDB_ERR_LOCKED if another process holds it); a failure or a crash at any
+ * point leaves the database as it was or as compacted, never in between. Nothing expired:
+ * nothing is written. An event ingest compacts its own type the same way at its end. */
+struct pdb_compact_result {
+    uint64_t events_removed;
+    uint32_t types_compacted;      /* event types that had expired events */
+    uint32_t partitions_rewritten; /* partly expired months, written anew */
+    uint32_t partitions_dropped;   /* months whose every event expired (files deleted) */
+    double elapsed_s;
+};
+enum pdb_status pdb_db_compact(struct pdb_db *db, struct pdb_compact_result *result,
+                               struct pdb_error *error);
+
 /* ---- Streaming upserts (the write-ahead log) ------------------------------------------- */
 
 struct pdb_upsert_result {

@@ -19,6 +19,16 @@
 #include <string.h>
 
 #include "profiledb/profiledb.h"
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/buffer.h"
+#include "base/checksum.h"
+#include "catalog/schema.h"
+#include "events/event_file.h"
+#include "events/event_partition.h"
+#include "storage/manifest.h"
+#include "storage/file_io.h"
 
 #define NOW ((int64_t)1750000000)
 #define DAY ((int64_t)86400)
@@ -407,7 +417,8 @@ Test(events_ingest, a_damaged_event_file_is_corrupt_not_silently_empty)
                  "%s", error.message);
     pdb_db_close(db);
     char path[400];
-    snprintf(path, sizeof path, "%s/events-00-g2.pde", db_path);
+    /* 1749990000 is 2025-06-15: partition (2025 - 1970) * 12 + 5 = 665. */
+    snprintf(path, sizeof path, "%s/events-00-m665-g2.pde", db_path);
     file = fopen(path, "r+b");
     cr_assert_not_null(file, "%s", path);
     fseek(file, 40, SEEK_SET);
@@ -418,7 +429,8 @@ Test(events_ingest, a_damaged_event_file_is_corrupt_not_silently_empty)
     cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
     uint64_t count = 0;
     cr_assert_eq(pdb_segment_count(db, "exists(purchase)", &count, &error), PDB_ERR_CORRUPT);
-    cr_assert(strstr(error.message, "events-00-g2.pde") != NULL, "%s", error.message);
+    cr_assert(strstr(error.message, "events-00-m665-g2.pde: corrupt event file at byte") != NULL, "%s",
+              error.message);
     /* Segments without an event aggregate do not read the event files. */
     cr_assert_eq(pdb_segment_count(db, "country = 'US'", &count, &error), PDB_OK, "%s", error.message);
     cr_assert_eq(count, 200);
@@ -710,5 +722,207 @@ Test(events_ingest, a_streaming_handle_sees_and_keeps_the_profiles_events_create
     cr_assert_eq(pdb_db_row_count(db), PROFILES + 3);
     cr_assert_eq(count_of(db, "exists(purchase)"), 2);
     cr_assert_eq(count_of(db, "exists(purchase) AND country IN ('US', 'DE')"), 2);
+    pdb_db_close(db);
+}
+
+/* The events every event file of type 0 in the manifest holds (decoded from the files, not
+ * through a segment, so retention is not applied on the way). */
+static uint64_t events_in_files(uint32_t *files_out, uint64_t *generations)
+{
+    struct manifest manifest;
+    struct pdb_error error = {0};
+    cr_assert_eq(manifest_load(db_path, &manifest, &error), PDB_OK, "%s", error.message);
+    struct schema schema;
+    char text[512];
+    FILE *file = fopen(schema_path, "r");
+    size_t size = fread(text, 1, sizeof text, file);
+    fclose(file);
+    cr_assert_eq(schema_parse(text, size, "s", &schema, &error), PDB_OK, "%s", error.message);
+    uint64_t total = 0;
+    *files_out = 0;
+    for (uint32_t i = 0; i < manifest.event_file_count; i++) {
+        const struct manifest_event_file *entry = &manifest.event_files[i];
+        if (entry->type_index != 0) continue;
+        char path[400];
+        snprintf(path, sizeof path, "%s/%s", db_path, entry->file.name);
+        uint8_t *data;
+        size_t data_size;
+        cr_assert_eq(file_read_all(path, 1u << 30, &data, &data_size, &error), PDB_OK, "%s", error.message);
+        struct event_type_store type;
+        cr_assert_eq(event_file_decode(path, data, data_size, &schema.events.types[0], &type, NULL, NULL, &error),
+                     PDB_OK, "%s", error.message);
+        total += type.event_count;
+        const char *marker = strstr(entry->file.name, "-g");
+        generations[*files_out] = strtoull(marker + 2, NULL, 10);
+        (*files_out)++;
+        event_type_store_deinit(&type);
+        mem_free(data);
+    }
+    schema_deinit(&schema);
+    manifest_deinit(&manifest);
+    return total;
+}
+
+/* Partitions and retention in the files: an ingest writes only the months its events fall
+ * in (the other files keep their generation), events older than the retention (400d) are
+ * not in any file after the ingest that brought them, and a later ingest whose clock moved
+ * on removes the events that expired since (compaction at the end of the ingest); counts
+ * inside the retention are unchanged. */
+Test(events_ingest, ingest_rewrites_only_its_partitions_and_retention_removes_events_from_files)
+{
+    struct pdb_db *db;
+    create_profiles(&db);
+    struct pdb_error error = {0};
+    struct pdb_ingest_result result;
+    FILE *file = fopen(input_path, "w");
+    fprintf(file, "id,at,amount\nk1,%lld,1\nk1,%lld,2\nk2,%lld,3\nk3,%lld,4\n", (long long)(NOW - 450 * DAY),
+            (long long)(NOW - 390 * DAY), (long long)(NOW - 100 * DAY), (long long)(NOW - 10 * DAY));
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK, "%s",
+                 error.message);
+    cr_assert_eq(result.rows_loaded, 4);
+    uint32_t files;
+    uint64_t generations[16];
+    cr_assert_eq(events_in_files(&files, generations), 3, "the 450-day-old event is not stored");
+    cr_assert_eq(files, 3);
+    uint64_t count = 0;
+    cr_assert_eq(pdb_segment_count(db, "exists(purchase)", &count, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(count, 3);
+
+    /* One more event in the newest month: only that file is rewritten. */
+    file = fopen(input_path, "w");
+    fprintf(file, "id,at,amount\nk4,%lld,5\n", (long long)(NOW - 10 * DAY + 60));
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK, "%s",
+                 error.message);
+    uint64_t after[16];
+    cr_assert_eq(events_in_files(&files, after), 4);
+    cr_assert_eq(files, 3);
+    cr_assert_eq(after[0], generations[0]);
+    cr_assert_eq(after[1], generations[1]);
+    cr_assert_gt(after[2], generations[2]);
+
+    /* Twenty days later the 390-day-old event has expired: the next ingest drops its month. */
+    pdb_db_set_now(db, NOW + 20 * DAY);
+    cr_assert_eq(pdb_segment_count(db, "count(purchase, 400d) >= 1", &count, &error), PDB_OK);
+    cr_assert_eq(count, 3);
+    file = fopen(input_path, "w");
+    fprintf(file, "id,at,amount\nk5,%lld,6\n", (long long)(NOW + 19 * DAY));
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK, "%s",
+                 error.message);
+    cr_assert_eq(events_in_files(&files, after), 4, "the expired event is gone from the files");
+    cr_assert_eq(pdb_segment_count(db, "count(purchase, 400d) >= 1", &count, &error), PDB_OK);
+    cr_assert_eq(count, 4);
+    pdb_db_close(db);
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    pdb_db_set_now(db, NOW + 20 * DAY);
+    cr_assert_eq(pdb_segment_count(db, "exists(purchase)", &count, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(count, 4);
+    pdb_db_close(db);
+}
+
+/* A database written before partitions: one version-1 file per type, named by an `events`
+ * manifest line. It opens and answers the same counts; the type's next ingest rewrites it as
+ * monthly version-2 files and drops the old one. */
+Test(events_ingest, a_version_1_event_file_still_opens_and_is_rewritten_as_months)
+{
+    struct pdb_db *db;
+    create_profiles(&db);
+    struct pdb_error error = {0};
+    FILE *file = fopen(input_path, "w");
+    fputs("id,at,amount,channel\n", file);
+    for (uint32_t i = 0; i < 500; i++)
+        fprintf(file, "k%u,%lld,%u,%s\n", i % PROFILES, (long long)(NOW - (int64_t)(i % 300) * DAY - i), i,
+                channels[i % 3]);
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, NULL, &error), PDB_OK, "%s", error.message);
+    static const char *const segments[] = {"count(purchase, 30d) >= 1", "sum(purchase.amount, 200d) > 300",
+                                           "exists(purchase, 400d, channel = 'app')"};
+    uint64_t expected[3];
+    for (int s = 0; s < 3; s++)
+        cr_assert_eq(pdb_segment_count(db, segments[s], &expected[s], &error), PDB_OK, "%s", error.message);
+    pdb_db_close(db);
+
+    /* Rewrite the type as one version-1 file, as an older profiledb wrote it. */
+    struct manifest manifest;
+    cr_assert_eq(manifest_load(db_path, &manifest, &error), PDB_OK, "%s", error.message);
+    struct schema schema;
+    char text[512];
+    file = fopen(schema_path, "r");
+    size_t size = fread(text, 1, sizeof text, file);
+    fclose(file);
+    cr_assert_eq(schema_parse(text, size, "s", &schema, &error), PDB_OK, "%s", error.message);
+    struct event_type_store parts[64];
+    uint32_t part_count = 0;
+    for (uint32_t i = 0; i < manifest.event_file_count; i++) {
+        char path[400];
+        snprintf(path, sizeof path, "%s/%s", db_path, manifest.event_files[i].file.name);
+        uint8_t *data;
+        size_t data_size;
+        cr_assert_eq(file_read_all(path, 1u << 30, &data, &data_size, &error), PDB_OK);
+        cr_assert_eq(event_file_decode(path, data, data_size, &schema.events.types[0], &parts[part_count++], NULL,
+                                       NULL, &error), PDB_OK, "%s", error.message);
+        mem_free(data);
+    }
+    cr_assert_gt(part_count, 5u);
+    struct event_type_store whole;
+    cr_assert_eq(event_type_store_concat(parts, part_count, "purchase", &whole, &error), PDB_OK, "%s", error.message);
+    struct buffer encoded;
+    buffer_init(&encoded);
+    cr_assert_eq(event_file_encode_v1(&whole, &encoded), 0);
+    char path[400];
+    snprintf(path, sizeof path, "%s/events-00-g%llu.pde", db_path, (unsigned long long)manifest.generation);
+    cr_assert_eq(file_write_durable(path, encoded.data, encoded.size, &error), PDB_OK, "%s", error.message);
+    struct manifest_file entry = {.size_bytes = encoded.size, .checksum = checksum_bytes(encoded.data, encoded.size)};
+    snprintf(entry.name, sizeof entry.name, "events-00-g%llu.pde", (unsigned long long)manifest.generation);
+    manifest.event_file_count = 0;
+    cr_assert_eq(manifest_event_file_set(&manifest, 0, MANIFEST_EVENT_WHOLE, &entry), 0);
+    cr_assert_eq(manifest_store(db_path, &manifest, NULL, &error), PDB_OK, "%s", error.message);
+    buffer_deinit(&encoded);
+    event_type_store_deinit(&whole);
+    manifest_deinit(&manifest);
+    schema_deinit(&schema);
+
+    cr_assert_eq(pdb_db_open(db_path, &db, &error), PDB_OK, "%s", error.message);
+    pdb_db_set_now(db, NOW);
+    for (int s = 0; s < 3; s++) {
+        uint64_t count = 0;
+        cr_assert_eq(pdb_segment_count(db, segments[s], &count, &error), PDB_OK, "%s", error.message);
+        cr_assert_eq(count, expected[s], "%s from the version-1 file", segments[s]);
+    }
+    file = fopen(input_path, "w");
+    fprintf(file, "id,at,amount,channel\nk7,%lld,5000,app\n", (long long)(NOW - 2 * DAY));
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, NULL, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(manifest_load(db_path, &manifest, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(manifest.event_file_count, part_count, "the whole file became its months again");
+    for (uint32_t i = 0; i < manifest.event_file_count; i++)
+        cr_assert_neq(manifest.event_files[i].partition_key, MANIFEST_EVENT_WHOLE);
+    manifest_deinit(&manifest);
+    uint64_t count = 0;
+    cr_assert_eq(pdb_segment_count(db, "count(purchase) >= 0", &count, &error), PDB_OK);
+    cr_assert_eq(pdb_segment_count(db, "sum(purchase.amount, 30d) >= 5000", &count, &error), PDB_OK);
+    cr_assert_eq(count, 1);
+    pdb_db_close(db);
+    cr_assert_eq(access(path, F_OK), -1, "the version-1 file is collected");
+}
+
+/* More calendar months than a type may hold (DB_EVENT_PARTITIONS_MAX, 4,096): the ingest is
+ * refused with the reason and changes nothing. */
+Test(events_ingest, too_many_months_is_a_limit_error_and_changes_nothing)
+{
+    struct pdb_db *db;
+    create_profiles(&db);
+    struct pdb_error error = {0};
+    FILE *file = fopen(input_path, "w");
+    fputs("id,at\n", file);
+    for (uint32_t i = 0; i < 5000; i++) fprintf(file, "k%u,%lld\n", i % PROFILES, (long long)(NOW - (int64_t)i * 30 * DAY));
+    fclose(file);
+    cr_assert_eq(pdb_db_ingest_events(db, "login", input_path, NULL, NULL, &error), PDB_ERR_LIMIT);
+    cr_assert(strstr(error.message, "calendar months") != NULL, "%s", error.message);
+    uint64_t count = 1;
+    cr_assert_eq(pdb_segment_count(db, "exists(login)", &count, &error), PDB_OK, "%s", error.message);
+    cr_assert_eq(count, 0);
     pdb_db_close(db);
 }

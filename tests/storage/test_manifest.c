@@ -71,8 +71,12 @@ static void assert_manifests_equal(const struct manifest *a, const struct manife
         assert_files_equal(&a->dictionaries[i], &b->dictionaries[i]);
     assert_files_equal(&a->deleted, &b->deleted);
     cr_assert_eq(b->deleted_count, a->deleted_count);
-    for (uint32_t i = 0; i < PDB_EVENT_TYPES_MAX; i++)
-        assert_files_equal(&a->events[i], &b->events[i]);
+    cr_assert_eq(b->event_file_count, a->event_file_count);
+    for (uint32_t i = 0; i < a->event_file_count; i++) {
+        cr_assert_eq(b->event_files[i].type_index, a->event_files[i].type_index);
+        cr_assert_eq(b->event_files[i].partition_key, a->event_files[i].partition_key);
+        assert_files_equal(&a->event_files[i].file, &b->event_files[i].file);
+    }
 }
 
 /* Parses text expecting corruption; checks the message names the file (and line). */
@@ -208,11 +212,23 @@ Test(manifest, events_lines_round_trip_and_are_checked)
 {
     struct manifest manifest;
     sample_manifest(&manifest);
-    set_file(&manifest.events[0], "events-00-g7.pde", 262294, 0xabcdef);
-    set_file(&manifest.events[PDB_EVENT_TYPES_MAX - 1], "events-63-g5.pde", 9, 1);
+    struct manifest_file file;
+    set_file(&file, "events-00-g7.pde", 262294, 0xabcdef);
+    cr_assert_eq(manifest_event_file_set(&manifest, 0, MANIFEST_EVENT_WHOLE, &file), 0);
+    set_file(&file, "events-63-m-5-g5.pde", 9, 1);
+    cr_assert_eq(manifest_event_file_set(&manifest, PDB_EVENT_TYPES_MAX - 1, -5, &file), 0);
+    set_file(&file, "events-63-m682-g5.pde", 10, 2);
+    cr_assert_eq(manifest_event_file_set(&manifest, PDB_EVENT_TYPES_MAX - 1, 682, &file), 0);
+    set_file(&file, "events-02-m0-g5.pde", 11, 3);
+    cr_assert_eq(manifest_event_file_set(&manifest, 2, 0, &file), 0);
+    cr_assert_eq(manifest.event_file_count, 4);
+    cr_assert_eq(manifest.event_files[1].type_index, 2); /* kept in (type, month) order */
     struct buffer out;
     render(&manifest, &out);
     const char *line = "\nevents 0 events-00-g7.pde 262294 0000000000abcdef\n";
+    cr_assert(memmem(out.data, out.size, line, strlen(line)) != NULL, "%.*s", (int)out.size,
+              out.data);
+    line = "\nevent_partition 63 -5 events-63-m-5-g5.pde 9 0000000000000001\nevent_partition 63 682 ";
     cr_assert(memmem(out.data, out.size, line, strlen(line)) != NULL, "%.*s", (int)out.size,
               out.data);
     struct manifest parsed, copy;
@@ -231,12 +247,33 @@ Test(manifest, events_lines_round_trip_and_are_checked)
                        "chunk 0 chunk-00000000-g7.pdc 100 0000000000000001\n";
     char body[512];
     snprintf(body, sizeof body, "%sevents 64 events-64-g7.pde 5 0000000000000001\n", head);
-    body_fails(body, "events index out of range or repeated");
+    body_fails(body, "events index out of range, repeated or out of order");
     snprintf(body, sizeof body,
              "%sevents 1 events-01-g7.pde 5 0000000000000001\nevents 1 events-01-g8.pde 5 "
              "0000000000000001\n",
              head);
-    body_fails(body, "events index out of range or repeated");
+    body_fails(body, "events index out of range, repeated or out of order");
+    /* Partitions: ascending, unique, never beside a whole-type file of the same type. */
+    snprintf(body, sizeof body,
+             "%sevent_partition 1 5 events-01-m5-g7.pde 5 0000000000000001\nevent_partition 1 5 "
+             "events-01-m5-g8.pde 5 0000000000000001\n",
+             head);
+    body_fails(body, "partitions repeated or out of order");
+    snprintf(body, sizeof body,
+             "%sevents 1 events-01-g7.pde 5 0000000000000001\nevent_partition 1 5 "
+             "events-01-m5-g8.pde 5 0000000000000001\n",
+             head);
+    body_fails(body, "partitions repeated or out of order");
+    snprintf(body, sizeof body, "%sevent_partition 1 -0 events-01-m0-g7.pde 5 0000000000000001\n", head);
+    body_fails(body, "expected 'event_partition");
+    snprintf(body, sizeof body, "%sevent_partition 1 007 events-01-m0-g7.pde 5 0000000000000001\n", head);
+    body_fails(body, "expected 'event_partition");
+    snprintf(body, sizeof body,
+             "%sevent_partition 1 -3 events-01-m-3-g7.pde 5 0000000000000001\nevent_partition 1 4 "
+             "events-01-m4-g8.pde 5 0000000000000001\nevent_partition 2 -9 events-02-m-9-g8.pde 5 "
+             "0000000000000001\n",
+             head);
+    body_parses(body);
     snprintf(body, sizeof body, "%sevents 1 Events-01.pde 5 0000000000000001\n", head);
     body_fails(body, "expected 'chunk|dictionary|deleted|events");
     /* A manifest without events lines (written before events existed) still parses. */

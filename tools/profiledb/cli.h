@@ -112,6 +112,7 @@ int cmd_ids(int argc, char **argv);
 int cmd_get(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_compact(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_breakdown(int argc, char **argv);
 int cmd_overlap(int argc, char **argv);

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"ids", cmd_ids, "list the ids of the profiles in a segment"},
     {"explain", cmd_explain, "show a segment's plan with estimated and actual rows per step"},
     {"delete", cmd_delete, "delete the profiles in a segment (tombstones)"},
+    {"compact", cmd_compact, "remove events older than their type's retention from storage"},
     {"breakdown", cmd_breakdown, "count a segment's profiles by the values of an attribute"},
     {"overlap", cmd_overlap, "how many profiles each pair of segments shares"},
     {"segment", cmd_segment, "save, list or drop named segments (segment('name'))"},
