@@ -135,8 +135,15 @@ static uint32_t below(uint32_t n)
 
 static void encode(const struct event_store *store, struct buffer *out)
 {
+    const struct event_type_store *type = &store->types[0];
+    int64_t first = INT64_MAX, last = INT64_MIN; /* the span of every event: one partition */
+    for (uint32_t c = 0; c < type->chunk_count; c++) {
+        if (type->chunks[c].event_count == 0) continue;
+        if (type->chunks[c].time_min < first) first = type->chunks[c].time_min;
+        if (type->chunks[c].time_max > last) last = type->chunks[c].time_max;
+    }
     buffer_init(out);
-    cr_assert_eq(event_file_encode(&store->types[0], out), 0);
+    cr_assert_eq(event_file_encode(type, first, last, out), 0);
 }
 
 Test(event_load, csv_and_ndjson_of_the_same_events_load_identical_stores)
