@@ -25,6 +25,7 @@
 #define PDB_SCHEMA_LINE_SIZE_MAX 4096u
 #define PDB_EVENT_TYPES_MAX 64u           /* event types one schema declares */
 #define PDB_EVENT_PROPERTIES_MAX 64u      /* properties of one event type */
+#define PDB_COMPUTED_ATTRIBUTES_MAX 64u   /* computed attributes one schema declares */
 
 /* Values. */
 #define PDB_TEXT_VALUE_SIZE_MAX (1u << 20)  /* one text/category value, bytes */
