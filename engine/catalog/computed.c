@@ -85,6 +85,12 @@ enum pdb_status computed_catalog_parse_line(struct computed_catalog *catalog, co
                          "'<name> = <event aggregate>', as in orders_30d = count(purchase, 30d))",
                          source, line_number, equals_column + 1, (int)name_size, name);
     }
+    if (end - start > PDB_COMPUTED_DEFINITION_SIZE_MAX) {
+        return error_set(error, PDB_ERR_LIMIT,
+                         "%s:%u:%zu: the definition of '%.*s' is %zu bytes long (limit %u)",
+                         source, line_number, start + 1, (int)name_size, name, end - start,
+                         PDB_COMPUTED_DEFINITION_SIZE_MAX);
+    }
     struct computed_attribute attribute = {0};
     for (size_t k = 0; k < name_size; k++)
         attribute.name[k] = (char)tolower((unsigned char)name[k]);

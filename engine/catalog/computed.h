@@ -45,7 +45,8 @@ bool computed_is_line(const char *line, size_t size);
 
 /* Parses one computed line (computed_is_line holds). Errors: PDB_ERR_SCHEMA (bad or reserved
  * name, duplicate computed name, empty definition), PDB_ERR_LIMIT (more than
- * PDB_COMPUTED_ATTRIBUTES_MAX), PDB_ERR_NO_MEMORY. A clash with a stored attribute is checked
+ * PDB_COMPUTED_ATTRIBUTES_MAX, a definition over PDB_COMPUTED_DEFINITION_SIZE_MAX bytes),
+ * PDB_ERR_NO_MEMORY. A clash with a stored attribute is checked
  * by schema.c, which knows both lists. */
 enum pdb_status computed_catalog_parse_line(struct computed_catalog *catalog, const char *line,
                                             size_t size, const char *source,

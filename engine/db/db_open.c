@@ -156,6 +156,7 @@ void pdb_db_close(struct pdb_db *db)
     db_stream_close(db);
     thread_pool_destroy(db->pool);
     db_identifier_indexes_destroy(db);
+    segment_computed_values_destroy(db->computed);
     saved_segments_deinit(&db->saved);
     db_release_snapshot(db);
     manifest_deinit(&db->manifest);

@@ -9,7 +9,8 @@
  *
  * Computed attributes (catalog/computed.h) follow the stored ones in a profile's values:
  * each is its event aggregate over the row's events at the handle's now(), computed at the
- * GET (query/segment.h, segment_computed_value), so it is never stale.
+ * GET (query/segment.h, computed_values: the definitions bound once per now(), kept on the
+ * handle), so it is never stale.
  *
  * A GET is tuned for rows nothing else touched recently: one allocation per profile, no
  * per-attribute calls beyond the (loaded) column lookup, and the cache lines of every
@@ -219,10 +220,17 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
     }
     if (total > attributes) {
         const struct event_store *events = NULL;
+        int64_t now_s = db_now(db);
         status = db_events(db, &events, error);
-        for (uint32_t c = 0; status == PDB_OK && c < total - attributes; c++)
-            status = segment_computed_value(&db->schema, c, events, db_now(db), row_id,
-                                            &profile->values[attributes + c], error);
+        if (status == PDB_OK && db->computed != NULL && segment_computed_values_now(db->computed) != now_s) {
+            segment_computed_values_destroy(db->computed);
+            db->computed = NULL;
+        }
+        if (status == PDB_OK && db->computed == NULL)
+            status = segment_computed_values_create(&db->schema, now_s, &db->computed, error);
+        if (status == PDB_OK)
+            status = segment_computed_values_row(db->computed, events, row_id,
+                                                 profile->values + attributes, error);
         if (status != PDB_OK) {
             mem_free(block);
             goto done;

@@ -8,11 +8,14 @@
  * alone looks like): `count(purchase, 30d)`, `sum(purchase.amount, 90d, channel = 'web')`. A
  * computed attribute cannot name another one (an aggregate's filter names only properties of
  * its event), so definitions cannot form cycles. Errors found in a definition are reported at
- * the schema line and column of the offending token.
+ * the schema line and column of the offending token. For GET, computed_values holds every
+ * definition bound once for one now() (the db handle keeps one and rebinds when now() moves),
+ * so a GET reads each row's events without parsing anything.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/status.h"
 #include "catalog/computed.h"
 #include "query/ast.h"
@@ -95,6 +98,81 @@ enum pdb_status segment_computed_check(struct schema *schema, const char *source
     return PDB_OK;
 }
 
+/* ---- Values for GET ----------------------------------------------------------------- */
+
+struct computed_values {
+    struct query_arena arena; /* every bound aggregate */
+    int64_t now_s;
+    uint32_t count;
+    struct event_aggregate **aggregates; /* [count] (arena) */
+    enum pdb_type *types;                /* [count] (arena) */
+};
+
+enum pdb_status segment_computed_values_create(const struct schema *schema, int64_t now_s,
+                                               struct computed_values **values_out,
+                                               struct pdb_error *error)
+{
+    struct computed_values *values = mem_calloc(1, sizeof *values);
+    if (values == NULL) return error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    query_arena_init(&values->arena);
+    values->now_s = now_s;
+    values->count = schema->computed.count;
+    uint32_t slots = values->count ? values->count : 1;
+    values->aggregates = query_arena_alloc(&values->arena, slots * sizeof values->aggregates[0]);
+    values->types = query_arena_alloc(&values->arena, slots * sizeof values->types[0]);
+    enum pdb_status status = PDB_OK;
+    if (values->aggregates == NULL || values->types == NULL)
+        status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory");
+    for (uint32_t c = 0; status == PDB_OK && c < values->count; c++) {
+        const struct ast_aggregate *call = NULL;
+        status = computed_definition_parse(&schema->computed.attributes[c], now_s, &values->arena,
+                                           &call, error);
+        if (status == PDB_OK)
+            status = binder_bind_aggregate(call, schema, now_s, &values->arena,
+                                           &values->aggregates[c], &values->types[c], error);
+        if (status != PDB_OK)
+            error_prefix(error, "computed attribute '%s': ", schema->computed.attributes[c].name);
+    }
+    if (status != PDB_OK) {
+        segment_computed_values_destroy(values);
+        return status;
+    }
+    *values_out = values;
+    return PDB_OK;
+}
+
+void segment_computed_values_destroy(struct computed_values *values)
+{
+    if (values == NULL) return;
+    query_arena_deinit(&values->arena);
+    mem_free(values);
+}
+
+int64_t segment_computed_values_now(const struct computed_values *values)
+{
+    return values->now_s;
+}
+
+enum pdb_status segment_computed_values_row(const struct computed_values *values,
+                                            const struct event_store *store, uint32_t row_id,
+                                            struct pdb_value *values_out, struct pdb_error *error)
+{
+    for (uint32_t c = 0; c < values->count; c++) {
+        struct event_row_value value = {0};
+        if (!predicate_event_row_value(values->aggregates[c], store, row_id, &value))
+            return error_set(error, PDB_ERR_NO_MEMORY, "out of memory computing attribute %u", c);
+        enum pdb_type type = values->types[c];
+        struct pdb_value *out = &values_out[c];
+        memset(out, 0, sizeof *out);
+        out->type = type;
+        out->is_null = value.is_null;
+        if (type == PDB_TYPE_BOOL) out->bool_value = value.integer != 0;
+        else if (type == PDB_TYPE_FLOAT) out->float_value = value.number;
+        else out->int_value = value.integer;
+    }
+    return PDB_OK;
+}
+
 enum pdb_status segment_computed_value(const struct schema *schema, uint32_t computed_index,
                                        const struct event_store *store, int64_t now_s,
                                        uint32_t row_id, struct pdb_value *value_out,
@@ -102,25 +180,12 @@ enum pdb_status segment_computed_value(const struct schema *schema, uint32_t com
 {
     if (computed_index >= schema->computed.count)
         return error_set(error, PDB_ERR_USAGE, "no computed attribute %u", computed_index);
-    const struct computed_attribute *computed = &schema->computed.attributes[computed_index];
-    struct query_arena arena;
-    query_arena_init(&arena);
-    const struct ast_aggregate *call = NULL;
-    struct event_aggregate *aggregate = NULL;
-    enum pdb_type type = PDB_TYPE_INT;
-    enum pdb_status status = computed_definition_parse(computed, now_s, &arena, &call, error);
-    if (status == PDB_OK)
-        status = binder_bind_aggregate(call, schema, now_s, &arena, &aggregate, &type, error);
-    struct event_row_value value = {0};
-    if (status == PDB_OK && !predicate_event_row_value(aggregate, store, row_id, &value))
-        status = error_set(error, PDB_ERR_NO_MEMORY, "out of memory computing '%s'", computed->name);
-    query_arena_deinit(&arena);
+    struct computed_values *values = NULL;
+    enum pdb_status status = segment_computed_values_create(schema, now_s, &values, error);
     if (status != PDB_OK) return status;
-    memset(value_out, 0, sizeof *value_out);
-    value_out->type = type;
-    value_out->is_null = value.is_null;
-    if (type == PDB_TYPE_BOOL) value_out->bool_value = value.integer != 0;
-    else if (type == PDB_TYPE_FLOAT) value_out->float_value = value.number;
-    else value_out->int_value = value.integer;
-    return PDB_OK;
+    struct pdb_value all[PDB_COMPUTED_ATTRIBUTES_MAX];
+    status = segment_computed_values_row(values, store, row_id, all, error);
+    if (status == PDB_OK) *value_out = all[computed_index];
+    segment_computed_values_destroy(values);
+    return status;
 }

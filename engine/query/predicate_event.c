@@ -31,6 +31,9 @@
 #define DISTINCT_INSERTION_MAX 48u
 #define EVENT_PREFETCH_ROWS 8u /* rows ahead whose newest timestamps are prefetched */
 #define RECENT_SCAN_MAX 16u /* histories up to this long find the window's start from the end */
+#define ROW_STACK_EVENTS 256u /* one row's value (GET): events whose scratch fits the stack */
+static_assert(ROW_STACK_EVENTS % 64u == 0 && sizeof(double) == sizeof(int64_t),
+              "the row scratch is whole words; distinct sorts doubles in int64 slots");
 
 /* ---- Values against a leaf ------------------------------------------------------------ */
 
@@ -482,22 +485,29 @@ bool predicate_event_row_value(const struct event_aggregate *aggregate,
         end = search_time(chunk->timestamps, begin, end, aggregate->time_high, true);
         begin = search_time(chunk->timestamps, begin, end, aggregate->time_low, false);
         uint32_t count = end - begin;
+        /* Short histories (most) use the stack; longer ones allocate. */
+        uint64_t stack_passes[ROW_STACK_EVENTS / 64u];
+        int64_t stack_values[ROW_STACK_EVENTS];
+        bool is_short = count <= ROW_STACK_EVENTS;
         uint64_t *passes = NULL;
         void *buffer = NULL;
         if (count > 0 && aggregate->filter != NULL) {
-            passes = mem_calloc((count + 63u) / 64u, sizeof passes[0]);
+            passes = is_short ? stack_passes : mem_alloc((count + 63u) / 64u * sizeof passes[0]);
             failed |= passes == NULL;
+            if (passes != NULL) memset(passes, 0, (count + 63u) / 64u * sizeof passes[0]);
             for (uint32_t i = begin; i < end && passes != NULL; i++)
                 if (filter_event_truth(aggregate->filter, chunk, type, i, &failed) == TRUTH_TRUE)
                     passes[(i - begin) / 64u] |= 1ull << ((i - begin) % 64u);
         }
         if (count > 0 && aggregate->function == AST_AGGREGATE_DISTINCT) {
-            buffer = mem_alloc((size_t)count * sizeof(int64_t));
+            buffer = is_short ? (void *)stack_values : mem_alloc((size_t)count * sizeof(int64_t));
             failed |= buffer == NULL;
         }
         if (!failed) value = aggregate_row(aggregate, chunk, begin, end, passes, begin, buffer);
-        mem_free(passes);
-        mem_free(buffer);
+        if (!is_short) {
+            mem_free(passes);
+            mem_free(buffer);
+        }
     }
     if (failed) return false;
     *value_out = (struct event_row_value){value.is_null, value.is_double, value.integer,

@@ -143,3 +143,30 @@ Test(computed, at_most_the_limit)
     cr_assert_str_eq(error.message, "s:66:1: more than 64 computed attributes");
     buffer_deinit(&text);
 }
+
+Test(computed, a_definition_fits_a_rendered_line)
+{
+    static char text[PDB_SCHEMA_LINE_SIZE_MAX + 64];
+    size_t prefix = (size_t)snprintf(text, sizeof text, "id int\nx=");
+    size_t size = PDB_COMPUTED_DEFINITION_SIZE_MAX; /* the longest definition: accepted */
+    memset(text + prefix, 'a', size);
+    text[prefix + size] = '\n';
+    struct schema schema = {0};
+    struct pdb_error error = {0};
+    cr_assert_eq(schema_parse(text, prefix + size + 1, "s", &schema, &error), PDB_OK, "%s", error.message);
+    struct buffer rendered = {0};
+    cr_assert_eq(schema_render(&schema, &rendered), 0);
+    struct schema again = {0};
+    cr_assert_eq(schema_parse((const char *)rendered.data, rendered.size, "r", &again, &error),
+                 PDB_OK, "%s", error.message);
+    schema_deinit(&again);
+    schema_deinit(&schema);
+    buffer_deinit(&rendered);
+    text[prefix + size] = 'a'; /* one byte more */
+    text[prefix + size + 1] = '\n';
+    cr_assert_eq(schema_parse(text, prefix + size + 2, "s", &schema, &error), PDB_ERR_LIMIT);
+    char expected[128];
+    snprintf(expected, sizeof expected, "s:2:3: the definition of 'x' is %u bytes long (limit %u)",
+             PDB_COMPUTED_DEFINITION_SIZE_MAX + 1, PDB_COMPUTED_DEFINITION_SIZE_MAX);
+    cr_assert_str_eq(error.message, expected);
+}
