@@ -347,6 +347,19 @@ Test(computed, segments_follow_new_events)
     fixture_deinit(&f);
 }
 
+Test(computed, a_computed_exists_is_never_null)
+{
+    struct fixture f;
+    fixture_init(&f);
+    struct event_store *store = random_store(&f.schema, 3, 0);
+    cr_assert_eq(count_of(&f, store, "viewed IS NULL", NOW), 0u);
+    cr_assert_eq(count_of(&f, store, "viewed IS NOT NULL", NOW), ROWS);
+    cr_assert_eq(count_of(&f, store, "viewed OR NOT viewed", NOW), ROWS);
+    cr_assert_eq(count_of(&f, store, "orders_30d IS NULL OR shoes_spend IS NULL", NOW), 0u);
+    event_store_destroy(store);
+    fixture_deinit(&f);
+}
+
 static void expect_compile_error(struct fixture *f, const char *text, const char *message)
 {
     struct segment *segment = NULL;
