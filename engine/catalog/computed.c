@@ -60,6 +60,11 @@ enum pdb_status computed_catalog_parse_line(struct computed_catalog *catalog, co
                          "cannot name an attribute",
                          source, line_number, column, (int)name_size, name);
     }
+    if (name_size == 5 && strncasecmp(name, "event", 5) == 0) {
+        return error_set(error, PDB_ERR_SCHEMA,
+                         "%s:%u:%zu: 'event' starts an event declaration and cannot name an "
+                         "attribute", source, line_number, column);
+    }
     if (computed_catalog_find(catalog, name, name_size) >= 0) {
         return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: duplicate computed attribute '%.*s'",
                          source, line_number, column, (int)name_size, name);
@@ -78,7 +83,9 @@ enum pdb_status computed_catalog_parse_line(struct computed_catalog *catalog, co
         if (line[end] == '\'') is_quoted = !is_quoted; /* '' re-opens at once */
         else if (line[end] == '#' && !is_quoted) break;
     }
-    while (end > start && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
+    /* Blanks end it, and so does a CR: the rendered line ends there, and CR LF is a line end. */
+    while (end > start && (line[end - 1] == ' ' || line[end - 1] == '\t' || line[end - 1] == '\r'))
+        end--;
     if (end == start) {
         return error_set(error, PDB_ERR_SCHEMA,
                          "%s:%u:%zu: computed attribute '%.*s' has no definition (expected "

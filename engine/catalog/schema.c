@@ -214,6 +214,11 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
                          "cannot name an attribute",
                          source, line_number, name.column, (int)name.size, name.text);
     }
+    if (name.size == 5 && strncasecmp(name.text, "event", 5) == 0) { /* only when indented */
+        return error_set(error, PDB_ERR_SCHEMA,
+                         "%s:%u:%zu: 'event' starts an event declaration and cannot name an "
+                         "attribute", source, line_number, name.column);
+    }
     int32_t existing = schema_find(schema, name.text, name.size);
     if (existing >= 0) {
         return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: duplicate attribute '%.*s'", source,

@@ -38,7 +38,7 @@ static const char *const retail =
     "    amount   float\n"
     "    channel  category\n"
     "Web_Spend\t=\tsum(purchase.amount, channel IN ('web', 'a#b', 'it''s'))\n"
-    "  last_buy=last(purchase)\n"
+    "  last_buy=last(purchase)\r   \r\n" /* a CR before the line end is a blank too */
     "country category\n";
 
 Test(computed, parses_names_and_definitions_as_written)
@@ -100,6 +100,11 @@ Test(computed, name_errors_have_positions)
     parse_fails("id int\n  between = count(purchase)\n", PDB_ERR_SCHEMA,
                 "s.schema:2:3: 'between' is a reserved word of the segment language and cannot "
                 "name an attribute");
+    parse_fails("id int\nEvent= count(a)\n", PDB_ERR_SCHEMA,
+                "s.schema:2:1: 'event' starts an event declaration and cannot name an attribute");
+    /* Nor can an indented attribute line outside a declaration (it would render as one). */
+    parse_fails("id int\n\tevent float\n", PDB_ERR_SCHEMA,
+                "s.schema:2:2: 'event' starts an event declaration and cannot name an attribute");
     parse_fails("id int\nn = count(a)\nN = count(b)\n", PDB_ERR_SCHEMA,
                 "s.schema:3:1: duplicate computed attribute 'N'");
     parse_fails("id int\n  id = count(a)\n", PDB_ERR_SCHEMA,
