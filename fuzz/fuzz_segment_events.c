@@ -4,11 +4,13 @@
  * schema files (engine/catalog/event_types.c).
  *
  * The input is split at its first NUL byte: before it, schema text appended to a fixed
- * schema with event types; after it (or the whole input when there is no NUL), a segment.
- * A schema that parses must render to text that parses again to the same event types. A
- * segment that compiles must validate, explain, and evaluate on a small table and event
- * store (empty, short and long histories) with count results within the table. Any failure
- * aborts. Built and run by fuzz/build.sh.
+ * schema with event types and computed attributes; after it (or the whole input when there
+ * is no NUL), a segment. A schema that parses must render to text that parses again to the
+ * same event types and computed attributes, and its definitions' check must succeed or fail
+ * with a schema position. A segment that compiles must validate, explain, and evaluate on a
+ * small table and event store (empty, short and long histories) with count results within
+ * the table; every computed attribute's value of every row must compute. Any failure aborts.
+ * Built and run by fuzz/build.sh.
  */
 // fuzz-sources: engine/base/*.c engine/simd/*.c engine/catalog/*.c engine/events/*.c engine/column/*.c engine/index/*.c engine/query/*.c
 #include <stdint.h>
@@ -36,7 +38,12 @@ static const char base_schema[] = "age int\n"
                                   "  qty int\n"
                                   "event view\n"
                                   "  url text\n"
-                                  "  ok bool\n";
+                                  "  ok bool\n"
+                                  "n30 = count(purchase, 7d)\n"
+                                  "spend = sum(purchase.amount, category IN ('shoes', NULL))\n"
+                                  "seen = exists(view, 1d, url ISTARTS WITH 'S' OR NOT ok)\n"
+                                  "kinds = distinct(purchase.category, 20d)\n"
+                                  "latest = last(view, BETWEEN now() - 2d AND now())\n";
 
 static struct schema schema;
 static struct table table;
@@ -46,6 +53,7 @@ static void setup(void)
 {
     struct pdb_error error;
     FUZZ_CHECK(schema_parse(base_schema, sizeof base_schema - 1, "fuzz", &schema, &error) == PDB_OK);
+    FUZZ_CHECK(segment_computed_check(&schema, "fuzz", &error) == PDB_OK);
     struct column *column = column_create(&schema.attributes[0]);
     FUZZ_CHECK(column != NULL);
     for (int64_t r = 0; r < 5; r++) {
@@ -87,6 +95,15 @@ static void check_schema(const char *text, size_t size)
         FUZZ_CHECK(again.events.types[t].retention_s == parsed.events.types[t].retention_s);
         FUZZ_CHECK(again.events.types[t].property_count == parsed.events.types[t].property_count);
     }
+    FUZZ_CHECK(again.computed.count == parsed.computed.count);
+    for (uint32_t c = 0; c < parsed.computed.count; c++) {
+        FUZZ_CHECK(strcmp(again.computed.attributes[c].name, parsed.computed.attributes[c].name) == 0);
+        FUZZ_CHECK(strcmp(again.computed.attributes[c].definition,
+                          parsed.computed.attributes[c].definition) == 0);
+    }
+    enum pdb_status checked = segment_computed_check(&parsed, "fuzz", &error);
+    FUZZ_CHECK(checked == PDB_OK || strncmp(error.message, "fuzz:", 5) == 0 ||
+               checked == PDB_ERR_NO_MEMORY);
     buffer_deinit(&rendered);
     schema_deinit(&again);
     schema_deinit(&parsed);
@@ -123,5 +140,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(segment_count(segment, &table, &count, &error) == PDB_OK);
     FUZZ_CHECK(count <= 5);
     segment_destroy(segment);
+    for (uint32_t c = 0; c < schema.computed.count; c++) {
+        for (uint32_t row = 0; row < 5; row++) {
+            struct pdb_value value;
+            FUZZ_CHECK(segment_computed_value(&schema, c, store, FUZZ_NOW, row, &value, &error) == PDB_OK);
+            FUZZ_CHECK(value.type == schema.computed.attributes[c].type);
+        }
+    }
     return 0;
 }

@@ -25,6 +25,10 @@
 #define PDB_SCHEMA_LINE_SIZE_MAX 4096u
 #define PDB_EVENT_TYPES_MAX 64u           /* event types one schema declares */
 #define PDB_EVENT_PROPERTIES_MAX 64u      /* properties of one event type */
+#define PDB_COMPUTED_ATTRIBUTES_MAX 64u   /* computed attributes one schema declares */
+/* A computed attribute's definition: its rendered line ("<name padded to 24> = <definition>")
+ * must fit a schema line again. */
+#define PDB_COMPUTED_DEFINITION_SIZE_MAX (PDB_SCHEMA_LINE_SIZE_MAX - PDB_ATTRIBUTE_NAME_SIZE_MAX - 3u)
 
 /* Values. */
 #define PDB_TEXT_VALUE_SIZE_MAX (1u << 20)  /* one text/category value, bytes */
@@ -122,6 +126,10 @@
 static_assert(PDB_CHUNK_ROWS % 64u == 0, "chunk rows fill whole bitset words");
 static_assert(PDB_CHUNK_ROWS == 65536u, "a chunk is exactly one roaring container");
 static_assert(PDB_ATTRIBUTE_NAME_SIZE_MAX < PDB_SCHEMA_LINE_SIZE_MAX, "names fit in a line");
+static_assert(PDB_COMPUTED_DEFINITION_SIZE_MAX + PDB_ATTRIBUTE_NAME_SIZE_MAX + 3u <=
+                  PDB_SCHEMA_LINE_SIZE_MAX, "a rendered computed attribute fits a schema line");
+static_assert(PDB_COMPUTED_DEFINITION_SIZE_MAX <= PDB_SEGMENT_TEXT_SIZE_MAX,
+              "a definition is a segment text");
 static_assert(PDB_TEXT_VALUE_SIZE_MAX <= PDB_CSV_RECORD_SIZE_MAX, "a value fits in a record");
 static_assert(PDB_SAVED_SEGMENTS_MAX * (PDB_SAVED_SEGMENT_NAME_SIZE_MAX + 16ull) <
                   PDB_SEGMENTS_FILE_SIZE_MAX, "the names of every saved segment fit the file");

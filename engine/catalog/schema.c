@@ -120,14 +120,18 @@ const char *catalog_closest(const char *name, size_t size, catalog_candidate_fn 
     return best;
 }
 
+/* Stored attributes first, then computed ones. */
 static const char *attribute_name_at(const void *context, uint32_t index)
 {
-    return ((const struct schema *)context)->attributes[index].name;
+    const struct schema *schema = context;
+    if (index < schema->attribute_count) return schema->attributes[index].name;
+    return schema->computed.attributes[index - schema->attribute_count].name;
 }
 
 const char *schema_suggest(const struct schema *schema, const char *name, size_t size)
 {
-    return catalog_closest(name, size, attribute_name_at, schema, schema->attribute_count);
+    return catalog_closest(name, size, attribute_name_at, schema,
+                           schema->attribute_count + schema->computed.count);
 }
 
 /* ---- Parsing ------------------------------------------------------------------------ */
@@ -210,10 +214,22 @@ static enum pdb_status parse_line(struct schema *schema, const char *line, size_
                          "cannot name an attribute",
                          source, line_number, name.column, (int)name.size, name.text);
     }
+    if (name.size == 5 && strncasecmp(name.text, "event", 5) == 0) { /* only when indented */
+        return error_set(error, PDB_ERR_SCHEMA,
+                         "%s:%u:%zu: 'event' starts an event declaration and cannot name an "
+                         "attribute", source, line_number, name.column);
+    }
     int32_t existing = schema_find(schema, name.text, name.size);
     if (existing >= 0) {
         return error_set(error, PDB_ERR_SCHEMA, "%s:%u:%zu: duplicate attribute '%.*s'", source,
                          line_number, name.column, (int)name.size, name.text);
+    }
+    int32_t computed = computed_catalog_find(&schema->computed, name.text, name.size);
+    if (computed >= 0) {
+        return error_set(error, PDB_ERR_SCHEMA,
+                         "%s:%u:%zu: duplicate attribute '%.*s' (line %u defines a computed "
+                         "attribute of that name)", source, line_number, name.column,
+                         (int)name.size, name.text, schema->computed.attributes[computed].line);
     }
     if (schema->attribute_count == PDB_ATTRIBUTES_MAX) {
         return error_set(error, PDB_ERR_LIMIT, "%s:%u:%zu: more than %u attributes", source,
@@ -304,6 +320,28 @@ fail:
     return status;
 }
 
+/* A computed attribute line: computed.c parses it; its name must not be an attribute's. */
+static enum pdb_status parse_computed_line(struct schema *schema, const char *line, size_t size,
+                                           const char *source, unsigned line_number,
+                                           struct pdb_error *error)
+{
+    enum pdb_status status = computed_catalog_parse_line(&schema->computed, line, size, source,
+                                                         line_number, error);
+    if (status != PDB_OK) return status;
+    const struct computed_attribute *added =
+        &schema->computed.attributes[schema->computed.count - 1];
+    int32_t existing = schema_find(schema, added->name, strlen(added->name));
+    if (existing >= 0) {
+        size_t column = 1;
+        while (line[column - 1] == ' ' || line[column - 1] == '\t') column++;
+        status = error_set(error, PDB_ERR_SCHEMA,
+                           "%s:%u:%zu: computed attribute '%s' has the name of an attribute "
+                           "(names are unique among attributes and computed attributes)",
+                           source, line_number, column, added->name);
+    }
+    return status;
+}
+
 enum pdb_status schema_parse(const char *text, size_t size, const char *source_name,
                              struct schema *schema, struct pdb_error *error)
 {
@@ -334,7 +372,10 @@ enum pdb_status schema_parse(const char *text, size_t size, const char *source_n
         enum pdb_status status = event_catalog_parse_line(&parsed.events, text + start, line_size,
                                                           source, line_number, &is_event_line,
                                                           error);
-        if (status == PDB_OK && !is_event_line)
+        if (status == PDB_OK && !is_event_line && computed_is_line(text + start, line_size))
+            status = parse_computed_line(&parsed, text + start, line_size, source, line_number,
+                                         error);
+        else if (status == PDB_OK && !is_event_line)
             status = parse_line(&parsed, text + start, line_size, source, line_number, error);
         if (status != PDB_OK) {
             schema_deinit(&parsed);
@@ -385,6 +426,7 @@ void schema_deinit(struct schema *schema)
     schema->attributes = NULL;
     schema->attribute_count = 0;
     event_catalog_deinit(&schema->events);
+    computed_catalog_deinit(&schema->computed);
 }
 
 int schema_render(const struct schema *schema, struct buffer *out)
@@ -403,5 +445,6 @@ int schema_render(const struct schema *schema, struct buffer *out)
         while (out->size > 0 && out->data[out->size - 1] == ' ') out->size--;
         if (buffer_append(out, "\n", 1) != 0) return -1;
     }
-    return event_catalog_render(&schema->events, out);
+    if (event_catalog_render(&schema->events, out) != 0) return -1;
+    return computed_catalog_render(&schema->computed, out);
 }

@@ -12,7 +12,9 @@
  * comment.
  * Types and flags are case-insensitive; names are stored lower-case, and lookups ignore case.
  * Errors are reported as "<source>:<line>:<column>: <reason>".
- * `event` lines and their indented property lines belong to catalog/event_types.c.
+ * `event` lines and their indented property lines belong to catalog/event_types.c, computed
+ * attribute lines (`<name> = <event aggregate>`) to catalog/computed.c; a computed attribute
+ * shares the attributes' name space but is not one of `attributes` (nothing stores it).
  */
 #ifndef PDB_CATALOG_SCHEMA_H
 #define PDB_CATALOG_SCHEMA_H
@@ -22,6 +24,7 @@
 
 #include "base/buffer.h"
 #include "base/limits.h"
+#include "catalog/computed.h"
 #include "catalog/event_types.h"
 #include "catalog/rules.h"
 #include "profiledb/profiledb.h"
@@ -37,6 +40,7 @@ struct schema {
     uint32_t attribute_count;
     struct attribute *attributes; /* owned */
     struct event_catalog events;  /* `event` declarations (catalog/event_types.h) */
+    struct computed_catalog computed; /* `name = aggregate` lines (catalog/computed.h) */
 };
 
 /* Parses schema text. On success *schema is filled (release with schema_deinit). */
@@ -55,8 +59,9 @@ int32_t schema_find(const struct schema *schema, const char *name, size_t size);
 /* Index of the attribute flagged primary, or -1 (an append-only schema). */
 int32_t schema_primary(const struct schema *schema);
 
-/* Name of the attribute closest to name[0..size) by edit distance, or NULL when nothing is
- * reasonably close. For "unknown attribute 'contry' (did you mean 'country'?)". */
+/* Name of the attribute (stored or computed) closest to name[0..size) by edit distance, or
+ * NULL when nothing is reasonably close. For "unknown attribute 'contry' (did you mean
+ * 'country'?)". */
 const char *schema_suggest(const struct schema *schema, const char *name, size_t size);
 
 /* Parses a type name (case-insensitive). Returns 0 on success, -1 if unknown. */

@@ -52,7 +52,7 @@ static struct pdb_client_profile *profile_decode(const uint8_t *data, uint32_t s
     profile->row_id = protocol_get_u32(&reader);
     profile->attribute_count = protocol_get_u32(&reader);
     uint32_t count = profile->attribute_count;
-    if (reader.failed || count > PDB_ATTRIBUTES_MAX) goto malformed;
+    if (reader.failed || count > PDB_ATTRIBUTES_MAX + PDB_COMPUTED_ATTRIBUTES_MAX) goto malformed;
     /* First pass: validate and count tags and name bytes. */
     size_t tag_total = 0, name_bytes = 0;
     struct protocol_reader first = reader;

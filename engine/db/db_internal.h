@@ -40,6 +40,7 @@ struct wal;
 struct identifier_index;
 struct segment;
 struct segment_library;
+struct computed_values;
 
 #define DB_SCHEMA_FILE "schema"
 #define DB_LOCK_FILE "LOCK"
@@ -74,6 +75,9 @@ struct pdb_db {
     /* Every event of the manifest's event files (db_events.c); NULL until the first segment
      * with an event aggregate needs it, and again after the handle moves to another generation. */
     struct event_store *events;
+    /* Computed attributes bound for GET at one now() (query/segment.h); NULL until the first
+     * GET of a schema with computed attributes, rebound when now() moves. */
+    struct computed_values *computed;
     struct saved_segments_stamp {
         bool is_loaded;
         bool exists;

@@ -18,6 +18,7 @@
 #include "base/thread_pool.h"
 #include "base/timestamp.h"
 #include "db/db_internal.h"
+#include "query/segment.h"
 #include "storage/file_io.h"
 
 static enum pdb_status ensure_empty_directory(const char *path, struct pdb_error *error)
@@ -54,6 +55,10 @@ enum pdb_status pdb_db_create(const char *path, const char *schema_path, struct 
     struct schema schema;
     enum pdb_status status = schema_load_file(schema_path, &schema, error);
     if (status != PDB_OK) return status;
+    if ((status = segment_computed_check(&schema, schema_path, error)) != PDB_OK) {
+        schema_deinit(&schema);
+        return status;
+    }
     struct buffer text;
     buffer_init(&text);
     struct manifest manifest = {0};
@@ -118,7 +123,8 @@ enum pdb_status pdb_db_open(const char *path, struct pdb_db **db_out, struct pdb
         status = error_set(error, PDB_ERR_NOT_FOUND, "%s: not a profiledb database (no schema file)", path);
     }
     if (status != PDB_OK) goto fail;
-    if ((status = schema_parse((const char *)schema_text, schema_size, file, &db->schema, error)) != PDB_OK)
+    if ((status = schema_parse((const char *)schema_text, schema_size, file, &db->schema, error)) != PDB_OK ||
+        (status = segment_computed_check(&db->schema, file, error)) != PDB_OK)
         goto fail;
     if ((status = manifest_load(path, &db->manifest, error)) != PDB_OK) goto fail;
     if (db->manifest.schema_checksum != checksum_bytes(schema_text, schema_size) ||
@@ -150,6 +156,7 @@ void pdb_db_close(struct pdb_db *db)
     db_stream_close(db);
     thread_pool_destroy(db->pool);
     db_identifier_indexes_destroy(db);
+    segment_computed_values_destroy(db->computed);
     saved_segments_deinit(&db->saved);
     db_release_snapshot(db);
     manifest_deinit(&db->manifest);
@@ -165,13 +172,21 @@ uint64_t pdb_db_row_count(const struct pdb_db *db)
 
 uint32_t pdb_db_attribute_count(const struct pdb_db *db)
 {
-    return db->schema.attribute_count;
+    return db->schema.attribute_count + db->schema.computed.count;
 }
 
 enum pdb_status pdb_db_attribute(const struct pdb_db *db, uint32_t attribute_index,
                                  struct pdb_attribute_info *info)
 {
-    if (attribute_index >= db->schema.attribute_count) return PDB_ERR_NOT_FOUND;
+    if (attribute_index >= db->schema.attribute_count) {
+        uint32_t computed_index = attribute_index - db->schema.attribute_count;
+        if (computed_index >= db->schema.computed.count) return PDB_ERR_NOT_FOUND;
+        const struct computed_attribute *computed = &db->schema.computed.attributes[computed_index];
+        info->name = computed->name;
+        info->type = computed->type;
+        info->flags = PDB_FLAG_COMPUTED;
+        return PDB_OK;
+    }
     const struct attribute *attribute = &db->schema.attributes[attribute_index];
     info->name = attribute->name;
     info->type = attribute->type;
@@ -179,9 +194,18 @@ enum pdb_status pdb_db_attribute(const struct pdb_db *db, uint32_t attribute_ind
     return PDB_OK;
 }
 
+const char *pdb_db_attribute_definition(const struct pdb_db *db, uint32_t attribute_index)
+{
+    if (attribute_index < db->schema.attribute_count) return NULL;
+    uint32_t computed_index = attribute_index - db->schema.attribute_count;
+    if (computed_index >= db->schema.computed.count) return NULL;
+    return db->schema.computed.attributes[computed_index].definition;
+}
+
 const char *pdb_db_attribute_rules(const struct pdb_db *db, uint32_t attribute_index)
 {
-    if (attribute_index >= db->schema.attribute_count) return NULL;
+    if (attribute_index >= db->schema.attribute_count)
+        return attribute_index < pdb_db_attribute_count(db) ? "" : NULL;
     const struct attribute_rules *rules = db->schema.attributes[attribute_index].rules;
     return rules != NULL ? rules->canonical : "";
 }

@@ -7,6 +7,11 @@
  * engine (`attr = 'key'`, a scan), which is cheaper for a single lookup than a build. A
  * deleted (tombstoned) profile is not found by either.
  *
+ * Computed attributes (catalog/computed.h) follow the stored ones in a profile's values:
+ * each is its event aggregate over the row's events at the handle's now(), computed at the
+ * GET (query/segment.h, computed_values: the definitions bound once per now(), kept on the
+ * handle), so it is never stale.
+ *
  * A GET is tuned for rows nothing else touched recently: one allocation per profile, no
  * per-attribute calls beyond the (loaded) column lookup, and the cache lines of every
  * attribute prefetched before any is read, so their misses overlap.
@@ -104,6 +109,7 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
     if (index_bitmap_contains(db->table.deleted, row_id))
         return error_set(error, PDB_ERR_NOT_FOUND, "profile %u was deleted", row_id);
     uint32_t attributes = db->schema.attribute_count;
+    uint32_t total = attributes + db->schema.computed.count;
     uint32_t chunk_index = row_id / PDB_CHUNK_ROWS, row = row_id % PDB_CHUNK_ROWS;
     const struct column *stack_columns[PROFILE_STACK_COLUMNS];
     const struct column_chunk *stack_chunks[PROFILE_STACK_COLUMNS];
@@ -155,7 +161,7 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
         }
     }
     size_t values_offset = sizeof(struct pdb_profile);
-    size_t pointers_offset = values_offset + (size_t)attributes * sizeof(struct pdb_value);
+    size_t pointers_offset = values_offset + (size_t)total * sizeof(struct pdb_value);
     size_t sizes_offset = pointers_offset + tag_total * sizeof(char *);
     size_t strings_offset = sizes_offset + tag_total * sizeof(uint32_t);
     uint8_t *block = mem_alloc(strings_offset + string_bytes + 1);
@@ -165,7 +171,7 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
     }
     struct pdb_profile *profile = (struct pdb_profile *)block;
     profile->row_id = row_id;
-    profile->attribute_count = attributes;
+    profile->attribute_count = total;
     profile->values = (struct pdb_value *)(block + values_offset);
     profile->tag_pointers = (const char **)(block + pointers_offset);
     profile->tag_sizes = (uint32_t *)(block + sizes_offset);
@@ -210,6 +216,24 @@ enum pdb_status pdb_profile_get(struct pdb_db *db, uint32_t row_id,
             }
             break;
         default: break;
+        }
+    }
+    if (total > attributes) {
+        const struct event_store *events = NULL;
+        int64_t now_s = db_now(db);
+        status = db_events(db, &events, error);
+        if (status == PDB_OK && db->computed != NULL && segment_computed_values_now(db->computed) != now_s) {
+            segment_computed_values_destroy(db->computed);
+            db->computed = NULL;
+        }
+        if (status == PDB_OK && db->computed == NULL)
+            status = segment_computed_values_create(&db->schema, now_s, &db->computed, error);
+        if (status == PDB_OK)
+            status = segment_computed_values_row(db->computed, events, row_id,
+                                                 profile->values + attributes, error);
+        if (status != PDB_OK) {
+            mem_free(block);
+            goto done;
         }
     }
     *profile_out = profile;
@@ -322,6 +346,10 @@ static enum pdb_status resolve(struct pdb_db *db, const char *attribute, uint32_
                                struct pdb_error *error)
 {
     int32_t index = schema_find(&db->schema, attribute, strlen(attribute));
+    if (index < 0 && computed_catalog_find(&db->schema.computed, attribute, strlen(attribute)) >= 0) {
+        return error_set(error, PDB_ERR_USAGE, "attribute '%s' is computed (an event aggregate); "
+                         "a key must be a stored text, category or int attribute", attribute);
+    }
     if (index < 0) {
         const char *suggestion = schema_suggest(&db->schema, attribute, strlen(attribute));
         return error_set(error, PDB_ERR_NOT_FOUND, "unknown attribute '%s'%s%s%s", attribute,

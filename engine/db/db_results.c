@@ -85,6 +85,17 @@ enum pdb_status pdb_segment_breakdown(struct pdb_db *db, const char *text, const
     if (db == NULL || text == NULL || attribute == NULL || breakdown == NULL)
         return error_set(error, PDB_ERR_USAGE, "database, segment, attribute and result are required");
     int32_t index = schema_find(&db->schema, attribute, strlen(attribute));
+    int32_t computed = computed_catalog_find(&db->schema.computed, attribute, strlen(attribute));
+    if (index < 0 && computed >= 0) {
+        const struct computed_attribute *info = &db->schema.computed.attributes[computed];
+        bool is_bool = info->type == PDB_TYPE_BOOL;
+        return error_set(error, PDB_ERR_USAGE, "cannot break down by '%s': it is a computed %s "
+                         "attribute (%s); a breakdown needs a stored category, bool or tags "
+                         "attribute (count its values with segments instead, e.g. "
+                         "'... AND %s%s%s')", attribute, pdb_type_name(info->type),
+                         info->definition, is_bool ? "NOT " : "", info->name,
+                         is_bool ? "" : " >= 2");
+    }
     if (index < 0) {
         const char *suggestion = schema_suggest(&db->schema, attribute, strlen(attribute));
         return error_set(error, PDB_ERR_NOT_FOUND, "unknown attribute '%s'%s%s%s", attribute,

@@ -71,6 +71,15 @@ static enum pdb_status map_header(struct loader *loader, const struct csv_record
                 loader->field_attribute[f] = -1;
                 continue;
             }
+            if (computed_catalog_find(&loader->schema->computed, name, size) >= 0) {
+                status = error_set(error, PDB_ERR_DATA,
+                                   "%s:%llu:%u: column '%.*s' is a computed attribute (its "
+                                   "value is an event aggregate and cannot be ingested; use "
+                                   "--ignore-unknown-columns to skip it)",
+                                   source, (unsigned long long)field->line, field->column,
+                                   (int)size, name);
+                break;
+            }
             const char *suggestion = schema_suggest(loader->schema, name, size);
             status = error_set(error, PDB_ERR_DATA,
                                "%s:%llu:%u: unknown column '%.*s'%s%s%s (not in the schema; "

@@ -382,6 +382,13 @@ static bool stage_ndjson_record(const struct loader *loader, struct loader_batch
             if (loader->options->ignore_unknown_columns) continue;
             const char *suggestion = schema_suggest(schema, member->key, member->key_size);
             int shown = member->key_size > 64 ? 64 : (int)member->key_size;
+            if (computed_catalog_find(&schema->computed, member->key, member->key_size) >= 0) {
+                snprintf(detail, sizeof detail, "'%.*s' is a computed attribute (its value is "
+                         "an event aggregate and cannot be ingested; use "
+                         "--ignore-unknown-columns to skip it)", shown, member->key);
+                reason = detail;
+                goto reject;
+            }
             snprintf(detail, sizeof detail, "unknown attribute '%.*s'%s%s%s (use "
                      "--ignore-unknown-columns to skip it)", shown, member->key,
                      suggestion ? " (did you mean '" : "", suggestion ? suggestion : "",

@@ -587,6 +587,8 @@ static enum pdb_status bind_subject(struct binder *binder, struct subject *subje
                                     struct bound_node **out);
 static enum pdb_status bind_aggregate(struct binder *binder, const struct ast_node *node,
                                       struct bound_node **out);
+static enum pdb_status bind_computed(struct binder *binder, const struct ast_node *node,
+                                     uint32_t computed_index, struct bound_node **out);
 
 /* A property name inside an aggregate's filter. */
 static enum pdb_status bind_property(struct binder *binder, const struct ast_node *node,
@@ -623,6 +625,11 @@ static enum pdb_status bind_predicate(struct binder *binder, const struct ast_no
     int32_t index = binder->schema == NULL
                         ? -1
                         : schema_find(binder->schema, node->attribute, node->attribute_size);
+    if (index < 0 && binder->schema != NULL) {
+        int32_t computed = computed_catalog_find(&binder->schema->computed, node->attribute,
+                                                 node->attribute_size);
+        if (computed >= 0) return bind_computed(binder, node, (uint32_t)computed, out);
+    }
     if (index < 0) {
         const char *suggestion =
             binder->schema == NULL
@@ -769,10 +776,12 @@ static void collect_filter_leaves(struct bound_node *node, struct leaf **leaves,
         collect_filter_leaves(node->children[i], leaves, count, depth + 1, depth_max);
 }
 
-static enum pdb_status bind_aggregate(struct binder *binder, const struct ast_node *node,
-                                      struct bound_node **out)
+/* Binds the aggregate call into a new event_aggregate; *type_out is the type of its value
+ * (count/distinct int, exists bool, first/last timestamp, sum/min/max the property's). */
+static enum pdb_status bind_aggregate_call(struct binder *binder, const struct ast_aggregate *call,
+                                           struct event_aggregate **aggregate_out,
+                                           enum pdb_type *type_out)
 {
-    const struct ast_aggregate *call = node->aggregate;
     const char *function_name = ast_aggregate_function_name(call->function);
     const struct event_catalog *catalog = binder->schema ? &binder->schema->events : NULL;
     int shown = call->event_size > 64 ? 64 : (int)call->event_size;
@@ -878,35 +887,103 @@ static enum pdb_status bind_aggregate(struct binder *binder, const struct ast_no
         }
     }
 
-    struct subject subject = {node, UINT32_MAX, NULL, aggregate, {.name = {0}}};
     switch (call->function) {
     case AST_AGGREGATE_COUNT:
     case AST_AGGREGATE_DISTINCT:
-        subject.stand_in.type = PDB_TYPE_INT;
+        *type_out = PDB_TYPE_INT;
         break;
     case AST_AGGREGATE_EXISTS:
-        subject.stand_in.type = PDB_TYPE_BOOL;
+        *type_out = PDB_TYPE_BOOL;
         break;
     case AST_AGGREGATE_FIRST:
     case AST_AGGREGATE_LAST:
-        subject.stand_in.type = PDB_TYPE_TIMESTAMP;
+        *type_out = PDB_TYPE_TIMESTAMP;
         break;
     default:
-        subject.stand_in.type = aggregate->property_type;
+        *type_out = aggregate->property_type;
         break;
     }
-    snprintf(subject.stand_in.name, sizeof subject.stand_in.name, "%s(%s%s%s)", function_name,
-             type->name, aggregate->property_name ? "." : "",
-             aggregate->property_name ? aggregate->property_name : "");
+    *aggregate_out = aggregate;
+    return PDB_OK;
+}
+
+/* The predicate over a bound aggregate: `computed` names the computed attribute standing in
+ * the node's place (messages then name it), or is NULL for an aggregate written out. */
+static enum pdb_status bind_aggregate_predicate(struct binder *binder, const struct ast_node *node,
+                                                struct event_aggregate *aggregate,
+                                                enum pdb_type type, const char *computed,
+                                                struct bound_node **out)
+{
+    struct subject subject = {node, UINT32_MAX, NULL, aggregate, {.name = {0}}};
+    subject.stand_in.type = type;
+    if (computed != NULL) {
+        aggregate->computed_name = query_arena_copy(binder->arena, computed, strlen(computed));
+        if (aggregate->computed_name == NULL) return no_memory(binder);
+        snprintf(subject.stand_in.name, sizeof subject.stand_in.name, "%s", computed);
+    } else {
+        snprintf(subject.stand_in.name, sizeof subject.stand_in.name, "%s(%s%s%s)",
+                 ast_aggregate_function_name(aggregate->function), aggregate->event_name,
+                 aggregate->property_name ? "." : "",
+                 aggregate->property_name ? aggregate->property_name : "");
+    }
     subject.attribute = &subject.stand_in;
-    if (call->function == AST_AGGREGATE_EXISTS && node->op != AST_OP_BARE &&
-        node->op != AST_OP_EQUAL && node->op != AST_OP_NOT_EQUAL && node->op != AST_OP_IN) {
+    if (computed == NULL && aggregate->function == AST_AGGREGATE_EXISTS &&
+        node->op != AST_OP_BARE && node->op != AST_OP_EQUAL && node->op != AST_OP_NOT_EQUAL &&
+        node->op != AST_OP_IN) {
         return aggregate_error(binder, node->operator_position,
                                "exists(...) is a condition by itself (use exists(...) or NOT "
                                "exists(...)), operator '%s%s' does not apply",
                                node->negated ? "NOT " : "", ast_operator_name(node->op));
     }
     return bind_subject(binder, &subject, out);
+}
+
+static enum pdb_status bind_aggregate(struct binder *binder, const struct ast_node *node,
+                                      struct bound_node **out)
+{
+    struct event_aggregate *aggregate = NULL;
+    enum pdb_type type = PDB_TYPE_INT;
+    enum pdb_status status = bind_aggregate_call(binder, node->aggregate, &aggregate, &type);
+    if (status != PDB_OK) return status;
+    return bind_aggregate_predicate(binder, node, aggregate, type, NULL, out);
+}
+
+/* A computed attribute named by a predicate: its definition, parsed into the segment's arena
+ * with the segment's now(), is bound in the attribute's place, so the predicate is exactly the
+ * aggregate written out (always up to date with the events and the clock). The definition
+ * was checked when the schema was loaded (segment_computed_check); should it still fail, the
+ * error names the attribute and the definition's own position. */
+static enum pdb_status bind_computed(struct binder *binder, const struct ast_node *node,
+                                     uint32_t computed_index, struct bound_node **out)
+{
+    const struct computed_attribute *computed =
+        &binder->schema->computed.attributes[computed_index];
+    const struct ast_aggregate *call = NULL;
+    struct event_aggregate *aggregate = NULL;
+    enum pdb_type type = PDB_TYPE_INT;
+    struct pdb_error inner = {0};
+    struct pdb_error *outer = binder->error;
+    binder->error = &inner;
+    enum pdb_status status =
+        computed_definition_parse(computed, binder->now_s, binder->arena, &call, &inner);
+    if (status == PDB_OK) status = bind_aggregate_call(binder, call, &aggregate, &type);
+    binder->error = outer;
+    if (status != PDB_OK) {
+        return error_set(binder->error, status,
+                         "segment:%u:%u: computed attribute '%s' (schema line %u): %s",
+                         node->attribute_position.line, node->attribute_position.column,
+                         computed->name, computed->line, inner.message);
+    }
+    return bind_aggregate_predicate(binder, node, aggregate, type, computed->name, out);
+}
+
+enum pdb_status binder_bind_aggregate(const struct ast_aggregate *call, const struct schema *schema,
+                                      int64_t now_s, struct query_arena *arena,
+                                      struct event_aggregate **aggregate_out,
+                                      enum pdb_type *type_out, struct pdb_error *error)
+{
+    struct binder binder = {.schema = schema, .arena = arena, .error = error, .now_s = now_s};
+    return bind_aggregate_call(&binder, call, aggregate_out, type_out);
 }
 
 /* ---- Saved segments ------------------------------------------------------------------ */

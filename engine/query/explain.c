@@ -197,12 +197,17 @@ static int put_aggregate(struct buffer *out, const struct event_aggregate *aggre
 
 static int put_leaf_named(struct buffer *out, const struct leaf *leaf, const char *name);
 
-/* An event leaf: the aggregate written out (window, filter), then the test of its value. */
+/* An event leaf: the aggregate written out (window, filter), or the computed attribute's
+ * name, then the test of its value. */
 static int put_event_leaf(struct buffer *out, const struct leaf *leaf)
 {
     struct buffer name;
     buffer_init(&name);
-    int failed = put_aggregate(&name, leaf->event) | buffer_append(&name, "", 1);
+    /* A computed attribute is shown by its name, as the segment wrote it. */
+    int failed = leaf->event->computed_name != NULL
+                     ? buffer_printf(&name, "%s", leaf->event->computed_name)
+                     : put_aggregate(&name, leaf->event);
+    failed |= buffer_append(&name, "", 1);
     if (!failed && leaf->kind == LEAF_BOOL) {
         failed = buffer_printf(out, "%s%s", leaf->bool_value ? "" : "NOT ", (const char *)name.data);
     } else if (!failed) {

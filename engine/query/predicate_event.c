@@ -31,6 +31,9 @@
 #define DISTINCT_INSERTION_MAX 48u
 #define EVENT_PREFETCH_ROWS 8u /* rows ahead whose newest timestamps are prefetched */
 #define RECENT_SCAN_MAX 16u /* histories up to this long find the window's start from the end */
+#define ROW_STACK_EVENTS 256u /* one row's value (GET): events whose scratch fits the stack */
+static_assert(ROW_STACK_EVENTS % 64u == 0 && sizeof(double) == sizeof(int64_t),
+              "the row scratch is whole words; distinct sorts doubles in int64 slots");
 
 /* ---- Values against a leaf ------------------------------------------------------------ */
 
@@ -251,10 +254,12 @@ static struct aggregate_value empty_value(const struct event_aggregate *aggregat
 }
 
 /* The aggregate over events [begin, end) of one row (already in the window); `passes`: the
- * filter's TRUE bits, or NULL. `buffer`: room for end - begin values (distinct). */
+ * filter's TRUE bits, bit i - passes_base for event i, or NULL. `buffer`: room for
+ * end - begin values (distinct). */
 static struct aggregate_value aggregate_row(const struct event_aggregate *aggregate,
                                             const struct event_chunk *chunk, uint32_t begin,
-                                            uint32_t end, const uint64_t *passes, void *buffer)
+                                            uint32_t end, const uint64_t *passes,
+                                            uint32_t passes_base, void *buffer)
 {
     struct aggregate_value value = empty_value(aggregate);
     enum ast_aggregate_function function = aggregate->function;
@@ -273,7 +278,9 @@ static struct aggregate_value aggregate_row(const struct event_aggregate *aggreg
     uint32_t taken = 0;
     bool overflowed_low = false, overflowed_high = false;
     for (uint32_t i = begin; i < end; i++) {
-        if (passes != NULL && !(passes[i / 64u] >> (i % 64u) & 1u)) continue;
+        if (passes != NULL &&
+            !(passes[(i - passes_base) / 64u] >> ((i - passes_base) % 64u) & 1u))
+            continue;
         if (column == NULL) { /* count, exists, first, last */
             if (taken == 0) value.integer = chunk->timestamps[i];
             if (function == AST_AGGREGATE_LAST) value.integer = chunk->timestamps[i];
@@ -405,9 +412,106 @@ bool predicate_event_eval(const struct leaf *leaf, const struct event_store *sto
             }
         }
         struct aggregate_value value =
-            aggregate_row(aggregate, chunk, begin, end, passes, scratch->event_values);
+            aggregate_row(aggregate, chunk, begin, end, passes, 0, scratch->event_values);
         put_truth(t, u, r, value_truth(leaf, &value));
     }
+    return true;
+}
+
+/* ---- One profile (GET of a computed attribute) ----------------------------------------- */
+
+/* The filter's truth for event i alone. String tests compare the dictionary's bytes (the
+ * code tables of predicate_event_prepare are not built for one row); false in *failed when
+ * case folding needed memory it could not get. */
+static enum truth filter_event_truth(const struct bound_node *node, const struct event_chunk *chunk,
+                                     const struct event_type_store *type, uint32_t i, bool *failed)
+{
+    switch (node->kind) {
+    case BOUND_TRUE: return TRUTH_TRUE;
+    case BOUND_FALSE: return TRUTH_FALSE;
+    case BOUND_UNKNOWN: return TRUTH_UNKNOWN;
+    case BOUND_NOT: {
+        enum truth child = filter_event_truth(node->children[0], chunk, type, i, failed);
+        return child == TRUTH_UNKNOWN ? child : child == TRUTH_TRUE ? TRUTH_FALSE : TRUTH_TRUE;
+    }
+    case BOUND_AND:
+    case BOUND_OR: {
+        bool is_and = node->kind == BOUND_AND, has_unknown = false;
+        for (uint32_t c = 0; c < node->child_count; c++) {
+            enum truth child = filter_event_truth(node->children[c], chunk, type, i, failed);
+            if (child == (is_and ? TRUTH_FALSE : TRUTH_TRUE)) return child;
+            has_unknown |= child == TRUTH_UNKNOWN;
+        }
+        return has_unknown ? TRUTH_UNKNOWN : is_and ? TRUTH_TRUE : TRUTH_FALSE;
+    }
+    default:
+        break;
+    }
+    const struct leaf *leaf = node->leaf;
+    const struct event_column *column = &chunk->columns[leaf->attribute_index];
+    bool is_null = column->nulls != NULL && (column->nulls[i / 64u] >> (i % 64u) & 1u);
+    bool match = false;
+    if (!is_null && leaf->kind == LEAF_STRING) {
+        const struct event_string *string =
+            &type->dictionaries[leaf->attribute_index].values[column->integers[i]];
+        size_t capacity = leaf->string.case_insensitive ? casefold_capacity(string->size) : 0;
+        int32_t *fold = capacity ? mem_alloc(capacity * sizeof fold[0]) : NULL;
+        if (capacity && fold == NULL) *failed = true;
+        match = fold != NULL || capacity == 0
+                    ? string_test_match(&leaf->string, string->size ? string->data : "",
+                                        string->size, fold, capacity)
+                    : false;
+        mem_free(fold);
+    } else if (!is_null && leaf->kind != LEAF_IS_NULL) {
+        match = leaf->type == PDB_TYPE_FLOAT ? matches_double(leaf, column->numbers[i])
+                                             : matches_int(leaf, column->integers[i]);
+    }
+    return leaf_truth(leaf, is_null, match);
+}
+
+bool predicate_event_row_value(const struct event_aggregate *aggregate,
+                               const struct event_store *store, uint32_t row_id,
+                               struct event_row_value *value_out)
+{
+    const struct event_chunk *chunk =
+        event_store_chunk(store, aggregate->type_index, row_id / PDB_CHUNK_ROWS);
+    struct aggregate_value value = empty_value(aggregate);
+    uint32_t row = row_id % PDB_CHUNK_ROWS;
+    bool failed = false;
+    if (chunk != NULL && aggregate->time_low <= aggregate->time_high &&
+        chunk->offsets[row] != chunk->offsets[row + 1]) {
+        const struct event_type_store *type = &store->types[aggregate->type_index];
+        uint32_t begin = chunk->offsets[row], end = chunk->offsets[row + 1];
+        end = search_time(chunk->timestamps, begin, end, aggregate->time_high, true);
+        begin = search_time(chunk->timestamps, begin, end, aggregate->time_low, false);
+        uint32_t count = end - begin;
+        /* Short histories (most) use the stack; longer ones allocate. */
+        uint64_t stack_passes[ROW_STACK_EVENTS / 64u];
+        int64_t stack_values[ROW_STACK_EVENTS];
+        bool is_short = count <= ROW_STACK_EVENTS;
+        uint64_t *passes = NULL;
+        void *buffer = NULL;
+        if (count > 0 && aggregate->filter != NULL) {
+            passes = is_short ? stack_passes : mem_alloc((count + 63u) / 64u * sizeof passes[0]);
+            failed |= passes == NULL;
+            if (passes != NULL) memset(passes, 0, (count + 63u) / 64u * sizeof passes[0]);
+            for (uint32_t i = begin; i < end && passes != NULL; i++)
+                if (filter_event_truth(aggregate->filter, chunk, type, i, &failed) == TRUTH_TRUE)
+                    passes[(i - begin) / 64u] |= 1ull << ((i - begin) % 64u);
+        }
+        if (count > 0 && aggregate->function == AST_AGGREGATE_DISTINCT) {
+            buffer = is_short ? (void *)stack_values : mem_alloc((size_t)count * sizeof(int64_t));
+            failed |= buffer == NULL;
+        }
+        if (!failed) value = aggregate_row(aggregate, chunk, begin, end, passes, begin, buffer);
+        if (!is_short) {
+            mem_free(passes);
+            mem_free(buffer);
+        }
+    }
+    if (failed) return false;
+    *value_out = (struct event_row_value){value.is_null, value.is_double, value.integer,
+                                          value.number};
     return true;
 }
 

@@ -116,6 +116,7 @@ struct event_aggregate {
     int64_t time_low, time_high;  /* events with time_low <= t <= time_high (retention applied) */
     const char *event_name;       /* arena copies */
     const char *property_name;
+    const char *computed_name;    /* the computed attribute it stands for, or NULL */
     struct bound_node *filter;    /* over the type's properties; NULL: every event */
     uint32_t filter_level_count;  /* bitset pairs the filter's evaluation needs */
     struct leaf **filter_leaves;  /* every leaf of the filter (attribute_index = property) */
@@ -261,6 +262,22 @@ enum pdb_status binder_bind_library(const struct ast *ast, const struct schema *
                                     struct query_arena *arena, struct bound_node **root_out,
                                     struct pdb_error *error);
 
+/* Binds one aggregate call alone (no predicate around it) against schema with now() = now_s:
+ * *aggregate_out (in `arena`) and the type of its value. Errors as the binder's. */
+enum pdb_status binder_bind_aggregate(const struct ast_aggregate *call, const struct schema *schema,
+                                      int64_t now_s, struct query_arena *arena,
+                                      struct event_aggregate **aggregate_out,
+                                      enum pdb_type *type_out, struct pdb_error *error);
+
+/* computed.c: parses the definition of a computed attribute (one event aggregate, nothing
+ * around it) into `arena` with now() = now_s. Errors "segment:1:<column>: ..." (columns of
+ * the definition), PDB_ERR_SEGMENT when it is not one bare aggregate. */
+struct computed_attribute;
+enum pdb_status computed_definition_parse(const struct computed_attribute *computed, int64_t now_s,
+                                          struct query_arena *arena,
+                                          const struct ast_aggregate **call_out,
+                                          struct pdb_error *error);
+
 /* Node constructors that fold as they build (NULL only when out of memory). */
 struct bound_node *fold_constant(struct query_arena *arena, enum bound_kind kind);
 /* Wraps a leaf, normalising it: negation folded into bounds/values where exact, empty or
@@ -353,6 +370,19 @@ void predicate_event_release(struct segment *segment);
 bool predicate_event_eval(const struct leaf *leaf, const struct event_store *store,
                           uint32_t chunk_index, uint32_t rows, struct segment_scratch *scratch,
                           uint64_t *t, uint64_t *u, bool *decided_out);
+
+/* The value of an aggregate for one profile (row_id of the store), read from that row's
+ * events alone (GET of a computed attribute). May allocate (distinct, case folding): false
+ * when out of memory. */
+struct event_row_value {
+    bool is_null;
+    bool is_double;
+    int64_t integer;
+    double number;
+};
+bool predicate_event_row_value(const struct event_aggregate *aggregate,
+                               const struct event_store *store, uint32_t row_id,
+                               struct event_row_value *value_out);
 
 /* Zeroes the words of a bitset from the one holding bit row_count (rounded up) onward. */
 void query_bitset_clear_tail(uint64_t *words, uint32_t row_count);

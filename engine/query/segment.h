@@ -219,6 +219,44 @@ enum pdb_status segment_explain_plan(const struct segment *segment,
                                      const struct segment_profile *profile,
                                      enum segment_explain_format format, struct buffer *out);
 
+/* ---- Computed attributes (computed.c) ------------------------------------------------
+ * A computed attribute (catalog/computed.h) is an event aggregate with a name: a segment
+ * that names it binds its definition in its place, so it is as current as the events and
+ * the clock. */
+
+/* Parses and binds every computed attribute's definition against the schema (it must be one
+ * event aggregate: `count(purchase, 30d)`, not a comparison) and sets its type: count and
+ * distinct int, exists bool, first and last timestamp, sum/min/max the property's type.
+ * Errors (PDB_ERR_SCHEMA): "<source>:<line>:<column>: computed attribute 'x': <reason>", the
+ * column within the schema line. Call after schema_parse, before using the schema. */
+enum pdb_status segment_computed_check(struct schema *schema, const char *source,
+                                       struct pdb_error *error);
+
+/* Every computed attribute of a schema bound once at one now(): what a GET evaluates for a
+ * row without parsing or binding again. Owned (segment_computed_values_destroy); borrows the
+ * schema until destroyed. Errors: those of binding a definition, PDB_ERR_NO_MEMORY. */
+struct computed_values;
+enum pdb_status segment_computed_values_create(const struct schema *schema, int64_t now_s,
+                                               struct computed_values **values_out,
+                                               struct pdb_error *error);
+void segment_computed_values_destroy(struct computed_values *values); /* NULL is accepted */
+int64_t segment_computed_values_now(const struct computed_values *values);
+/* values_out[c] for every computed attribute c of the schema, for profile `row_id` of `store`
+ * (borrowed; NULL: no events). PDB_ERR_NO_MEMORY (a filter's case folding, distinct). */
+enum pdb_status segment_computed_values_row(const struct computed_values *values,
+                                            const struct event_store *store, uint32_t row_id,
+                                            struct pdb_value *values_out, struct pdb_error *error);
+
+/* The value of computed attribute `computed_index` for profile `row_id` at now() = now_s,
+ * from `store` (borrowed; NULL: no events): *value_out (type, is_null, bool/int/float value;
+ * no pointers). count/distinct/sum/exists are never NULL; min/max/first/last of no event are.
+ * Errors: those of binding the definition, PDB_ERR_NO_MEMORY. */
+struct event_store;
+enum pdb_status segment_computed_value(const struct schema *schema, uint32_t computed_index,
+                                       const struct event_store *store, int64_t now_s,
+                                       uint32_t row_id, struct pdb_value *value_out,
+                                       struct pdb_error *error);
+
 /* ---- Introspection (the db layer and tests) ------------------------------------------- */
 
 /* Distinct attributes the folded segment reads, in ascending index order. */

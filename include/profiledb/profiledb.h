@@ -84,6 +84,8 @@ enum pdb_attribute_flag {
     PDB_FLAG_INDEXED = 1u << 2,    /* keep a value index for fast equality/tag lookups */
     PDB_FLAG_PRIMARY = 1u << 3,    /* the primary identifier (at most one; implies identifier):
                                       ingest updates the profile whose key a record names */
+    PDB_FLAG_COMPUTED = 1u << 4,   /* a computed attribute (`name = count(purchase, 30d)`):
+                                      its value is an event aggregate, never stored or ingested */
 };
 
 /* Description of one attribute; `name` is borrowed until the database is closed. */
@@ -111,8 +113,10 @@ enum pdb_status pdb_db_open(const char *path, struct pdb_db **db_out, struct pdb
 void pdb_db_close(struct pdb_db *db);
 
 uint64_t pdb_db_row_count(const struct pdb_db *db);
+/* Attributes, stored ones first (schema order), then the computed ones (schema order, flag
+ * PDB_FLAG_COMPUTED): pdb_profile_value takes the same indexes. */
 uint32_t pdb_db_attribute_count(const struct pdb_db *db);
-/* Fills *info for attribute `attribute_index` (0-based, schema order). */
+/* Fills *info for attribute `attribute_index` (0-based, the order above). */
 enum pdb_status pdb_db_attribute(const struct pdb_db *db, uint32_t attribute_index,
                                  struct pdb_attribute_info *info);
 
@@ -120,6 +124,10 @@ enum pdb_status pdb_db_attribute(const struct pdb_db *db, uint32_t attribute_ind
  * README.md, "Schema files"): "" when it has none, NULL when attribute_index is out of range.
  * Borrowed, valid until pdb_db_close. */
 const char *pdb_db_attribute_rules(const struct pdb_db *db, uint32_t attribute_index);
+
+/* The definition of a computed attribute as the schema writes it ("count(purchase, 30d)");
+ * NULL for a stored attribute or an index out of range. Borrowed, valid until pdb_db_close. */
+const char *pdb_db_attribute_definition(const struct pdb_db *db, uint32_t attribute_index);
 
 /* Renders the schema in schema-file syntax into `buffer` (NUL-terminated, truncated to
  * `buffer_size`). Returns the length the full text needs, excluding the NUL. */

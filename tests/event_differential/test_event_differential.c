@@ -14,6 +14,9 @@
  * timestamps, NULL properties, and purchases older than the type's retention (400d), which
  * no aggregate may see. Amounts are multiples of 1/4, so float sums are exact in any order.
  * The first row chunk is full and the second partial, chunk 1 also holds no page views.
+ * Computed attributes: each run declares a few random aggregates in the schema
+ * (`c0 = sum(purchase.qty, 30d, ...)`), and about a third of the aggregates of the segments
+ * are written as those names (the naive evaluator and SQLite see the definition itself).
  *
  * PROFILEDB_TEST_SEED=N replays a run; PROFILEDB_DIFF_SEGMENTS (default 200, 100 under the
  * sanitizers) and PROFILEDB_DIFF_ROWS (default 70,000) resize it.
@@ -39,7 +42,7 @@
 #define DAY ((int64_t)86400)
 #define RETENTION_DAYS 400
 
-static const char *const schema_text =
+static const char *const base_schema_text =
     "age int\n"
     "country category\n"
     "event purchase retention 400d\n"
@@ -191,6 +194,7 @@ struct node {
     uint32_t value_count;
     bool is_time;     /* first/last: literals are timestamps */
     /* N_AGGREGATE */
+    int computed; /* the engine's text names computed attribute c<computed>; -1: written out */
     enum function function;
     uint32_t type;
     enum property property;
@@ -210,6 +214,7 @@ static struct node *new_node(enum node_kind kind)
 {
     struct node *node = calloc(1, sizeof *node);
     node->kind = kind;
+    node->computed = -1;
     return node;
 }
 
@@ -306,6 +311,8 @@ static struct node *random_filter(uint32_t type, uint32_t depth)
     }
 }
 
+static void random_aggregate_test(struct node *node);
+
 static struct node *random_aggregate(void)
 {
     struct node *node = new_node(N_AGGREGATE);
@@ -343,6 +350,13 @@ static struct node *random_aggregate(void)
         }
     }
     if (percent(45)) node->filter = random_filter(node->type, 0);
+    random_aggregate_test(node);
+    return node;
+}
+
+/* The comparison of an aggregate's value: operator and literals fit for its function. */
+static void random_aggregate_test(struct node *node)
+{
     switch (node->function) {
     case FN_EXISTS:
         node->op = percent(50) ? OP_BARE : OP_NOT_BARE;
@@ -363,6 +377,35 @@ static struct node *random_aggregate(void)
         random_numeric(node, pick_time, true);
         break;
     }
+}
+
+/* ---- Computed attributes --------------------------------------------------------------- */
+
+#define COMPUTED_MAX 8u
+static struct node *computed_definitions[COMPUTED_MAX];
+static uint32_t computed_count;
+static uint32_t computed_uses; /* aggregates written as a computed name, over the run */
+
+static struct node *clone_node(const struct node *node)
+{
+    if (node == NULL) return NULL;
+    struct node *copy = malloc(sizeof *copy);
+    *copy = *node;
+    for (uint32_t i = 0; i < node->child_count; i++) copy->children[i] = clone_node(node->children[i]);
+    copy->filter = clone_node(node->filter);
+    return copy;
+}
+
+/* An aggregate over computed attribute `index`: its definition, a fresh comparison. */
+static struct node *random_computed(void)
+{
+    uint32_t index = below(computed_count);
+    struct node *node = clone_node(computed_definitions[index]);
+    node->computed = (int)index;
+    computed_uses++;
+    memset(node->values, 0, sizeof node->values);
+    node->value_count = 0;
+    random_aggregate_test(node);
     return node;
 }
 
@@ -385,6 +428,7 @@ static struct node *random_tree(uint32_t depth)
         random_strings(node, COUNTOF(countries));
         return node;
     }
+    if (computed_count > 0 && percent(35)) return random_computed();
     return random_aggregate();
 }
 
@@ -564,6 +608,10 @@ static void put_subject(struct text *text, const struct node *node, bool is_sql)
     }
     if (is_sql) {
         put_aggregate_sql(text, node);
+        return;
+    }
+    if (node->computed >= 0) {
+        put(text, "c%d", node->computed);
         return;
     }
     put(text, "%s(%s", function_names[node->function], node->type == 0 ? "purchase" : "page_view");
@@ -777,8 +825,18 @@ struct fixture {
 static void build_engine(struct fixture *f)
 {
     struct pdb_error error = {0};
-    cr_assert_eq(schema_parse(schema_text, strlen(schema_text), "t", &f->schema, &error), PDB_OK,
-                 "%s", error.message);
+    struct text schema_text = {0};
+    put(&schema_text, "%s", base_schema_text);
+    for (uint32_t c = 0; c < computed_count; c++) {
+        put(&schema_text, "c%u = ", c);
+        put_subject(&schema_text, computed_definitions[c], false);
+        put(&schema_text, "\n");
+    }
+    cr_assert_eq(schema_parse(schema_text.data, schema_text.size, "t", &f->schema, &error), PDB_OK,
+                 "%s\n%s", error.message, schema_text.data);
+    cr_assert_eq(segment_computed_check(&f->schema, "t", &error), PDB_OK, "%s\n%s", error.message,
+                 schema_text.data);
+    free(schema_text.data);
     struct column *columns[2] = {column_create(&f->schema.attributes[0]),
                                  column_create(&f->schema.attributes[1])};
     for (uint32_t r = 0; r < f->data.rows; r++) {
@@ -991,12 +1049,45 @@ static bool check_segment(struct fixture *f, const struct node *tree, uint32_t i
     return ok && sqlite_ok;
 }
 
+/* GET's values of the computed attributes (segment_computed_value, one row's events) against
+ * the naive evaluator's aggregate, for a sample of rows (every row with many events too). */
+static uint32_t check_computed_values(struct fixture *f)
+{
+    uint32_t failures = 0;
+    struct pdb_error error = {0};
+    for (uint32_t r = 0; r < f->data.rows && failures < 3; r++) {
+        bool is_long = f->data.offsets[r + 1] - f->data.offsets[r] >= 100;
+        if (!is_long && r % 37 != 0) continue;
+        for (uint32_t c = 0; c < computed_count; c++) {
+            struct value expected = aggregate_value(computed_definitions[c], &f->data, r);
+            struct pdb_value value;
+            cr_assert_eq(segment_computed_value(&f->schema, c, f->store, NOW, r, &value, &error),
+                         PDB_OK, "%s", error.message);
+            double number = value.type == PDB_TYPE_FLOAT ? value.float_value
+                            : value.type == PDB_TYPE_BOOL ? (double)value.bool_value
+                                                          : (double)value.int_value;
+            if (value.is_null == expected.is_null && (value.is_null || number == expected.number))
+                continue;
+            struct text text = {0};
+            put_subject(&text, computed_definitions[c], false);
+            fprintf(stderr, "computed value mismatch: row %u, c%u = %s: naive %s%.17g, engine %s%.17g\n",
+                    r, c, text.data, expected.is_null ? "NULL/" : "", expected.number,
+                    value.is_null ? "NULL/" : "", number);
+            free(text.data);
+            failures++;
+        }
+    }
+    return failures;
+}
+
 Test(event_differential, random_event_segments_agree_with_naive_and_sqlite)
 {
     uint64_t seed = env_u32("PROFILEDB_TEST_SEED", (uint32_t)time(NULL));
     fprintf(stderr, "event differential: seed=%" PRIu64 "\n", seed);
     rng_state = seed;
     uint32_t rows = env_u32("PROFILEDB_DIFF_ROWS", 70000u);
+    computed_count = 3 + below(COMPUTED_MAX - 2);
+    for (uint32_t c = 0; c < computed_count; c++) computed_definitions[c] = random_aggregate();
     /* Under the sanitizers (scripts/test.sh sets PROFILEDB_TEST_SANITIZER) half as many. */
     uint32_t segments = env_u32("PROFILEDB_DIFF_SEGMENTS", getenv("PROFILEDB_TEST_SANITIZER") ? 100u : 200u);
     struct fixture f;
@@ -1007,6 +1098,11 @@ Test(event_differential, random_event_segments_agree_with_naive_and_sqlite)
         if (!check_segment(&f, tree, i)) failures++;
         free_node(tree);
     }
+    failures += check_computed_values(&f);
     fixture_deinit(&f);
+    fprintf(stderr, "event differential: %u computed attributes, named %u times in %u segments\n",
+            computed_count, computed_uses, segments);
+    cr_assert_gt(computed_uses, 0u);
+    for (uint32_t c = 0; c < computed_count; c++) free_node(computed_definitions[c]);
     cr_assert_eq(failures, 0, "%u segments disagree (seed %" PRIu64 ")", failures, seed);
 }

@@ -27,6 +27,8 @@ static void usage(FILE *out)
                  "                  DB then. Attributes flagged pii print as *** for a token\n"
                  "                  without the pii grant\n"
                  "  --token T       the access token for --connect (default: $PROFILEDB_TOKEN)\n"
+                 "  --now T         the time computed attributes are evaluated at (timestamp or\n"
+                 "                  epoch seconds; default: the clock; embedded mode only)\n"
                  "  -h, --help      show this help\n");
 }
 
@@ -203,7 +205,9 @@ int cmd_get(int argc, char **argv)
         {"id", required_argument, NULL, 'i'}, {"key", required_argument, NULL, 'k'},
         {"format", required_argument, NULL, 'f'}, {"timing", no_argument, NULL, 't'},
         {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
-        {"connect", required_argument, NULL, 'c'}, {"token", required_argument, NULL, 'T'}, {0, 0, 0, 0}};
+        {"connect", required_argument, NULL, 'c'}, {"token", required_argument, NULL, 'T'},
+        {"now", required_argument, NULL, 'n'}, {0, 0, 0, 0}};
+    int64_t now_s = 0;
     const char *key = NULL, *connect = NULL, *token = NULL;
     unsigned long long id = 0;
     bool has_id = false, timing = false, has_threads = false;
@@ -230,6 +234,12 @@ int cmd_get(int argc, char **argv)
             break;
         case 'c': connect = optarg; break;
         case 'T': token = optarg; break;
+        case 'n': {
+            const char *problem = timestamp_parse(optarg, strlen(optarg), &now_s);
+            if (problem != NULL) return cli_usage_error("get", "--now '%s': %s", optarg, problem);
+            if (now_s == 0) now_s = 1;
+            break;
+        }
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error("get", "invalid option");
         }
@@ -237,6 +247,7 @@ int cmd_get(int argc, char **argv)
     if (connect != NULL) {
         if (optind != argc) return cli_usage_error("get", "with --connect, give no database path");
         if (has_threads) return cli_usage_error("get", "--threads is for embedded mode, not --connect");
+        if (now_s != 0) return cli_usage_error("get", "--now is for embedded mode, not --connect");
     } else {
         if (token != NULL) return cli_usage_error("get", "--token needs --connect");
         if (optind + 1 != argc) return cli_usage_error("get", "expected exactly one database path");
@@ -259,6 +270,7 @@ int cmd_get(int argc, char **argv)
     double started_s = cli_now_s();
     if (pdb_db_open(argv[optind], &db, &error) != PDB_OK) return cli_report("get", &error);
     if (has_threads) pdb_db_set_threads(db, threads);
+    if (now_s != 0) pdb_db_set_now(db, now_s);
     double opened_s = cli_now_s();
     uint32_t row_id = (uint32_t)id;
     struct pdb_profile *profile = NULL;

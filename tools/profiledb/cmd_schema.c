@@ -22,7 +22,7 @@ static void print_flags(FILE *out, uint32_t flags, const char *separator, bool q
 {
     static const struct { uint32_t flag; const char *name; } names[] = {
         {PDB_FLAG_IDENTIFIER, "identifier"}, {PDB_FLAG_PII, "pii"}, {PDB_FLAG_INDEXED, "indexed"},
-        {PDB_FLAG_PRIMARY, "primary"}};
+        {PDB_FLAG_PRIMARY, "primary"}, {PDB_FLAG_COMPUTED, "computed"}};
     bool first = true;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (!(flags & names[i].flag)) continue;
@@ -82,6 +82,11 @@ int cmd_schema(int argc, char **argv)
             const char *rules = pdb_db_attribute_rules(db, i);
             printf("], \"rules\": ");
             cli_print_json_string(stdout, rules, strlen(rules));
+            const char *definition = pdb_db_attribute_definition(db, i);
+            if (definition != NULL) {
+                printf(", \"definition\": ");
+                cli_print_json_string(stdout, definition, strlen(definition));
+            }
             printf("}");
         }
         printf("\n]\n");
