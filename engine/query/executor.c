@@ -43,7 +43,7 @@ struct segment_scratch *segment_scratch_create(const struct segment *segment)
     struct segment_scratch *scratch = mem_calloc(1, sizeof *scratch);
     if (scratch == NULL) return NULL;
     scratch->level_count = segment->level_count;
-    size_t bitsets = 2u * (size_t)scratch->level_count + 3u;
+    size_t bitsets = 3u * (size_t)scratch->level_count + 3u;
     scratch->words = mem_alloc_aligned(64, bitsets * PDB_CHUNK_WORDS * sizeof(uint64_t));
     if (scratch->words == NULL) goto fail;
     if (segment->event_leaf_count > 0) { /* predicate_event.c */
@@ -119,13 +119,14 @@ static enum leaf_match match_from_values(const struct evaluation *evaluation,
 
 /* T and U of a leaf for one chunk; returns whether U was written (else U == T). */
 static bool eval_leaf(const struct evaluation *evaluation, const struct bound_node *node,
-                      uint64_t *t, uint64_t *u)
+                      const uint64_t *candidates, uint64_t *t, uint64_t *u)
 {
     const struct leaf *leaf = node->leaf;
     if (leaf->event != NULL) {
         bool decided = false;
         bool has_u = predicate_event_eval(leaf, evaluation->events, evaluation->chunk_index,
-                                          evaluation->rows, evaluation->scratch, t, u, &decided);
+                                          evaluation->rows, candidates, evaluation->scratch, t,
+                                          u, &decided);
         if (decided && evaluation->profile != NULL)
             evaluation->profile[node->node_index].chunks_decided++;
         return has_u;
@@ -189,7 +190,17 @@ static bool is_full(const struct evaluation *evaluation, const uint64_t *words)
 }
 
 static bool eval_node(const struct evaluation *evaluation, const struct bound_node *node,
-                      uint32_t level, uint64_t *t, uint64_t *u);
+                      uint32_t level, const uint64_t *candidates, uint64_t *t, uint64_t *u);
+
+/* Whether the subtree has an event leaf: the only leaves whose cost a candidate set cuts
+ * (the others compute a whole chunk with a SIMD kernel or from an index). */
+static bool has_event_leaf(const struct bound_node *node)
+{
+    if (node->kind == BOUND_LEAF) return node->leaf->event != NULL;
+    for (uint32_t c = 0; c < node->child_count; c++)
+        if (has_event_leaf(node->children[c])) return true;
+    return false;
+}
 
 /* Explain mode: children of an AND/OR that stopped early were skipped in this chunk. */
 static void note_skipped(const struct evaluation *evaluation, const struct bound_node *node,
@@ -201,9 +212,17 @@ static void note_skipped(const struct evaluation *evaluation, const struct bound
 }
 
 /* Evaluates `node` into (t, u); `level` is the first free buffer level for its children
- * beyond the first. Returns whether u was written. */
+ * beyond the first. Returns whether u was written.
+ *
+ * Candidates. (t, u) must be exact on the rows of `candidates` (NULL: every row); on the
+ * others the caller ignores them. An AND hands a later child only the candidate rows not
+ * yet FALSE (a FALSE row stays FALSE whatever the child says: T and U are both cleared by
+ * the AND's combine), an OR only those not yet TRUE (both set, kept by the OR's); NOT hands
+ * its own through. So `count(purchase, 30d) >= 2 AND country = 'DE'` computes the aggregate
+ * for the profiles in DE only, once the planner has put the cheap leaf first. By induction
+ * every node is exact on its candidates, and the root (every row) is exact everywhere. */
 static bool eval_node_body(const struct evaluation *evaluation, const struct bound_node *node,
-                           uint32_t level, uint64_t *t, uint64_t *u)
+                           uint32_t level, const uint64_t *candidates, uint64_t *t, uint64_t *u)
 {
     uint32_t rows = evaluation->rows;
     switch (node->kind) {
@@ -218,9 +237,9 @@ static bool eval_node_body(const struct evaluation *evaluation, const struct bou
         bitset_fill(u, rows);
         return true;
     case BOUND_LEAF:
-        return eval_leaf(evaluation, node, t, u);
+        return eval_leaf(evaluation, node, candidates, t, u);
     case BOUND_NOT: {
-        bool has_u = eval_node(evaluation, node->children[0], level, t, u);
+        bool has_u = eval_node(evaluation, node->children[0], level, candidates, t, u);
         if (!has_u) {
             bitset_not_inplace(t, rows);
             return false;
@@ -247,13 +266,26 @@ static bool eval_node_body(const struct evaluation *evaluation, const struct bou
     bitset_combine_fn combine = is_and ? evaluation->simd->bitset_and : evaluation->simd->bitset_or;
     uint64_t *child_t = scratch_t(evaluation->scratch, level);
     uint64_t *child_u = scratch_u(evaluation->scratch, level);
-    bool has_u = eval_node(evaluation, node->children[0], level, t, u);
+    bool has_u = eval_node(evaluation, node->children[0], level, candidates, t, u);
     for (uint32_t c = 1; c < node->child_count; c++) {
         if (is_and ? bitset_is_empty(has_u ? u : t) : is_full(evaluation, t)) {
             note_skipped(evaluation, node, c);
             break;
         }
-        bool child_has_u = eval_node(evaluation, node->children[c], level + 1, child_t, child_u);
+        const uint64_t *child_candidates = NULL;
+        if (has_event_leaf(node->children[c])) { /* rows still undecided (see above) */
+            uint64_t *undecided = scratch_candidates(evaluation->scratch, level);
+            if (is_and) {
+                bitset_copy(undecided, has_u ? u : t);
+            } else {
+                bitset_copy(undecided, t);
+                bitset_not_inplace(undecided, rows);
+            }
+            if (candidates != NULL) evaluation->simd->bitset_and(undecided, candidates, PDB_CHUNK_WORDS);
+            child_candidates = undecided;
+        }
+        bool child_has_u =
+            eval_node(evaluation, node->children[c], level + 1, child_candidates, child_t, child_u);
         /* U op= child U and T op= child T, where a U not written equals its T. */
         if (has_u || child_has_u) {
             if (!has_u) bitset_copy(u, t);
@@ -274,11 +306,11 @@ static uint64_t clock_ns(void)
 
 /* Explain mode: eval_node_body, timed and counted. */
 static bool eval_node_profiled(const struct evaluation *evaluation, const struct bound_node *node,
-                               uint32_t level, uint64_t *t, uint64_t *u)
+                               uint32_t level, const uint64_t *candidates, uint64_t *t, uint64_t *u)
 {
     struct segment_node_profile *profile = &evaluation->profile[node->node_index];
     uint64_t started_ns = clock_ns();
-    bool has_u = eval_node_body(evaluation, node, level, t, u);
+    bool has_u = eval_node_body(evaluation, node, level, candidates, t, u);
     profile->time_ns += clock_ns() - started_ns;
     profile->chunks_run++;
     profile->rows_true += evaluation->simd->bitset_count(t, PDB_CHUNK_WORDS);
@@ -286,10 +318,11 @@ static bool eval_node_profiled(const struct evaluation *evaluation, const struct
 }
 
 static bool eval_node(const struct evaluation *evaluation, const struct bound_node *node,
-                      uint32_t level, uint64_t *t, uint64_t *u)
+                      uint32_t level, const uint64_t *candidates, uint64_t *t, uint64_t *u)
 {
-    if (evaluation->profile != NULL) return eval_node_profiled(evaluation, node, level, t, u);
-    return eval_node_body(evaluation, node, level, t, u);
+    if (evaluation->profile != NULL)
+        return eval_node_profiled(evaluation, node, level, candidates, t, u);
+    return eval_node_body(evaluation, node, level, candidates, t, u);
 }
 
 void segment_eval_chunk(const struct segment *segment, const struct table *table,
@@ -300,7 +333,7 @@ void segment_eval_chunk(const struct segment *segment, const struct table *table
     assert(scratch->level_count >= segment->level_count);
     struct evaluation evaluation = {table, chunk_index, table_chunk_row_count(table, chunk_index),
                                     scratch, simd_kernels(), scratch->profile, segment->events};
-    eval_node(&evaluation, segment->root, 0, result_words, scratch_root_u(scratch));
+    eval_node(&evaluation, segment->root, 0, NULL, result_words, scratch_root_u(scratch));
     /* Tombstoned rows are never part of a result. */
     if (table->deleted != NULL && index_chunk_cardinality(table->deleted, chunk_index) != 0) {
         uint64_t *deleted = scratch_temp(scratch);

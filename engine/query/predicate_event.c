@@ -363,9 +363,35 @@ static void fill_truth(uint64_t *t, uint64_t *u, uint32_t rows, enum truth truth
     else bitset_fill(u, rows);
 }
 
+/* The truth of an event leaf for row r of the chunk into (t, u): the row's events cut to
+ * the window (only the edges inside the chunk's span need a search), then aggregated. */
+static inline void eval_row(const struct leaf *leaf, const struct event_chunk *chunk,
+                            const uint64_t *passes, bool cuts_low, bool cuts_high, uint32_t r,
+                            struct segment_scratch *scratch, uint64_t *t, uint64_t *u)
+{
+    const struct event_aggregate *aggregate = leaf->event;
+    const int64_t *timestamps = chunk->timestamps;
+    uint32_t begin = chunk->offsets[r], end = chunk->offsets[r + 1];
+    if (begin != end && cuts_high)
+        end = search_time(timestamps, begin, end, aggregate->time_high, true);
+    if (begin != end && cuts_low) {
+        if (end - begin <= RECENT_SCAN_MAX) { /* recent windows hold the last few */
+            uint32_t i = end;
+            while (i > begin && timestamps[i - 1] >= aggregate->time_low) i--;
+            begin = i;
+        } else {
+            begin = search_time(timestamps, begin, end, aggregate->time_low, false);
+        }
+    }
+    struct aggregate_value value =
+        aggregate_row(aggregate, chunk, begin, end, passes, 0, scratch->event_values);
+    put_truth(t, u, r, value_truth(leaf, &value));
+}
+
 bool predicate_event_eval(const struct leaf *leaf, const struct event_store *store,
-                          uint32_t chunk_index, uint32_t rows, struct segment_scratch *scratch,
-                          uint64_t *t, uint64_t *u, bool *decided_out)
+                          uint32_t chunk_index, uint32_t rows, const uint64_t *candidates,
+                          struct segment_scratch *scratch, uint64_t *t, uint64_t *u,
+                          bool *decided_out)
 {
     const struct event_aggregate *aggregate = leaf->event;
     const struct event_chunk *chunk = event_store_chunk(store, aggregate->type_index, chunk_index);
@@ -379,6 +405,9 @@ bool predicate_event_eval(const struct leaf *leaf, const struct event_store *sto
     }
     assert(chunk->event_count <= scratch->event_events_max &&
            chunk->events_per_row_max <= scratch->event_row_events_max);
+    bitset_zero(t);
+    bitset_zero(u);
+    if (candidates != NULL && bitset_is_empty(candidates)) return true; /* nothing matters */
     const uint64_t *passes = NULL;
     if (aggregate->filter != NULL) {
         struct filter_scratch filter = {scratch->event_words,
@@ -386,34 +415,28 @@ bool predicate_event_eval(const struct leaf *leaf, const struct event_store *sto
         filter_node(aggregate->filter, chunk, &filter, 1, filter_t(&filter, 0), filter_u(&filter, 0));
         passes = filter_t(&filter, 0);
     }
-    bitset_zero(t);
-    bitset_zero(u);
     const uint32_t *offsets = chunk->offsets;
     const int64_t *timestamps = chunk->timestamps;
     /* A window edge beyond the chunk's events cuts nothing: no search for it. */
     bool cuts_low = aggregate->time_low > chunk->time_min;
     bool cuts_high = aggregate->time_high < chunk->time_max;
-    for (uint32_t r = 0; r < rows; r++) {
-        uint32_t begin = offsets[r], end = offsets[r + 1];
-        /* The newest events of a row a few rows ahead: where a recent window starts. */
-        if (r + EVENT_PREFETCH_ROWS < rows) {
-            uint32_t ahead = offsets[r + EVENT_PREFETCH_ROWS + 1];
-            if (ahead > 0) __builtin_prefetch(&timestamps[ahead - 1]);
-        }
-        if (begin != end && cuts_high)
-            end = search_time(timestamps, begin, end, aggregate->time_high, true);
-        if (begin != end && cuts_low) {
-            if (end - begin <= RECENT_SCAN_MAX) { /* recent windows hold the last few */
-                uint32_t i = end;
-                while (i > begin && timestamps[i - 1] >= aggregate->time_low) i--;
-                begin = i;
-            } else {
-                begin = search_time(timestamps, begin, end, aggregate->time_low, false);
+    if (candidates == NULL) {
+        for (uint32_t r = 0; r < rows; r++) {
+            /* The newest events of a row a few rows ahead: where a recent window starts. */
+            if (r + EVENT_PREFETCH_ROWS < rows) {
+                uint32_t ahead = offsets[r + EVENT_PREFETCH_ROWS + 1];
+                if (ahead > 0) __builtin_prefetch(&timestamps[ahead - 1]);
             }
+            eval_row(leaf, chunk, passes, cuts_low, cuts_high, r, scratch, t, u);
         }
-        struct aggregate_value value =
-            aggregate_row(aggregate, chunk, begin, end, passes, 0, scratch->event_values);
-        put_truth(t, u, r, value_truth(leaf, &value));
+        return true;
+    }
+    for (uint32_t w = 0; w * 64u < rows; w++) { /* only the rows whose value matters */
+        for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1u) {
+            uint32_t r = w * 64u + (uint32_t)__builtin_ctzll(bits);
+            if (r >= rows) break;
+            eval_row(leaf, chunk, passes, cuts_low, cuts_high, r, scratch, t, u);
+        }
     }
     return true;
 }

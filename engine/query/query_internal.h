@@ -199,7 +199,7 @@ struct segment_node_profile;
 
 struct segment_scratch {
     uint32_t level_count;
-    uint64_t *words; /* (2 * level_count + 3) bitsets of PDB_CHUNK_WORDS */
+    uint64_t *words; /* (3 * level_count + 3) bitsets of PDB_CHUNK_WORDS */
     /* Explain mode only (segment_profile_count): per node_index counters and times; NULL
      * on the normal path, which then never reads a clock. */
     struct segment_node_profile *profile;
@@ -246,6 +246,12 @@ static inline uint64_t *scratch_result(struct segment_scratch *scratch)
 static inline uint64_t *scratch_temp(struct segment_scratch *scratch)
 {
     return scratch->words + (size_t)(2u * scratch->level_count + 2u) * PDB_CHUNK_WORDS;
+}
+/* Then level_count candidate sets: the rows a child of an AND/OR at `level` must compute
+ * (executor.c). */
+static inline uint64_t *scratch_candidates(struct segment_scratch *scratch, uint32_t level)
+{
+    return scratch->words + (size_t)(2u * scratch->level_count + 3u + level) * PDB_CHUNK_WORDS;
 }
 
 /* ---- Binder and folding (binder.c, fold.c, literal_bounds.c) ------------------------- */
@@ -366,10 +372,13 @@ struct event_store;
 enum pdb_status predicate_event_prepare(struct segment *segment, struct pdb_error *error);
 void predicate_event_release(struct segment *segment);
 /* T and U of an event leaf for one chunk (always writes U); *decided_out when the chunk was
- * decided from an empty history without reading events. */
+ * decided from an empty history without reading events. `candidates` (NULL: every row) are
+ * the rows whose value matters (executor.c): only they are computed, every other row is
+ * left FALSE. */
 bool predicate_event_eval(const struct leaf *leaf, const struct event_store *store,
-                          uint32_t chunk_index, uint32_t rows, struct segment_scratch *scratch,
-                          uint64_t *t, uint64_t *u, bool *decided_out);
+                          uint32_t chunk_index, uint32_t rows, const uint64_t *candidates,
+                          struct segment_scratch *scratch, uint64_t *t, uint64_t *u,
+                          bool *decided_out);
 
 /* The value of an aggregate for one profile (row_id of the store), read from that row's
  * events alone (GET of a computed attribute). May allocate (distinct, case folding): false
