@@ -123,6 +123,7 @@ static void staged_batch_deinit(struct pdb_db *db, struct staged_batch *batch)
         mem_free(batch->columns);
     }
     db_upsert_end(&batch->upsert);
+    loader_counts_deinit(&batch->counts); /* the per-rule tallies of a schema with rules */
     memset(batch, 0, sizeof *batch);
 }
 
