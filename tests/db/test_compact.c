@@ -20,6 +20,7 @@
 #include "profiledb/profiledb.h"
 #include "storage/file_io.h"
 #include "storage/manifest.h"
+#include "support/test_files.h"
 
 #define NOW ((int64_t)1750000000) /* 2025-06-15 */
 #define DAY ((int64_t)86400)
@@ -32,23 +33,17 @@ static int64_t times[EVENTS];
 
 static void setup(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_compact_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "compact");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
     snprintf(input_path, sizeof input_path, "%s/events.csv", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text identifier primary\nevent purchase retention 365d\n    amount float\n"
-          "    channel category\nevent login\n",
-          file);
-    fclose(file);
+    test_file_write(schema_path, "id text identifier primary\nevent purchase retention 365d\n    amount float\n"
+          "    channel category\nevent login\n");
 }
 
 static void teardown(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(compact, .init = setup, .fini = teardown);
@@ -57,9 +52,7 @@ TestSuite(compact, .init = setup, .fini = teardown);
  * NOW, so all kept), plus logins (no retention). */
 static void fresh_database(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", db_path);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(db_path);
     struct pdb_error error = {0};
     cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
     char path[320];

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "profiledb/profiledb.h"
+#include "support/test_files.h"
 
 #define NOW ((int64_t)1767225600) /* 2026-01-01T00:00:00Z */
 #define DAY ((int64_t)86400)
@@ -29,8 +30,7 @@ static void write_file(const char *path, const char *text)
 
 static void make_workspace(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_computed_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "computed");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
     snprintf(input_path, sizeof input_path, "%s/input.csv", directory);
@@ -47,9 +47,7 @@ static void make_workspace(void)
 
 static void remove_workspace(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(db_computed, .init = make_workspace, .fini = remove_workspace);

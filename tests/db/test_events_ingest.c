@@ -29,6 +29,7 @@
 #include "events/event_partition.h"
 #include "storage/manifest.h"
 #include "storage/file_io.h"
+#include "support/test_files.h"
 
 #define NOW ((int64_t)1750000000)
 #define DAY ((int64_t)86400)
@@ -39,25 +40,19 @@ static char directory[256], db_path[300], schema_path[300], input_path[300], ndj
 
 static void make_workspace(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_events_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "events");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
     snprintf(input_path, sizeof input_path, "%s/events.csv", directory);
     snprintf(ndjson_path, sizeof ndjson_path, "%s/events.ndjson", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text identifier primary\ncountry category\n"
+    test_file_write(schema_path, "id text identifier primary\ncountry category\n"
           "event purchase retention 400d\n    amount float\n    channel category\n"
-          "event login\n",
-          file);
-    fclose(file);
+          "event login\n");
 }
 
 static void remove_workspace(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(events_ingest, .init = make_workspace, .fini = remove_workspace);
@@ -310,9 +305,7 @@ Test(events_ingest, differential_against_naive_evaluator_and_reopen)
      * ingest keeps the events (its manifest copies the events lines). */
     char path[320];
     snprintf(path, sizeof path, "%s/more.csv", directory);
-    FILE *file = fopen(path, "w");
-    fputs("id,country\nk1,FR\nnew1,US\n", file);
-    fclose(file);
+    test_file_write(path, "id,country\nk1,FR\nnew1,US\n");
     struct pdb_ingest_result result;
     cr_assert_eq(pdb_db_ingest_csv(db, path, NULL, &result, &error), PDB_OK, "%s", error.message);
     uint64_t count = 0;
@@ -338,16 +331,14 @@ Test(events_ingest, failed_ingest_changes_nothing)
     create_profiles(&db);
     struct pdb_error error = {0};
     struct pdb_ingest_result result;
-    FILE *file = fopen(input_path, "w");
-    fputs("id,at,amount\nk1,1749990000,5\nk2,1749990000,7\n", file);
-    fclose(file);
+    test_file_write(input_path, "id,at,amount\nk1,1749990000,5\nk2,1749990000,7\n");
     cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK,
                  "%s", error.message);
     char manifest_path[320];
     snprintf(manifest_path, sizeof manifest_path, "%s/MANIFEST", db_path);
     char *before = strdup(read_text(manifest_path));
 
-    file = fopen(input_path, "w"); /* an unknown column: the header is an error */
+    FILE *file = fopen(input_path, "w"); /* an unknown column: the header is an error */
     fputs("id,at,amount,colour\nk3,1749990000,5,red\n", file);
     fclose(file);
     cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_ERR_DATA);
@@ -380,11 +371,8 @@ Test(events_ingest, rejects_name_line_column_and_reason)
     create_profiles(&db);
     struct pdb_error error = {0};
     struct pdb_ingest_result result;
-    FILE *file = fopen(input_path, "w");
-    fputs("id,at,amount,channel\nk1,1749990000,5,web\nghost,1749990000,1,web\n"
-          "k2,soon,1,web\nk2,1749990000,1.5.1,web\nk2,1749990000\n",
-          file);
-    fclose(file);
+    test_file_write(input_path, "id,at,amount,channel\nk1,1749990000,5,web\nghost,1749990000,1,web\n"
+          "k2,soon,1,web\nk2,1749990000,1.5.1,web\nk2,1749990000\n");
     cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK,
                  "%s", error.message);
     cr_assert_eq(result.rows_loaded, 2, "ghost's event creates its profile");
@@ -410,16 +398,14 @@ Test(events_ingest, a_damaged_event_file_is_corrupt_not_silently_empty)
     create_profiles(&db);
     struct pdb_error error = {0};
     struct pdb_ingest_result result;
-    FILE *file = fopen(input_path, "w");
-    fputs("id,at,amount\nk1,1749990000,5\n", file);
-    fclose(file);
+    test_file_write(input_path, "id,at,amount\nk1,1749990000,5\n");
     cr_assert_eq(pdb_db_ingest_events(db, "purchase", input_path, NULL, &result, &error), PDB_OK,
                  "%s", error.message);
     pdb_db_close(db);
     char path[400];
     /* 1749990000 is 2025-06-15: partition (2025 - 1970) * 12 + 5 = 665. */
     snprintf(path, sizeof path, "%s/events-00-m665-g2.pde", db_path);
-    file = fopen(path, "r+b");
+    FILE *file = fopen(path, "r+b");
     cr_assert_not_null(file, "%s", path);
     fseek(file, 40, SEEK_SET);
     int byte = fgetc(file);

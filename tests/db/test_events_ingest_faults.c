@@ -16,6 +16,7 @@
 #include "base/alloc.h"
 #include "profiledb/profiledb.h"
 #include "storage/file_io.h"
+#include "support/test_files.h"
 
 #define PROFILES 70000u /* a full chunk and a partial one */
 #define NEW_KEYS 3000u
@@ -24,18 +25,14 @@ static char directory[256], db_path[300], schema_path[300], profiles_path[300], 
 
 static void setup(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_event_faults_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "event-faults");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
     snprintf(profiles_path, sizeof profiles_path, "%s/p.csv", directory);
     snprintf(events_path, sizeof events_path, "%s/e.ndjson", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text identifier primary\nc category required\nevent purchase\n    amount float\n"
-          "    channel category\nevent login\n",
-          file);
-    fclose(file);
-    file = fopen(profiles_path, "w");
+    test_file_write(schema_path, "id text identifier primary\nc category required\nevent purchase\n    amount float\n"
+          "    channel category\nevent login\n");
+    FILE *file = fopen(profiles_path, "w");
     fputs("id,c\n", file);
     for (uint32_t i = 0; i < PROFILES; i++) fprintf(file, "K%u,c%u\n", i, i % 7);
     fclose(file);
@@ -49,9 +46,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(events_ingest_faults, .init = setup, .fini = teardown);
@@ -93,9 +88,7 @@ static uint32_t data_file_count(void)
 /* The database with the profiles and one login event (so another type's events exist). */
 static void fresh_database(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", db_path);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(db_path);
     struct pdb_error error = {0};
     cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
     struct pdb_db *db;
@@ -103,9 +96,7 @@ static void fresh_database(void)
     cr_assert_eq(pdb_db_ingest_csv(db, profiles_path, NULL, NULL, &error), PDB_OK, "%s", error.message);
     char path[320];
     snprintf(path, sizeof path, "%s/login.csv", directory);
-    FILE *file = fopen(path, "w");
-    fputs("id,at\nK5,1749000000\n", file);
-    fclose(file);
+    test_file_write(path, "id,at\nK5,1749000000\n");
     cr_assert_eq(pdb_db_ingest_events(db, "login", path, NULL, NULL, &error), PDB_OK, "%s", error.message);
     pdb_db_close(db);
 }

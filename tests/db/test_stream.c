@@ -17,26 +17,22 @@
 #include <unistd.h>
 
 #include "profiledb/profiledb.h"
+#include "support/test_files.h"
 
 static char directory[256], db_path[300], schema_path[300], wal_path[320];
 
 static void setup(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_stream_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "stream");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
     snprintf(wal_path, sizeof wal_path, "%s/wal.log", db_path);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text primary\nn int\nc category indexed\nt tags\ns text\n", file);
-    fclose(file);
+    test_file_write(schema_path, "id text primary\nn int\nc category indexed\nt tags\ns text\n");
 }
 
 static void teardown(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(stream, .init = setup, .fini = teardown);

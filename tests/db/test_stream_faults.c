@@ -13,25 +13,21 @@
 
 #include "profiledb/profiledb.h"
 #include "storage/file_io.h"
+#include "support/test_files.h"
 
 static char directory[256], db_path[300], schema_path[300];
 
 static void setup(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_stream_faults_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "stream-faults");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text primary\nn int\nc category\n", file);
-    fclose(file);
+    test_file_write(schema_path, "id text primary\nn int\nc category\n");
 }
 
 static void teardown(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(stream_faults, .init = setup, .fini = teardown);
@@ -93,9 +89,7 @@ static uint64_t digest_of_database(void)
  * `checkpointed`); returns the streaming handle. */
 static struct pdb_db *fresh(uint32_t count, uint32_t checkpointed)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", db_path);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(db_path);
     struct pdb_error error = {0};
     cr_assert_eq(pdb_db_create(db_path, schema_path, &error), PDB_OK, "%s", error.message);
     struct pdb_db *db = NULL;

@@ -16,26 +16,22 @@
 #include <time.h>
 
 #include "profiledb/profiledb.h"
+#include "support/test_files.h"
 
 static char directory[256], db_path[300], schema_path[300];
 
 static void setup(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_stream_update_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "stream-update");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text primary\nmail text identifier\nn int\nf float\nb bool\nts timestamp\n"
-          "c category indexed\ng category\nt tags indexed\ns text\n", file);
-    fclose(file);
+    test_file_write(schema_path, "id text primary\nmail text identifier\nn int\nf float\nb bool\nts timestamp\n"
+          "c category indexed\ng category\nt tags indexed\ns text\n");
 }
 
 static void teardown(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(stream_update, .init = setup, .fini = teardown);

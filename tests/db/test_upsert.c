@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "profiledb/profiledb.h"
+#include "support/test_files.h"
 
 #define ATTRIBUTES 8
 #define TAG_WORDS 6
@@ -28,21 +29,16 @@ static char directory[256], db_path[300], schema_path[300], input_path[300];
 
 static void make_workspace(void)
 {
-    snprintf(directory, sizeof directory, "/tmp/pdb_test_upsert_XXXXXX");
-    cr_assert_not_null(mkdtemp(directory));
+    test_dir_make(directory, sizeof directory, "upsert");
     snprintf(db_path, sizeof db_path, "%s/db", directory);
     snprintf(schema_path, sizeof schema_path, "%s/s.schema", directory);
-    FILE *file = fopen(schema_path, "w");
-    fputs("id text primary\nname text\nage int\nscore float\nseen timestamp\n"
-          "tier category indexed\ntags tags indexed\nvip bool\n", file);
-    fclose(file);
+    test_file_write(schema_path, "id text primary\nname text\nage int\nscore float\nseen timestamp\n"
+          "tier category indexed\ntags tags indexed\nvip bool\n");
 }
 
 static void remove_workspace(void)
 {
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", directory);
-    cr_assert_eq(system(command), 0);
+    test_dir_remove(directory);
 }
 
 TestSuite(upsert, .init = make_workspace, .fini = remove_workspace);
@@ -458,9 +454,7 @@ Test(upsert, random_loads_match_a_naive_model)
 
 static void write_text(const char *path, const char *text)
 {
-    FILE *file = fopen(path, "w");
-    fputs(text, file);
-    fclose(file);
+    test_file_write(path, text);
 }
 
 Test(upsert, int_keys_and_a_header_without_the_key)
