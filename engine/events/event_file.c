@@ -97,6 +97,29 @@ enum pdb_status event_file_read_dictionary(struct event_file_reader *reader,
     return PDB_OK;
 }
 
+enum pdb_status event_file_read_properties(struct event_file_reader *reader,
+                                           const struct event_type *declared,
+                                           uint32_t property_count, struct event_type_store *type)
+{
+    type->property_count = property_count;
+    type->property_types = mem_alloc((property_count ? property_count : 1) * sizeof *type->property_types);
+    type->dictionaries = mem_calloc(property_count ? property_count : 1, sizeof *type->dictionaries);
+    if (type->property_types == NULL || type->dictionaries == NULL) return event_file_no_memory(reader);
+    if (!event_file_has(reader, property_count)) return event_file_corrupt(reader, "truncated property types");
+    for (uint32_t p = 0; p < property_count; p++) {
+        type->property_types[p] = (enum pdb_type)reader->data[reader->offset++];
+        if (type->property_types[p] != declared->properties[p].type) {
+            reader->offset--;
+            return event_file_corrupt(reader, "property type differs from the schema's event type");
+        }
+    }
+    enum pdb_status status = PDB_OK;
+    for (uint32_t p = 0; p < property_count && status == PDB_OK; p++)
+        status = event_file_read_dictionary(reader, &type->dictionaries[p],
+                                            event_file_is_string_type(type->property_types[p]));
+    return status;
+}
+
 /* ---- Encode --------------------------------------------------------------------------- */
 
 static enum pdb_type block_type_of(enum pdb_type type)
@@ -488,28 +511,11 @@ static enum pdb_status decode_v2(const char *name, const uint8_t *data, size_t s
     struct event_type_store type = {0};
     enum pdb_status status = PDB_OK;
     uint32_t *counts = mem_alloc(PDB_CHUNK_ROWS * sizeof *counts);
-    type.property_count = property_count;
-    type.property_types = mem_alloc((property_count ? property_count : 1) * sizeof *type.property_types);
-    type.dictionaries = mem_calloc(property_count ? property_count : 1, sizeof *type.dictionaries);
-    if (counts == NULL || type.property_types == NULL || type.dictionaries == NULL) {
+    if (counts == NULL) {
         status = event_file_no_memory(&reader);
         goto fail;
     }
-    if (!event_file_has(&reader, property_count)) {
-        status = event_file_corrupt(&reader, "truncated property types");
-        goto fail;
-    }
-    for (uint32_t p = 0; p < property_count; p++) {
-        type.property_types[p] = (enum pdb_type)reader.data[reader.offset++];
-        if (type.property_types[p] != declared->properties[p].type) {
-            reader.offset--;
-            status = event_file_corrupt(&reader, "property type differs from the schema's event type");
-            goto fail;
-        }
-    }
-    for (uint32_t p = 0; p < property_count && status == PDB_OK; p++)
-        status = event_file_read_dictionary(&reader, &type.dictionaries[p],
-                                            event_file_is_string_type(type.property_types[p]));
+    status = event_file_read_properties(&reader, declared, property_count, &type);
     if (status != PDB_OK) goto fail;
     reader.offset = header_end + 8; /* the checksum, checked first */
     if (stored > PDB_CHUNKS_MAX) {

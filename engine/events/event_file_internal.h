@@ -58,6 +58,14 @@ int event_file_append_dictionaries(const struct event_type_store *type, struct b
 enum pdb_status event_file_read_dictionary(struct event_file_reader *reader,
                                            struct event_dictionary *dictionary, bool is_string);
 
+/* The property section both versions share: P property types (one byte each, which must
+ * be `declared`'s) then P dictionaries, into type->property_types and type->dictionaries
+ * (allocated here; the caller's event_type_store_deinit frees them on any outcome). */
+struct event_type;
+enum pdb_status event_file_read_properties(struct event_file_reader *reader,
+                                           const struct event_type *declared,
+                                           uint32_t property_count, struct event_type_store *type);
+
 /* Version 1 (event_file_v1.c); data[0..size) has the magic and version 1. */
 enum pdb_status event_file_decode_v1(const char *name, const uint8_t *data, size_t size,
                                      const struct event_type *declared,

@@ -166,27 +166,7 @@ enum pdb_status event_file_decode_v1(const char *name, const uint8_t *data, size
     if (zero != 0) return event_file_corrupt(&reader, "reserved field not 0");
     struct event_type_store type = {0};
     enum pdb_status status = PDB_OK;
-    type.property_count = property_count;
-    type.property_types = mem_alloc((property_count ? property_count : 1) * sizeof *type.property_types);
-    type.dictionaries = mem_calloc(property_count ? property_count : 1, sizeof *type.dictionaries);
-    if (type.property_types == NULL || type.dictionaries == NULL) {
-        status = event_file_no_memory(&reader);
-        goto fail;
-    }
-    if (!event_file_has(&reader, property_count)) {
-        status = event_file_corrupt(&reader, "truncated property types");
-        goto fail;
-    }
-    for (uint32_t p = 0; p < property_count; p++) {
-        type.property_types[p] = (enum pdb_type)reader.data[reader.offset++];
-        if (type.property_types[p] != declared->properties[p].type) {
-            reader.offset--;
-            status = event_file_corrupt(&reader, "property type differs from the schema's event type");
-            goto fail;
-        }
-    }
-    for (uint32_t p = 0; p < property_count && status == PDB_OK; p++)
-        status = event_file_read_dictionary(&reader, &type.dictionaries[p], event_file_is_string_type(type.property_types[p]));
+    status = event_file_read_properties(&reader, declared, property_count, &type);
     if (status != PDB_OK) goto fail;
     if (stored > PDB_CHUNKS_MAX || stored > reader.size / ((PDB_CHUNK_ROWS + 1) * 4u)) {
         status = event_file_corrupt(&reader, "chunk count beyond the file");
