@@ -105,6 +105,18 @@ static void events_committed(void *context)
     commit->is_installed = true;
 }
 
+/* Moves every type but `type_index` from the handle's store into `merged` (which holds the
+ * ingested type's new events): nothing allocates, so it cannot fail after a commit. */
+static void take_other_types(struct pdb_db *db, struct event_store *merged, uint32_t type_index)
+{
+    for (uint32_t t = 0; t < merged->type_count; t++) {
+        if (t == type_index) continue;
+        event_type_store_deinit(&merged->types[t]);
+        merged->types[t] = db->events->types[t];
+        memset(&db->events->types[t], 0, sizeof db->events->types[t]);
+    }
+}
+
 enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, const char *path,
                                      const struct pdb_ingest_options *options,
                                      struct pdb_ingest_result *result, struct pdb_error *error)
@@ -184,12 +196,7 @@ enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, 
     if (db_event_profiles_count(profiles) > 0) {
         /* The other types move to the store the handle gets after the commit now (nothing
          * allocates); if the commit fails, the handle's store is dropped (reloaded on use). */
-        for (uint32_t t = 0; t < merged->type_count; t++) {
-            if (t == (uint32_t)type_index) continue;
-            event_type_store_deinit(&merged->types[t]);
-            merged->types[t] = db->events->types[t];
-            memset(&db->events->types[t], 0, sizeof db->events->types[t]);
-        }
+        take_other_types(db, merged, (uint32_t)type_index);
         struct events_commit commit = {db, (uint32_t)type_index, &current->types[type_index], merged,
                                        counts.bytes_read, false};
         struct db_ingest_extension extension = {
@@ -220,12 +227,7 @@ enum pdb_status pdb_db_ingest_events(struct pdb_db *db, const char *event_type, 
     if (status != PDB_OK && !is_published) goto done;
     /* Committed. The chunk files are unchanged, so the table snapshot stays; the store moves
      * the other types over from the current one (nothing below allocates). */
-    for (uint32_t t = 0; t < merged->type_count; t++) {
-        if (t == (uint32_t)type_index) continue;
-        event_type_store_deinit(&merged->types[t]);
-        merged->types[t] = db->events->types[t];
-        memset(&db->events->types[t], 0, sizeof db->events->types[t]);
-    }
+    take_other_types(db, merged, (uint32_t)type_index);
     db_events_release(db);
     db->events = merged;
     merged = NULL;
